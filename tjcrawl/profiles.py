@@ -1,0 +1,356 @@
+"""Source profiles: one TOML file per site, loaded and validated into immutable specs.
+
+A profile is data. Every problem is reported as one line, ``file: key: problem``, so that a
+user editing TOML sees exactly what to fix without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel.csstranslator import css2xpath
+
+BUNDLED_DIR = Path(__file__).parent / "sources"
+SOURCES_DIR_ENV = "TJCRAWL_SOURCES_DIR"
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message is one line: ``file: key: problem``."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A selector (compiled to XPath) with an optional regex applied to the text it yields."""
+
+    source: str
+    xpath: str
+    regex: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class ListingSpec:
+    mode: str
+    entries: FieldSpec
+    link: FieldSpec | None = None
+    title: FieldSpec | None = None
+    date: FieldSpec | None = None
+    body: FieldSpec | None = None
+    origin: FieldSpec | None = None
+    author: FieldSpec | None = None
+    boilerplate: tuple[FieldSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaginationSpec:
+    next: FieldSpec | None = None
+    template: str | None = None
+    first: int = 1
+    max_pages: int = 50
+
+
+@dataclass(frozen=True)
+class DetailSpec:
+    body: FieldSpec
+    title: FieldSpec | None = None
+    date: FieldSpec | None = None
+    origin: FieldSpec | None = None
+    author: FieldSpec | None = None
+    boilerplate: tuple[FieldSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    slug: str
+    name: str
+    allowed_domains: tuple[str, ...]
+    start_urls: tuple[str, ...]
+    listing: ListingSpec
+    path: Path
+    sha256: str
+    pagination: PaginationSpec | None = None
+    detail: DetailSpec | None = None
+    fixture: bool = False
+    encoding: str | None = None
+    title_suffixes: tuple[str, ...] = ()
+    verified: str = "never"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def carries_articles(self) -> bool:
+        return self.listing.mode == "articles"
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        hosts = {urlsplit(u).hostname or "" for u in self.start_urls}
+        return tuple(sorted(hosts | set(self.allowed_domains)))
+
+
+TOP_KEYS = {
+    "name",
+    "allowed_domains",
+    "start_urls",
+    "fixture",
+    "encoding",
+    "title_suffixes",
+    "verified",
+    "listing",
+    "pagination",
+    "detail",
+}
+LISTING_FIELDS = {"entries", "link", "title", "date", "body", "origin", "author"}
+LISTING_KEYS = LISTING_FIELDS | {"mode", "boilerplate"}
+PAGINATION_KEYS = {"next", "template", "first", "max_pages"}
+DETAIL_FIELDS = {"title", "date", "body", "origin", "author"}
+DETAIL_KEYS = DETAIL_FIELDS | {"boilerplate"}
+FIELD_TABLE_KEYS = {"select", "regex"}
+
+
+class _Reader:
+    """Checks one profile's raw TOML, turning each problem into a ProfileError."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ProfileError:
+        return ProfileError(f"{self.path}: {key}: {problem}")
+
+    def check_keys(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                expected = ", ".join(sorted(allowed))
+                raise self.fail(f"{prefix}{key}", f"unknown key (expected one of: {expected})")
+
+    def string(self, table: Mapping[str, Any], key: str, prefix: str = "") -> str:
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{prefix}{key}", "missing or not a non-empty string")
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, required: bool) -> tuple[str, ...]:
+        value = table.get(key)
+        if value is None and not required:
+            return ()
+        if (
+            not isinstance(value, list)
+            or (required and not value)
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise self.fail(key, "must be a non-empty list of strings")
+        return tuple(value)
+
+    def selector(self, text: Any, key: str) -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise self.fail(key, "selector must be a non-empty string")
+        return compile_selector(text, lambda problem: self.fail(key, problem))
+
+    def field(self, value: Any, key: str) -> FieldSpec:
+        regex = None
+        if isinstance(value, dict):
+            self.check_keys(value, FIELD_TABLE_KEYS, f"{key}.")
+            if "select" not in value:
+                raise self.fail(f"{key}.select", "missing")
+            source = value["select"]
+            if "regex" in value:
+                pattern = value["regex"]
+                if not isinstance(pattern, str):
+                    raise self.fail(f"{key}.regex", "must be a string")
+                try:
+                    regex = re.compile(pattern)
+                except re.error as exc:
+                    raise self.fail(f"{key}.regex", f"does not compile: {exc}") from None
+        else:
+            source = value
+        return FieldSpec(source=str(source), xpath=self.selector(source, key), regex=regex)
+
+    def fields(self, table: Mapping[str, Any], names: Iterable[str], prefix: str) -> dict:
+        return {n: self.field(table[n], f"{prefix}{n}") for n in names if n in table}
+
+    def boilerplate(self, table: Mapping[str, Any], prefix: str) -> tuple[FieldSpec, ...]:
+        value = table.get("boilerplate", [])
+        if not isinstance(value, list):
+            raise self.fail(f"{prefix}boilerplate", "must be a list of selectors")
+        return tuple(self.field(v, f"{prefix}boilerplate[{i}]") for i, v in enumerate(value))
+
+    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+        value = data.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        return value
+
+
+def compile_selector(text: str, fail: Any = None) -> str:
+    """Turn a profile selector (CSS, or XPath by prefix or shape) into an XPath expression."""
+    fail = fail or (lambda problem: ProfileError(problem))
+    stripped = text.strip()
+    if stripped.startswith("xpath:"):
+        query, is_xpath = stripped[len("xpath:") :].strip(), True
+    elif stripped.startswith("css:"):
+        query, is_xpath = stripped[len("css:") :].strip(), False
+    else:
+        query, is_xpath = stripped, stripped.startswith(("/", "./", "("))
+    if not is_xpath:
+        try:
+            return _checked_xpath(css2xpath(query), stripped, fail)
+        except (SelectorError, ValueError) as exc:
+            # Not CSS; a relative XPath such as `a/@onclick` is still a fair thing to write.
+            try:
+                etree.XPath(query)
+            except etree.XPathSyntaxError:
+                raise fail(
+                    f"selector {stripped!r} parses neither as CSS ({exc}) nor as XPath"
+                ) from None
+            return query
+    return _checked_xpath(query, stripped, fail)
+
+
+def _checked_xpath(query: str, original: str, fail: Any) -> str:
+    try:
+        etree.XPath(query)
+    except etree.XPathSyntaxError as exc:
+        raise fail(f"XPath {original!r} does not parse: {exc}") from None
+    return query
+
+
+def parse_profile(path: Path, text: str | None = None) -> Profile:
+    reader = _Reader(path)
+    raw_text = path.read_text(encoding="utf-8") if text is None else text
+    try:
+        data = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise reader.fail("(file)", f"not valid TOML: {exc}") from None
+    slug = path.stem
+    if not SLUG_RE.match(slug):
+        raise reader.fail("(file name)", "slug must be lower-case letters, digits and _")
+    reader.check_keys(data, TOP_KEYS, "")
+    name = reader.string(data, "name")
+    allowed_domains = reader.strings(data, "allowed_domains", required=True)
+    start_urls = reader.strings(data, "start_urls", required=True)
+    for url in start_urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise reader.fail("start_urls", f"{url!r} is not an absolute http(s) URL")
+        if not any(_host_allowed(parts.hostname, d) for d in allowed_domains):
+            raise reader.fail("start_urls", f"{url!r} is outside allowed_domains")
+    fixture = data.get("fixture", False)
+    if not isinstance(fixture, bool):
+        raise reader.fail("fixture", "must be true or false")
+    encoding = data.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise reader.fail("encoding", f"unknown encoding {encoding!r}") from None
+    verified = data.get("verified", "never")
+    if not isinstance(verified, str):
+        raise reader.fail("verified", 'must be "never" or a date')
+
+    listing_raw = reader.table(data, "listing")
+    if listing_raw is None:
+        raise reader.fail("listing", "missing table")
+    reader.check_keys(listing_raw, LISTING_KEYS, "listing.")
+    mode = listing_raw.get("mode", "links")
+    if mode not in ("links", "articles"):
+        raise reader.fail("listing.mode", 'must be "links" or "articles"')
+    if "entries" not in listing_raw:
+        raise reader.fail("listing.entries", "missing field")
+    listing_fields = reader.fields(listing_raw, LISTING_FIELDS, "listing.")
+    if mode == "articles" and "body" not in listing_fields:
+        raise reader.fail("listing.body", 'missing field (required when mode = "articles")')
+    if mode == "links" and "link" not in listing_fields:
+        raise reader.fail("listing.link", 'missing field (required when mode = "links")')
+    listing = ListingSpec(
+        mode=mode, boilerplate=reader.boilerplate(listing_raw, "listing."), **listing_fields
+    )
+
+    pagination = None
+    pagination_raw = reader.table(data, "pagination")
+    if pagination_raw is not None:
+        reader.check_keys(pagination_raw, PAGINATION_KEYS, "pagination.")
+        has_next, template = "next" in pagination_raw, pagination_raw.get("template")
+        if has_next == (template is not None):
+            raise reader.fail("pagination", "give exactly one of next or template")
+        if template is not None and (not isinstance(template, str) or "{n}" not in template):
+            raise reader.fail("pagination.template", "must be a string containing {n}")
+        first, max_pages = pagination_raw.get("first", 1), pagination_raw.get("max_pages", 50)
+        for key, value in (("first", first), ("max_pages", max_pages)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise reader.fail(f"pagination.{key}", "must be a whole number >= 0")
+        pagination = PaginationSpec(
+            next=reader.field(pagination_raw["next"], "pagination.next") if has_next else None,
+            template=template,
+            first=first,
+            max_pages=max_pages,
+        )
+
+    detail = None
+    detail_raw = reader.table(data, "detail")
+    if mode == "links":
+        if detail_raw is None:
+            raise reader.fail("detail", 'missing table (required when listing.mode = "links")')
+        reader.check_keys(detail_raw, DETAIL_KEYS, "detail.")
+        if "body" not in detail_raw:
+            raise reader.fail("detail.body", "missing field")
+        detail = DetailSpec(
+            boilerplate=reader.boilerplate(detail_raw, "detail."),
+            **reader.fields(detail_raw, DETAIL_FIELDS, "detail."),
+        )
+    elif detail_raw is not None:
+        raise reader.fail("detail", 'not used when listing.mode = "articles"; remove it')
+
+    return Profile(
+        slug=slug,
+        name=name,
+        allowed_domains=allowed_domains,
+        start_urls=start_urls,
+        listing=listing,
+        pagination=pagination,
+        detail=detail,
+        fixture=fixture,
+        encoding=encoding,
+        title_suffixes=reader.strings(data, "title_suffixes", required=False),
+        verified=verified,
+        path=path,
+        sha256=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _host_allowed(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def profile_dirs() -> list[Path]:
+    """Bundled profiles first; folders named in TJCRAWL_SOURCES_DIR override them by slug."""
+    extra = [Path(p) for p in os.environ.get(SOURCES_DIR_ENV, "").split(os.pathsep) if p]
+    return [BUNDLED_DIR, *extra]
+
+
+def load_profiles(dirs: Iterable[Path] | None = None) -> dict[str, Profile]:
+    profiles: dict[str, Profile] = {}
+    for directory in profile_dirs() if dirs is None else dirs:
+        if not directory.is_dir():
+            raise ProfileError(f"{directory}: (folder): profile folder does not exist")
+        for path in sorted(directory.glob("*.toml")):
+            profile = parse_profile(path)
+            profiles[profile.slug] = profile
+    return dict(sorted(profiles.items()))
+
+
+def get_profile(slug: str) -> Profile:
+    profiles = load_profiles()
+    if slug not in profiles:
+        known = ", ".join(profiles) or "none"
+        raise ProfileError(f"unknown source {slug!r} (known: {known})")
+    return profiles[slug]

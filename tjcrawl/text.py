@@ -1,0 +1,84 @@
+"""HTML to article text that keeps paragraphs, and the cleaning every title and body gets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from lxml import etree
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody thead tfoot tr ul "
+    "center".split()
+)
+SKIP_TAGS = frozenset("script style noscript template iframe object embed select button".split())
+_SPACE_RE = re.compile(r"\s+")
+_BREAK = "\x00"
+
+# A safety net under the profiles' boilerplate selectors: short paragraphs that are only
+# page furniture. Matching whole paragraphs keeps article sentences that mention these words.
+_FURNITURE_RES = tuple(
+    re.compile(p)
+    for p in (
+        r"^[【\[]?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏)\s*[】\]]?(\s*[【\[]?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏)\s*[】\]]?)*$",
+        r"^字号[:：]?\s*([大中小]\s*)+$",
+        r"^[【\[（(]?\s*责任编辑\s*[:：].{0,20}[】\]）)]?$",
+        r"^(分享到|分享|扫一扫).{0,30}$",
+        r"^(有想补充的信息[?？])?\s*点我投稿$",
+        r"^(联系我们|企业入驻)$",
+    )
+)
+
+
+def fold_space(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _walk(node: etree._Element, out: list[str]) -> None:
+    tag = node.tag if isinstance(node.tag, str) else ""
+    if tag.lower() in SKIP_TAGS or not isinstance(node.tag, str):
+        return
+    block = tag.lower() in BLOCK_TAGS
+    if block:
+        out.append(_BREAK)
+    if node.text:
+        out.append(node.text)
+    for child in node:
+        _walk(child, out)
+        if child.tail:
+            out.append(child.tail)
+    if block:
+        out.append(_BREAK)
+    elif tag.lower() in ("td", "th"):
+        out.append(" ")
+
+
+def element_paragraphs(node: etree._Element) -> list[str]:
+    parts: list[str] = []
+    _walk(node, parts)
+    return [p for p in (fold_space(chunk) for chunk in "".join(parts).split(_BREAK)) if p]
+
+
+def clean_paragraphs(paragraphs: Iterable[str]) -> list[str]:
+    kept = []
+    for paragraph in paragraphs:
+        text = fold_space(unicodedata.normalize("NFC", paragraph))
+        if text and not (len(text) <= 40 and any(r.match(text) for r in _FURNITURE_RES)):
+            kept.append(text)
+    return kept
+
+
+def remove_keeping_tail(node: etree._Element) -> None:
+    """Drop an element but keep the text that follows it, which belongs to its parent."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
