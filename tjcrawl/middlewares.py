@@ -1,0 +1,110 @@
+"""Downloader middlewares: the bytes decide the encoding; loopback hosts; retry with back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
+
+from tjcrawl.dates import SHANGHAI
+from tjcrawl.encoding import choose_encoding
+
+
+class EncodingMiddleware:
+    """Re-decode every text response with the encoding its bytes support, and note the fetch time."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EncodingMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        request.meta.setdefault("fetched_at", datetime.now(SHANGHAI).isoformat())
+        if not isinstance(response, TextResponse):
+            return response
+        return apply_encoding(request, response, getattr(self.crawler.spider, "profile", None))
+
+
+def apply_encoding(request: Request, response: TextResponse, profile: Any = None) -> TextResponse:
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+    forced = getattr(profile, "encoding", None)
+    choice = choose_encoding(response.body, content_type, forced=forced)
+    request.meta["encoding"] = {
+        "declared": choice.declared,
+        "used": choice.used,
+        "how": choice.how,
+        "lossy": choice.lossy,
+    }
+    return response.replace(encoding=choice.used)
+
+
+class LoopbackProxyMiddleware:
+    """Send requests for mapped hosts to a local server, keeping their real URLs.
+
+    The demo, the tests and the benchmarks serve fixture sites on 127.0.0.1 as an HTTP proxy,
+    so that pages, links and the archive keep the site's own URLs.
+    """
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self.mapping = mapping
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LoopbackProxyMiddleware:
+        mapping = crawler.settings.getdict("TJCRAWL_PROXY_MAP")
+        if not mapping:
+            raise NotConfigured
+        return cls(mapping)
+
+    def process_request(self, request: Request) -> None:
+        host = urlparse_cached(request).hostname
+        if host in self.mapping:
+            request.meta["proxy"] = self.mapping[host]
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, but waiting before each: Retry-After when the server says, else 2^n."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    def _delay(self, request: Request, response: Response | None) -> float:
+        attempt = request.meta.get("retry_times", 0)
+        delay = self.base * (2**attempt)
+        if response is not None and (header := response.headers.get(b"Retry-After")):
+            delay = max(delay, _retry_after_seconds(header.decode("latin-1")))
+        return min(delay, self.cap)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await asyncio.sleep(self._delay(request, response))
+        return result
+
+    async def process_exception(self, request: Request, exception: Exception) -> Any:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await asyncio.sleep(self._delay(request, None))
+        return result
+
+
+def _retry_after_seconds(value: str) -> float:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return 0.0
