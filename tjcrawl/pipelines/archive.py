@@ -1,0 +1,138 @@
+"""Store raw pages and articles in the SQLite archive, and one crawl_runs row per source."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from tjcrawl.dates import SHANGHAI
+from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
+from tjcrawl.storage.archive import Archive
+
+ARTICLE_COLUMNS = (
+    "url",
+    "source",
+    "title",
+    "published_at",
+    "date_source",
+    "date_precision",
+    "date_conflict",
+    "listing_date",
+    "body",
+    "body_html",
+    "origin",
+    "author",
+    "content_hash",
+    "duplicate_of",
+)
+
+
+def new_run_id() -> str:
+    return datetime.now(SHANGHAI).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = settings.get("TJCRAWL_DB", "archive.db")
+        self.commit_every = settings.getint("TJCRAWL_COMMIT_EVERY", 200)
+        self.run_id = settings.get("TJCRAWL_RUN_ID") or new_run_id()
+        self.archive: Archive | None = None
+        self.run_row = 0
+        self.page_ids: dict[str, int] = {}
+        self.outcomes: Counter[str] = Counter()
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        self.archive = Archive.acquire(self.db_path, self.commit_every)
+        profile = spider.profile  # type: ignore[union-attr]
+        self.archive.record_source(profile)
+        self.run_row = self.archive.start_run(self.run_id, profile.slug, profile.sha256)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        kind = request.meta.get("page_kind")
+        if kind is None or self.archive is None:
+            return
+        headers = {
+            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+            for k, vs in response.headers.items()
+        }
+        self.page_ids[response.url] = self.archive.store_page(
+            url=response.url,
+            source=spider.name,
+            kind=kind,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            encoding=request.meta.get("encoding"),
+            fetched_at=request.meta.get("fetched_at") or datetime.now(SHANGHAI).isoformat(),
+            run_id=self.run_id,
+        )
+        self.outcomes["pages"] += 1
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        assert self.archive is not None
+        adapter = ItemAdapter(item)
+        article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
+        outcome = self.archive.store_article(
+            article, self.page_ids.get(adapter.get("page_url")), self.run_id
+        )
+        self.outcomes[outcome] += 1
+        self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}")
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        failures = {
+            f: stats.get(f"tjcrawl/missing/{f}", 0)
+            for f in REQUIRED_FIELDS
+            if stats.get(f"tjcrawl/missing/{f}")
+        }
+        failures.update(
+            {
+                f"undecodable {f}": stats[f"tjcrawl/garbled/{f}"]
+                for f in ("title", "body", "encoding")
+                if stats.get(f"tjcrawl/garbled/{f}")
+            }
+        )
+        coverage = {
+            f: stats.get(f"tjcrawl/present/{f}", 0) for f in COVERED_FIELDS
+        }
+        self.archive.finish_run(
+            self.run_row,
+            {
+                "requests": stats.get("downloader/request_count", 0),
+                "responses": stats.get("downloader/response_count", 0),
+                "bytes": stats.get("downloader/response_bytes", 0),
+                "pages_stored": self.outcomes["pages"],
+                "items_scraped": stats.get("tjcrawl/items_seen", 0),
+                "items_new": self.outcomes["new"],
+                "items_changed": self.outcomes["changed"],
+                "items_unchanged": self.outcomes["unchanged"],
+                "items_failed": stats.get("tjcrawl/items_failed", 0),
+                "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
+                "field_failures": json.dumps(
+                    {"missing": failures, "present": coverage}, ensure_ascii=False
+                ),
+                "finish_reason": reason,
+            },
+        )
+        self.archive.release()
+        self.archive = None

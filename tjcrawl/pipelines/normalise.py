@@ -1,0 +1,90 @@
+"""Raw strings to archive values: dates with provenance, clean text, canonical URLs, a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+
+from tjcrawl.dates import SHANGHAI, ParsedDate, date_from_url, parse_date
+from tjcrawl.profiles import Profile, load_profiles
+from tjcrawl.text import clean_paragraphs, fold_space
+from tjcrawl.urls import canonical_url
+
+_ORIGIN_LABEL_RE = re.compile(r"^(来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*")
+_AUTHOR_LABEL_RE = re.compile(r"^(作者|记者|撰稿|撰稿人|文)\s*[:：/]\s*")
+# Site names that CMS templates append to titles (标题_天津政务网). Dashes are left alone:
+# real titles use them (…——访天津市科学技术局).
+_SITE_SUFFIX_RE = re.compile(
+    r"\s*[_|｜]\s*[^_|｜]{1,20}(网|网站|门户|政府|人民政府|政务网|局|委员会|北方网)\s*$"
+)
+
+
+def clean_title(title: str, suffixes: tuple[str, ...] = ()) -> str:
+    title = fold_space(title)
+    for suffix in suffixes:
+        if title.endswith(suffix) and len(title) > len(suffix):
+            title = title[: -len(suffix)].rstrip()
+    return _SITE_SUFFIX_RE.sub("", title) or title
+
+
+def clean_label(value: str | None, label: re.Pattern[str]) -> str | None:
+    if not value:
+        return None
+    return fold_space(label.sub("", fold_space(value))) or None
+
+
+def content_hash(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+
+
+def choose_date(
+    detail: ParsedDate | None, listing: ParsedDate | None, from_url: ParsedDate | None
+) -> tuple[ParsedDate | None, str | None, bool]:
+    """The most specific date, where it came from, and whether the sources disagree on the day."""
+    found = [(name, d) for name, d in (("detail", detail), ("listing", listing), ("url", from_url)) if d]
+    if not found:
+        return None, None, False
+    days = {d.value.date() for _, d in found}
+    name, chosen = found[0]
+    return chosen, name, len(days) > 1
+
+
+class NormalisePipeline:
+    def __init__(self, profiles: Mapping[str, Profile]) -> None:
+        self.profiles = profiles
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
+        return cls(load_profiles())
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        adapter = ItemAdapter(item)
+        profile = self.profiles.get(adapter["source"])
+        suffixes = profile.title_suffixes if profile else ()
+        fetched_at = datetime.fromisoformat(adapter["fetched_at"]).astimezone(SHANGHAI)
+
+        adapter["title"] = clean_title(adapter.get("title") or adapter["listing_title"], suffixes)
+        adapter["body"] = "\n".join(clean_paragraphs(adapter["body"].split("\n")))
+        url = canonical_url(adapter["url"])
+        if adapter.get("entry_key"):
+            url += "#" + adapter["entry_key"]
+        adapter["url"] = url
+        adapter["origin"] = clean_label(adapter.get("origin"), _ORIGIN_LABEL_RE)
+        adapter["author"] = clean_label(adapter.get("author"), _AUTHOR_LABEL_RE)
+
+        carries_articles = profile is not None and profile.carries_articles
+        detail = None if carries_articles else parse_date(adapter.get("date_text"), fetched_at)
+        listing = parse_date(adapter.get("listing_date"), fetched_at)
+        chosen, source, conflict = choose_date(detail, listing, date_from_url(url))
+        adapter["published_at"] = chosen.isoformat() if chosen else None
+        adapter["date_precision"] = chosen.precision if chosen else None
+        adapter["date_source"] = source
+        adapter["date_conflict"] = conflict
+        adapter["content_hash"] = content_hash(adapter["title"], adapter["body"])
+        return item

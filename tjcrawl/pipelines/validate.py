@@ -1,0 +1,54 @@
+"""Refuse items that lack what an article needs, counting each failure by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+REQUIRED_FIELDS = ("title", "body")
+COVERED_FIELDS = ("title", "body", "date", "origin", "author")
+
+
+def field_present(adapter: ItemAdapter, field: str) -> bool:
+    if field == "title":
+        return bool(adapter.get("title") or adapter.get("listing_title"))
+    if field == "date":
+        return bool(adapter.get("date_text") or adapter.get("listing_date"))
+    return bool(adapter.get(field))
+
+
+class ValidatePipeline:
+    def __init__(self, stats: StatsCollector | None = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler.stats)
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"tjcrawl/{key}")
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        adapter = ItemAdapter(item)
+        self._inc("items_seen")
+        for field in COVERED_FIELDS:
+            if field_present(adapter, field):
+                self._inc(f"present/{field}")
+        missing = [f for f in REQUIRED_FIELDS if not field_present(adapter, f)]
+        for field in missing:
+            self._inc(f"missing/{field}")
+        garbled = [
+            f for f in ("title", "body") if "\ufffd" in (adapter.get(f) or "")
+        ] + (["encoding"] if (adapter.get("encoding") or {}).get("lossy") else [])
+        for field in garbled:
+            self._inc(f"garbled/{field}")
+        if missing or garbled:
+            self._inc("items_failed")
+            problems = [f"missing {f}" for f in missing] + [f"undecodable {f}" for f in garbled]
+            raise DropItem(f"{adapter.get('source')}: {adapter.get('url')}: {', '.join(problems)}")
+        return item

@@ -1,0 +1,1 @@
+"""The SQLite archive: schema migrations, the writer, and Chinese full-text search."""

@@ -1,0 +1,163 @@
+"""The archive's schema as an ordered list of migrations.
+
+`PRAGMA user_version` holds the number of migrations applied, and `tjcrawl_meta` repeats it as
+`schema_version` so that any SQL client can read it. A migration only ever adds; downstream
+tools can rely on a column once it has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _initial(db: sqlite_utils.Database) -> None:
+    db["tjcrawl_meta"].create({"key": str, "value": str}, pk="key")
+    db["sources"].create(
+        {
+            "slug": str,
+            "name": str,
+            "base_url": str,
+            "allowed_domains": str,
+            "profile_sha256": str,
+            "verified": str,
+            "updated_at": str,
+        },
+        pk="slug",
+    )
+    db["source_profiles"].create(
+        {"sha256": str, "slug": str, "toml": str, "first_used_at": str}, pk="sha256"
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "source": str,
+            "profile_sha256": str,
+            "started_at": str,
+            "finished_at": str,
+            "requests": int,
+            "responses": int,
+            "bytes": int,
+            "pages_stored": int,
+            "items_scraped": int,
+            "items_new": int,
+            "items_changed": int,
+            "items_unchanged": int,
+            "items_failed": int,
+            "items_duplicate": int,
+            "field_failures": str,
+            "finish_reason": str,
+        },
+        pk="id",
+        not_null={"run_id", "source", "started_at"},
+    )
+    db["crawl_runs"].create_index(["run_id", "source"], unique=True)
+    db["crawl_runs"].create_index(["source", "started_at"])
+    db["pages"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "kind": str,
+            "status": int,
+            "headers": str,
+            "body": bytes,
+            "body_size": int,
+            "body_sha256": str,
+            "compression": str,
+            "declared_encoding": str,
+            "used_encoding": str,
+            "encoding_how": str,
+            "fetched_at": str,
+            "last_fetched_at": str,
+            "fetch_count": int,
+            "run_id": str,
+        },
+        pk="id",
+        not_null={"url", "fetched_at"},
+    )
+    db["pages"].create_index(["url", "body_sha256"], unique=True)
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "title": str,
+            "published_at": str,
+            "date_source": str,
+            "date_precision": str,
+            "date_conflict": int,
+            "listing_date": str,
+            "body": str,
+            "body_html": str,
+            "origin": str,
+            "author": str,
+            "content_hash": str,
+            "duplicate_of": str,
+            "page_id": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "last_changed_at": str,
+            "run_id": str,
+        },
+        pk="id",
+        not_null={"url", "source", "title", "body", "content_hash", "first_seen_at"},
+        foreign_keys=[("page_id", "pages", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["source", "published_at"])
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["content_hash"])
+    db["revisions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "url": str,
+            "title": str,
+            "published_at": str,
+            "body": str,
+            "origin": str,
+            "author": str,
+            "content_hash": str,
+            "page_id": int,
+            "seen_from": str,
+            "replaced_at": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("page_id", "pages", "id")],
+    )
+    db["revisions"].create_index(["article_id"])
+    # Each character is indexed as the bigram it starts (see tjcrawl.storage.search): a phrase
+    # of bigrams is an exact substring match, a bigram prefix an exact one-character match.
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_search USING fts5("
+        "title, body, content='', prefix='4', tokenize='unicode61')"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the database up to SCHEMA_VERSION; returns how many migrations ran."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"archive schema version {current} is newer than this tjcrawl ({SCHEMA_VERSION}); "
+            "upgrade tjcrawl"
+        )
+    for number in range(current, SCHEMA_VERSION):
+        with db.atomic():
+            MIGRATIONS[number](db)
+            db["tjcrawl_meta"].upsert(
+                {"key": "schema_version", "value": str(number + 1)}, pk="key"
+            )
+            db.execute(f"PRAGMA user_version = {number + 1}")
+    return SCHEMA_VERSION - current
