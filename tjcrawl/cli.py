@@ -1,0 +1,384 @@
+"""The `tjcrawl` command: a thin layer over the library.
+
+A user's mistake (an unknown source, a bad date, a file that is not an archive) ends in one
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlite_utils
+
+from tjcrawl import __version__
+from tjcrawl.profiles import Profile, ProfileError, load_profiles
+from tjcrawl.storage.archive import ArchiveError, open_database
+
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    default="archive.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite archive.",
+)
+EXIT_CRAWL_PROBLEM = 3
+
+
+def _profiles() -> dict[str, Profile]:
+    try:
+        return load_profiles()
+    except ProfileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _pick(slugs: tuple[str, ...], serve_fixtures: bool) -> list[Profile]:
+    profiles = _profiles()
+    unknown = [s for s in slugs if s not in profiles]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown source {', '.join(unknown)} (see `tjcrawl sources`)", param_hint="SOURCE"
+        )
+    if slugs:
+        chosen = [profiles[s] for s in slugs]
+    else:
+        chosen = [p for p in profiles.values() if p.fixture == serve_fixtures]
+    if not serve_fixtures:
+        fixtures = [p.slug for p in chosen if p.fixture]
+        if fixtures:
+            raise click.UsageError(
+                f"{', '.join(fixtures)}: fixture site(s), not on the web; add --serve-fixtures"
+            )
+    if not chosen:
+        raise click.UsageError("no sources to crawl; name one (see `tjcrawl sources`)")
+    return chosen
+
+
+@contextmanager
+def _archive(db_path: Path, must_exist: bool = True) -> Iterator[sqlite_utils.Database]:
+    if must_exist and not db_path.exists():
+        raise click.ClickException(
+            f"{db_path}: no archive here; run `tjcrawl demo` or `tjcrawl crawl` first"
+        )
+    try:
+        db = open_database(db_path)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _iso_day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-08-22") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tjcrawl")
+def main() -> None:
+    """Crawl Tianjin's government and investment-promotion portals into a SQLite archive.
+
+    \b
+    Example:
+      tjcrawl demo && tjcrawl search 招商引资
+    """
+
+
+def _crawl(
+    profiles: list[Profile], db_path: Path, serve: bool, fast: bool, log_level: str
+) -> list[Any]:
+    from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
+    from tjcrawl.runner import build_settings, run_crawl
+
+    with _archive(db_path, must_exist=False):
+        pass  # fail early, in one line, on a path that is not an archive
+    if not serve:
+        return run_crawl(profiles, build_settings(str(db_path), log_level=log_level))
+    roots = site_roots(profiles, default_fixtures_dir())
+    missing = [p.slug for p in profiles if not set(p.hosts) & set(roots)]
+    if missing:
+        raise click.ClickException(f"no fixture site for {', '.join(missing)} under fixtures/")
+    with serving(roots) as server:
+        settings = build_settings(
+            str(db_path), proxy_map=server.proxy_map(), loopback_fast=fast, log_level=log_level
+        )
+        return run_crawl(profiles, settings)
+
+
+def _report(reports: list[Any]) -> int:
+    for report in reports:
+        click.echo(report.summary())
+    problems = [p for r in reports for p in r.problems]
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    return EXIT_CRAWL_PROBLEM if problems else 0
+
+
+@main.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@DB_OPTION
+@click.option(
+    "--serve-fixtures",
+    is_flag=True,
+    help="Serve the sources' fixture sites on 127.0.0.1 and crawl those (no delays).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+def crawl(sources: tuple[str, ...], db_path: Path, serve_fixtures: bool, log_level: str) -> None:
+    """Crawl sources (all web sources when none is named) into the archive.
+
+    Exits 3, naming source and field, when a source's extraction broke (for example a body
+    selector that no longer matches): such items are not stored.
+
+    \b
+    Examples:
+      tjcrawl crawl --db /srv/tj/archive.db
+      tjcrawl crawl demo_trs --serve-fixtures --db /tmp/test.db
+    """
+    profiles = _pick(sources, serve_fixtures)
+    reports = _crawl(profiles, db_path, serve_fixtures, fast=serve_fixtures, log_level=log_level)
+    sys.exit(_report(reports))
+
+
+@main.command()
+@DB_OPTION
+@click.option("--quiet", is_flag=True, help="Only the summary, no crawl log.")
+def demo(db_path: Path, quiet: bool) -> None:
+    """Serve the bundled fixture sites on 127.0.0.1 and crawl them all into the archive.
+
+    \b
+    Example:
+      tjcrawl demo --db archive.db
+    """
+    profiles = [p for p in _profiles().values() if p.fixture]
+    if not profiles:
+        raise click.ClickException("no fixture sources found in tjcrawl/sources/")
+    reports = _crawl(profiles, db_path, True, fast=True, log_level="ERROR" if quiet else "WARNING")
+    status = _report(reports)
+    with _archive(db_path) as db:
+        from tjcrawl.storage.search import search as run_search
+
+        click.echo(_stats_text(db))
+        result = run_search(db.conn, "招商引资", limit=3)
+        click.echo(f"\nExample: tjcrawl search 招商引资 --db {db_path}  ({result.total} articles)")
+        for hit in result.hits:
+            click.echo(f"  {hit.published_at or '':25.25} {hit.source:12} {hit.title}")
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("query")
+@DB_OPTION
+@click.option("--source", help="Only this source (slug).")
+@click.option("--since", callback=_iso_day, help="Published on or after this day (2025-08-01).")
+@click.option("--until", callback=_iso_day, help="Published before this day.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option(
+    "--order", type=click.Choice(["rank", "newest"]), default="rank", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: total and hits.")
+def search(
+    query: str,
+    db_path: Path,
+    source: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    order: str,
+    as_json: bool,
+) -> None:
+    """Find articles whose title or body contains QUERY (any length, Chinese or not).
+
+    Finds exactly what a substring scan finds, one-character queries included.
+
+    \b
+    Examples:
+      tjcrawl search 天津
+      tjcrawl search 招商引资 --source demo_trs --since 2024-01-01 --json
+    """
+    from tjcrawl.storage.search import search as run_search
+
+    if not query.strip():
+        raise click.BadParameter("the query is empty", param_hint="QUERY")
+    with _archive(db_path) as db:
+        result = run_search(
+            db.conn, query, source=source, since=since, until=until, limit=limit, order=order
+        )
+    if as_json:
+        payload = {
+            "query": result.query,
+            "total": result.total,
+            "hits": [hit.__dict__ for hit in result.hits],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result.total} articles contain {query!r}")
+    for hit in result.hits:
+        click.echo(f"\n{hit.published_at or '(no date)'}  {hit.source}  {hit.title}\n  {hit.url}")
+        click.echo(f"  {hit.snippet}")
+
+
+EXPORT_COLUMNS = [
+    "url",
+    "source",
+    "title",
+    "published_at",
+    "date_source",
+    "date_precision",
+    "date_conflict",
+    "origin",
+    "author",
+    "body",
+    "content_hash",
+    "duplicate_of",
+    "first_seen_at",
+    "last_seen_at",
+    "last_changed_at",
+]
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--source", help="Only this source (slug).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write here instead of standard output.",
+)
+def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
+    """Export articles as JSON lines or CSV (UTF-8), oldest first.
+
+    \b
+    Examples:
+      tjcrawl export --format jsonl -o articles.jsonl
+      tjcrawl export --format csv --source demo_trs > trs.csv
+    """
+    where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles {where} ORDER BY id"
+    with _archive(db_path) as db:
+        rows = db.query(sql, params)
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            if fmt == "csv":
+                writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        finally:
+            if output:
+                handle.close()
+
+
+def _stats_text(db: sqlite_utils.Database) -> str:
+    lines = ["source               articles  revisions  pages  last run"]
+    rows = db.query(
+        """
+        SELECT s.slug,
+               (SELECT count(*) FROM articles a WHERE a.source = s.slug) AS articles,
+               (SELECT count(*) FROM revisions r JOIN articles a ON a.id = r.article_id
+                 WHERE a.source = s.slug) AS revisions,
+               (SELECT count(*) FROM pages p WHERE p.source = s.slug) AS pages,
+               (SELECT max(started_at) FROM crawl_runs c WHERE c.source = s.slug) AS last_run
+        FROM sources s ORDER BY s.slug
+        """
+    )
+    for row in rows:
+        lines.append(
+            f"{row['slug']:20} {row['articles']:8} {row['revisions']:10} {row['pages']:6}  "
+            f"{row['last_run'] or '-'}"
+        )
+    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    runs = db.execute("SELECT count(DISTINCT run_id) FROM crawl_runs").fetchone()[0]
+    lines.append(f"total: {total} articles from {runs} runs")
+    return "\n".join(lines)
+
+
+@main.command()
+@DB_OPTION
+def stats(db_path: Path) -> None:
+    """Count articles, revisions and pages per source, with each source's last run.
+
+    \b
+    Example:
+      tjcrawl stats --db archive.db
+    """
+    with _archive(db_path) as db:
+        click.echo(_stats_text(db))
+
+
+@main.command()
+def sources() -> None:
+    """List every source profile: slug, kind, verification state and name.
+
+    \b
+    Example:
+      tjcrawl sources
+    """
+    for profile in _profiles().values():
+        kind = "fixture" if profile.fixture else "web"
+        click.echo(f"{profile.slug:20} {kind:8} verified={profile.verified:12} {profile.name}")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@click.option("--check", is_flag=True, help="Only compare; exit 1 when a golden file is stale.")
+def goldens(sources: tuple[str, ...], check: bool) -> None:
+    """Regenerate the golden expected items of fixture sources from their fixture sites.
+
+    Review the diff (git diff fixtures/) before committing.
+
+    \b
+    Examples:
+      tjcrawl goldens
+      tjcrawl goldens demo_trs --check
+    """
+    from tjcrawl import fixtures
+
+    available = {p.slug: p for p in fixtures.profiles_with_fixtures()}
+    unknown = [s for s in sources if s not in available]
+    if unknown:
+        raise click.BadParameter(
+            f"no fixture site for {', '.join(unknown)}", param_hint="SOURCE"
+        )
+    stale = []
+    for slug in sources or tuple(available):
+        profile = available[slug]
+        if check:
+            items, _ = fixtures.offline_crawl(profile)
+            if fixtures.golden_items(items) != fixtures.read_goldens(slug):
+                stale.append(slug)
+            continue
+        count, dropped = fixtures.write_goldens(profile)
+        click.echo(f"{slug}: {count} items -> {fixtures.golden_path(slug)}")
+        for reason in dropped:
+            click.echo(f"  dropped: {reason}")
+    if stale:
+        raise click.ClickException(f"stale goldens: {', '.join(stale)} (run `tjcrawl goldens`)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Serve fixture sites on 127.0.0.1 as an HTTP proxy, so crawls keep the sites' real URLs.
+
+A crawler pointed at this server as its proxy asks for ``GET http://gov.tjcrawl.test/…``;
+the server answers from ``fixtures/<slug>/site/…`` of the profile whose host that is.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from tjcrawl.profiles import Profile
+
+# Old Chinese CMSes send no charset in Content-Type, which is what makes meta tags matter.
+CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html"}
+
+
+FIXTURES_DIR_ENV = "TJCRAWL_FIXTURES_DIR"
+
+
+def default_fixtures_dir() -> Path:
+    """$TJCRAWL_FIXTURES_DIR, else fixtures/ of the source checkout, else of the working folder."""
+    if override := os.environ.get(FIXTURES_DIR_ENV):
+        return Path(override)
+    checkout = Path(__file__).resolve().parent.parent / "fixtures"
+    return checkout if checkout.is_dir() else Path.cwd() / "fixtures"
+
+
+def site_roots(profiles: Iterable[Profile], fixtures_dir: Path) -> dict[str, Path]:
+    """Host name -> folder served for it, for every profile that has a fixture site."""
+    roots: dict[str, Path] = {}
+    for profile in profiles:
+        site = fixtures_dir / profile.slug / "site"
+        if site.is_dir():
+            for host in profile.hosts:
+                roots[host] = site
+    return roots
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FixtureServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def _resolve(self) -> tuple[str, Path | None]:
+        parts = urlsplit(self.path)
+        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
+        root = self.server.roots.get(host)
+        if root is None:
+            return host, None
+        relative = unquote(parts.path).lstrip("/")
+        target = (root / relative).resolve()
+        if not target.is_relative_to(root.resolve()):
+            return host, None
+        if target.is_dir():
+            target = target / "index.html"
+        return host, target if target.is_file() else None
+
+    def _answer(self, with_body: bool) -> None:
+        host, target = self._resolve()
+        self.server.record(host, self.path)
+        if target is None:
+            body = b"<html><body><h1>404 Not Found</h1></body></html>"
+            status, content_type = 404, "text/html"
+        else:
+            body = target.read_bytes()
+            status = 200
+            content_type = CONTENT_TYPES.get(target.suffix) or (
+                mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            )
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+
+class FixtureServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, roots: Mapping[str, Path], port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.roots = dict(roots)
+        self.requests: list[tuple[str, str]] = []
+        self._log_lock = threading.Lock()
+
+    def record(self, host: str, path: str) -> None:
+        with self._log_lock:
+            self.requests.append((host, path))
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def proxy_map(self) -> dict[str, str]:
+        return {host: self.proxy_url for host in self.roots}
+
+
+@contextmanager
+def serving(roots: Mapping[str, Path], port: int = 0) -> Iterator[FixtureServer]:
+    server = FixtureServer(roots, port)
+    thread = threading.Thread(target=server.serve_forever, name="fixture-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

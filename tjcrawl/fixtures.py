@@ -1,0 +1,151 @@
+"""Fixture sites without a server: a fixture file as the response its real URL would give.
+
+Golden items come from walking a profile's fixture site this way, with the clock frozen at the
+fixture's `fetched_at`, through the same spider callbacks and pipelines as a real crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from scrapy import Request
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+from tjcrawl.fixture_server import CONTENT_TYPES, default_fixtures_dir
+from tjcrawl.middlewares import apply_encoding
+from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
+from tjcrawl.profiles import Profile, load_profiles
+
+GOLDEN_FIELDS = (
+    "url",
+    "title",
+    "published_at",
+    "date_source",
+    "date_precision",
+    "date_conflict",
+    "origin",
+    "author",
+    "body",
+)
+
+
+def fixture_dir(slug: str, fixtures_dir: Path | None = None) -> Path:
+    return (fixtures_dir or default_fixtures_dir()) / slug
+
+
+def fixture_fetched_at(slug: str, fixtures_dir: Path | None = None) -> datetime:
+    meta = tomllib.loads((fixture_dir(slug, fixtures_dir) / "fixture.toml").read_text("utf-8"))
+    return datetime.fromisoformat(meta["fetched_at"])
+
+
+def fixture_path(profile: Profile, url: str, fixtures_dir: Path | None = None) -> Path | None:
+    parts = urlsplit(url)
+    if parts.hostname not in profile.hosts:
+        return None
+    site = fixture_dir(profile.slug, fixtures_dir) / "site"
+    path = (site / unquote(parts.path).lstrip("/")).resolve()
+    if path.is_dir():
+        path = path / "index.html"
+    return path if path.is_file() and path.is_relative_to(site.resolve()) else None
+
+
+def fixture_response(
+    profile: Profile,
+    url: str,
+    *,
+    request: Request | None = None,
+    fetched_at: datetime | None = None,
+    fixtures_dir: Path | None = None,
+) -> Response | None:
+    """The response a crawl would get for ``url``, decoded as the middleware would decode it."""
+    path = fixture_path(profile, url, fixtures_dir)
+    if path is None:
+        return None
+    request = request or Request(url)
+    request.meta["fetched_at"] = (
+        fetched_at or fixture_fetched_at(profile.slug, fixtures_dir)
+    ).isoformat()
+    content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+    response = HtmlResponse(
+        url=url,
+        body=path.read_bytes(),
+        headers={"Content-Type": content_type},
+        request=request,
+    )
+    return apply_encoding(request, response, profile) if isinstance(response, TextResponse) else response
+
+
+def offline_crawl(
+    profile: Profile, fixtures_dir: Path | None = None, max_requests: int = 2000
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Items (normalised, as archived) and drop reasons from a profile's fixture site."""
+    from tjcrawl.spiders import spider_class
+
+    spider = spider_class(profile)()
+    fetched_at = fixture_fetched_at(profile.slug, fixtures_dir)
+    validate, dedup = ValidatePipeline(), DeduplicatePipeline()
+    normalise = NormalisePipeline({profile.slug: profile})
+    queue: deque[Request] = deque(spider.initial_requests())
+    seen = {r.url for r in queue}
+    items: list[dict[str, Any]] = []
+    dropped: list[str] = []
+    for _ in range(max_requests):
+        if not queue:
+            break
+        request = queue.popleft()
+        response = fixture_response(
+            profile, request.url, request=request, fetched_at=fetched_at, fixtures_dir=fixtures_dir
+        )
+        if response is None or request.callback is None:
+            continue
+        for result in request.callback(response, **request.cb_kwargs) or ():
+            if isinstance(result, Request):
+                host = urlsplit(result.url).hostname or ""
+                allowed = any(host == d or host.endswith("." + d) for d in profile.allowed_domains)
+                if allowed and result.url not in seen:
+                    seen.add(result.url)
+                    queue.append(result)
+                continue
+            try:
+                for stage in (validate, normalise, dedup):
+                    result = stage.process_item(result)
+            except DropItem as exc:
+                dropped.append(str(exc))
+                continue
+            items.append(dict(result))
+    return items, dropped
+
+
+def golden_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = [{name: item.get(name) for name in GOLDEN_FIELDS} for item in items]
+    return sorted(rows, key=lambda row: row["url"])
+
+
+def golden_path(slug: str, fixtures_dir: Path | None = None) -> Path:
+    return fixture_dir(slug, fixtures_dir) / "expected.json"
+
+
+def read_goldens(slug: str, fixtures_dir: Path | None = None) -> list[dict[str, Any]]:
+    return json.loads(golden_path(slug, fixtures_dir).read_text(encoding="utf-8"))
+
+
+def write_goldens(profile: Profile, fixtures_dir: Path | None = None) -> tuple[int, list[str]]:
+    items, dropped = offline_crawl(profile, fixtures_dir)
+    text = json.dumps(golden_items(items), ensure_ascii=False, indent=2) + "\n"
+    golden_path(profile.slug, fixtures_dir).write_text(text, encoding="utf-8")
+    return len(items), dropped
+
+
+def profiles_with_fixtures(fixtures_dir: Path | None = None) -> list[Profile]:
+    return [
+        p
+        for p in load_profiles().values()
+        if (fixture_dir(p.slug, fixtures_dir) / "site").is_dir()
+    ]

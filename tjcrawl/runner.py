@@ -1,0 +1,126 @@
+"""Run crawls in this process and judge each source's health afterwards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from tjcrawl.pipelines.archive import new_run_id
+from tjcrawl.profiles import Profile
+from tjcrawl.pipelines.validate import REQUIRED_FIELDS
+
+
+@dataclass
+class SourceReport:
+    slug: str
+    stats: Mapping[str, Any]
+    problems: list[str] = field(default_factory=list)
+
+    def count(self, key: str) -> int:
+        return int(self.stats.get(f"tjcrawl/{key}", 0))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return (
+            f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
+            f"{self.count('items_new')} new, {self.count('items_changed')} changed, "
+            f"{self.count('items_unchanged')} unchanged, {self.count('items_failed')} failed"
+        )
+
+
+def build_settings(
+    db: str,
+    *,
+    proxy_map: Mapping[str, str] | None = None,
+    loopback_fast: bool = False,
+    run_id: str | None = None,
+    log_level: str = "INFO",
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    settings = Settings()
+    settings.setmodule("tjcrawl.settings", priority="project")
+    settings.set("TJCRAWL_DB", db, priority="cmdline")
+    settings.set("TJCRAWL_RUN_ID", run_id or new_run_id(), priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    if proxy_map:
+        settings.set("TJCRAWL_PROXY_MAP", dict(proxy_map), priority="cmdline")
+    if loopback_fast:
+        # Only ever for sites served on 127.0.0.1: no delays toward the real portals.
+        settings.setdict(
+            {
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                "RETRY_BACKOFF_BASE": 0.05,
+                "RETRY_BACKOFF_MAX": 0.5,
+            },
+            priority="cmdline",
+        )
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
+    """What went wrong with a source's crawl, each as a line naming source and field."""
+    slug, problems = profile.slug, []
+
+    def count(key: str) -> int:
+        return int(stats.get(f"tjcrawl/{key}", 0))
+
+    reason = stats.get("finish_reason")
+    if reason not in (None, "finished"):
+        problems.append(f"{slug}: crawl ended early ({reason})")
+    if count("listing_pages") == 0:
+        problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
+        return problems
+    if count("listing_entries") == 0:
+        problems.append(f"{slug}: field listing.entries matched nothing on any listing page")
+        return problems
+    if not profile.carries_articles and count("missing/listing.link") >= count("listing_entries"):
+        problems.append(f"{slug}: field listing.link matched nothing in any entry")
+        return problems
+    seen = count("items_seen")
+    if seen == 0:
+        problems.append(f"{slug}: no article was extracted (detail pages unreachable?)")
+        return problems
+    table = "listing" if profile.carries_articles else "detail"
+    for name in REQUIRED_FIELDS:
+        present = count(f"present/{name}")
+        if present / seen < min_coverage:
+            problems.append(
+                f"{slug}: field {table}.{name} found in {present} of {seen} items "
+                f"(below {min_coverage:.0%}); those items were not stored"
+            )
+    garbled = count("garbled/body") + count("garbled/title") + count("garbled/encoding")
+    if garbled:
+        problems.append(f"{slug}: {garbled} items could not be decoded cleanly; not stored")
+    return problems
+
+
+def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceReport]:
+    """Crawl the sources together in one reactor; one report per source."""
+    from tjcrawl.spiders import spider_class
+
+    process = CrawlerProcess(settings)
+    crawlers: list[tuple[Profile, Crawler]] = []
+    for profile in profiles:
+        crawler = process.create_crawler(spider_class(profile))
+        process.crawl(crawler)
+        crawlers.append((profile, crawler))
+    process.start()
+    logging.getLogger("scrapy").handlers.clear()
+    min_coverage = settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9)
+    reports = []
+    for profile, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        reports.append(SourceReport(profile.slug, stats, judge(profile, stats, min_coverage)))
+    return reports
