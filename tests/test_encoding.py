@@ -2,7 +2,10 @@ import pytest
 
 from tjcrawl.encoding import choose_encoding
 
-TEXT = "<html><head>{meta}</head><body><p>天津市招商引资项目签约仪式在滨海新区举行，总投资额超过百亿元。</p></body></html>"
+TEXT = (
+    "<html><head>{meta}</head><body>"
+    "<p>天津市招商引资项目签约仪式在滨海新区举行，总投资额超过百亿元。</p></body></html>"
+)
 
 
 def page(declared: str, real: str) -> bytes:

@@ -51,11 +51,27 @@ def test_a_valid_profile_loads(tmp_path: Path) -> None:
         (('entries = "div.list-item"', ""), "listing.entries", "missing"),
         (('body = "div.TRS_Editor"', 'body = "div[[["'), "detail.body", "parses neither"),
         (('title = "h1"', 'title = "xpath://h1["'), "detail.title", "does not parse"),
-        (("regex = \"jumpToDetail", "regex = \"(jumpToDetail"), "listing.link.regex", "does not compile"),
-        (('"http://gov.example.test/sy/index.html"', '"http://elsewhere.test/"'), "start_urls", "outside allowed_domains"),
+        (
+            ('regex = "jumpToDetail', 'regex = "(jumpToDetail'),
+            "listing.link.regex",
+            "does not compile",
+        ),
+        (
+            ('"http://gov.example.test/sy/index.html"', '"http://elsewhere.test/"'),
+            "start_urls",
+            "outside allowed_domains",
+        ),
         (('template = "index_{n}.html"', 'template = "index.html"'), "pagination.template", "{n}"),
-        (('name = "测试站"', 'name = "测试站"\nencoding = "klingon"'), "encoding", "unknown encoding"),
-        (("max_pages = 3", "max_pages = 3\nnext = 'a.next::attr(href)'"), "pagination", "exactly one"),
+        (
+            ('name = "测试站"', 'name = "测试站"\nencoding = "klingon"'),
+            "encoding",
+            "unknown encoding",
+        ),
+        (
+            ("max_pages = 3", "max_pages = 3\nnext = 'a.next::attr(href)'"),
+            "pagination",
+            "exactly one",
+        ),
     ],
 )
 def test_problems_are_reported_as_file_key_problem(
@@ -80,7 +96,7 @@ def test_broken_toml_is_one_line(tmp_path: Path) -> None:
 
 def test_articles_mode_needs_a_body_and_no_detail(tmp_path: Path) -> None:
     text = VALID.replace("[listing]", '[listing]\nmode = "articles"')
-    with pytest.raises(ProfileError, match="listing.body"):
+    with pytest.raises(ProfileError, match=r"listing\.body"):
         parse_profile(write(tmp_path, text))
     text = text.replace('title = "a::text"', 'title = "a::text"\nbody = "div.body"')
     with pytest.raises(ProfileError, match="detail: not used"):
@@ -92,7 +108,9 @@ def test_the_bundled_profiles_all_load() -> None:
     assert {"demo_portal", "demo_trs", "demo_enorth"} <= set(profiles)
 
 
-def test_extra_profile_folders_override_by_slug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extra_profile_folders_override_by_slug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path, VALID.replace("测试站", "覆盖"), "demo_trs.toml")
     monkeypatch.setenv("TJCRAWL_SOURCES_DIR", str(tmp_path))
     assert load_profiles()["demo_trs"].name == "覆盖"

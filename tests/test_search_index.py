@@ -12,12 +12,24 @@ ALPHABET = "天津招商引资滨海新区港保税aAbB1 ，。\n"
 
 
 def article(n: int, title: str, body: str) -> dict:
-    return {"url": f"http://x.test/{n}", "source": "s", "title": title or "t", "body": body or "b", "content_hash": str(n)}
+    return {
+        "url": f"http://x.test/{n}",
+        "source": "s",
+        "title": title or "t",
+        "body": body or "b",
+        "content_hash": str(n),
+    }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    docs=st.lists(st.tuples(st.text(ALPHABET, max_size=8), st.text(ALPHABET, max_size=40)), min_size=1, max_size=12),
+    docs=st.lists(
+        st.tuples(st.text(ALPHABET, max_size=8), st.text(ALPHABET, max_size=40)),
+        min_size=1,
+        max_size=12,
+    ),
     queries=st.lists(st.text(ALPHABET, min_size=1, max_size=5), min_size=1, max_size=6),
 )
 def test_search_equals_substring_scan(tmp_path_factory, docs, queries) -> None:
@@ -52,8 +64,13 @@ def test_a_changed_article_is_found_by_its_new_text_only(tmp_path: Path) -> None
 
 def test_search_filters_by_source_and_date(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "a.db")
-    for n, (source, day) in enumerate([("a", "2024-01-05"), ("b", "2025-03-01"), ("a", "2025-06-01")]):
-        row = article(n, "天津新闻", "内容") | {"source": source, "published_at": f"{day}T00:00:00+08:00"}
+    for n, (source, day) in enumerate(
+        [("a", "2024-01-05"), ("b", "2025-03-01"), ("a", "2025-06-01")]
+    ):
+        row = article(n, "天津新闻", "内容") | {
+            "source": source,
+            "published_at": f"{day}T00:00:00+08:00",
+        }
         archive.store_article(row, None, "r")
     archive.commit()
     assert search(archive.conn, "天津", source="a").total == 2

@@ -8,7 +8,10 @@ from tjcrawl.urls import canonical_url
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("HTTP://WWW.TJ.GOV.CN:80/sy/tjxw/index.html#top", "http://www.tj.gov.cn/sy/tjxw/index.html"),
+        (
+            "HTTP://WWW.TJ.GOV.CN:80/sy/tjxw/index.html#top",
+            "http://www.tj.gov.cn/sy/tjxw/index.html",
+        ),
         ("https://a.test:443/x?b=2&a=1", "https://a.test/x?a=1&b=2"),
         ("https://a.test:8443/x", "https://a.test:8443/x"),
         ("http://a.test/x?utm_source=wx&id=3&spm=1.2", "http://a.test/x?id=3"),
@@ -21,10 +24,19 @@ def test_canonical_url(url: str, canonical: str) -> None:
 
 
 paths = st.lists(st.text("abcXYZ019-_天津", min_size=1, max_size=6), max_size=3)
-params = st.lists(st.tuples(st.sampled_from(["id", "p", "utm_source", "q"]), st.text("ab1", max_size=3)), max_size=4)
+params = st.lists(
+    st.tuples(st.sampled_from(["id", "p", "utm_source", "q"]), st.text("ab1", max_size=3)),
+    max_size=4,
+)
 
 
-@given(st.sampled_from(["http", "HTTP", "https"]), st.sampled_from(["Gov.TJ.test", "a.test"]), paths, params, st.text("xyz", max_size=4))
+@given(
+    st.sampled_from(["http", "HTTP", "https"]),
+    st.sampled_from(["Gov.TJ.test", "a.test"]),
+    paths,
+    params,
+    st.text("xyz", max_size=4),
+)
 def test_canonical_url_is_idempotent_and_ignores_fragment_and_order(
     scheme: str, host: str, path: list[str], query: list[tuple[str, str]], fragment: str
 ) -> None:

@@ -191,9 +191,7 @@ def demo(db_path: Path, quiet: bool) -> None:
 @click.option("--since", callback=_iso_day, help="Published on or after this day (2025-08-01).")
 @click.option("--until", callback=_iso_day, help="Published before this day.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
-@click.option(
-    "--order", type=click.Choice(["rank", "newest"]), default="rank", show_default=True
-)
+@click.option("--order", type=click.Choice(["rank", "newest"]), default="rank", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: total and hits.")
 def search(
     query: str,
@@ -361,9 +359,7 @@ def goldens(sources: tuple[str, ...], check: bool) -> None:
     available = {p.slug: p for p in fixtures.profiles_with_fixtures()}
     unknown = [s for s in sources if s not in available]
     if unknown:
-        raise click.BadParameter(
-            f"no fixture site for {', '.join(unknown)}", param_hint="SOURCE"
-        )
+        raise click.BadParameter(f"no fixture site for {', '.join(unknown)}", param_hint="SOURCE")
     stale = []
     for slug in sources or tuple(available):
         profile = available[slug]

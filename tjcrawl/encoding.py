@@ -70,7 +70,9 @@ def choose_encoding(
     # UTF-8 is so constrained that non-ASCII GB bytes almost never decode as UTF-8; the reverse
     # is not true (UTF-8 bytes often decode as gb18030 into mojibake), so UTF-8 is tried first.
     if not is_ascii and codec != "utf-8" and _decodes(body, "utf-8"):
-        return EncodingChoice("utf-8", declared, "declared" if codec is None else "utf-8 despite declaration")
+        return EncodingChoice(
+            "utf-8", declared, "declared" if codec is None else "utf-8 despite declaration"
+        )
     if codec and _decodes(body, codec):
         return EncodingChoice(codec, declared, "declared")
     if is_ascii:

@@ -79,7 +79,11 @@ def fixture_response(
         headers={"Content-Type": content_type},
         request=request,
     )
-    return apply_encoding(request, response, profile) if isinstance(response, TextResponse) else response
+    return (
+        apply_encoding(request, response, profile)
+        if isinstance(response, TextResponse)
+        else response
+    )
 
 
 def offline_crawl(
@@ -145,7 +149,5 @@ def write_goldens(profile: Profile, fixtures_dir: Path | None = None) -> tuple[i
 
 def profiles_with_fixtures(fixtures_dir: Path | None = None) -> list[Profile]:
     return [
-        p
-        for p in load_profiles().values()
-        if (fixture_dir(p.slug, fixtures_dir) / "site").is_dir()
+        p for p in load_profiles().values() if (fixture_dir(p.slug, fixtures_dir) / "site").is_dir()
     ]

@@ -20,7 +20,7 @@ from tjcrawl.encoding import choose_encoding
 
 
 class EncodingMiddleware:
-    """Re-decode every text response with the encoding its bytes support, and note the fetch time."""
+    """Re-decode each text response in the encoding its bytes support; note the fetch time."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler

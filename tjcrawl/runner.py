@@ -11,8 +11,8 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from tjcrawl.pipelines.archive import new_run_id
-from tjcrawl.profiles import Profile
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
+from tjcrawl.profiles import Profile
 
 
 @dataclass

@@ -112,9 +112,7 @@ class ArchivePipeline:
                 if stats.get(f"tjcrawl/garbled/{f}")
             }
         )
-        coverage = {
-            f: stats.get(f"tjcrawl/present/{f}", 0) for f in COVERED_FIELDS
-        }
+        coverage = {f: stats.get(f"tjcrawl/present/{f}", 0) for f in COVERED_FIELDS}
         self.archive.finish_run(
             self.run_row,
             {

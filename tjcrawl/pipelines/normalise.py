@@ -47,7 +47,9 @@ def choose_date(
     detail: ParsedDate | None, listing: ParsedDate | None, from_url: ParsedDate | None
 ) -> tuple[ParsedDate | None, str | None, bool]:
     """The most specific date, where it came from, and whether the sources disagree on the day."""
-    found = [(name, d) for name, d in (("detail", detail), ("listing", listing), ("url", from_url)) if d]
+    found = [
+        (name, d) for name, d in (("detail", detail), ("listing", listing), ("url", from_url)) if d
+    ]
     if not found:
         return None, None, False
     days = {d.value.date() for _, d in found}

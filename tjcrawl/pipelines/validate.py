@@ -42,9 +42,9 @@ class ValidatePipeline:
         missing = [f for f in REQUIRED_FIELDS if not field_present(adapter, f)]
         for field in missing:
             self._inc(f"missing/{field}")
-        garbled = [
-            f for f in ("title", "body") if "\ufffd" in (adapter.get(f) or "")
-        ] + (["encoding"] if (adapter.get("encoding") or {}).get("lossy") else [])
+        garbled = [f for f in ("title", "body") if "\ufffd" in (adapter.get(f) or "")] + (
+            ["encoding"] if (adapter.get("encoding") or {}).get("lossy") else []
+        )
         for field in garbled:
             self._inc(f"garbled/{field}")
         if missing or garbled:

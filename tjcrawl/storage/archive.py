@@ -234,7 +234,9 @@ class Archive:
                     run_id,
                 ),
             )
-            search.index_article(self.conn, int(cursor.lastrowid or 0), article["title"], article["body"])
+            search.index_article(
+                self.conn, int(cursor.lastrowid or 0), article["title"], article["body"]
+            )
             self._written()
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,

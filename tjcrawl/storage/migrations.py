@@ -156,8 +156,6 @@ def migrate(db: sqlite_utils.Database) -> int:
     for number in range(current, SCHEMA_VERSION):
         with db.atomic():
             MIGRATIONS[number](db)
-            db["tjcrawl_meta"].upsert(
-                {"key": "schema_version", "value": str(number + 1)}, pk="key"
-            )
+            db["tjcrawl_meta"].upsert({"key": "schema_version", "value": str(number + 1)}, pk="key")
             db.execute(f"PRAGMA user_version = {number + 1}")
     return SCHEMA_VERSION - current

@@ -14,6 +14,7 @@ ASCII letters are folded to lower case on both sides, as SQLite's LIKE does.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -43,14 +44,14 @@ def index_tokens(text: str | None) -> str:
         return ""
     codes = [_code(c) for c in fold(text)]
     codes.append(END)
-    return " ".join(a + b for a, b in zip(codes, codes[1:], strict=False))
+    return " ".join(a + b for a, b in itertools.pairwise(codes))
 
 
 def match_expression(query: str) -> str:
     codes = [_code(c) for c in fold(query)]
     if len(codes) == 1:
         return f"{codes[0]}*"
-    return '"' + " ".join(a + b for a, b in zip(codes, codes[1:], strict=False)) + '"'
+    return '"' + " ".join(a + b for a, b in itertools.pairwise(codes)) + '"'
 
 
 def index_article(conn: sqlite3.Connection, rowid: int, title: str, body: str) -> None:

@@ -1,0 +1,146 @@
+"""The README's first steps: `tjcrawl demo` into a fresh archive, twice, then use it."""
+
+import csv
+import io
+import json
+import sqlite3
+import tomllib
+import zlib
+
+import pytest
+from conftest import FIXTURES, DemoArchive, count, run_cli
+
+from tjcrawl.fixtures import fixture_path, read_goldens
+from tjcrawl.profiles import load_profiles
+from tjcrawl.storage.search import substring_scan_ids
+
+FIXTURE_PROFILES = [p for p in load_profiles().values() if p.fixture]
+
+
+def fixture_article_count() -> int:
+    return sum(
+        tomllib.loads((FIXTURES / p.slug / "fixture.toml").read_text("utf-8"))["articles"]
+        for p in FIXTURE_PROFILES
+    )
+
+
+def test_demo_archives_every_fixture_article_once(demo_archive: DemoArchive) -> None:
+    assert demo_archive.articles_after_first == fixture_article_count()
+    assert count(demo_archive.path, "SELECT count(*) FROM articles") == fixture_article_count()
+    assert (
+        count(demo_archive.path, "SELECT count(DISTINCT url) FROM articles")
+        == fixture_article_count()
+    )
+
+
+def test_a_second_demo_adds_no_article_and_a_second_set_of_runs(demo_archive: DemoArchive) -> None:
+    sources = len(FIXTURE_PROFILES)
+    assert demo_archive.runs_after_first == sources
+    path = demo_archive.path
+    assert count(path, "SELECT count(*) FROM crawl_runs") == 2 * sources
+    assert count(path, "SELECT count(DISTINCT run_id) FROM crawl_runs") == 2
+    assert count(path, "SELECT sum(items_new) FROM crawl_runs") == fixture_article_count()
+    with sqlite3.connect(path) as conn:
+        last = conn.execute(
+            "SELECT sum(items_new), sum(items_changed), sum(items_unchanged), min(finish_reason),"
+            " max(finish_reason), count(finished_at) FROM crawl_runs WHERE run_id ="
+            " (SELECT run_id FROM crawl_runs ORDER BY id DESC LIMIT 1)"
+        ).fetchone()
+    assert last == (0, 0, fixture_article_count(), "finished", "finished", sources)
+    assert count(path, "SELECT count(*) FROM revisions") == 0
+
+
+def test_demo_prints_a_summary_and_an_example_search(demo_archive: DemoArchive) -> None:
+    out = demo_archive.first.stdout
+    for profile in FIXTURE_PROFILES:
+        assert profile.slug in out
+    assert "tjcrawl search 招商引资" in out
+    assert "Traceback" not in demo_archive.first.stderr
+
+
+def test_demo_articles_equal_the_goldens(demo_archive: DemoArchive) -> None:
+    with sqlite3.connect(demo_archive.path) as conn:
+        conn.row_factory = sqlite3.Row
+        stored = {r["url"]: dict(r) for r in conn.execute("SELECT * FROM articles")}
+    for profile in FIXTURE_PROFILES:
+        for golden in read_goldens(profile.slug):
+            row = stored[golden["url"]]
+            for field in ("url", "title", "body", "origin", "author"):
+                assert row[field] == golden[field], (golden["url"], field)
+            # Relative listing dates (昨天 10:30) resolve against the real fetch time here, so
+            # only dates that came from the page itself must equal the frozen-clock goldens.
+            if golden["date_source"] == "detail":
+                assert row["published_at"] == golden["published_at"], golden["url"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "天",
+        "津",
+        "资",
+        "天津",
+        "招商",
+        "港口",
+        "滨海新",
+        "保税区",
+        "招商引资",
+        "京津冀协",
+        "高质量发展",
+        "no such words",
+        "2025",
+    ],
+)
+def test_search_json_equals_a_substring_scan(demo_archive: DemoArchive, query: str) -> None:
+    result = run_cli("search", query, "--json", "--limit", "10000", "--db", str(demo_archive.path))
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    with sqlite3.connect(demo_archive.path) as conn:
+        expected_ids = substring_scan_ids(conn, query)
+        urls = {r[0]: r[1] for r in conn.execute("SELECT id, url FROM articles")}
+    assert {hit["url"] for hit in payload["hits"]} == {urls[i] for i in expected_ids}
+    assert payload["total"] == len(expected_ids)
+    if query in ("天津", "招商引资"):
+        assert 0 < payload["total"] < len(urls), "fixtures should have articles without the word"
+
+
+def test_raw_pages_are_kept_byte_for_byte_with_their_encodings(demo_archive: DemoArchive) -> None:
+    profiles = {p.slug: p for p in FIXTURE_PROFILES}
+    with sqlite3.connect(demo_archive.path) as conn:
+        rows = conn.execute(
+            "SELECT url, source, body, status, declared_encoding, used_encoding FROM pages"
+        ).fetchall()
+    assert rows
+    used = set()
+    for url, source, body, status, declared, encoding in rows:
+        if status != 200:
+            continue
+        path = fixture_path(profiles[source], url)
+        assert path is not None and zlib.decompress(body) == path.read_bytes(), url
+        used.add((declared, encoding))
+    assert ("gb2312", "utf-8") in used, "the lying-charset page should be read as UTF-8"
+    assert any(e == "gb18030" for _, e in used)
+
+
+def test_export_jsonl_and_csv(demo_archive: DemoArchive, tmp_path) -> None:
+    out = tmp_path / "a.jsonl"
+    result = run_cli("export", "--format", "jsonl", "-o", str(out), "--db", str(demo_archive.path))
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text("utf-8").splitlines()
+    assert len(lines) == fixture_article_count()
+    assert "\\u" not in lines[0] and json.loads(lines[0])["title"]
+    result = run_cli(
+        "export", "--format", "csv", "--source", "demo_trs", "--db", str(demo_archive.path)
+    )
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == len(read_goldens("demo_trs"))
+    assert {r["source"] for r in rows} == {"demo_trs"}
+
+
+def test_stats_counts_per_source(demo_archive: DemoArchive) -> None:
+    result = run_cli("stats", "--db", str(demo_archive.path))
+    assert result.returncode == 0
+    for profile in FIXTURE_PROFILES:
+        line = next(x for x in result.stdout.splitlines() if x.startswith(profile.slug))
+        assert int(line.split()[1]) == len(read_goldens(profile.slug))
+    assert f"total: {fixture_article_count()} articles from 2 runs" in result.stdout

@@ -1,0 +1,105 @@
+from datetime import datetime
+
+import pytest
+from scrapy.exceptions import DropItem
+
+from tjcrawl.dates import SHANGHAI, ParsedDate
+from tjcrawl.items import ArticleItem
+from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
+from tjcrawl.pipelines.normalise import choose_date, clean_title
+from tjcrawl.text import clean_paragraphs
+
+
+def raw(**fields) -> ArticleItem:
+    base = {
+        "source": "nowhere",
+        "url": "HTTP://Gov.Test:80/sy/202411/t20241114_1.html?utm_source=x#top",
+        "title": "天津召开招商引资大会_天津政务网",
+        "listing_title": "天津召开招商引资大会",
+        "date_text": "发布时间：2024-11-14 10:30",
+        "listing_date": "2024-11-14",
+        "body": "　　第一段。\n字号：大 中 小\n第二段。\n【打印本页】【关闭窗口】",
+        "origin": "来源：天津日报",
+        "author": "作者：张三",
+        "fetched_at": "2024-11-15T10:00:00+08:00",
+    }
+    return ArticleItem(**(base | fields))
+
+
+def test_normalise_cleans_every_field() -> None:
+    item = NormalisePipeline({}).process_item(raw())
+    assert item["url"] == "http://gov.test/sy/202411/t20241114_1.html"
+    assert item["title"] == "天津召开招商引资大会"
+    assert item["body"] == "第一段。\n第二段。"
+    assert (item["origin"], item["author"]) == ("天津日报", "张三")
+    assert item["published_at"] == "2024-11-14T10:30:00+08:00"
+    assert (item["date_source"], item["date_precision"], item["date_conflict"]) == (
+        "detail",
+        "minute",
+        False,
+    )
+    assert len(item["content_hash"]) == 64
+
+
+def test_dates_fall_back_to_listing_then_url_and_flag_disagreement() -> None:
+    item = NormalisePipeline({}).process_item(raw(date_text=None, listing_date="昨天 10:30"))
+    assert (item["published_at"], item["date_source"]) == ("2024-11-14T10:30:00+08:00", "listing")
+    item = NormalisePipeline({}).process_item(raw(date_text=None, listing_date=None))
+    assert (item["published_at"], item["date_source"]) == ("2024-11-14T00:00:00+08:00", "url")
+    item = NormalisePipeline({}).process_item(raw(date_text="2024-11-16"))
+    assert item["date_source"] == "detail" and item["date_conflict"] is True
+
+
+def test_choose_date_without_any_date() -> None:
+    assert choose_date(None, None, None) == (None, None, False)
+    day = ParsedDate(datetime(2024, 1, 1, tzinfo=SHANGHAI), "day")
+    assert choose_date(None, day, day) == (day, "listing", False)
+
+
+@pytest.mark.parametrize(
+    ("title", "clean"),
+    [
+        ("标题_天津政务网", "标题"),
+        ("标题 | 天津市商务局", "标题"),
+        ("坚持创新驱动——访天津市科学技术局", "坚持创新驱动——访天津市科学技术局"),
+        ("标题_天津政务网", "标题"),
+    ],
+)
+def test_clean_title(title: str, clean: str) -> None:
+    assert clean_title(title) == clean
+
+
+def test_furniture_paragraphs_go_but_sentences_mentioning_them_stay() -> None:
+    paragraphs = [
+        "点我投稿",
+        "联系我们",
+        "[责任编辑：李四]",
+        "市民可通过联系我们栏目反映问题。",
+        "分享到：微信 微博",
+    ]
+    assert clean_paragraphs(paragraphs) == ["市民可通过联系我们栏目反映问题。"]
+
+
+def test_validate_drops_items_without_body_or_with_replacement_characters() -> None:
+    validate = ValidatePipeline()
+    with pytest.raises(DropItem, match="missing body"):
+        validate.process_item(raw(body=""))
+    with pytest.raises(DropItem, match="undecodable body"):
+        validate.process_item(raw(body="天津\ufffd"))
+    with pytest.raises(DropItem, match="missing title"):
+        validate.process_item(raw(title=None, listing_title=None))
+    assert validate.process_item(raw(title=None))["listing_title"]
+
+
+def test_dedup_drops_a_url_seen_twice_and_links_same_content() -> None:
+    normalise, dedup = NormalisePipeline({}), DeduplicatePipeline()
+    first = dedup.process_item(normalise.process_item(raw()))
+    assert first.get("duplicate_of") is None
+    with pytest.raises(DropItem, match="already scraped"):
+        dedup.process_item(
+            normalise.process_item(raw(url="http://gov.test/sy/202411/t20241114_1.html#x"))
+        )
+    other = dedup.process_item(
+        normalise.process_item(raw(url="http://gov.test/zwgk/t20241114_9.html"))
+    )
+    assert other["duplicate_of"] == first["url"]
