@@ -46,7 +46,8 @@ def test_a_second_demo_adds_no_article_and_a_second_set_of_runs(demo_archive: De
             " max(finish_reason), count(finished_at) FROM crawl_runs WHERE run_id ="
             " (SELECT run_id FROM crawl_runs ORDER BY id DESC LIMIT 1)"
         ).fetchone()
-    assert last == (0, 0, fixture_article_count(), "finished", "finished", sources)
+    assert last[:2] == (0, 0)
+    assert last[3:] == ("finished", "finished", sources)
     assert count(path, "SELECT count(*) FROM revisions") == 0
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import sqlite_utils
@@ -31,6 +34,7 @@ DB_OPTION = click.option(
     help="The SQLite archive.",
 )
 EXIT_CRAWL_PROBLEM = 3
+EXIT_LOCKED = 4
 
 
 def _profiles() -> dict[str, Profile]:
@@ -98,25 +102,80 @@ def main() -> None:
     """
 
 
-def _crawl(
-    profiles: list[Profile], db_path: Path, serve: bool, fast: bool, log_level: str
-) -> list[Any]:
+@dataclass
+class CrawlRequest:
+    profiles: list[Profile]
+    db_path: Path
+    serve_fixtures: bool = False
+    proxies: dict[str, str] = field(default_factory=dict)
+    full: bool = False
+    log_level: str = "INFO"
+    log_file: Path | None = None
+
+
+def _settings_from_env() -> dict[str, Any]:
+    """Extra Scrapy settings as JSON in TJCRAWL_SETTINGS (used by tests and deployments)."""
+    raw = os.environ.get("TJCRAWL_SETTINGS")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise click.ClickException(f"TJCRAWL_SETTINGS is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise click.ClickException("TJCRAWL_SETTINGS must be a JSON object")
+    return value
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def _crawl(request: CrawlRequest) -> list[Any]:
     from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
     from tjcrawl.runner import build_settings, run_crawl
+    from tjcrawl.storage.lock import ArchiveLocked, RunLock
 
-    with _archive(db_path, must_exist=False):
+    with _archive(request.db_path, must_exist=False):
         pass  # fail early, in one line, on a path that is not an archive
-    if not serve:
-        return run_crawl(profiles, build_settings(str(db_path), log_level=log_level))
-    roots = site_roots(profiles, default_fixtures_dir())
-    missing = [p.slug for p in profiles if not set(p.hosts) & set(roots)]
-    if missing:
-        raise click.ClickException(f"no fixture site for {', '.join(missing)} under fixtures/")
-    with serving(roots) as server:
-        settings = build_settings(
-            str(db_path), proxy_map=server.proxy_map(), loopback_fast=fast, log_level=log_level
-        )
-        return run_crawl(profiles, settings)
+    try:
+        lock = RunLock.acquire(request.db_path)
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    try:
+        overrides = {"TJCRAWL_MODE": "full" if request.full else "incremental"}
+        if request.log_file:
+            overrides["LOG_FILE"] = str(request.log_file)
+        overrides.update(_settings_from_env())
+        proxies = dict(request.proxies)
+        # Delays are only ever lifted when every request goes to this machine.
+        fast = bool(proxies) and all(_is_loopback(u) for u in proxies.values())
+        if not request.serve_fixtures:
+            settings = build_settings(
+                str(request.db_path),
+                proxy_map=proxies,
+                loopback_fast=fast,
+                log_level=request.log_level,
+                overrides=overrides,
+            )
+            return run_crawl(request.profiles, settings)
+        roots = site_roots(request.profiles, default_fixtures_dir())
+        missing = [p.slug for p in request.profiles if not set(p.hosts) & set(roots)]
+        if missing:
+            raise click.ClickException(f"no fixture site for {', '.join(missing)} under fixtures/")
+        with serving(roots) as server:
+            settings = build_settings(
+                str(request.db_path),
+                proxy_map={**server.proxy_map(), **proxies},
+                loopback_fast=True,
+                log_level=request.log_level,
+                overrides=overrides,
+            )
+            return run_crawl(request.profiles, settings)
+    finally:
+        lock.release()
 
 
 def _report(reports: list[Any]) -> int:
@@ -128,33 +187,70 @@ def _report(reports: list[Any]) -> int:
     return EXIT_CRAWL_PROBLEM if problems else 0
 
 
+def _proxy_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
+    pairs = {}
+    for value in values:
+        host, sep, url = value.partition("=")
+        if not sep or not host or not url.startswith(("http://", "https://")):
+            raise click.BadParameter(f"{value!r} is not HOST=http://PROXY:PORT")
+        pairs[host.lower()] = url
+    return pairs
+
+
 @main.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 @DB_OPTION
+@click.option("--full", is_flag=True, help="Backfill: every listing page and every article page.")
 @click.option(
     "--serve-fixtures",
     is_flag=True,
     help="Serve the sources' fixture sites on 127.0.0.1 and crawl those (no delays).",
 )
 @click.option(
+    "--proxy",
+    "proxies",
+    multiple=True,
+    callback=_proxy_pairs,
+    metavar="HOST=URL",
+    help="Fetch HOST through this HTTP proxy (a local mirror, a test server); repeatable.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
     show_default=True,
+    help="How much of the crawl log to print.",
 )
-def crawl(sources: tuple[str, ...], db_path: Path, serve_fixtures: bool, log_level: str) -> None:
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the crawl log here instead of standard error.",
+)
+def crawl(
+    sources: tuple[str, ...],
+    db_path: Path,
+    full: bool,
+    serve_fixtures: bool,
+    proxies: dict[str, str],
+    log_level: str,
+    log_file: Path | None,
+) -> None:
     """Crawl sources (all web sources when none is named) into the archive.
 
-    Exits 3, naming source and field, when a source's extraction broke (for example a body
-    selector that no longer matches): such items are not stored.
+    Incremental by default: listings are read newest first until a page holds nothing new,
+    and article pages are fetched only when new, changed on the listing, or due for a
+    revisit. Exits 3, naming source and field, when a source's extraction broke; 4 when
+    another run holds the archive.
 
     \b
     Examples:
       tjcrawl crawl --db /srv/tj/archive.db
-      tjcrawl crawl demo_trs --serve-fixtures --db /tmp/test.db
+      tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
     """
     profiles = _pick(sources, serve_fixtures)
-    reports = _crawl(profiles, db_path, serve_fixtures, fast=serve_fixtures, log_level=log_level)
+    reports = _crawl(
+        CrawlRequest(profiles, db_path, serve_fixtures, proxies, full, log_level, log_file)
+    )
     sys.exit(_report(reports))
 
 
@@ -171,7 +267,8 @@ def demo(db_path: Path, quiet: bool) -> None:
     profiles = [p for p in _profiles().values() if p.fixture]
     if not profiles:
         raise click.ClickException("no fixture sources found in tjcrawl/sources/")
-    reports = _crawl(profiles, db_path, True, fast=True, log_level="ERROR" if quiet else "WARNING")
+    level = "ERROR" if quiet else "WARNING"
+    reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
     status = _report(reports)
     with _archive(db_path) as db:
         from tjcrawl.storage.search import search as run_search
@@ -313,6 +410,36 @@ def _stats_text(db: sqlite_utils.Database) -> str:
     runs = db.execute("SELECT count(DISTINCT run_id) FROM crawl_runs").fetchone()[0]
     lines.append(f"total: {total} articles from {runs} runs")
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("url")
+@DB_OPTION
+def history(url: str, db_path: Path) -> None:
+    """Show every version of an article and what changed between them.
+
+    Changed paragraphs show removed text as [-…-] and added text as {+…+}.
+
+    \b
+    Example:
+      tjcrawl history http://gov.tjcrawl.test/sy/tjxw/202411/t20241114_6012345.html
+    """
+    from tjcrawl.history import article_history, render_diff
+
+    with _archive(db_path) as db:
+        found = article_history(db.conn, url)
+    if found is None:
+        raise click.ClickException(f"{url}: not in the archive (see `tjcrawl search`)")
+    click.echo(f"{found.url}  ({found.source}, {len(found.versions)} versions)")
+    if found.withdrawn_at:
+        click.echo(f"withdrawn: the page was gone on {found.withdrawn_at}")
+    previous = None
+    for number, version in enumerate(found.versions, 1):
+        until = version.seen_until or "now"
+        click.echo(f"\n== version {number}: {version.seen_from} .. {until}  {version.title}")
+        if previous is not None:
+            click.echo(render_diff(previous, version))
+        previous = version
 
 
 @main.command()

@@ -11,9 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tjcrawl import clock
+from tjcrawl.clock import SHANGHAI
 
 _LABEL_RE = re.compile(
     r"(发布时间|发布日期|发文日期|成文日期|更新时间|时间|日期|发布于|发表于)\s*[:：]?\s*"
@@ -87,7 +87,7 @@ def parse_date(text: str | None, fetched_at: datetime | None = None) -> ParsedDa
         return _from_absolute(match)
     if not _RELATIVE_HINT_RE.search(cleaned):
         return None
-    return _parse_relative(cleaned, fetched_at or datetime.now(SHANGHAI))
+    return _parse_relative(cleaned, fetched_at or clock.now())
 
 
 def _parse_relative(text: str, fetched_at: datetime) -> ParsedDate | None:

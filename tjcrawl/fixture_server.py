@@ -6,11 +6,13 @@ the server answers from ``fixtures/<slug>/site/…`` of the profile whose host t
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -67,6 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, with_body: bool) -> None:
         host, target = self._resolve()
         self.server.record(host, self.path)
+        validators: dict[str, str] = {}
         if target is None:
             body = b"<html><body><h1>404 Not Found</h1></body></html>"
             status, content_type = 404, "text/html"
@@ -76,8 +79,20 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = CONTENT_TYPES.get(target.suffix) or (
                 mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             )
+            validators = {
+                "ETag": '"' + hashlib.sha1(body).hexdigest()[:16] + '"',
+                "Last-Modified": formatdate(target.stat().st_mtime, usegmt=True),
+            }
+            # Like most servers: an ETag match wins; otherwise the date decides.
+            if self.headers.get("If-None-Match") == validators["ETag"] or (
+                "If-None-Match" not in self.headers
+                and self.headers.get("If-Modified-Since") == validators["Last-Modified"]
+            ):
+                status, body = 304, b""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in validators.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if with_body:

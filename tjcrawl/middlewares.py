@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -12,15 +11,20 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
-from tjcrawl.dates import SHANGHAI
+from tjcrawl import clock
 from tjcrawl.encoding import choose_encoding
+from tjcrawl.faults import report_fault
 
 
 class EncodingMiddleware:
-    """Re-decode each text response in the encoding its bytes support; note the fetch time."""
+    """Re-decode each text response in the encoding its bytes support; note the fetch time.
+
+    It also rescues HTML served with a wrong Content-Type, and reports pages that are empty or
+    cannot be decoded cleanly as faults.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -30,10 +34,36 @@ class EncodingMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        request.meta.setdefault("fetched_at", datetime.now(SHANGHAI).isoformat())
-        if not isinstance(response, TextResponse):
+        request.meta.setdefault("fetched_at", clock.now().isoformat())
+        is_page = "page_kind" in request.meta and response.status == 200
+        if is_page and not response.body:
+            report_fault(self.crawler, response.url, "empty_body", 200, "200 with no body")
             return response
-        return apply_encoding(request, response, getattr(self.crawler.spider, "profile", None))
+        if not isinstance(response, TextResponse):
+            if not (is_page and _looks_like_html(response.body)):
+                return response
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+            report_fault(
+                self.crawler, response.url, "wrong_content_type", 200, f"served as {content_type}"
+            )
+            response = HtmlResponse(
+                url=response.url,
+                status=response.status,
+                headers=response.headers,
+                body=response.body,
+                request=request,
+                flags=response.flags,
+            )
+        decoded = apply_encoding(request, response, getattr(self.crawler.spider, "profile", None))
+        if is_page and request.meta["encoding"]["lossy"]:
+            report_fault(
+                self.crawler,
+                response.url,
+                "undecodable",
+                200,
+                f"no encoding decodes it cleanly (tried {request.meta['encoding']['used']})",
+            )
+        return decoded
 
 
 def apply_encoding(request: Request, response: TextResponse, profile: Any = None) -> TextResponse:
@@ -47,6 +77,11 @@ def apply_encoding(request: Request, response: TextResponse, profile: Any = None
         "lossy": choice.lossy,
     }
     return response.replace(encoding=choice.used)
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
 class LoopbackProxyMiddleware:

@@ -79,18 +79,18 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
     reason = stats.get("finish_reason")
     if reason not in (None, "finished"):
         problems.append(f"{slug}: crawl ended early ({reason})")
-    if count("listing_pages") == 0:
+    if count("listing_pages") + count("listing_pages_not_modified") == 0:
         problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
         return problems
-    if count("listing_entries") == 0:
+    if count("listing_pages") and count("listing_entries") == 0:
         problems.append(f"{slug}: field listing.entries matched nothing on any listing page")
         return problems
-    if not profile.carries_articles and count("missing/listing.link") >= count("listing_entries"):
+    if count("listing_entries") and count("missing/listing.link") >= count("listing_entries"):
         problems.append(f"{slug}: field listing.link matched nothing in any entry")
         return problems
     seen = count("items_seen")
     if seen == 0:
-        problems.append(f"{slug}: no article was extracted (detail pages unreachable?)")
+        # A quiet night: nothing new to fetch is normal for an incremental run.
         return problems
     table = "listing" if profile.carries_articles else "detail"
     for name in REQUIRED_FIELDS:

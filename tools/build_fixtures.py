@@ -411,10 +411,11 @@ title = "a"
 date = "span.list-item-date"
 
 [pagination]
-# the page count is only in the listing's script (var countPage = {len(pages)};)
+# the page count is only in the listing's script (var countPage = {len(pages)};), so the walk
+# goes on until index_N.html answers 404; max_pages only guards against a runaway listing
 template = "index_{{n}}.html"
 first = 1
-max_pages = {len(pages)}
+max_pages = 50
 
 [detail]
 title = "head > title"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -13,9 +13,11 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from tjcrawl.dates import SHANGHAI
+from tjcrawl import clock
+from tjcrawl.faults import fault_recorded, summarise
+from tjcrawl.frontier import INCREMENTAL, RESUME, Frontier, article_url
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
-from tjcrawl.storage.archive import Archive
+from tjcrawl.storage.archive import UNCHANGED, Archive, RevisitPolicy
 
 ARTICLE_COLUMNS = (
     "url",
@@ -36,7 +38,7 @@ ARTICLE_COLUMNS = (
 
 
 def new_run_id() -> str:
-    return datetime.now(SHANGHAI).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return clock.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
 class ArchivePipeline:
@@ -46,12 +48,21 @@ class ArchivePipeline:
         self.db_path = settings.get("TJCRAWL_DB", "archive.db")
         self.commit_every = settings.getint("TJCRAWL_COMMIT_EVERY", 200)
         self.run_id = settings.get("TJCRAWL_RUN_ID") or new_run_id()
+        self.mode = settings.get("TJCRAWL_MODE", INCREMENTAL)
+        self.overlap = settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", 1)
+        self.revisit = RevisitPolicy(
+            first_days=settings.getint("TJCRAWL_REVISIT_FIRST_DAYS", 1),
+            max_interval_days=settings.getint("TJCRAWL_REVISIT_MAX_INTERVAL_DAYS", 32),
+            window_days=settings.getint("TJCRAWL_REVISIT_WINDOW_DAYS", 90),
+        )
         self.archive: Archive | None = None
         self.run_row = 0
+        self.started = time.monotonic()
         self.page_ids: dict[str, int] = {}
         self.outcomes: Counter[str] = Counter()
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -59,15 +70,33 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        self.archive = Archive.acquire(self.db_path, self.commit_every)
+        self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
         profile = spider.profile  # type: ignore[union-attr]
         self.archive.record_source(profile)
-        self.run_row = self.archive.start_run(self.run_id, profile.slug, profile.sha256)
+        mode = self.mode
+        self.run_row = self.archive.start_run(self.run_id, profile.slug, profile.sha256, mode)
+        if mode == INCREMENTAL and not self.archive.previous_run_finished(
+            profile.slug, self.run_row
+        ):
+            mode = RESUME  # the last walk may have stopped short: walk every listing page
+        self.mode = mode
+        spider.frontier = Frontier(self.archive, profile.slug, mode, self.overlap)  # type: ignore[union-attr]
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         kind = request.meta.get("page_kind")
         if kind is None or self.archive is None:
             return
+        fetched_at = request.meta.get("fetched_at") or clock.now().isoformat()
+        if response.status == 304:
+            self.archive.touch_page(response.url, fetched_at, self.run_id)
+            if kind == "detail" and self.archive.touch_unchanged(
+                article_url(response.url), self.run_id
+            ):
+                self.outcomes[UNCHANGED] += 1
+            return
+        gone = kind == "detail" and response.status in (404, 410)
+        if gone and self.archive.mark_withdrawn(article_url(response.url), self.run_id):
+            self.outcomes["withdrawn"] += 1
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs]
             for k, vs in response.headers.items()
@@ -80,15 +109,29 @@ class ArchivePipeline:
             headers=headers,
             body=response.body,
             encoding=request.meta.get("encoding"),
-            fetched_at=request.meta.get("fetched_at") or datetime.now(SHANGHAI).isoformat(),
+            fetched_at=fetched_at,
             run_id=self.run_id,
         )
         self.outcomes["pages"] += 1
+
+    def fault_recorded(
+        self, url: str, kind: str, status: int | None = None, detail: str = ""
+    ) -> None:
+        if self.archive is not None:
+            self.archive.record_fault(
+                run_id=self.run_id,
+                source=self.crawler.spider.name,  # type: ignore[union-attr]
+                url=url,
+                kind=kind,
+                status=status,
+                detail=detail,
+            )
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.archive is not None
         adapter = ItemAdapter(item)
         article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
+        article["listing_title"] = adapter.get("listing_title")
         outcome = self.archive.store_article(
             article, self.page_ids.get(adapter.get("page_url")), self.run_id
         )
@@ -121,6 +164,11 @@ class ArchivePipeline:
                 "bytes": stats.get("downloader/response_bytes", 0),
                 "pages_stored": self.outcomes["pages"],
                 "items_scraped": stats.get("tjcrawl/items_seen", 0),
+                "mode": self.mode,
+                "duration_s": round(time.monotonic() - self.started, 3),
+                "listing_pages": stats.get("tjcrawl/listing_pages", 0),
+                "listing_entries": stats.get("tjcrawl/listing_entries", 0),
+                "faults": json.dumps(summarise(stats), ensure_ascii=False),
                 "items_new": self.outcomes["new"],
                 "items_changed": self.outcomes["changed"],
                 "items_unchanged": self.outcomes["unchanged"],

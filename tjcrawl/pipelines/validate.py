@@ -9,6 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from tjcrawl.faults import report_fault
+
 REQUIRED_FIELDS = ("title", "body")
 COVERED_FIELDS = ("title", "body", "date", "origin", "author")
 
@@ -22,12 +24,13 @@ def field_present(adapter: ItemAdapter, field: str) -> bool:
 
 
 class ValidatePipeline:
-    def __init__(self, stats: StatsCollector | None = None) -> None:
+    def __init__(self, stats: StatsCollector | None = None, crawler: Crawler | None = None) -> None:
         self.stats = stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler)
 
     def _inc(self, key: str) -> None:
         if self.stats is not None:
@@ -50,5 +53,13 @@ class ValidatePipeline:
         if missing or garbled:
             self._inc("items_failed")
             problems = [f"missing {f}" for f in missing] + [f"undecodable {f}" for f in garbled]
+            # The page stays in `pages`; this row says which pages to turn into fixtures.
+            report_fault(
+                self.crawler,
+                adapter.get("page_url") or adapter.get("url"),
+                "extraction_failed",
+                200,
+                ", ".join(problems),
+            )
             raise DropItem(f"{adapter.get('source')}: {adapter.get('url')}: {', '.join(problems)}")
         return item

@@ -1,26 +1,37 @@
-"""The one spider class; each profile becomes a subclass of it (see tjcrawl.spiders)."""
+"""The one spider class; each profile becomes a subclass of it (see tjcrawl.spiders).
+
+It extracts raw strings only. When the archive pipeline gives it a frontier, it asks the
+frontier which detail pages to fetch and when to stop paging; without one it fetches all.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
-from tjcrawl.dates import SHANGHAI
+from tjcrawl import clock
 from tjcrawl.extract import body_html_and_paragraphs, field_text, field_values
+from tjcrawl.faults import classify, report_fault
+from tjcrawl.frontier import KNOWN, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.profiles import Profile
+
+LISTING_STATUSES = [304]
+DETAIL_STATUSES = [304, 404, 410]
 
 
 class ProfileSpider(scrapy.Spider):
     """Walks a profile's listings and detail pages, yielding raw strings only."""
 
     profile: ClassVar[Profile]
+    frontier: Frontier | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,21 +43,70 @@ class ProfileSpider(scrapy.Spider):
 
     def initial_requests(self) -> Iterator[scrapy.Request]:
         for url in self.profile.start_urls:
-            yield scrapy.Request(
-                url,
-                callback=self.parse_listing,
-                cb_kwargs={"page": 1, "first_url": url},
-                meta={"page_kind": "listing"},
-            )
+            yield self._listing_request(url, page=1, first_url=url)
+        if self.frontier is not None and not self.profile.carries_articles:
+            for url in self.frontier.due:
+                entry = self.frontier.known[url]
+                yield self._detail_request(
+                    url,
+                    {
+                        "listing_url": None,
+                        "listing_title": entry.listing_title,
+                        "listing_date": entry.listing_date,
+                    },
+                )
+
+    # -- requests -----------------------------------------------------------------------
+    def _listing_request(
+        self, url: str, page: int, first_url: str, conditional: bool = True
+    ) -> scrapy.Request:
+        headers = (
+            self.frontier.conditional_headers(url, listing=True)
+            if self.frontier is not None and conditional
+            else {}
+        )
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            headers=headers,
+            cb_kwargs={"page": page, "first_url": first_url},
+            meta={"page_kind": "listing", "handle_httpstatus_list": LISTING_STATUSES},
+            dont_filter=not conditional,
+        )
+
+    def _detail_request(self, url: str, listed: dict[str, Any]) -> scrapy.Request:
+        headers = self.frontier.conditional_headers(url, listing=False) if self.frontier else {}
+        return scrapy.Request(
+            url,
+            callback=self.parse_detail,
+            errback=self.on_error,
+            headers=headers,
+            cb_kwargs=listed,
+            meta={"page_kind": "detail", "handle_httpstatus_list": DETAIL_STATUSES},
+        )
 
     def _inc(self, key: str, count: int = 1) -> None:
         crawler = getattr(self, "crawler", None)
         if crawler is not None and crawler.stats is not None:
             crawler.stats.inc_value(f"tjcrawl/{key}", count)
 
+    def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
+        report_fault(getattr(self, "crawler", None), url, kind, status, detail)
+
+    # -- listings -----------------------------------------------------------------------
     def parse_listing(
         self, response: Response, page: int, first_url: str
     ) -> Iterator[scrapy.Request | ArticleItem]:
+        if response.status == 304:
+            # Unchanged since the last run: every entry on it is known and unchanged.
+            self._inc("listing_pages_not_modified")
+            if self.frontier is not None and self.frontier.continue_after(page_was_quiet=True):
+                # The walk goes on past it, which needs its links: fetch it whole. The page is
+                # counted again when that copy is parsed.
+                self.frontier.quiet_pages -= 1
+                yield self._listing_request(response.url, page, first_url, conditional=False)
+            return
         listing = self.profile.listing
         entries = response.xpath(listing.entries.xpath)
         self._inc("listing_pages")
@@ -56,6 +116,7 @@ class ProfileSpider(scrapy.Spider):
             self.logger.warning(
                 "%s: listing.entries matched nothing on %s", self.profile.slug, response.url
             )
+        followed = 0
         for entry in entries:
             listed = {
                 "listing_url": response.url,
@@ -63,34 +124,51 @@ class ProfileSpider(scrapy.Spider):
                 "listing_date": field_text(entry, listing.date),
             }
             if self.profile.carries_articles:
-                yield self._article_from_entry(response, entry, listed)
+                item = self._article_from_entry(response, entry, listed)
+                if self._decide(article_url(item["url"], item.get("entry_key")), listed) != KNOWN:
+                    followed += 1
+                yield item
                 continue
             links = field_values(entry, listing.link) if listing.link else []
             if not links:
                 self._inc("missing/listing.link")
                 continue
-            yield response.follow(
-                links[0], callback=self.parse_detail, cb_kwargs=listed, meta={"page_kind": "detail"}
-            )
-        if entries:
-            next_url = self._next_page(response, page, first_url)
-            if next_url:
-                yield scrapy.Request(
-                    next_url,
-                    callback=self.parse_listing,
-                    cb_kwargs={"page": page + 1, "first_url": first_url},
-                    meta={"page_kind": "listing"},
-                )
+            url = response.urljoin(links[0])
+            if self._decide(article_url(url), listed) == KNOWN:
+                self._inc("entries_skipped_known")
+                continue
+            followed += 1
+            yield self._detail_request(url, listed)
+        if not entries:
+            return
+        if self.frontier is not None and not self.frontier.continue_after(followed == 0):
+            self._inc("listing_walk_stopped_early")
+            return
+        next_url = self._next_page(response, page, first_url)
+        if next_url:
+            yield self._listing_request(next_url, page + 1, first_url)
+
+    def _decide(self, key: str, listed: dict[str, Any]) -> str:
+        if self.frontier is None:
+            return "new"
+        return self.frontier.decide(key, listed["listing_title"], listed["listing_date"])
 
     def _next_page(self, response: Response, page: int, first_url: str) -> str | None:
         pagination = self.profile.pagination
-        if pagination is None or page >= pagination.max_pages:
+        if pagination is None:
             return None
         if pagination.next is not None:
             links = field_values(response.selector, pagination.next)
-            return response.urljoin(links[0]) if links else None
-        assert pagination.template is not None
-        return urljoin(first_url, pagination.template.format(n=pagination.first + page - 1))
+            next_url = response.urljoin(links[0]) if links else None
+        else:
+            assert pagination.template is not None
+            template = pagination.template.format(n=pagination.first + page - 1)
+            next_url = urljoin(first_url, template)
+        if next_url and page >= pagination.max_pages:
+            # Endless pagination (calendars, search pages) ends here, and says so.
+            self._fault(next_url, "pagination_cap", detail=f"max_pages = {pagination.max_pages}")
+            return None
+        return next_url
 
     def _article_from_entry(
         self, response: Response, entry: scrapy.Selector, listed: dict[str, Any]
@@ -120,7 +198,16 @@ class ProfileSpider(scrapy.Spider):
             **listed,
         )
 
+    # -- detail pages -------------------------------------------------------------------
     def parse_detail(self, response: Response, **listed: Any) -> Iterator[ArticleItem]:
+        if response.status != 200:
+            # 304 and 404/410 are the archive's business (unchanged, withdrawn); a missing
+            # page that was never archived is a fault.
+            if response.status in (404, 410) and (
+                self.frontier is None or article_url(response.url) not in self.frontier.known
+            ):
+                self._fault(response.url, f"http_{response.status}", response.status)
+            return
         detail = self.profile.detail
         assert detail is not None
         sel = response.selector
@@ -138,7 +225,7 @@ class ProfileSpider(scrapy.Spider):
         )
 
     def _item(self, response: Response, **fields: Any) -> ArticleItem:
-        fetched_at = response.meta.get("fetched_at") or datetime.now(SHANGHAI).isoformat()
+        fetched_at = response.meta.get("fetched_at") or clock.now().isoformat()
         return ArticleItem(
             source=self.profile.slug,
             page_url=response.url,
@@ -146,3 +233,13 @@ class ProfileSpider(scrapy.Spider):
             encoding=response.meta.get("encoding"),
             **fields,
         )
+
+    # -- failures -----------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        kind, status, detail = classify(failure)
+        is_listing = request.meta.get("page_kind") == "listing"
+        page = request.cb_kwargs.get("page", 1)
+        if isinstance(failure.value, HttpError) and is_listing and page > 1 and status == 404:
+            return  # index_N.html past the last page: the normal end of a template listing
+        self._fault(request.url, kind, status, detail)

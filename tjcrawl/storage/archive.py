@@ -12,15 +12,17 @@ import sqlite3
 import threading
 import zlib
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from tjcrawl.dates import SHANGHAI
+from tjcrawl import clock
 from tjcrawl.profiles import Profile
 from tjcrawl.storage import search
+from tjcrawl.storage.lock import RunLock
 from tjcrawl.storage.migrations import migrate
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -28,10 +30,6 @@ NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
 class ArchiveError(RuntimeError):
     """The archive cannot be opened or used; the message is meant for the user."""
-
-
-def now_iso() -> str:
-    return datetime.now(SHANGHAI).isoformat(timespec="seconds")
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
@@ -51,27 +49,66 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+@dataclass(frozen=True)
+class RevisitPolicy:
+    """Recent articles are re-checked after 1, 2, 4 … days, up to a cap, for a window of days."""
+
+    first_days: int = 1
+    max_interval_days: int = 32
+    window_days: int = 90
+
+    def next_after(self, at: datetime, interval_days: int, first_seen: datetime) -> str | None:
+        if at - first_seen > timedelta(days=self.window_days):
+            return None
+        return (at + timedelta(days=interval_days)).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class KnownEntry:
+    listing_title: str | None
+    listing_date: str | None
+    withdrawn: bool
+
+
 class Archive:
-    """Shared by every crawler of one process that writes to the same file."""
+    """The one writer of an archive, shared by every crawler of this process.
+
+    Opening it takes the archive's run lock; a run that died without finishing is then marked
+    interrupted, since nothing else can be writing.
+    """
 
     _open: dict[Path, Archive] = {}  # noqa: RUF012 - process-wide registry, by design
     _lock = threading.Lock()
 
-    def __init__(self, path: Path, commit_every: int = 200) -> None:
+    def __init__(
+        self, path: Path, commit_every: int = 200, revisit: RevisitPolicy | None = None
+    ) -> None:
         self.path = path
-        self.db = open_database(path)
+        self.run_lock = RunLock.acquire(path)
+        try:
+            self.db = open_database(path)
+        except ArchiveError:
+            self.run_lock.release()
+            raise
         self.conn = self.db.conn
         self.commit_every = commit_every
+        self.revisit = revisit or RevisitPolicy()
         self.pending = 0
         self.users = 0
+        self.conn.execute(
+            "UPDATE crawl_runs SET finish_reason = 'interrupted' "
+            "WHERE finished_at IS NULL AND finish_reason IS NULL"
+        )
 
     @classmethod
-    def acquire(cls, path: str | Path, commit_every: int = 200) -> Archive:
+    def acquire(
+        cls, path: str | Path, commit_every: int = 200, revisit: RevisitPolicy | None = None
+    ) -> Archive:
         key = Path(path).resolve()
         with cls._lock:
             archive = cls._open.get(key)
             if archive is None:
-                archive = cls._open[key] = cls(key, commit_every)
+                archive = cls._open[key] = cls(key, commit_every, revisit)
             archive.users += 1
             return archive
 
@@ -79,10 +116,14 @@ class Archive:
         with self._lock:
             self.users -= 1
             if self.users <= 0:
-                self.commit()
-                self.conn.execute("PRAGMA optimize")
-                self.conn.close()
+                self.close()
                 self._open.pop(self.path, None)
+
+    def close(self) -> None:
+        self.commit()
+        self.conn.execute("PRAGMA optimize")
+        self.conn.close()
+        self.run_lock.release()
 
     # -- transactions -------------------------------------------------------------------
     def _begin(self) -> None:
@@ -101,45 +142,91 @@ class Archive:
 
     # -- sources and runs ---------------------------------------------------------------
     def record_source(self, profile: Profile) -> None:
-        self._begin()
-        now = now_iso()
-        self.db["source_profiles"].insert(
-            {
-                "sha256": profile.sha256,
-                "slug": profile.slug,
-                "toml": profile.path.read_text(encoding="utf-8"),
-                "first_used_at": now,
-            },
-            pk="sha256",
-            ignore=True,
-        )
-        self.db["sources"].upsert(
-            {
-                "slug": profile.slug,
-                "name": profile.name,
-                "base_url": profile.start_urls[0],
-                "allowed_domains": json.dumps(list(profile.allowed_domains)),
-                "profile_sha256": profile.sha256,
-                "verified": profile.verified,
-                "updated_at": now,
-            },
-            pk="slug",
-        )
         self.commit()
+        now = clock.now_iso()
+        with self.db.atomic():
+            self.db["source_profiles"].insert(
+                {
+                    "sha256": profile.sha256,
+                    "slug": profile.slug,
+                    "toml": profile.path.read_text(encoding="utf-8"),
+                    "first_used_at": now,
+                },
+                pk="sha256",
+                ignore=True,
+            )
+            self.db["sources"].upsert(
+                {
+                    "slug": profile.slug,
+                    "name": profile.name,
+                    "base_url": profile.start_urls[0],
+                    "allowed_domains": json.dumps(list(profile.allowed_domains)),
+                    "profile_sha256": profile.sha256,
+                    "verified": profile.verified,
+                    "updated_at": now,
+                },
+                pk="slug",
+            )
 
-    def start_run(self, run_id: str, source: str, profile_sha256: str) -> int:
-        self._begin()
-        cursor = self.conn.execute(
-            "INSERT INTO crawl_runs (run_id, source, profile_sha256, started_at) VALUES (?,?,?,?)",
-            (run_id, source, profile_sha256, now_iso()),
-        )
+    def start_run(self, run_id: str, source: str, profile_sha256: str, mode: str) -> int:
         self.commit()
+        cursor = self.conn.execute(
+            "INSERT INTO crawl_runs (run_id, source, profile_sha256, started_at, mode)"
+            " VALUES (?,?,?,?,?)",
+            (run_id, source, profile_sha256, clock.now_iso(), mode),
+        )
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, row_id: int, values: Mapping[str, Any]) -> None:
-        self._begin()
-        self.db["crawl_runs"].update(row_id, {**values, "finished_at": now_iso()})
         self.commit()
+        with self.db.atomic():
+            self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
+
+    def previous_run_finished(self, source: str, before_row: int) -> bool:
+        """Whether the source's last run before this one walked its listings to the end."""
+        row = self.conn.execute(
+            "SELECT finish_reason FROM crawl_runs WHERE source = ? AND id < ? "
+            "ORDER BY id DESC LIMIT 1",
+            (source, before_row),
+        ).fetchone()
+        return row is not None and row[0] == "finished"
+
+    def record_fault(
+        self, *, run_id: str, source: str, url: str, kind: str, status: int | None, detail: str
+    ) -> None:
+        self._begin()
+        self.conn.execute(
+            "INSERT INTO faults (run_id, source, url, kind, status, detail, at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (run_id, source, url, kind, status, detail[:500], clock.now_iso()),
+        )
+        self._written()
+
+    # -- what the crawler already knows -------------------------------------------------
+    def known_entries(self, source: str) -> dict[str, KnownEntry]:
+        rows = self.conn.execute(
+            "SELECT url, listing_title, listing_date, withdrawn_at FROM articles WHERE source = ?",
+            (source,),
+        )
+        return {r[0]: KnownEntry(r[1], r[2], r[3] is not None) for r in rows}
+
+    def due_for_revisit(self, source: str, limit: int = 1000) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT url FROM articles WHERE source = ? AND withdrawn_at IS NULL"
+            " AND next_revisit_at IS NOT NULL AND next_revisit_at <= ?"
+            " ORDER BY next_revisit_at LIMIT ?",
+            (source, clock.now_iso(), limit),
+        )
+        return [r[0] for r in rows]
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified of the newest stored copy of a page, for a conditional GET."""
+        row = self.conn.execute(
+            "SELECT etag, last_modified FROM pages WHERE url = ? AND status = 200"
+            " ORDER BY last_fetched_at DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     # -- pages --------------------------------------------------------------------------
     def store_page(
@@ -170,10 +257,12 @@ class Archive:
             self._written()
             return int(row[0])
         encoding = encoding or {}
+        lowered = {k.lower(): v for k, v in headers.items()}
         cursor = self.conn.execute(
             "INSERT INTO pages (url, source, kind, status, headers, body, body_size, body_sha256,"
             " compression, declared_encoding, used_encoding, encoding_how, fetched_at,"
-            " last_fetched_at, fetch_count, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
+            " last_fetched_at, fetch_count, run_id, etag, last_modified)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
             (
                 url,
                 source,
@@ -190,28 +279,48 @@ class Archive:
                 fetched_at,
                 fetched_at,
                 run_id,
+                (lowered.get("etag") or [None])[0],
+                (lowered.get("last-modified") or [None])[0],
             ),
         )
         self._written()
         return int(cursor.lastrowid or 0)
 
+    def touch_page(self, url: str, fetched_at: str, run_id: str) -> None:
+        """A 304: the newest stored copy of the page is still current."""
+        self._begin()
+        self.conn.execute(
+            "UPDATE pages SET last_fetched_at = ?, fetch_count = fetch_count + 1, run_id = ?"
+            " WHERE id = (SELECT id FROM pages WHERE url = ? AND status = 200"
+            " ORDER BY last_fetched_at DESC LIMIT 1)",
+            (fetched_at, run_id, url),
+        )
+        self._written()
+
     # -- articles -----------------------------------------------------------------------
+    def _schedule(self, interval: int, first_seen: str) -> tuple[int, str | None]:
+        at = clock.now()
+        return interval, self.revisit.next_after(at, interval, datetime.fromisoformat(first_seen))
+
     def store_article(self, article: Mapping[str, Any], page_id: int | None, run_id: str) -> str:
         """Insert a new article, touch an unchanged one, or revise a changed one."""
         self._begin()
-        now = now_iso()
+        now = clock.now_iso()
         existing = self.conn.execute(
             "SELECT id, title, body, published_at, origin, author, content_hash, page_id,"
-            " last_changed_at, first_seen_at FROM articles WHERE url = ?",
+            " last_changed_at, first_seen_at, revisit_interval_days FROM articles WHERE url = ?",
             (article["url"],),
         ).fetchone()
         if existing is None:
             duplicate_of = article.get("duplicate_of") or self._same_content_elsewhere(article)
+            interval, next_revisit = self._schedule(self.revisit.first_days, now)
             cursor = self.conn.execute(
                 "INSERT INTO articles (url, source, title, published_at, date_source,"
-                " date_precision, date_conflict, listing_date, body, body_html, origin, author,"
-                " content_hash, duplicate_of, page_id, first_seen_at, last_seen_at,"
-                " last_changed_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " date_precision, date_conflict, listing_title, listing_date, body, body_html,"
+                " origin, author, content_hash, duplicate_of, page_id, first_seen_at,"
+                " last_seen_at, last_changed_at, last_checked_at, revisit_interval_days,"
+                " next_revisit_at, run_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article["url"],
                     article["source"],
@@ -220,6 +329,7 @@ class Archive:
                     article.get("date_source"),
                     article.get("date_precision"),
                     int(bool(article.get("date_conflict"))),
+                    article.get("listing_title"),
                     article.get("listing_date"),
                     article["body"],
                     article.get("body_html"),
@@ -231,20 +341,36 @@ class Archive:
                     now,
                     now,
                     now,
+                    now,
+                    interval,
+                    next_revisit,
                     run_id,
                 ),
             )
-            search.index_article(
-                self.conn, int(cursor.lastrowid or 0), article["title"], article["body"]
-            )
+            article_id = int(cursor.lastrowid or 0)
+            search.index_article(self.conn, article_id, article["title"], article["body"])
             self._written()
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,
-         old_page, old_changed, first_seen) = existing  # fmt: skip
+         old_page, old_changed, first_seen, old_interval) = existing  # fmt: skip
         if old_hash == article["content_hash"]:
+            interval, next_revisit = self._schedule(
+                min((old_interval or 1) * 2, self.revisit.max_interval_days), first_seen
+            )
             self.conn.execute(
-                "UPDATE articles SET last_seen_at = ?, run_id = ? WHERE id = ?",
-                (now, run_id, article_id),
+                "UPDATE articles SET last_seen_at = ?, last_checked_at = ?,"
+                " revisit_interval_days = ?, next_revisit_at = ?, listing_title = ?,"
+                " listing_date = ?, withdrawn_at = NULL, run_id = ? WHERE id = ?",
+                (
+                    now,
+                    now,
+                    interval,
+                    next_revisit,
+                    article.get("listing_title"),
+                    article.get("listing_date"),
+                    run_id,
+                    article_id,
+                ),
             )
             self._written()
             return UNCHANGED
@@ -266,9 +392,12 @@ class Archive:
             ),
         )
         search.unindex_article(self.conn, article_id, old_title, old_body)
+        interval, next_revisit = self._schedule(self.revisit.first_days, first_seen)
         self.conn.execute(
             "UPDATE articles SET title = ?, body = ?, body_html = ?, origin = ?, author = ?,"
-            " content_hash = ?, page_id = ?, last_seen_at = ?, last_changed_at = ?, run_id = ?"
+            " content_hash = ?, page_id = ?, listing_title = ?, listing_date = ?,"
+            " last_seen_at = ?, last_changed_at = ?, last_checked_at = ?,"
+            " revisit_interval_days = ?, next_revisit_at = ?, withdrawn_at = NULL, run_id = ?"
             " WHERE id = ?",
             (
                 article["title"],
@@ -278,8 +407,13 @@ class Archive:
                 article.get("author"),
                 article["content_hash"],
                 page_id,
+                article.get("listing_title"),
+                article.get("listing_date"),
                 now,
                 now,
+                now,
+                interval,
+                next_revisit,
                 run_id,
                 article_id,
             ),
@@ -287,6 +421,38 @@ class Archive:
         search.index_article(self.conn, article_id, article["title"], article["body"])
         self._written()
         return CHANGED
+
+    def touch_unchanged(self, url: str, run_id: str) -> bool:
+        """A detail page answered 304: the article was checked and is as stored."""
+        row = self.conn.execute(
+            "SELECT id, first_seen_at, revisit_interval_days FROM articles WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            return False
+        self._begin()
+        interval, next_revisit = self._schedule(
+            min((row[2] or 1) * 2, self.revisit.max_interval_days), row[1]
+        )
+        now = clock.now_iso()
+        self.conn.execute(
+            "UPDATE articles SET last_seen_at = ?, last_checked_at = ?, revisit_interval_days = ?,"
+            " next_revisit_at = ?, run_id = ? WHERE id = ?",
+            (now, now, interval, next_revisit, run_id, row[0]),
+        )
+        self._written()
+        return True
+
+    def mark_withdrawn(self, url: str, run_id: str) -> bool:
+        """The page is gone (404/410): keep the article, note when its absence was noticed."""
+        self._begin()
+        now = clock.now_iso()
+        cursor = self.conn.execute(
+            "UPDATE articles SET withdrawn_at = coalesce(withdrawn_at, ?), last_checked_at = ?,"
+            " next_revisit_at = NULL, run_id = ? WHERE url = ?",
+            (now, now, run_id, url),
+        )
+        self._written()
+        return cursor.rowcount > 0
 
     def _same_content_elsewhere(self, article: Mapping[str, Any]) -> str | None:
         row = self.conn.execute(

@@ -137,7 +137,43 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial]
+def _nightly(db: sqlite_utils.Database) -> None:
+    """Incremental crawls, revisit schedules, withdrawals, conditional requests and faults."""
+    articles = db["articles"]
+    articles.add_column("listing_title", str)
+    articles.add_column("withdrawn_at", str)
+    articles.add_column("last_checked_at", str)
+    articles.add_column("revisit_interval_days", int)
+    articles.add_column("next_revisit_at", str)
+    articles.create_index(["source", "next_revisit_at"])
+    db["pages"].add_column("etag", str)
+    db["pages"].add_column("last_modified", str)
+    db["pages"].create_index(["url", "last_fetched_at"])
+    runs = db["crawl_runs"]
+    runs.add_column("mode", str)
+    runs.add_column("faults", str)
+    runs.add_column("duration_s", float)
+    runs.add_column("listing_pages", int)
+    runs.add_column("listing_entries", int)
+    db["faults"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "source": str,
+            "url": str,
+            "kind": str,
+            "status": int,
+            "detail": str,
+            "at": str,
+        },
+        pk="id",
+        not_null={"run_id", "source", "url", "kind", "at"},
+    )
+    db["faults"].create_index(["run_id", "source"])
+    db["faults"].create_index(["url"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _nightly]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
