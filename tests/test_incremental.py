@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, count, run_cli
 
 TRS = "demo_trs"
@@ -27,7 +26,9 @@ class Site:
     def crawl(self, *extra: str, days_later: int = 0) -> sqlite3.Row:
         env = dict(self.env)
         if days_later:
-            env["TJCRAWL_NOW"] = (datetime.now().astimezone() + timedelta(days=days_later)).isoformat()
+            env["TJCRAWL_NOW"] = (
+                datetime.now().astimezone() + timedelta(days=days_later)
+            ).isoformat()
         result = run_cli("crawl", TRS, "--serve-fixtures", "--db", str(self.db), *extra, env=env)
         assert result.returncode == 0, result.stderr[-2000:]
         with sqlite3.connect(self.db) as conn:
@@ -35,7 +36,10 @@ class Site:
             return conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
 
     def detail_pages_fetched(self, run: sqlite3.Row) -> int:
-        return count(self.db, f"SELECT count(*) FROM pages WHERE kind = 'detail' AND run_id = '{run['run_id']}'")
+        return count(
+            self.db,
+            f"SELECT count(*) FROM pages WHERE kind = 'detail' AND run_id = '{run['run_id']}'",
+        )
 
     def edit(self, relative: Path, old: str, new: str) -> None:
         path = self.path(relative)
@@ -96,10 +100,13 @@ def test_a_new_article_on_the_first_listing_page_is_the_only_detail_fetched(site
     listing = site.path(LISTING).read_bytes().decode("gb18030")
     first_row = listing.index('<div class="list-item">')
     row = (
-        '<div class="list-item"><a href="./202411/t20241120_6019999.html">全新的招商引资签约活动在津举行'
-        '</a><span class="list-item-date">2024-11-20</span></div>\n'
+        '<div class="list-item"><a href="./202411/t20241120_6019999.html">'
+        "全新的招商引资签约活动在津举行</a>"
+        '<span class="list-item-date">2024-11-20</span></div>\n'
     )
-    site.path(LISTING).write_bytes((listing[:first_row] + row + listing[first_row:]).encode("gb18030"))
+    site.path(LISTING).write_bytes(
+        (listing[:first_row] + row + listing[first_row:]).encode("gb18030")
+    )
     run = site.crawl()
     assert run["items_new"] == 1
     assert site.detail_pages_fetched(run) == 1
