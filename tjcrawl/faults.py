@@ -66,7 +66,7 @@ def classify(failure: Failure) -> tuple[str, int | None, str]:
         return "too_large", None, detail
     if isinstance(exc, _TIMEOUTS) or "took longer than" in text or "timeout" in text:
         return "timeout", None, detail
-    if "partialdownload" in text or "potentialdataloss" in text or "truncated" in text:
+    if any(w in text for w in ("partialdownload", "dataloss", "data loss", "truncated")):
         return "truncated", None, detail
     if isinstance(exc, _LOST) or "connection" in text:
         return "connection_lost", None, detail
@@ -76,13 +76,10 @@ def classify(failure: Failure) -> tuple[str, int | None, str]:
 
 
 def summarise(stats: dict[str, Any]) -> dict[str, int]:
-    """Fault counts by kind from a crawler's stats, plus retries that saved a page."""
+    """Fault counts by kind from a crawler's stats (the `faults` table has a row for each)."""
     faults = {
         key.removeprefix("tjcrawl/faults/"): int(value)
         for key, value in stats.items()
         if key.startswith("tjcrawl/faults/")
     }
-    retries = int(stats.get("retry/count", 0))
-    if retries:
-        faults["retried"] = retries
     return dict(sorted(faults.items()))

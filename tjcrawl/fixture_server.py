@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from email.utils import formatdate
@@ -67,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         return host, target if target.is_file() else None
 
     def _answer(self, with_body: bool) -> None:
+        if self.server.delay:
+            time.sleep(self.server.delay)
         host, target = self._resolve()
         self.server.record(host, self.path)
         validators: dict[str, str] = {}
@@ -108,11 +112,17 @@ class _Handler(BaseHTTPRequestHandler):
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, roots: Mapping[str, Path], port: int = 0) -> None:
+    def __init__(self, roots: Mapping[str, Path], port: int = 0, delay: float = 0.0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.roots = dict(roots)
+        self.delay = delay  # seconds per request: a deliberately slow site for crash tests
         self.requests: list[tuple[str, str]] = []
         self._log_lock = threading.Lock()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A crawler that hangs up (a killed test crawl, a cancelled download) is not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def record(self, host: str, path: str) -> None:
         with self._log_lock:
@@ -127,8 +137,10 @@ class FixtureServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serving(roots: Mapping[str, Path], port: int = 0) -> Iterator[FixtureServer]:
-    server = FixtureServer(roots, port)
+def serving(
+    roots: Mapping[str, Path], port: int = 0, delay: float = 0.0
+) -> Iterator[FixtureServer]:
+    server = FixtureServer(roots, port, delay)
     thread = threading.Thread(target=server.serve_forever, name="fixture-server", daemon=True)
     thread.start()
     try:

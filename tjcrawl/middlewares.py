@@ -9,8 +9,9 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -39,13 +40,15 @@ class EncodingMiddleware:
         if is_page and not response.body:
             report_fault(self.crawler, response.url, "empty_body", 200, "200 with no body")
             return response
-        if not isinstance(response, TextResponse):
-            if not (is_page and _looks_like_html(response.body)):
-                return response
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        declared_html = content_type.lower().startswith(("text/html", "application/xhtml"))
+        if is_page and not declared_html and _looks_like_html(response.body):
             report_fault(
                 self.crawler, response.url, "wrong_content_type", 200, f"served as {content_type}"
             )
+        if not isinstance(response, TextResponse):
+            if not (is_page and _looks_like_html(response.body)):
+                return response
             response = HtmlResponse(
                 url=response.url,
                 status=response.status,
@@ -105,6 +108,20 @@ class LoopbackProxyMiddleware:
         host = urlparse_cached(request).hostname
         if host in self.mapping:
             request.meta["proxy"] = self.mapping[host]
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, but a redirect back to a URL already visited is named a loop.
+
+    Without this the duplicate filter drops the looping request silently and the page
+    vanishes from the crawl without a trace.
+    """
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        visited = {*request.meta.get("redirect_urls", []), request.url}
+        if redirected.url in visited:
+            raise IgnoreRequest(f"redirect loop back to {redirected.url}")
+        return super()._redirect(redirected, request, reason)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

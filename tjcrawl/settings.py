@@ -35,6 +35,8 @@ CONCURRENT_ITEMS = 10
 
 DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.middlewares.LoopbackProxyMiddleware": 700,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "tjcrawl.middlewares.LoopAwareRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "tjcrawl.middlewares.BackoffRetryMiddleware": 550,
     "tjcrawl.middlewares.EncodingMiddleware": 580,

@@ -73,14 +73,10 @@ class ArchivePipeline:
         self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
         profile = spider.profile  # type: ignore[union-attr]
         self.archive.record_source(profile)
-        mode = self.mode
-        self.run_row = self.archive.start_run(self.run_id, profile.slug, profile.sha256, mode)
-        if mode == INCREMENTAL and not self.archive.previous_run_finished(
-            profile.slug, self.run_row
-        ):
-            mode = RESUME  # the last walk may have stopped short: walk every listing page
-        self.mode = mode
-        spider.frontier = Frontier(self.archive, profile.slug, mode, self.overlap)  # type: ignore[union-attr]
+        if self.mode == INCREMENTAL and not self.archive.previous_run_finished(profile.slug):
+            self.mode = RESUME  # the last walk may have stopped short: walk every listing page
+        self.run_row = self.archive.start_run(self.run_id, profile.slug, profile.sha256, self.mode)
+        spider.frontier = Frontier(self.archive, profile.slug, self.mode, self.overlap)  # type: ignore[union-attr]
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         kind = request.meta.get("page_kind")
@@ -169,6 +165,7 @@ class ArchivePipeline:
                 "listing_pages": stats.get("tjcrawl/listing_pages", 0),
                 "listing_entries": stats.get("tjcrawl/listing_entries", 0),
                 "faults": json.dumps(summarise(stats), ensure_ascii=False),
+                "retries": stats.get("retry/count", 0),
                 "items_new": self.outcomes["new"],
                 "items_changed": self.outcomes["changed"],
                 "items_unchanged": self.outcomes["unchanged"],

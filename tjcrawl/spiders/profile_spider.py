@@ -76,7 +76,14 @@ class ProfileSpider(scrapy.Spider):
         )
 
     def _detail_request(self, url: str, listed: dict[str, Any]) -> scrapy.Request:
-        headers = self.frontier.conditional_headers(url, listing=False) if self.frontier else {}
+        # Only an archived article may be answered with a 304: a page stored by a run that
+        # died before storing its article must be fetched whole again.
+        known = self.frontier is not None and article_url(url) in self.frontier.known
+        headers = (
+            self.frontier.conditional_headers(url, listing=False)
+            if self.frontier is not None and known
+            else {}
+        )
         return scrapy.Request(
             url,
             callback=self.parse_detail,
@@ -208,6 +215,8 @@ class ProfileSpider(scrapy.Spider):
             ):
                 self._fault(response.url, f"http_{response.status}", response.status)
             return
+        if not response.body or response.meta.get("encoding", {}).get("lossy"):
+            return  # already reported as empty_body / undecodable: no article to extract
         detail = self.profile.detail
         assert detail is not None
         sel = response.selector

@@ -182,12 +182,11 @@ class Archive:
         with self.db.atomic():
             self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
 
-    def previous_run_finished(self, source: str, before_row: int) -> bool:
-        """Whether the source's last run before this one walked its listings to the end."""
+    def previous_run_finished(self, source: str) -> bool:
+        """Whether the source's last run walked its listings to the end."""
         row = self.conn.execute(
-            "SELECT finish_reason FROM crawl_runs WHERE source = ? AND id < ? "
-            "ORDER BY id DESC LIMIT 1",
-            (source, before_row),
+            "SELECT finish_reason FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
+            (source,),
         ).fetchone()
         return row is not None and row[0] == "finished"
 

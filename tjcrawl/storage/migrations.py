@@ -153,6 +153,7 @@ def _nightly(db: sqlite_utils.Database) -> None:
     runs.add_column("mode", str)
     runs.add_column("faults", str)
     runs.add_column("duration_s", float)
+    runs.add_column("retries", int)
     runs.add_column("listing_pages", int)
     runs.add_column("listing_entries", int)
     db["faults"].create(
