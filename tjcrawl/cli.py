@@ -44,7 +44,9 @@ def _profiles() -> dict[str, Profile]:
         raise click.ClickException(str(exc)) from None
 
 
-def _pick(slugs: tuple[str, ...], serve_fixtures: bool) -> list[Profile]:
+def _pick(
+    slugs: tuple[str, ...], serve_fixtures: bool, proxies: dict[str, str] | None = None
+) -> list[Profile]:
     profiles = _profiles()
     unknown = [s for s in slugs if s not in profiles]
     if unknown:
@@ -56,7 +58,8 @@ def _pick(slugs: tuple[str, ...], serve_fixtures: bool) -> list[Profile]:
     else:
         chosen = [p for p in profiles.values() if p.fixture == serve_fixtures]
     if not serve_fixtures:
-        fixtures = [p.slug for p in chosen if p.fixture]
+        # A fixture site is reachable only when served here or through a given proxy.
+        fixtures = [p.slug for p in chosen if p.fixture and not set(p.hosts) <= set(proxies or {})]
         if fixtures:
             raise click.UsageError(
                 f"{', '.join(fixtures)}: fixture site(s), not on the web; add --serve-fixtures"
@@ -247,7 +250,7 @@ def crawl(
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
     """
-    profiles = _pick(sources, serve_fixtures)
+    profiles = _pick(sources, serve_fixtures, proxies)
     reports = _crawl(
         CrawlRequest(profiles, db_path, serve_fixtures, proxies, full, log_level, log_file)
     )
@@ -440,6 +443,54 @@ def history(url: str, db_path: Path) -> None:
         if previous is not None:
             click.echo(render_diff(previous, version))
         previous = version
+
+
+@main.command()
+@DB_OPTION
+@click.option("--source", help="Only this source (slug).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+def runs(db_path: Path, source: str | None, limit: int) -> None:
+    """List crawl runs, newest first: per source, mode, requests, items, faults, outcome.
+
+    \b
+    Examples:
+      tjcrawl runs
+      tjcrawl runs --source demo_trs --limit 5
+    """
+    from tjcrawl import health
+
+    with _archive(db_path) as db:
+        click.echo(health.format_runs(health.runs(db.conn, source=source, limit=limit)))
+
+
+@main.command(name="health")
+@DB_OPTION
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report with charts here.",
+)
+def health_command(db_path: Path, html_path: Path | None) -> None:
+    """Print each source's state (ok, failing, interrupted, stale, never-run) and why.
+
+    Exits 3 when a source is not healthy, so a monitor can run it.
+
+    \b
+    Examples:
+      tjcrawl health
+      tjcrawl health --html report.html
+    """
+    from tjcrawl import health, report
+
+    known = [p.slug for p in _profiles().values() if not p.fixture]
+    with _archive(db_path) as db:
+        states = health.source_states(db.conn, known_sources=known)
+        click.echo(health.format_states(states))
+        if html_path:
+            report.write_html_report(db.conn, html_path, known_sources=known)
+            click.echo(f"report written to {html_path}")
+    sys.exit(EXIT_CRAWL_PROBLEM if any(not s.healthy for s in states) else 0)
 
 
 @main.command()
