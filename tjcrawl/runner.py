@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from tjcrawl.health import alarms_for_run
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
+from tjcrawl.storage.archive import open_database
 
 
 @dataclass
@@ -120,7 +123,12 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
     logging.getLogger("scrapy").handlers.clear()
     min_coverage = settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9)
     reports = []
-    for profile, crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        reports.append(SourceReport(profile.slug, stats, judge(profile, stats, min_coverage)))
+    with closing(open_database(settings["TJCRAWL_DB"]).conn) as conn:
+        for profile, crawler in crawlers:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            problems = judge(profile, stats, min_coverage)
+            # Compared with the source's earlier runs only when nothing is plainly broken,
+            # so that one failure is not reported twice.
+            problems = problems or alarms_for_run(conn, settings["TJCRAWL_RUN_ID"], profile.slug)
+            reports.append(SourceReport(profile.slug, stats, problems))
     return reports
