@@ -31,3 +31,17 @@ def test_a_body_selector_matching_nothing_fails_the_crawl(tmp_path: Path) -> Non
     with sqlite3.connect(db) as conn:
         failed, new = conn.execute("SELECT items_failed, items_new FROM crawl_runs").fetchone()
     assert failed > 0 and new == 0
+
+    # The failed pages become a fixture site; with the profile fixed they extract again.
+    captured = tmp_path / "captured"
+    saved = run_cli("failures", "broken_trs", "--save-fixtures", str(captured), "--db", str(db))
+    assert saved.returncode == 0, saved.stderr
+    assert (captured / "broken_trs" / "site" / "sy" / "tjxw" / "index.html").is_file()
+    (sources / "broken_trs.toml").write_text(profile, "utf-8")
+    regenerated = run_cli(
+        "goldens",
+        "broken_trs",
+        env={"TJCRAWL_SOURCES_DIR": str(sources), "TJCRAWL_FIXTURES_DIR": str(captured)},
+    )
+    assert regenerated.returncode == 0, regenerated.stderr
+    assert f"broken_trs: {failed} items" in regenerated.stdout

@@ -494,6 +494,46 @@ def health_command(db_path: Path, html_path: Path | None) -> None:
 
 
 @main.command()
+@click.argument("source", required=False)
+@DB_OPTION
+@click.option("--run", "run_id", help="This run instead of each source's latest.")
+@click.option(
+    "--save-fixtures",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the failed pages (and that run's listings) here as fixture sites.",
+)
+def failures(
+    source: str | None, db_path: Path, run_id: str | None, save_fixtures: Path | None
+) -> None:
+    """List the pages whose extraction failed; optionally save them as new fixtures.
+
+    The raw pages are in the archive, so a broken profile can be fixed and tested against
+    exactly what the site served.
+
+    \b
+    Examples:
+      tjcrawl failures
+      tjcrawl failures demo_trs --save-fixtures fixtures/
+    """
+    from tjcrawl.capture import failed_pages
+    from tjcrawl.capture import save_fixtures as save
+
+    with _archive(db_path) as db:
+        pages = failed_pages(db.conn, source, run_id)
+        for page in pages:
+            click.echo(f"{page.source}  {page.url}  ({page.detail})")
+        if not pages:
+            click.echo("no failed pages")
+            return
+        if save_fixtures:
+            for slug, files in save(db.conn, pages, save_fixtures).items():
+                click.echo(f"{slug}: {len(files)} pages -> {save_fixtures / slug / 'site'}")
+            click.echo(
+                f"next: fix the profile, then TJCRAWL_FIXTURES_DIR={save_fixtures} tjcrawl goldens"
+            )
+
+
+@main.command()
 @DB_OPTION
 def stats(db_path: Path) -> None:
     """Count articles, revisions and pages per source, with each source's last run.

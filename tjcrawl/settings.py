@@ -41,6 +41,7 @@ DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.middlewares.BackoffRetryMiddleware": 550,
     "tjcrawl.middlewares.EncodingMiddleware": 580,
 }
+EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500}
 ITEM_PIPELINES = {
     "tjcrawl.pipelines.ValidatePipeline": 100,
     "tjcrawl.pipelines.NormalisePipeline": 200,

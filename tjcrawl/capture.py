@@ -1,0 +1,108 @@
+"""Turn pages a run failed to extract into a fixture site, so the fix comes with a test."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass(frozen=True)
+class FailedPage:
+    run_id: str
+    source: str
+    url: str
+    detail: str
+
+
+def failed_pages(
+    conn: sqlite3.Connection, source: str | None = None, run_id: str | None = None
+) -> list[FailedPage]:
+    """Pages whose extraction failed, in each source's latest run (or the run named)."""
+    where, params = ["f.kind = 'extraction_failed'"], []
+    if source:
+        where.append("f.source = ?")
+        params.append(source)
+    if run_id:
+        where.append("f.run_id = ?")
+        params.append(run_id)
+    else:
+        where.append(
+            "f.run_id = (SELECT run_id FROM crawl_runs c WHERE c.source = f.source"
+            " ORDER BY id DESC LIMIT 1)"
+        )
+    rows = conn.execute(
+        f"SELECT f.run_id, f.source, f.url, f.detail FROM faults f WHERE {' AND '.join(where)}"
+        " ORDER BY f.source, f.url",
+        params,
+    )
+    return [FailedPage(*row) for row in rows]
+
+
+def _site_path(root: Path, url: str) -> Path:
+    path = unquote(urlsplit(url).path).lstrip("/")
+    if not path or path.endswith("/"):
+        path += "index.html"
+    target = (root / path).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ValueError(f"{url}: path leaves the fixture folder")
+    return target
+
+
+def _newest_body(conn: sqlite3.Connection, url: str) -> bytes | None:
+    row = conn.execute(
+        "SELECT body, compression FROM pages WHERE url = ? AND status = 200"
+        " ORDER BY last_fetched_at DESC LIMIT 1",
+        (url,),
+    ).fetchone()
+    if row is None:
+        return None
+    return zlib.decompress(row[0]) if row[1] == "zlib" else row[0]
+
+
+def save_fixtures(
+    conn: sqlite3.Connection, pages: list[FailedPage], out_dir: Path
+) -> dict[str, list[Path]]:
+    """Write each source's failed pages, and the listing pages of that run, as a fixture site."""
+    written: dict[str, list[Path]] = {}
+    for source in sorted({p.source for p in pages}):
+        mine = [p for p in pages if p.source == source]
+        run_id = mine[0].run_id
+        site = out_dir / source / "site"
+        listings = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT url FROM pages WHERE source = ? AND kind = 'listing'"
+                " AND run_id = ? AND status = 200",
+                (source, run_id),
+            )
+        ]
+        files = []
+        for url in [*listings, *(p.url for p in mine)]:
+            body = _newest_body(conn, url)
+            if body is None:
+                continue
+            target = _site_path(site, url)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+            files.append(target)
+        (site / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+        started = conn.execute(
+            "SELECT started_at FROM crawl_runs WHERE run_id = ? AND source = ?", (run_id, source)
+        ).fetchone()
+        (out_dir / source / "fixture.toml").write_text(
+            f'fetched_at = "{started[0] if started else ""}"\n'
+            f"articles = {len(mine)}\n"
+            f'description = "Pages that run {run_id} failed to extract"\n',
+            encoding="utf-8",
+        )
+        (out_dir / source / "README.md").write_text(
+            f"# {source}: pages that failed extraction in run {run_id}\n\n"
+            "Saved by `tjcrawl failures --save-fixtures`. Fix the profile, then regenerate\n"
+            "the goldens (`tjcrawl goldens`) and review them.\n",
+            encoding="utf-8",
+        )
+        written[source] = files
+    return written
