@@ -350,6 +350,8 @@ EXPORT_COLUMNS = [
     "first_seen_at",
     "last_seen_at",
     "last_changed_at",
+    "withdrawn_at",
+    "change_seq",
 ]
 
 
@@ -359,36 +361,105 @@ EXPORT_COLUMNS = [
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--source", help="Only this source (slug).")
+@click.option("--since", callback=_iso_day, help="Only articles changed on or after this day.")
+@click.option(
+    "--changed-since-last-export",
+    "incremental",
+    is_flag=True,
+    help="Only articles new, changed or withdrawn since the previous export.",
+)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write here instead of standard output.",
 )
-def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
-    """Export articles as JSON lines or CSV (UTF-8), oldest first.
+def export(
+    db_path: Path,
+    fmt: str,
+    source: str | None,
+    since: str | None,
+    incremental: bool,
+    output: Path | None,
+) -> None:
+    """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order.
+
+    Every export is recorded, so --changed-since-last-export hands over only what is new,
+    changed or withdrawn since the previous one: an unchanged crawl exports nothing.
 
     \b
     Examples:
       tjcrawl export --format jsonl -o articles.jsonl
-      tjcrawl export --format csv --source demo_trs > trs.csv
+      tjcrawl export --changed-since-last-export -o delta.jsonl
+      tjcrawl export --format csv --source demo_trs --since 2025-01-01 > trs.csv
     """
-    where, params = ("WHERE source = ?", [source]) if source else ("", [])
-    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles {where} ORDER BY id"
+    from tjcrawl import clock
+
     with _archive(db_path) as db:
-        rows = db.query(sql, params)
+        upto = int(
+            db.execute("SELECT value FROM tjcrawl_meta WHERE key = 'change_seq'").fetchone()[0]
+        )
+        start = 0
+        if incremental:
+            last = db.execute("SELECT max(upto_change_seq) FROM exports").fetchone()[0]
+            start = int(last or 0)
+        where, params = ["change_seq > ?", "change_seq <= ?"], [start, upto]
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if since:
+            where.append("last_changed_at >= ?")
+            params.append(since)
+        sql = (
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM current_articles"
+            f" WHERE {' AND '.join(where)} ORDER BY change_seq"
+        )
+        written = 0
         handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            if fmt == "csv":
-                writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+            if writer:
                 writer.writeheader()
-                writer.writerows(rows)
-            else:
-                for row in rows:
+            for row in db.query(sql, params):
+                if writer:
+                    writer.writerow(row)
+                else:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
         finally:
             if output:
                 handle.close()
+        with db.atomic():
+            db["exports"].insert(
+                {
+                    "format": fmt,
+                    "target": str(output) if output else "stdout",
+                    "exported_at": clock.now_iso(),
+                    "from_change_seq": start,
+                    "upto_change_seq": upto,
+                    "articles": written,
+                }
+            )
+    if output:
+        click.echo(f"{written} articles -> {output}", err=True)
+
+
+@main.command()
+@DB_OPTION
+def schema(db_path: Path) -> None:
+    """Print the archive's schema as Markdown (tables, views, every column described).
+
+    docs/schema.md is this output for a new archive.
+
+    \b
+    Example:
+      tjcrawl schema --db no-such.db > docs/schema.md
+    """
+    from tjcrawl.storage.schema_doc import render
+
+    # No archive there: describe a new one in memory rather than create a file.
+    with _archive(db_path if db_path.exists() else Path(":memory:"), must_exist=False) as db:
+        click.echo(render(db.conn), nl=False)
 
 
 def _stats_text(db: sqlite_utils.Database) -> str:

@@ -297,6 +297,14 @@ class Archive:
         self._written()
 
     # -- articles -----------------------------------------------------------------------
+    def _next_change(self) -> int:
+        """A number that grows with every change downstream tools should see."""
+        row = self.conn.execute(
+            "UPDATE tjcrawl_meta SET value = CAST(value AS INTEGER) + 1"
+            " WHERE key = 'change_seq' RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
     def _schedule(self, interval: int, first_seen: str) -> tuple[int, str | None]:
         at = clock.now()
         return interval, self.revisit.next_after(at, interval, datetime.fromisoformat(first_seen))
@@ -318,8 +326,8 @@ class Archive:
                 " date_precision, date_conflict, listing_title, listing_date, body, body_html,"
                 " origin, author, content_hash, duplicate_of, page_id, first_seen_at,"
                 " last_seen_at, last_changed_at, last_checked_at, revisit_interval_days,"
-                " next_revisit_at, run_id)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " next_revisit_at, run_id, change_seq)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article["url"],
                     article["source"],
@@ -344,6 +352,7 @@ class Archive:
                     interval,
                     next_revisit,
                     run_id,
+                    self._next_change(),
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
@@ -396,8 +405,8 @@ class Archive:
             "UPDATE articles SET title = ?, body = ?, body_html = ?, origin = ?, author = ?,"
             " content_hash = ?, page_id = ?, listing_title = ?, listing_date = ?,"
             " last_seen_at = ?, last_changed_at = ?, last_checked_at = ?,"
-            " revisit_interval_days = ?, next_revisit_at = ?, withdrawn_at = NULL, run_id = ?"
-            " WHERE id = ?",
+            " revisit_interval_days = ?, next_revisit_at = ?, withdrawn_at = NULL, run_id = ?,"
+            " change_seq = ? WHERE id = ?",
             (
                 article["title"],
                 article["body"],
@@ -414,6 +423,7 @@ class Archive:
                 interval,
                 next_revisit,
                 run_id,
+                self._next_change(),
                 article_id,
             ),
         )
@@ -445,10 +455,17 @@ class Archive:
         """The page is gone (404/410): keep the article, note when its absence was noticed."""
         self._begin()
         now = clock.now_iso()
+        known = self.conn.execute(
+            "SELECT withdrawn_at IS NULL FROM articles WHERE url = ?", (url,)
+        ).fetchone()
+        if known is None:
+            return False
+        change = self._next_change() if known[0] else None  # news only the first time
         cursor = self.conn.execute(
             "UPDATE articles SET withdrawn_at = coalesce(withdrawn_at, ?), last_checked_at = ?,"
-            " next_revisit_at = NULL, run_id = ? WHERE url = ?",
-            (now, now, run_id, url),
+            " next_revisit_at = NULL, run_id = ?, change_seq = coalesce(?, change_seq)"
+            " WHERE url = ?",
+            (now, now, run_id, change, url),
         )
         self._written()
         return cursor.rowcount > 0

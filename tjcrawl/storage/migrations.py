@@ -174,7 +174,68 @@ def _nightly(db: sqlite_utils.Database) -> None:
     db["faults"].create_index(["url"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _nightly]
+def _interface(db: sqlite_utils.Database) -> None:
+    """The stable interface for downstream tools: views, change numbers, exports, re-posts."""
+    db["articles"].add_column("change_seq", int)
+    db["articles"].create_index(["change_seq"])
+    db.execute("UPDATE articles SET change_seq = id")
+    db["tjcrawl_meta"].upsert(
+        {
+            "key": "change_seq",
+            "value": str(db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]),
+        },
+        pk="key",
+    )
+    db["exports"].create(
+        {
+            "id": int,
+            "format": str,
+            "target": str,
+            "exported_at": str,
+            "from_change_seq": int,
+            "upto_change_seq": int,
+            "articles": int,
+        },
+        pk="id",
+    )
+    db["repost_members"].create(
+        {
+            "article_id": int,
+            "group_id": int,
+            "is_canonical": int,
+            "similarity": float,
+        },
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["repost_members"].create_index(["group_id"])
+    for sql in VIEWS_V3:
+        db.execute(sql)
+
+
+VIEWS_V3 = (
+    """CREATE VIEW current_articles AS
+    SELECT id, url, source, title, published_at, date_source, date_precision, date_conflict,
+           origin, author, body, content_hash, duplicate_of, first_seen_at, last_seen_at,
+           last_changed_at, withdrawn_at, change_seq
+    FROM articles""",
+    """CREATE VIEW article_revisions AS
+    SELECT r.id, r.article_id, a.url, a.source, r.title, r.published_at, r.body, r.origin,
+           r.author, r.content_hash, r.seen_from, r.replaced_at
+    FROM revisions r JOIN articles a ON a.id = r.article_id""",
+    """CREATE VIEW repost_groups AS
+    SELECT m.group_id, m.article_id, m.is_canonical, m.similarity, a.url, a.source, a.title,
+           a.origin, a.published_at
+    FROM repost_members m JOIN articles a ON a.id = m.article_id""",
+    """CREATE VIEW runs AS
+    SELECT id, run_id, source, mode, started_at, finished_at, finish_reason, duration_s,
+           requests, bytes, items_scraped, items_new, items_changed, items_unchanged,
+           items_failed, faults
+    FROM crawl_runs""",
+)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _nightly, _interface]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
