@@ -1,7 +1,6 @@
 """The interface downstream tools rely on: documented schema, views, incremental exports."""
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -40,11 +39,9 @@ def test_the_schema_version_is_readable_from_sql(demo_archive: DemoArchive) -> N
     )
 
 
-def test_changed_since_last_export_hands_over_only_changes(
-    demo_archive: DemoArchive, tmp_path: Path
-) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_archive.path, db)
+def test_changed_since_last_export_hands_over_only_changes(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    assert run_cli("demo", "--quiet", "--db", str(db)).returncode == 0
     articles = count(db, "SELECT count(*) FROM articles")
 
     def export() -> list[dict]:

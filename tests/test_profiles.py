@@ -37,7 +37,7 @@ def test_a_valid_profile_loads(tmp_path: Path) -> None:
     assert profile.slug == "gov_test"
     assert profile.listing.link is not None and profile.listing.link.regex is not None
     assert profile.listing.date is not None
-    assert profile.listing.date.xpath == ".//span[@class='date']/text()"
+    assert profile.listing.date.query == ".//span[@class='date']/text()"
     assert profile.pagination is not None and profile.pagination.template == "index_{n}.html"
     assert profile.detail is not None and len(profile.detail.boilerplate) == 1
 

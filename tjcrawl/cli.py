@@ -114,6 +114,7 @@ class CrawlRequest:
     full: bool = False
     log_level: str = "INFO"
     log_file: Path | None = None
+    attachments: bool = False
 
 
 def _settings_from_env() -> dict[str, Any]:
@@ -148,7 +149,10 @@ def _crawl(request: CrawlRequest) -> list[Any]:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
     try:
-        overrides = {"TJCRAWL_MODE": "full" if request.full else "incremental"}
+        overrides: dict[str, Any] = {
+            "TJCRAWL_MODE": "full" if request.full else "incremental",
+            "TJCRAWL_ATTACHMENTS": request.attachments,
+        }
         if request.log_file:
             overrides["LOG_FILE"] = str(request.log_file)
         overrides.update(_settings_from_env())
@@ -205,6 +209,11 @@ def _proxy_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, 
 @DB_OPTION
 @click.option("--full", is_flag=True, help="Backfill: every listing page and every article page.")
 @click.option(
+    "--attachments",
+    is_flag=True,
+    help="Also store linked files (PDF, DOCX, XLSX, ZIP …) up to TJCRAWL_ATTACHMENT_MAX_BYTES.",
+)
+@click.option(
     "--serve-fixtures",
     is_flag=True,
     help="Serve the sources' fixture sites on 127.0.0.1 and crawl those (no delays).",
@@ -237,6 +246,7 @@ def crawl(
     proxies: dict[str, str],
     log_level: str,
     log_file: Path | None,
+    attachments: bool,
 ) -> None:
     """Crawl sources (all web sources when none is named) into the archive.
 
@@ -252,7 +262,9 @@ def crawl(
     """
     profiles = _pick(sources, serve_fixtures, proxies)
     reports = _crawl(
-        CrawlRequest(profiles, db_path, serve_fixtures, proxies, full, log_level, log_file)
+        CrawlRequest(
+            profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments
+        )
     )
     sys.exit(_report(reports))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -17,11 +19,15 @@ def _node_text(result: Selector) -> str:
         return root
     if isinstance(root, etree._Element):
         return "\n".join(element_paragraphs(root))
+    if isinstance(root, (int, float)):
+        return str(root)
     return str(result.get())
 
 
 def select(sel: Selector | SelectorList, spec: FieldSpec) -> SelectorList:
-    return sel.xpath(spec.xpath)
+    if spec.language == "jmespath":
+        return sel.jmespath(spec.query)
+    return sel.xpath(spec.query)
 
 
 def field_text(sel: Selector, spec: FieldSpec | None) -> str | None:
@@ -61,6 +67,9 @@ def body_html_and_paragraphs(
     html_parts: list[str] = []
     paragraphs: list[str] = []
     for result in select(sel, spec):
+        if isinstance(result.root, str) and spec.language == "jmespath":
+            # A JSON listing's body is an HTML fragment in a string.
+            result = Selector(text=f"<div>{result.root}</div>").xpath("//body/div")[0]
         if not isinstance(result.root, etree._Element):
             if text := fold_space(str(result.root)):
                 paragraphs.append(text)
@@ -68,10 +77,45 @@ def body_html_and_paragraphs(
         # Work on a copy: the response's tree is shared with the other fields.
         root = copy.deepcopy(result.root)
         for rule in boilerplate:
-            for node in root.xpath(rule.xpath):
+            for node in root.xpath(rule.query):
                 if isinstance(node, etree._Element) and node is not root:
                     remove_keeping_tail(node)
         root.tail = None
         html_parts.append(etree.tostring(root, encoding="unicode", method="html"))
         paragraphs.extend(element_paragraphs(root))
     return ("\n".join(html_parts) or None), paragraphs
+
+
+ATTACHMENT_RE = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd|txt|csv)$", re.IGNORECASE
+)
+
+
+def attachment_links(
+    sel: Selector, response_url: str, spec: FieldSpec | None, body: FieldSpec | None
+) -> list[dict[str, str]]:
+    """Links to files (PDF, DOC/DOCX, XLS/XLSX, ZIP …): from the profile's `attachments` field,
+    else every such link inside the body (before boilerplate removal, since 附件 blocks are
+    often cut as furniture)."""
+    if spec is not None:
+        anchors = select(sel, spec)
+    elif body is not None:
+        anchors = select(sel, body).xpath(".//a[@href]")
+    else:
+        return []
+    found: dict[str, str] = {}
+    for anchor in anchors:
+        href = anchor.xpath("@href").get() if isinstance(anchor.root, etree._Element) else None
+        href = href or (anchor.root if isinstance(anchor.root, str) else None)
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(response_url, href.strip())
+        if spec is None and not ATTACHMENT_RE.search(urlsplit(url).path):
+            continue
+        text = (
+            fold_space(anchor.xpath("string()").get() or "")
+            if isinstance(anchor.root, etree._Element)
+            else ""
+        )
+        found.setdefault(url, text)
+    return [{"url": url, "text": text} for url, text in found.items()]

@@ -22,6 +22,7 @@ class ArticleItem(scrapy.Item):
     author = scrapy.Field()
     fetched_at = scrapy.Field()
     encoding = scrapy.Field()
+    attachments = scrapy.Field()  # [{url, text}]
     # Added by the pipelines.
     published_at = scrapy.Field()
     date_source = scrapy.Field()
@@ -44,6 +45,7 @@ EXPORT_FIELDS = [
     "author",
     "body",
     "content_hash",
+    "attachments",
     "listing_url",
     "fetched_at",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jmespath
 from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
@@ -31,23 +32,29 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """A selector (compiled to XPath) with an optional regex applied to the text it yields."""
+    """A selector with an optional regex applied to the text it yields.
+
+    `query` is XPath (CSS is compiled to it) for HTML, JMESPath for JSON listings.
+    """
 
     source: str
-    xpath: str
+    query: str
     regex: re.Pattern[str] | None = None
+    language: str = "xpath"
 
 
 @dataclass(frozen=True)
 class ListingSpec:
     mode: str
     entries: FieldSpec
+    format: str = "html"
     link: FieldSpec | None = None
     title: FieldSpec | None = None
     date: FieldSpec | None = None
     body: FieldSpec | None = None
     origin: FieldSpec | None = None
     author: FieldSpec | None = None
+    attachments: FieldSpec | None = None
     boilerplate: tuple[FieldSpec, ...] = ()
 
 
@@ -66,6 +73,7 @@ class DetailSpec:
     date: FieldSpec | None = None
     origin: FieldSpec | None = None
     author: FieldSpec | None = None
+    attachments: FieldSpec | None = None
     boilerplate: tuple[FieldSpec, ...] = ()
 
 
@@ -108,10 +116,10 @@ TOP_KEYS = {
     "pagination",
     "detail",
 }
-LISTING_FIELDS = {"entries", "link", "title", "date", "body", "origin", "author"}
-LISTING_KEYS = LISTING_FIELDS | {"mode", "boilerplate"}
+LISTING_FIELDS = {"entries", "link", "title", "date", "body", "origin", "author", "attachments"}
+LISTING_KEYS = LISTING_FIELDS | {"mode", "format", "boilerplate"}
 PAGINATION_KEYS = {"next", "template", "first", "max_pages"}
-DETAIL_FIELDS = {"title", "date", "body", "origin", "author"}
+DETAIL_FIELDS = {"title", "date", "body", "origin", "author", "attachments"}
 DETAIL_KEYS = DETAIL_FIELDS | {"boilerplate"}
 FIELD_TABLE_KEYS = {"select", "regex"}
 
@@ -121,6 +129,7 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.json = False  # fields of a JSON listing are JMESPath, not selectors
 
     def fail(self, key: str, problem: str) -> ProfileError:
         return ProfileError(f"{self.path}: {key}: {problem}")
@@ -171,7 +180,18 @@ class _Reader:
                     raise self.fail(f"{key}.regex", f"does not compile: {exc}") from None
         else:
             source = value
-        return FieldSpec(source=str(source), xpath=self.selector(source, key), regex=regex)
+        if self.json:
+            return FieldSpec(str(source), self.jmespath(source, key), regex, "jmespath")
+        return FieldSpec(source=str(source), query=self.selector(source, key), regex=regex)
+
+    def jmespath(self, text: Any, key: str) -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise self.fail(key, "JMESPath expression must be a non-empty string")
+        try:
+            jmespath.compile(text)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise self.fail(key, f"JMESPath {text!r} does not parse: {exc}") from None
+        return text
 
     def fields(self, table: Mapping[str, Any], names: Iterable[str], prefix: str) -> dict:
         return {n: self.field(table[n], f"{prefix}{n}") for n in names if n in table}
@@ -264,18 +284,27 @@ def parse_profile(path: Path, text: str | None = None) -> Profile:
     mode = listing_raw.get("mode", "links")
     if mode not in ("links", "articles"):
         raise reader.fail("listing.mode", 'must be "links" or "articles"')
+    listing_format = listing_raw.get("format", "html")
+    if listing_format not in ("html", "json"):
+        raise reader.fail("listing.format", 'must be "html" or "json"')
     if "entries" not in listing_raw:
         raise reader.fail("listing.entries", "missing field")
+    reader.json = listing_format == "json"
     listing_fields = reader.fields(listing_raw, LISTING_FIELDS, "listing.")
     if mode == "articles" and "body" not in listing_fields:
         raise reader.fail("listing.body", 'missing field (required when mode = "articles")')
     if mode == "links" and "link" not in listing_fields:
         raise reader.fail("listing.link", 'missing field (required when mode = "links")')
+    reader.json = False  # boilerplate applies to the HTML inside an entry's body
     listing = ListingSpec(
-        mode=mode, boilerplate=reader.boilerplate(listing_raw, "listing."), **listing_fields
+        mode=mode,
+        format=listing_format,
+        boilerplate=reader.boilerplate(listing_raw, "listing."),
+        **listing_fields,
     )
 
     pagination = None
+    reader.json = listing_format == "json"  # a next link in a JSON listing is a JMESPath
     pagination_raw = reader.table(data, "pagination")
     if pagination_raw is not None:
         reader.check_keys(pagination_raw, PAGINATION_KEYS, "pagination.")
@@ -295,6 +324,7 @@ def parse_profile(path: Path, text: str | None = None) -> Profile:
             max_pages=max_pages,
         )
 
+    reader.json = False
     detail = None
     detail_raw = reader.table(data, "detail")
     if mode == "links":

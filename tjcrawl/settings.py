@@ -52,6 +52,9 @@ ITEM_PIPELINES = {
 TJCRAWL_DB = "archive.db"
 TJCRAWL_COMMIT_EVERY = 200
 TJCRAWL_PROXY_MAP: dict[str, str] = {}
+# crawl --attachments: also fetch linked files (PDF, DOCX, XLSX, ZIP …), each at most this big.
+TJCRAWL_ATTACHMENTS = False
+TJCRAWL_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # A run fails (non-zero exit) when fewer than this share of a source's items have a field.
 TJCRAWL_MIN_FIELD_COVERAGE = 0.9
 

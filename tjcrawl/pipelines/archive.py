@@ -83,6 +83,18 @@ class ArchivePipeline:
         if kind is None or self.archive is None:
             return
         fetched_at = request.meta.get("fetched_at") or clock.now().isoformat()
+        if kind == "attachment":
+            if response.status == 200:
+                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+                self.archive.store_attachment_file(
+                    url=response.url,
+                    status=response.status,
+                    content_type=content_type or None,
+                    body=response.body,
+                    run_id=self.run_id,
+                )
+                self.outcomes["attachments"] += 1
+            return
         if response.status == 304:
             self.archive.touch_page(response.url, fetched_at, self.run_id)
             if kind == "detail" and self.archive.touch_unchanged(
@@ -131,6 +143,7 @@ class ArchivePipeline:
         outcome = self.archive.store_article(
             article, self.page_ids.get(adapter.get("page_url")), self.run_id
         )
+        self.archive.store_attachment_links(article["url"], adapter.get("attachments") or [])
         self.outcomes[outcome] += 1
         self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}")
         return item

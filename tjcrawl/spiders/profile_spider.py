@@ -17,7 +17,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from tjcrawl import clock
-from tjcrawl.extract import body_html_and_paragraphs, field_text, field_values
+from tjcrawl.extract import (
+    attachment_links,
+    body_html_and_paragraphs,
+    field_text,
+    field_values,
+    select,
+)
 from tjcrawl.faults import classify, report_fault
 from tjcrawl.frontier import KNOWN, Frontier, article_url
 from tjcrawl.items import ArticleItem
@@ -115,7 +121,12 @@ class ProfileSpider(scrapy.Spider):
                 yield self._listing_request(response.url, page, first_url, conditional=False)
             return
         listing = self.profile.listing
-        entries = response.xpath(listing.entries.xpath)
+        root = (
+            scrapy.Selector(text=response.text, type="json")
+            if listing.format == "json"
+            else response.selector
+        )
+        entries = select(root, listing.entries)
         self._inc("listing_pages")
         self._inc("listing_entries", len(entries))
         if not entries:
@@ -131,10 +142,11 @@ class ProfileSpider(scrapy.Spider):
                 "listing_date": field_text(entry, listing.date),
             }
             if self.profile.carries_articles:
-                item = self._article_from_entry(response, entry, listed)
-                if self._decide(article_url(item["url"], item.get("entry_key")), listed) != KNOWN:
-                    followed += 1
-                yield item
+                for result in self._articles_from_entry(response, entry, listed):
+                    if isinstance(result, ArticleItem):
+                        key = article_url(result["url"], result.get("entry_key"))
+                        followed += self._decide(key, listed) != KNOWN
+                    yield result
                 continue
             links = field_values(entry, listing.link) if listing.link else []
             if not links:
@@ -165,7 +177,12 @@ class ProfileSpider(scrapy.Spider):
         if pagination is None:
             return None
         if pagination.next is not None:
-            links = field_values(response.selector, pagination.next)
+            root = (
+                scrapy.Selector(text=response.text, type="json")
+                if self.profile.listing.format == "json"
+                else response.selector
+            )
+            links = field_values(root, pagination.next)
             next_url = response.urljoin(links[0]) if links else None
         else:
             assert pagination.template is not None
@@ -177,9 +194,9 @@ class ProfileSpider(scrapy.Spider):
             return None
         return next_url
 
-    def _article_from_entry(
+    def _articles_from_entry(
         self, response: Response, entry: scrapy.Selector, listed: dict[str, Any]
-    ) -> ArticleItem:
+    ) -> Iterator[ArticleItem | scrapy.Request]:
         listing = self.profile.listing
         assert listing.body is not None
         body_html, paragraphs = body_html_and_paragraphs(entry, listing.body, listing.boilerplate)
@@ -192,8 +209,11 @@ class ProfileSpider(scrapy.Spider):
             # listing, which stays stable when the entry moves to a later listing page.
             digest = hashlib.sha1((title or "").encode("utf-8")).hexdigest()[:16]
             url, entry_key = self.profile.start_urls[0], f"entry-{digest}"
-        return self._item(
+        attachments = attachment_links(entry, response.url, listing.attachments, listing.body)
+        yield from self._attachment_requests(attachments)
+        yield self._item(
             response,
+            attachments=attachments,
             url=url,
             entry_key=entry_key,
             title=title,
@@ -221,8 +241,11 @@ class ProfileSpider(scrapy.Spider):
         assert detail is not None
         sel = response.selector
         body_html, paragraphs = body_html_and_paragraphs(sel, detail.body, detail.boilerplate)
+        attachments = attachment_links(sel, response.url, detail.attachments, detail.body)
+        yield from self._attachment_requests(attachments)
         yield self._item(
             response,
+            attachments=attachments,
             url=response.url,
             title=field_text(sel, detail.title),
             date_text=field_text(sel, detail.date),
@@ -232,6 +255,22 @@ class ProfileSpider(scrapy.Spider):
             author=field_text(sel, detail.author),
             **listed,
         )
+
+    def _attachment_requests(self, attachments: list[dict[str, str]]) -> Iterator[scrapy.Request]:
+        crawler = getattr(self, "crawler", None)
+        if crawler is None or not crawler.settings.getbool("TJCRAWL_ATTACHMENTS"):
+            return
+        cap = crawler.settings.getint("TJCRAWL_ATTACHMENT_MAX_BYTES")
+        for attachment in attachments:
+            yield scrapy.Request(
+                attachment["url"],
+                callback=self.parse_attachment,
+                errback=self.on_error,
+                meta={"page_kind": "attachment", "download_maxsize": cap},
+            )
+
+    def parse_attachment(self, response: Response) -> Iterator[Any]:
+        return iter(())  # the archive pipeline keeps the bytes as they arrive
 
     def _item(self, response: Response, **fields: Any) -> ArticleItem:
         fetched_at = response.meta.get("fetched_at") or clock.now().isoformat()

@@ -431,6 +431,42 @@ class Archive:
         self._written()
         return CHANGED
 
+    def store_attachment_links(self, article_url: str, links: list[Mapping[str, str]]) -> None:
+        if not links:
+            return
+        row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (article_url,)).fetchone()
+        if row is None:
+            return
+        self._begin()
+        now = clock.now_iso()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO attachments (article_id, url, text, first_seen_at)"
+            " VALUES (?,?,?,?)",
+            [(row[0], link["url"], link.get("text"), now) for link in links],
+        )
+        self._written()
+
+    def store_attachment_file(
+        self, *, url: str, status: int, content_type: str | None, body: bytes, run_id: str
+    ) -> None:
+        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats)."""
+        self._begin()
+        self.conn.execute(
+            "INSERT OR REPLACE INTO attachment_files (url, status, content_type, size, sha256,"
+            " body, fetched_at, run_id) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                url,
+                status,
+                content_type,
+                len(body),
+                hashlib.sha256(body).hexdigest(),
+                body,
+                clock.now_iso(),
+                run_id,
+            ),
+        )
+        self._written()
+
     def touch_unchanged(self, url: str, run_id: str) -> bool:
         """A detail page answered 304: the article was checked and is as stored."""
         row = self.conn.execute(

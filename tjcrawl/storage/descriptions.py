@@ -168,6 +168,28 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "similarity": "Estimated Jaccard similarity to the canonical member.",
         },
     ),
+    "attachments": (
+        "Attachment links (PDF, DOC/DOCX, XLS/XLSX, ZIP …) found on each article.",
+        {
+            "article_id": "The article (articles.id).",
+            "url": "The attachment's URL (attachment_files.url when its bytes were kept).",
+            "text": "The link text (附件1：…).",
+            "first_seen_at": "When the link was first seen.",
+        },
+    ),
+    "attachment_files": (
+        "Attachment files fetched with crawl --attachments, within the size cap.",
+        {
+            "url": "The attachment's URL.",
+            "status": "HTTP status.",
+            "content_type": "Content-Type as served.",
+            "size": "Bytes.",
+            "sha256": "SHA-256 of the bytes.",
+            "body": "The file, as served.",
+            "fetched_at": "When.",
+            "run_id": "The run that fetched it.",
+        },
+    ),
     "tjcrawl_meta": (
         "Key/value facts about the archive: schema_version, change_seq.",
         {"key": "Name.", "value": "Value."},

@@ -235,7 +235,35 @@ VIEWS_V3 = (
 )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_initial, _nightly, _interface]
+def _attachments(db: sqlite_utils.Database) -> None:
+    """Attachment links per article, and (with crawl --attachments) the files themselves."""
+    db["attachments"].create(
+        {"article_id": int, "url": str, "text": str, "first_seen_at": str},
+        pk=("article_id", "url"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["attachments"].create_index(["url"])
+    db["attachment_files"].create(
+        {
+            "url": str,
+            "status": int,
+            "content_type": str,
+            "size": int,
+            "sha256": str,
+            "body": bytes,
+            "fetched_at": str,
+            "run_id": str,
+        },
+        pk="url",
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _initial,
+    _nightly,
+    _interface,
+    _attachments,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

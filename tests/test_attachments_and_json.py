@@ -1,0 +1,133 @@
+"""Attachment links per article (and the files with --attachments); JSON listing APIs."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+from conftest import DemoArchive, count, run_cli
+
+from tjcrawl.fixtures import offline_crawl
+from tjcrawl.profiles import parse_profile
+
+ATTACHED = "http://gov.tjcrawl.test/sy/tjxw/202411/t20241114_6012338.html"
+
+
+def test_attachment_links_are_recorded_per_article(demo_archive: DemoArchive) -> None:
+    with sqlite3.connect(demo_archive.path) as conn:
+        links = conn.execute(
+            "SELECT t.url, t.text FROM attachments t JOIN articles a ON a.id = t.article_id"
+            " WHERE a.url = ?",
+            (ATTACHED,),
+        ).fetchall()
+    suffixes = sorted(url.rsplit(".", 1)[1] for url, _ in links)
+    assert suffixes == ["docx", "pdf", "xlsx"]
+    assert all(text for _, text in links)
+    assert count(demo_archive.path, "SELECT count(DISTINCT article_id) FROM attachments") == 1
+    assert count(demo_archive.path, "SELECT count(*) FROM attachment_files") == 0
+
+
+def crawl_trs(db: Path, settings: dict | None = None):
+    env = {"TJCRAWL_SETTINGS": json.dumps(settings)} if settings else None
+    return run_cli(
+        "crawl", "demo_trs", "--serve-fixtures", "--attachments", "--db", str(db), env=env
+    )
+
+
+def test_attachments_flag_stores_the_files_within_the_cap(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert crawl_trs(db).returncode == 0
+    with sqlite3.connect(db) as conn:
+        files = conn.execute("SELECT url, size, body FROM attachment_files").fetchall()
+        missing = conn.execute(
+            "SELECT count(*) FROM faults WHERE kind = 'http_404' AND url LIKE '%.docx'"
+        ).fetchone()[0]
+    assert [url.rsplit(".", 1)[1] for url, _, _ in files] == ["pdf"]
+    assert files[0][2].startswith(b"%PDF-") and files[0][1] == len(files[0][2])
+    assert missing == 1, "a missing attachment is a fault, not a silent gap"
+
+    capped = tmp_path / "capped.db"
+    assert crawl_trs(capped, {"TJCRAWL_ATTACHMENT_MAX_BYTES": 10}).returncode == 0
+    assert count(capped, "SELECT count(*) FROM attachment_files") == 0
+    too_large = "SELECT count(*) FROM faults WHERE kind = 'too_large' AND url LIKE '%.pdf'"
+    assert count(capped, too_large) == 1
+    assert count(capped, "SELECT count(*) FROM articles") == 14
+
+
+JSON_PROFILE = """
+name = "JSON 列表接口"
+allowed_domains = ["api.tjcrawl.test"]
+start_urls = ["http://api.tjcrawl.test/igs/list_1.json"]
+fixture = true
+
+[listing]
+format = "json"
+entries = "data.list[]"
+link = "url"
+title = "title"
+date = "pubDate"
+
+[pagination]
+template = "list_{n}.json"
+first = 2
+max_pages = 10
+
+[detail]
+title = "h1"
+body = "div.content"
+"""
+
+
+def build_json_site(root: Path) -> Path:
+    site = root / "fixtures" / "json_api" / "site"
+    (site / "igs").mkdir(parents=True)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    (root / "fixtures" / "json_api" / "fixture.toml").write_text(
+        'fetched_at = "2025-08-23T10:00:00+08:00"\narticles = 3\n'
+    )
+    pages = {1: [1, 2], 2: [3]}
+    for page, ids in pages.items():
+        rows = [
+            {"url": f"/igs/art_{i}.html", "title": f"天津政策文件{i}", "pubDate": f"2025-08-2{i}"}
+            for i in ids
+        ]
+        payload = {"data": {"total": 3, "list": rows}}
+        (site / "igs" / f"list_{page}.json").write_text(json.dumps(payload, ensure_ascii=False))
+        for i in ids:
+            (site / "igs" / f"art_{i}.html").write_text(
+                f"<html><body><h1>天津政策文件{i}</h1><div class='content'>"
+                f"<p>第{i}号文件全文。</p></div></body></html>",
+                encoding="utf-8",
+            )
+    sources = root / "sources"
+    sources.mkdir()
+    (sources / "json_api.toml").write_text(JSON_PROFILE, encoding="utf-8")
+    return sources
+
+
+def test_a_json_listing_profile_reads_the_api(tmp_path: Path) -> None:
+    sources = build_json_site(tmp_path)
+    profile = parse_profile(sources / "json_api.toml")
+    items, dropped = offline_crawl(profile, tmp_path / "fixtures")
+    assert dropped == []
+    by_title = {i["title"]: i for i in items}
+    assert sorted(by_title) == ["天津政策文件1", "天津政策文件2", "天津政策文件3"]
+    assert by_title["天津政策文件3"]["published_at"] == "2025-08-23T00:00:00+08:00"
+    assert by_title["天津政策文件3"]["date_source"] == "listing"
+    assert by_title["天津政策文件1"]["body"] == "第1号文件全文。"
+
+    env = {"TJCRAWL_SOURCES_DIR": str(sources), "TJCRAWL_FIXTURES_DIR": str(tmp_path / "fixtures")}
+    db = tmp_path / "a.db"
+    result = run_cli("crawl", "json_api", "--serve-fixtures", "--db", str(db), env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert count(db, "SELECT count(*) FROM articles") == 3
+
+
+def test_json_fields_are_validated_as_jmespath(tmp_path: Path) -> None:
+    path = tmp_path / "bad_json.toml"
+    path.write_text(JSON_PROFILE.replace('link = "url"', 'link = "data.["'), encoding="utf-8")
+    try:
+        parse_profile(path)
+    except ValueError as exc:
+        assert f"{path}: listing.link: JMESPath" in str(exc)
+    else:
+        raise AssertionError("a broken JMESPath must be refused")
