@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/tjcrawl demo --db archive.db
 
 test: $(STAMP)
+	bash scripts/system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

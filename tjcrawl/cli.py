@@ -677,5 +677,36 @@ def goldens(sources: tuple[str, ...], check: bool) -> None:
         raise click.ClickException(f"stale goldens: {', '.join(stale)} (run `tjcrawl goldens`)")
 
 
+@main.command(name="serve")
+@DB_OPTION
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0 serves every network interface).",
+)
+@click.option(
+    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the archive in a web browser.")
+def serve_command(db_path: Path, host: str, port: int, open_browser: bool) -> None:
+    """Browse and search the archive in Datasette, read-only, until Ctrl-C.
+
+    Tables and columns are described; articles are faceted by source and by month and
+    searchable in Chinese (the search box, or the search query); canned queries list the
+    latest articles per source, re-post groups, withdrawn articles and failed pages.
+
+    \b
+    Example:
+      tjcrawl serve --db archive.db --port 8001
+    """
+    from tjcrawl.serve import ServeError, serve
+
+    try:
+        serve(db_path, host=host, port=port, open_browser=open_browser)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 if __name__ == "__main__":
     main()
