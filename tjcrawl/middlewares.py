@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -105,9 +106,24 @@ class LoopbackProxyMiddleware:
         return cls(mapping)
 
     def process_request(self, request: Request) -> None:
-        host = urlparse_cached(request).hostname
-        if host in self.mapping:
-            request.meta["proxy"] = self.mapping[host]
+        parts = urlparse_cached(request)
+        if parts.hostname in self.mapping:
+            request.meta["proxy"] = self.mapping[parts.hostname]
+            # A loopback mirror speaks plain HTTP: no CONNECT tunnel, no TLS (see below).
+            request.meta["tjcrawl_plain_mirror"] = parts.scheme == "https"
+
+
+class MirrorAwareHTTPSHandler(HTTP11DownloadHandler):
+    """HTTPS as usual, except for hosts mapped to a loopback mirror: those pages are fetched
+    from the mirror over plain HTTP and keep their https:// URL, so fixtures of https sites
+    are crawled under the URLs the archive will hold."""
+
+    async def download_request(self, request: Request) -> Response:
+        if not request.meta.get("tjcrawl_plain_mirror"):
+            return await super().download_request(request)
+        plain = request.replace(url="http" + request.url[len("https") :])
+        response = await super().download_request(plain)
+        return response.replace(url=request.url, request=request)
 
 
 class LoopAwareRedirectMiddleware(RedirectMiddleware):

@@ -33,6 +33,7 @@ RETRY_BACKOFF_MAX = 120.0
 # Scrapy's default of 100 items in flight per response costs more than it gains on 2 cores.
 CONCURRENT_ITEMS = 10
 
+DOWNLOAD_HANDLERS = {"https": "tjcrawl.middlewares.MirrorAwareHTTPSHandler"}
 DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.middlewares.LoopbackProxyMiddleware": 700,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
