@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, count, run_cli
 
+from tjcrawl.clock import SHANGHAI
+
 TRS = "demo_trs"
 LISTING = Path("site/sy/tjxw/index.html")
 ARTICLE = Path("site/sy/tjxw/202411/t20241114_6012345.html")
 ARTICLE_URL = "http://gov.tjcrawl.test/sy/tjxw/202411/t20241114_6012345.html"
+NEWEST = datetime(2024, 11, 15, 9, 0, tzinfo=SHANGHAI)
 
 
 class Site:
@@ -24,11 +27,9 @@ class Site:
         return self.root / "fixtures" / TRS / relative
 
     def crawl(self, *extra: str, days_later: int = 0) -> sqlite3.Row:
-        env = dict(self.env)
-        if days_later:
-            env["TJCRAWL_NOW"] = (
-                datetime.now().astimezone() + timedelta(days=days_later)
-            ).isoformat()
+        # The clock is frozen just after the fixture's newest article, so its articles are
+        # young enough to be revisited; days_later moves it on.
+        env = {**self.env, "TJCRAWL_NOW": (NEWEST + timedelta(days=days_later)).isoformat()}
         result = run_cli("crawl", TRS, "--serve-fixtures", "--db", str(self.db), *extra, env=env)
         assert result.returncode == 0, result.stderr[-2000:]
         with sqlite3.connect(self.db) as conn:

@@ -51,14 +51,18 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
 
 @dataclass(frozen=True)
 class RevisitPolicy:
-    """Recent articles are re-checked after 1, 2, 4 … days, up to a cap, for a window of days."""
+    """Recent articles are re-checked after 1, 2, 4 … days, up to a cap, while they are young.
+
+    Young is by publish date (else first sighting): a backfill of a site's old articles adds
+    no revisits, while this week's news, which is what portals correct, is re-checked.
+    """
 
     first_days: int = 1
     max_interval_days: int = 32
     window_days: int = 90
 
-    def next_after(self, at: datetime, interval_days: int, first_seen: datetime) -> str | None:
-        if at - first_seen > timedelta(days=self.window_days):
+    def next_after(self, at: datetime, interval_days: int, born: datetime) -> str | None:
+        if at - born > timedelta(days=self.window_days):
             return None
         return (at + timedelta(days=interval_days)).isoformat(timespec="seconds")
 
@@ -305,9 +309,10 @@ class Archive:
         ).fetchone()
         return int(row[0])
 
-    def _schedule(self, interval: int, first_seen: str) -> tuple[int, str | None]:
+    def _schedule(self, interval: int, born: str) -> tuple[int, str | None]:
+        """Interval and next revisit; `born` is the publish date, else the first sighting."""
         at = clock.now()
-        return interval, self.revisit.next_after(at, interval, datetime.fromisoformat(first_seen))
+        return interval, self.revisit.next_after(at, interval, datetime.fromisoformat(born))
 
     def store_article(self, article: Mapping[str, Any], page_id: int | None, run_id: str) -> str:
         """Insert a new article, touch an unchanged one, or revise a changed one."""
@@ -320,7 +325,9 @@ class Archive:
         ).fetchone()
         if existing is None:
             duplicate_of = article.get("duplicate_of") or self._same_content_elsewhere(article)
-            interval, next_revisit = self._schedule(self.revisit.first_days, now)
+            interval, next_revisit = self._schedule(
+                self.revisit.first_days, article.get("published_at") or now
+            )
             cursor = self.conn.execute(
                 "INSERT INTO articles (url, source, title, published_at, date_source,"
                 " date_precision, date_conflict, listing_title, listing_date, body, body_html,"
@@ -363,7 +370,8 @@ class Archive:
          old_page, old_changed, first_seen, old_interval) = existing  # fmt: skip
         if old_hash == article["content_hash"]:
             interval, next_revisit = self._schedule(
-                min((old_interval or 1) * 2, self.revisit.max_interval_days), first_seen
+                min((old_interval or 1) * 2, self.revisit.max_interval_days),
+                old_published or first_seen,
             )
             self.conn.execute(
                 "UPDATE articles SET last_seen_at = ?, last_checked_at = ?,"
@@ -400,7 +408,9 @@ class Archive:
             ),
         )
         search.unindex_article(self.conn, article_id, old_title, old_body)
-        interval, next_revisit = self._schedule(self.revisit.first_days, first_seen)
+        interval, next_revisit = self._schedule(
+            self.revisit.first_days, article.get("published_at") or first_seen
+        )
         self.conn.execute(
             "UPDATE articles SET title = ?, body = ?, body_html = ?, origin = ?, author = ?,"
             " content_hash = ?, page_id = ?, listing_title = ?, listing_date = ?,"
@@ -470,7 +480,9 @@ class Archive:
     def touch_unchanged(self, url: str, run_id: str) -> bool:
         """A detail page answered 304: the article was checked and is as stored."""
         row = self.conn.execute(
-            "SELECT id, first_seen_at, revisit_interval_days FROM articles WHERE url = ?", (url,)
+            "SELECT id, coalesce(published_at, first_seen_at), revisit_interval_days"
+            " FROM articles WHERE url = ?",
+            (url,),
         ).fetchone()
         if row is None:
             return False

@@ -38,7 +38,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "run_id": "The last run that touched it.",
             "last_checked_at": "When its page was last fetched or confirmed unchanged (304).",
             "revisit_interval_days": "Days until the next re-check; doubles while unchanged.",
-            "next_revisit_at": "When it is next due for a re-check (NULL: no more revisits).",
+            "next_revisit_at": "When it is next due for a re-check (NULL: none; articles are "
+            "revisited while published within the last 90 days).",
         },
     ),
     "revisions": (
