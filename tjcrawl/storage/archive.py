@@ -61,6 +61,16 @@ class RevisitPolicy:
     max_interval_days: int = 32
     window_days: int = 90
 
+    def first_interval(self, at: datetime, born: datetime) -> int:
+        """Days to the first revisit: as old as the article already is, within the bounds.
+
+        Corrections come early in an article's life, so a re-check is worth about as much
+        as the article is young: yesterday's news is re-checked tomorrow, a month-old article
+        found by a backfill in a month, which keeps a backfill from costing a night of 304s.
+        """
+        age_days = max(0, (at - born).days)
+        return min(max(self.first_days, age_days), self.max_interval_days)
+
     def next_after(self, at: datetime, interval_days: int, born: datetime) -> str | None:
         if at - born > timedelta(days=self.window_days):
             return None
@@ -325,8 +335,9 @@ class Archive:
         ).fetchone()
         if existing is None:
             duplicate_of = article.get("duplicate_of") or self._same_content_elsewhere(article)
+            born = article.get("published_at") or now
             interval, next_revisit = self._schedule(
-                self.revisit.first_days, article.get("published_at") or now
+                self.revisit.first_interval(clock.now(), datetime.fromisoformat(born)), born
             )
             cursor = self.conn.execute(
                 "INSERT INTO articles (url, source, title, published_at, date_source,"

@@ -1,0 +1,111 @@
+"""Incremental crawling: requests of a second, unchanged run over requests of a full first run.
+
+    .venv/bin/python bench/incremental.py [--pages 5000]
+
+A benchmark, not a test. It generates the synthetic TRS site of bench/crawl_throughput.py
+(--pages detail pages, 20 entries per listing page), serves it on 127.0.0.1 with tjcrawl's
+fixture server (which answers conditional GETs like a real web server: ETag, Last-Modified,
+304), and runs `tjcrawl crawl` three times into one archive:
+
+  1. the first run: everything is new (listing walk to the end, every detail page);
+  2. again, the site unchanged (the acceptance figure: run 2 / run 1, goal <= 2%);
+  3. the next night, one new article on top of the first listing page; this run also makes
+     the revisits that have fallen due (young articles are re-checked on a widening schedule).
+
+It prints each run's requests from crawl_runs and the ratio run 2 / run 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from crawl_throughput import HOST, SECTION, SLUG, generate_site
+
+from tjcrawl.clock import SHANGHAI
+from tjcrawl.fixture_server import serving
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def crawl(root: Path, proxy: str, now: datetime) -> dict:
+    env = {
+        **os.environ,
+        "TJCRAWL_SOURCES_DIR": str(root / "profiles"),
+        "TJCRAWL_NOW": now.isoformat(),
+    }
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "tjcrawl.cli", "crawl", SLUG, "--db", str(root / "archive.db"),
+         "--proxy", f"{HOST}={proxy}", "--log-level", "WARNING"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"crawl failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    with sqlite3.connect(root / "archive.db") as conn:
+        conn.row_factory = sqlite3.Row
+        row = dict(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone())
+    row["wall_s"] = round(time.monotonic() - started, 1)
+    return row
+
+
+def add_article(root: Path) -> None:
+    """A new article on top of the first listing page, as a portal would publish it."""
+    section = root / "site" / SECTION.strip("/")
+    first = section / "index.html"
+    listing = first.read_bytes().decode("gbk")
+    href = "./202412/t20241229_6999999.html"
+    row = (
+        f'<div class="list-item"><a href="{href}" title="新签约项目">新签约项目</a>'
+        '<span class="list-item-date">2024-12-29</span></div>\n'
+    )
+    at = listing.index('<div class="list-item">')
+    first.write_bytes((listing[:at] + row + listing[at:]).encode("gbk"))
+    template = next(section.glob("202412/*.html")).read_bytes().decode("gbk")
+    title_start = template.index("<title>") + len("<title>")
+    title_end = template.index("_", title_start)
+    page = template.replace(template[title_start:title_end], "新签约项目")
+    (section / href[2:]).write_bytes(page.encode("gbk"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=5000, help="detail pages (default 5000)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="tjcrawl-incremental-") as tmp:
+        root = Path(tmp)
+        info = generate_site(root, pages=args.pages, per_page=20, seed=20261127)
+        night = datetime(2025, 1, 1, 2, 30, tzinfo=SHANGHAI)
+        with serving({HOST: root / "site"}) as server:
+            first = crawl(root, server.proxy_url, night)
+            second = crawl(root, server.proxy_url, night + timedelta(hours=1))
+            add_article(root)
+            third = crawl(root, server.proxy_url, night + timedelta(days=1))
+    rows = [("first (everything new)", first), ("second (unchanged)", second),
+            ("next night (1 new + due)", third)]  # fmt: skip
+    print(f"site: {info['details']} articles on {info['listings']} listing pages")
+    print(f"{'run':28} {'requests':>8} {'new':>6} {'listing pages':>14} {'wall s':>7}")
+    for name, row in rows:
+        print(
+            f"{name:28} {row['requests']:>8} {row['items_new']:>6} "
+            f"{row['listing_pages'] or 0:>14} {row['wall_s']:>7}"
+        )
+    ratio = second["requests"] / first["requests"]
+    print(f"second / first requests: {second['requests']} / {first['requests']} = {ratio:.3%}")
+    print(json.dumps({"first": first["requests"], "second": second["requests"],
+                      "third": third["requests"], "ratio": ratio}))  # fmt: skip
+    return 0 if ratio <= 0.02 and third["items_new"] == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
