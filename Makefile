@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
+REPLAY := $(VENV)-replay/bin/python
+
 .PHONY: demo test lint goldens clean
 
 $(BIN)/python:
@@ -18,7 +20,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/tjcrawl demo --db archive.db
 
-test: $(STAMP)
+# pywb replays WARC exports in the tests; its pins (pyOpenSSL, werkzeug, redis) and gevent
+# patching would disturb Scrapy, so it gets an environment of its own.
+$(REPLAY):
+	$(PYTHON) -m venv $(VENV)-replay
+	$(VENV)-replay/bin/python -m pip install --quiet pywb
+
+test: $(STAMP) $(REPLAY)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
@@ -31,4 +39,4 @@ goldens: $(STAMP)
 	$(BIN)/tjcrawl goldens
 
 clean:
-	rm -rf $(VENV) archive.db archive.db-wal archive.db-shm .pytest_cache
+	rm -rf $(VENV) $(VENV)-replay archive.db archive.db-wal archive.db-shm .pytest_cache

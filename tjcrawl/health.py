@@ -523,9 +523,14 @@ def _state(
     if not latest:
         return SourceState(**base, state="never-run", reason="no crawl recorded")
     last = latest[0]
+    # A re-extraction fetches nothing: it must not hide that the nightly crawl stopped.
+    crawls_only = (
+        " AND coalesce(mode, '') != 'reextract'" if "mode" in columns(conn, "crawl_runs") else ""
+    )
     finished = _select_runs(
         conn,
-        "WHERE source = ? AND finished_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1",
+        f"WHERE source = ? AND finished_at IS NOT NULL{crawls_only}"
+        " ORDER BY started_at DESC, id DESC LIMIT 1",
         [slug],
     )
     last_finished_at = finished[0].finished_at if finished else None

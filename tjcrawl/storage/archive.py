@@ -197,9 +197,11 @@ class Archive:
             self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
 
     def previous_run_finished(self, source: str) -> bool:
-        """Whether the source's last run walked its listings to the end."""
+        """Whether the source's last crawl walked its listings to the end (re-extractions,
+        which fetch nothing, do not count)."""
         row = self.conn.execute(
-            "SELECT finish_reason FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
+            "SELECT finish_reason FROM crawl_runs WHERE source = ?"
+            " AND coalesce(mode, '') != 'reextract' ORDER BY id DESC LIMIT 1",
             (source,),
         ).fetchone()
         return row is not None and row[0] == "finished"

@@ -1,0 +1,209 @@
+"""The archive's raw pages as a WARC file (ISO 28500, WARC/1.1), for wayback tools such as pywb.
+
+`tjcrawl export --format warc OUT.warc.gz` writes one gzip member per record: first a
+``warcinfo`` record naming tjcrawl and its version, then for every stored page (oldest first) a
+``response`` record and its ``request`` record:
+
+* the response holds the HTTP status line, the stored headers and the exact stored body bytes.
+  The stored body is what Scrapy handed over, already un-gzipped and de-chunked, so
+  ``Content-Encoding`` and ``Transfer-Encoding`` are dropped and ``Content-Length`` is set to
+  the body's length (left alone for 1xx, 204 and 304 answers, which have no body);
+* the request is a GET for the URL with ``Host`` and tjcrawl's ``User-Agent``. The archive does
+  not keep the request a crawl actually sent (conditional headers, cookies none), so the request
+  record is reconstructed; the warcinfo record says so;
+* both carry ``WARC-Date`` = the page's fetch time (``pages.fetched_at``, the first fetch of
+  these bytes) in UTC with microseconds, ``WARC-Target-URI`` = the stored URL, and the request's
+  ``WARC-Concurrent-To`` names its response (as warcio's capture does).
+
+A page fetched again with identical bytes is one row in ``pages`` and so one response record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from tjcrawl import __version__
+
+#: Hop-by-hop or transfer framing that no longer describes the stored (decoded) body.
+DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
+#: Statuses whose answer has no body, whose Content-Length is not the body's.
+NO_BODY_STATUSES = frozenset({204, 304})
+#: What a tjcrawl crawl sends besides the User-Agent (Scrapy's DEFAULT_REQUEST_HEADERS).
+REQUEST_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+_PAGES_SQL = (
+    "SELECT id, url, status, headers, body, compression, fetched_at FROM pages{where} ORDER BY id"
+)
+
+
+def _connection(conn: Any) -> sqlite3.Connection:
+    """Accept a sqlite-utils Database too, since the CLI holds one."""
+    return conn.conn if hasattr(conn, "conn") else conn
+
+
+def warc_date(fetched_at: str) -> str:
+    """An archive time (ISO 8601 with offset) as a WARC/1.1 date: UTC, microseconds kept."""
+    moment = datetime.fromisoformat(fetched_at)
+    if moment.tzinfo is None:
+        raise ValueError(f"fetch time without a time zone: {fetched_at!r}")
+    return datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+
+
+def status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def response_headers(
+    status: int, stored: dict[str, list[str]], body_length: int
+) -> list[tuple[str, str]]:
+    """The stored headers as (name, value) pairs, fixed to describe the stored body."""
+    headers = [
+        (name, value)
+        for name, values in stored.items()
+        if name.lower() not in DROPPED_HEADERS
+        for value in values
+    ]
+    if status in NO_BODY_STATUSES or 100 <= status < 200:
+        return headers
+    headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+    headers.append(("Content-Length", str(body_length)))
+    return headers
+
+
+def request_headers(url: str, user_agent: str) -> StatusAndHeaders:
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return StatusAndHeaders(
+        f"GET {target} HTTP/1.1",
+        [("Host", host), ("User-Agent", user_agent), ("Accept", REQUEST_ACCEPT)],
+        is_http_request=True,
+    )
+
+
+def page_body(stored: bytes | None, compression: str | None) -> bytes:
+    """A page's bytes as they were received (`pages.body` is zlib-compressed)."""
+    if stored is None:
+        return b""
+    if compression == "zlib":
+        return zlib.decompress(stored)
+    if compression in (None, "", "none"):
+        return bytes(stored)
+    raise ValueError(f"pages.compression {compression!r} is not one tjcrawl knows")
+
+
+def _user_agent() -> str:
+    from tjcrawl.settings import USER_AGENT
+
+    return USER_AGENT
+
+
+def stored_pages(
+    conn: sqlite3.Connection, source: str | None = None
+) -> Iterator[tuple[int, str, int, dict[str, list[str]], bytes, str]]:
+    """(id, url, status, headers, body bytes, fetched_at) of every stored page, oldest first."""
+    where, params = (" WHERE source = ?", (source,)) if source else ("", ())
+    # A cursor of its own: rows are streamed, one page's bytes in memory at a time.
+    for page_id, url, status, headers, body, compression, fetched_at in conn.execute(
+        _PAGES_SQL.format(where=where), params
+    ):
+        yield (
+            page_id,
+            url,
+            int(status),
+            json.loads(headers) if headers else {},
+            page_body(body, compression),
+            fetched_at,
+        )
+
+
+def write_warc(
+    conn: Any,
+    out_path: str | Path,
+    source: str | None = None,
+    *,
+    gzip: bool | None = None,
+    user_agent: str | None = None,
+) -> int:
+    """Write the archive's stored pages (one source's, if named) as WARC; returns the page count.
+
+    Gzipped per record unless ``gzip`` is False (default: when the name ends in ``.gz``). The
+    file appears whole or not at all: it is written beside ``out_path`` and renamed.
+    """
+    conn = _connection(conn)
+    out_path = Path(out_path)
+    if gzip is None:
+        gzip = out_path.name.endswith(".gz")
+    user_agent = user_agent or _user_agent()
+    partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
+    handle = partial.open("wb")
+    pages = 0
+    try:
+        writer = WARCWriter(handle, gzip=gzip, warc_version="1.1")
+        info = writer.create_warcinfo_record(
+            out_path.name,
+            {
+                "software": f"tjcrawl/{__version__}",
+                "format": "WARC File Format 1.1",
+                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                "warc-format/warc-1.1/",
+                "http-header-user-agent": user_agent,
+                "robots": "obey",
+                "description": "Pages from a tjcrawl archive"
+                + (f", source {source}" if source else "")
+                + ". Response bodies are the stored bytes, already decoded from any"
+                " Content-Encoding; request records are reconstructed (GET, Host, User-Agent).",
+            },
+        )
+        writer.write_record(info)
+        info_id = info.rec_headers.get_header("WARC-Record-ID")
+        for _page_id, url, status, headers, body, fetched_at in stored_pages(conn, source):
+            date = warc_date(fetched_at)
+            common = {"WARC-Date": date, "WARC-Warcinfo-ID": info_id}
+            response = writer.create_warc_record(
+                url,
+                "response",
+                payload=BytesIO(body),
+                length=len(body),
+                warc_headers_dict=dict(common),
+                http_headers=StatusAndHeaders(
+                    status_line(status),
+                    response_headers(status, headers, len(body)),
+                    protocol="HTTP/1.1",
+                ),
+            )
+            request = writer.create_warc_record(
+                url,
+                "request",
+                warc_headers_dict=dict(common),
+                http_headers=request_headers(url, user_agent),
+            )
+            # Response first, then its request pointing back to it (WARC-Concurrent-To).
+            writer.write_request_response_pair(request, response)
+            pages += 1
+        handle.close()
+        os.replace(partial, out_path)
+    except BaseException:
+        handle.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return pages
