@@ -169,15 +169,12 @@ def test_canned_queries_list_latest_reposts_withdrawn_and_failed_pages(
     db = tmp_path / "archive.db"
     shutil.copy(demo_archive.path, db)
     with sqlite3.connect(db) as conn:
-        first, second = (r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id LIMIT 2"))
+        first = conn.execute("SELECT min(id) FROM articles").fetchone()[0]
         conn.execute(
             "UPDATE articles SET withdrawn_at = '2026-11-28T02:40:00+08:00' WHERE id = ?", (first,)
         )
-        conn.executemany(
-            "INSERT INTO repost_members (article_id, group_id, is_canonical, similarity)"
-            " VALUES (?, ?, ?, ?)",
-            [(first, first, 1, 1.0), (second, first, 0, 0.91)],
-        )
+        # The crawl grouped the demo sites' three re-posts (转载).
+        groups = dict(conn.execute("SELECT article_id, group_id FROM repost_members"))
         page_id, page_url, source = conn.execute(
             "SELECT id, url, source FROM pages WHERE kind = 'detail' LIMIT 1"
         ).fetchone()
@@ -193,10 +190,14 @@ def test_canned_queries_list_latest_reposts_withdrawn_and_failed_pages(
     latest = rows(latest)
     assert len(latest) == sum(min(5, n) for n in per_source.values())
     assert latest[0]["published_at"] == max(r["published_at"] for r in latest)
-    assert [(r["article_id"], r["is_canonical"]) for r in rows(reposts)] == [
-        (first, 1),
-        (second, 0),
-    ]
+    listed = [(r["group_id"], r["article_id"], r["is_canonical"]) for r in rows(reposts)]
+    assert len(listed) == len(groups) == 6
+    assert {article: group for group, article, _ in listed} == groups
+    assert [group for group, _, _ in listed] == sorted(groups.values(), reverse=True)
+    heads = {}
+    for group, article, canonical in listed:
+        heads.setdefault(group, (article, canonical))
+    assert all(head == (group, 1) for group, head in heads.items()), "canonical member first"
     assert [r["id"] for r in rows(withdrawn)] == [first]
     assert [(r["url"], r["page_id"], r["detail"]) for r in rows(failed)] == [
         (page_url, page_id, "no title")

@@ -368,9 +368,17 @@ EXPORT_COLUMNS = [
 
 
 @main.command()
+@click.argument(
+    "out", required=False, metavar="[OUT]", type=click.Path(dir_okay=False, path_type=Path)
+)
 @DB_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl or csv: the articles; warc: the stored raw pages (to OUT or -o, .gz = gzip).",
 )
 @click.option("--source", help="Only this source (slug).")
 @click.option("--since", callback=_iso_day, help="Only articles changed on or after this day.")
@@ -387,6 +395,7 @@ EXPORT_COLUMNS = [
     help="Write here instead of standard output.",
 )
 def export(
+    out: Path | None,
     db_path: Path,
     fmt: str,
     source: str | None,
@@ -394,19 +403,29 @@ def export(
     incremental: bool,
     output: Path | None,
 ) -> None:
-    """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order.
+    """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order;
+    or the stored raw pages as a WARC file.
 
-    Every export is recorded, so --changed-since-last-export hands over only what is new,
-    changed or withdrawn since the previous one: an unchanged crawl exports nothing.
+    Every article export is recorded, so --changed-since-last-export hands over only what is
+    new, changed or withdrawn since the previous one: an unchanged crawl exports nothing.
+    --format warc writes every stored page as WARC/1.1 request and response records (exact
+    bytes, headers, fetch times) for pywb and other wayback tools; it is not recorded.
 
     \b
     Examples:
       tjcrawl export --format jsonl -o articles.jsonl
       tjcrawl export --changed-since-last-export -o delta.jsonl
       tjcrawl export --format csv --source demo_trs --since 2025-01-01 > trs.csv
+      tjcrawl export --format warc pages.warc.gz
     """
     from tjcrawl import clock
 
+    if out and output and out != output:
+        raise click.UsageError("give the output file once: OUT or --output")
+    output = output or out
+    if fmt == "warc":
+        _export_warc(db_path, source, since, incremental, output)
+        return
     with _archive(db_path) as db:
         upto = int(
             db.execute("SELECT value FROM tjcrawl_meta WHERE key = 'change_seq'").fetchone()[0]
@@ -454,6 +473,64 @@ def export(
             )
     if output:
         click.echo(f"{written} articles -> {output}", err=True)
+
+
+def _export_warc(
+    db_path: Path, source: str | None, since: str | None, incremental: bool, output: Path | None
+) -> None:
+    from tjcrawl.warc import write_warc
+
+    if since or incremental:
+        raise click.UsageError("--since and --changed-since-last-export select articles, not WARC")
+    if output is None:
+        raise click.UsageError("--format warc needs a file: tjcrawl export --format warc OUT")
+    with _archive(db_path) as db:
+        pages = write_warc(db.conn, output, source)
+    click.echo(f"{pages} pages -> {output}", err=True)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@DB_OPTION
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Extraction processes per source; more pay only on idle cores.",
+)
+def reextract(sources: tuple[str, ...], db_path: Path, workers: int) -> None:
+    """Rebuild articles from the stored pages with the current profiles (no network).
+
+    Every source with stored pages when none is named. Where an article's text changes, the
+    earlier version goes to revisions and search follows; pages that extract for the first
+    time become articles; unchanged articles are not touched. Exits 3 when stored articles no
+    longer extract (nothing is deleted), 4 when another run holds the archive.
+
+    \b
+    Examples:
+      tjcrawl reextract --db archive.db
+      TJCRAWL_SOURCES_DIR=profiles-next tjcrawl reextract demo_trs --db archive.db
+    """
+    from tjcrawl.reextract import ReextractError
+    from tjcrawl.reextract import reextract as run_reextract
+    from tjcrawl.storage.lock import ArchiveLocked
+
+    _profiles()  # a broken profile is one line, not a traceback
+    try:
+        report = run_reextract(db_path, list(sources) or None, workers=workers)
+    except ReextractError as exc:
+        raise click.BadParameter(str(exc), param_hint="SOURCE") from None
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.lines():
+        click.echo(line)
+    for problem in report.problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(EXIT_CRAWL_PROBLEM if report.problems else 0)
 
 
 @main.command()
@@ -526,6 +603,64 @@ def history(url: str, db_path: Path) -> None:
         if previous is not None:
             click.echo(render_diff(previous, version))
         previous = version
+
+
+@main.command()
+@DB_OPTION
+@click.option("--source", help="Only groups with a member from this source (slug).")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of groups, members included.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Recompute the groups first (every crawl does so at its end).",
+)
+def dups(db_path: Path, source: str | None, as_json: bool, update: bool) -> None:
+    """List re-post (转载) groups: one report republished on several sites.
+
+    Each group shows its canonical member (the earliest published) with title, URL and stated
+    origin (来源), then the other members with source, origin and similarity to the canonical
+    (Jaccard of 5-character shingles, 1.0 = the same text). Different reports on one topic
+    are not grouped.
+
+    \b
+    Examples:
+      tjcrawl dups
+      tjcrawl dups --source demo_enorth --json
+    """
+    from tjcrawl.reposts import list_groups, update_groups
+    from tjcrawl.storage.lock import ArchiveLocked, RunLock
+
+    with _archive(db_path) as db:
+        if update:
+            try:
+                lock = RunLock.acquire(db_path)
+            except ArchiveLocked as exc:
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(EXIT_LOCKED)
+            try:
+                click.echo(update_groups(db.conn).summary(), err=True)
+            finally:
+                lock.release()
+        groups = list_groups(db.conn, source=source)
+    if as_json:
+        click.echo(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=2))
+        return
+    if not groups:
+        click.echo("no re-post groups" + (f" with a member from {source}" if source else ""))
+        return
+    articles = sum(len(g.members) for g in groups)
+    click.echo(f"{len(groups)} re-post groups, {articles} articles")
+    for group in groups:
+        first = group.canonical
+        click.echo(f"\n{first.published_at or '(no date)'}  {first.title}")
+        click.echo(f"  {first.url}")
+        click.echo(f"  canonical        {first.source}  来源：{first.origin or '-'}")
+        for member in group.members[1:]:
+            click.echo(
+                f"  similarity {member.similarity:.2f}  {member.source}  来源："
+                f"{member.origin or '-'}  {member.published_at or '(no date)'}\n"
+                f"                   {member.url}"
+            )
 
 
 @main.command()

@@ -15,6 +15,7 @@ from tjcrawl.health import alarms_for_run
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
+from tjcrawl.reposts import update_groups
 from tjcrawl.storage.archive import open_database
 
 
@@ -131,4 +132,12 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
             # so that one failure is not reported twice.
             problems = problems or alarms_for_run(conn, settings["TJCRAWL_RUN_ID"], profile.slug)
             reports.append(SourceReport(profile.slug, stats, problems))
+        # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
+        # failure here must not cost the crawl its report: the next crawl groups again.
+        try:
+            grouped = update_groups(conn)
+        except Exception:
+            logging.getLogger(__name__).exception("re-post grouping failed; the next crawl retries")
+        else:
+            logging.getLogger(__name__).info(grouped.summary())
     return reports

@@ -197,10 +197,11 @@ def build_portal() -> tuple[int, int]:
 
 Imitates the seed portal (`shared/seed/`): a UTF-8 招商引资 listing whose entries carry the whole
 article (title, `<p>` paragraphs, a date) with no detail page and no per-entry link; {len(entries)} entries, {PER_PAGE} a page,
-on `/zsyz/index.html`, `index_2.html`, `index_3.html`, chained by a `下一页` link (none on the last page).
+on {", ".join(f"`{n}`" for n in [f"/zsyz/{names[0]}", *names[1:]])}, chained by a `下一页` link (none on the last page).
 Quirks: all ten seed articles verbatim (all dated 2025-08-22), a 分享 widget inside every body, dates
 as `2025-08-22` and `2025年8月20日`, and the contributor block (点我投稿 / 联系我们 / 企业入驻) inside the
-list container right after the last entry.
+list container right after the last entry. One entry re-posts (转载) demo_enorth's 津南区 article with
+a new title, small edits and a 来源 line.
 """,
         profile=PROFILE_HEADER.format(slug="demo_portal")
         + f"""name = "演示：天津招商资讯网 · 招商引资（列表即全文）"
@@ -578,7 +579,9 @@ Imitates 北方网 (news.enorth.com.cn): GB2312 table layouts, listing `/system/
 Quirks: listing times `今天 07:20`, `5小时前`, `昨天 10:30`, `前天 08:15`, `3天前` that only make sense against
 fetched_at 2025-08-23T10:00+08:00 (the URL dates agree with them); some links absolute with the host;
 detail pages without `#pubtime_baidu` (date only from the listing) or without an author (one has an empty
-`作者：`); 来源 sometimes a link; `[责任编辑：…]` inside `#zoom`.
+`作者：`); 来源 sometimes a link; `[责任编辑：…]` inside `#zoom`. Two entries are re-posts (转载) with their
+own title, 来源 and edits: 056012279 of demo_portal's 经开区 article, 055980412 (2024-11-13, the oldest)
+of demo_trs's t20241113_6012298.
 """,
         profile=PROFILE_HEADER.format(slug="demo_enorth")
         + f"""name = "演示：北方网 · 天津新闻"

@@ -166,7 +166,18 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "article_id": "The article (articles.id).",
             "group_id": "The group: the id of its canonical member.",
             "is_canonical": "1 for the group's canonical member (the earliest).",
-            "similarity": "Estimated Jaccard similarity to the canonical member.",
+            "similarity": "Jaccard similarity of the member's text to the canonical member's "
+            "(5-character shingles of title and body, punctuation and 来源 lines ignored).",
+        },
+    ),
+    "repost_signatures": (
+        "Re-posts: each article's MinHash signature, kept so that only new and changed "
+        "articles are hashed again (a cache: safe to empty).",
+        {
+            "article_id": "The article (articles.id).",
+            "content_hash": "The article's content_hash when the signature was computed.",
+            "params": "Normaliser version, shingle length, permutations and seed used.",
+            "minhash": "128 little-endian 32-bit hash values; NULL when the text is too short.",
         },
     ),
     "attachments": (
@@ -222,7 +233,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "group_id": "The group.",
             "article_id": "The member article.",
             "is_canonical": "1 for the canonical member.",
-            "similarity": "Estimated similarity to the canonical member.",
+            "similarity": "Jaccard similarity to the canonical member (1.0 for itself).",
             "url": "Member URL.",
             "source": "Member source.",
             "title": "Member title.",

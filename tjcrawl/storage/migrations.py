@@ -258,11 +258,21 @@ def _attachments(db: sqlite_utils.Database) -> None:
     )
 
 
+def _repost_signatures(db: sqlite_utils.Database) -> None:
+    """Re-posts: each article's MinHash, so that grouping after a crawl hashes only what changed."""
+    db["repost_signatures"].create(
+        {"article_id": int, "content_hash": str, "params": str, "minhash": bytes},
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
     _interface,
     _attachments,
+    _repost_signatures,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
