@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -98,24 +98,26 @@ def attachment_links(
     else every such link inside the body (before boilerplate removal, since 附件 blocks are
     often cut as furniture)."""
     if spec is not None:
-        anchors = select(sel, spec)
+        anchors = [r.root for r in select(sel, spec)]
     elif body is not None:
-        anchors = select(sel, body).xpath(".//a[@href]")
+        # Straight on the lxml tree: this runs for every detail page, and a parsel Selector
+        # per link costs more than the rest of the check.
+        anchors = [
+            a
+            for r in select(sel, body)
+            if isinstance(r.root, etree._Element)
+            for a in r.root.iter("a")
+            if ATTACHMENT_RE.search((a.get("href") or "").split("?")[0].split("#")[0].strip())
+        ]
     else:
         return []
     found: dict[str, str] = {}
     for anchor in anchors:
-        href = anchor.xpath("@href").get() if isinstance(anchor.root, etree._Element) else None
-        href = href or (anchor.root if isinstance(anchor.root, str) else None)
+        if isinstance(anchor, etree._Element):
+            href, text = anchor.get("href"), fold_space("".join(anchor.itertext()))
+        else:
+            href, text = (anchor if isinstance(anchor, str) else None), ""
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        url = urljoin(response_url, href.strip())
-        if spec is None and not ATTACHMENT_RE.search(urlsplit(url).path):
-            continue
-        text = (
-            fold_space(anchor.xpath("string()").get() or "")
-            if isinstance(anchor.root, etree._Element)
-            else ""
-        )
-        found.setdefault(url, text)
+        found.setdefault(urljoin(response_url, href.strip()), text)
     return [{"url": url, "text": text} for url, text in found.items()]
