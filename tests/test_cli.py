@@ -44,6 +44,7 @@ def test_every_option_is_described() -> None:
         (["export", "--format", "xml"], "xml"),
         (["goldens", "no_such_source"], "no fixture site"),
         (["frobnicate"], "No such command"),
+        (["crawl"], "no verified source to crawl"),
     ],
 )
 def test_user_mistakes_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
@@ -86,3 +87,14 @@ def test_a_broken_profile_is_reported_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"{tmp_path / 'bad_one.toml'}: start_urls:" in result.stderr
+
+
+def test_unnamed_crawls_take_only_verified_sources_unless_asked() -> None:
+    from tjcrawl.cli import _pick
+
+    everything = _pick((), serve_fixtures=False, include_unverified=True)
+    assert len(everything) >= 10 and all(not p.fixture for p in everything)
+    with pytest.raises(click.UsageError, match="no verified source"):
+        _pick((), serve_fixtures=False)
+    named = _pick(("tj_gov_tjxw",), serve_fixtures=False)
+    assert [p.slug for p in named] == ["tj_gov_tjxw"], "a named source runs, verified or not"

@@ -45,7 +45,10 @@ def _profiles() -> dict[str, Profile]:
 
 
 def _pick(
-    slugs: tuple[str, ...], serve_fixtures: bool, proxies: dict[str, str] | None = None
+    slugs: tuple[str, ...],
+    serve_fixtures: bool,
+    proxies: dict[str, str] | None = None,
+    include_unverified: bool = False,
 ) -> list[Profile]:
     profiles = _profiles()
     unknown = [s for s in slugs if s not in profiles]
@@ -57,6 +60,17 @@ def _pick(
         chosen = [profiles[s] for s in slugs]
     else:
         chosen = [p for p in profiles.values() if p.fixture == serve_fixtures]
+        # Unnamed, only profiles a live check has passed: a nightly crawl is not made noisy
+        # by profiles nobody has checked against their site.
+        unverified = [p.slug for p in chosen if not p.fixture and p.verified == "never"]
+        if unverified and not include_unverified:
+            chosen = [p for p in chosen if p.slug not in unverified]
+            if not chosen:
+                raise click.UsageError(
+                    f"no verified source to crawl ({len(unverified)} unverified: "
+                    "`tjcrawl source check SLUG --live` verifies one); name sources or add "
+                    "--include-unverified"
+                )
     if not serve_fixtures:
         # A fixture site is reachable only when served here or through a given proxy.
         fixtures = [p.slug for p in chosen if p.fixture and not set(p.hosts) <= set(proxies or {})]
@@ -209,6 +223,11 @@ def _proxy_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, 
 @DB_OPTION
 @click.option("--full", is_flag=True, help="Backfill: every listing page and every article page.")
 @click.option(
+    "--include-unverified",
+    is_flag=True,
+    help="With no SOURCE: also the profiles no live check has passed (verified = never).",
+)
+@click.option(
     "--attachments",
     is_flag=True,
     help="Also store linked files (PDF, DOCX, XLSX, ZIP …) up to TJCRAWL_ATTACHMENT_MAX_BYTES.",
@@ -247,8 +266,9 @@ def crawl(
     log_level: str,
     log_file: Path | None,
     attachments: bool,
+    include_unverified: bool,
 ) -> None:
-    """Crawl sources (all web sources when none is named) into the archive.
+    """Crawl sources (every verified web source when none is named) into the archive.
 
     Incremental by default: listings are read newest first until a page holds nothing new,
     and article pages are fetched only when new, changed on the listing, or due for a
@@ -260,7 +280,7 @@ def crawl(
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
     """
-    profiles = _pick(sources, serve_fixtures, proxies)
+    profiles = _pick(sources, serve_fixtures, proxies, include_unverified)
     reports = _crawl(
         CrawlRequest(
             profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments
