@@ -83,6 +83,8 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
     reason = stats.get("finish_reason")
     if reason not in (None, "finished"):
         problems.append(f"{slug}: crawl ended early ({reason})")
+    if count("archive_errors"):
+        problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
     if count("listing_pages") + count("listing_pages_not_modified") == 0:
         problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
         return problems

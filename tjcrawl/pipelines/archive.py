@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from functools import partial
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -70,53 +71,84 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+        archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+        archive.start_writer()
         profile = spider.profile  # type: ignore[union-attr]
-        self.archive.record_source(profile)
-        if self.mode == INCREMENTAL and not self.archive.previous_run_finished(profile.slug):
+        archive.call(archive.record_source, profile)
+        if self.mode == INCREMENTAL and not archive.call(
+            archive.previous_run_finished, profile.slug
+        ):
             self.mode = RESUME  # the last walk may have stopped short: walk every listing page
-        self.run_row = self.archive.start_run(self.run_id, profile.slug, profile.sha256, self.mode)
-        spider.frontier = Frontier(self.archive, profile.slug, self.mode, self.overlap)  # type: ignore[union-attr]
+        self.run_row = archive.call(
+            archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
+        )
+        spider.frontier = archive.call(  # type: ignore[union-attr]
+            Frontier, archive, profile.slug, self.mode, self.overlap
+        )
 
+    # Signal handlers and process_item run on the reactor thread and only hand work to the
+    # archive's writer thread; the _store_* methods run there, in order.
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         kind = request.meta.get("page_kind")
         if kind is None or self.archive is None:
             return
-        fetched_at = request.meta.get("fetched_at") or clock.now().isoformat()
-        if kind == "attachment":
-            if response.status == 200:
-                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-                self.archive.store_attachment_file(
-                    url=response.url,
-                    status=response.status,
-                    content_type=content_type or None,
-                    body=response.body,
-                    run_id=self.run_id,
-                )
-                self.outcomes["attachments"] += 1
-            return
-        if response.status == 304:
-            self.archive.touch_page(response.url, fetched_at, self.run_id)
-            if kind == "detail" and self.archive.touch_unchanged(
-                article_url(response.url), self.run_id
-            ):
-                self.outcomes[UNCHANGED] += 1
-            return
-        gone = kind == "detail" and response.status in (404, 410)
-        if gone and self.archive.mark_withdrawn(article_url(response.url), self.run_id):
-            self.outcomes["withdrawn"] += 1
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs]
             for k, vs in response.headers.items()
         }
-        self.page_ids[response.url] = self.archive.store_page(
-            url=response.url,
-            source=spider.name,
+        self.archive.submit(
+            self._store_response,
+            kind,
+            response.url,
+            response.status,
+            headers,
+            response.body,
+            request.meta.get("encoding"),
+            request.meta.get("fetched_at") or clock.now().isoformat(),
+            spider.name,
+        )
+
+    def _store_response(
+        self,
+        kind: str,
+        url: str,
+        status: int,
+        headers: dict[str, list[str]],
+        body: bytes,
+        encoding: dict[str, Any] | None,
+        fetched_at: str,
+        source: str,
+    ) -> None:
+        archive = self.archive
+        assert archive is not None
+        if kind == "attachment":
+            if status == 200:
+                content_type = (headers.get("Content-Type") or [""])[0]
+                archive.store_attachment_file(
+                    url=url,
+                    status=status,
+                    content_type=content_type or None,
+                    body=body,
+                    run_id=self.run_id,
+                )
+                self.outcomes["attachments"] += 1
+            return
+        if status == 304:
+            archive.touch_page(url, fetched_at, self.run_id)
+            if kind == "detail" and archive.touch_unchanged(article_url(url), self.run_id):
+                self.outcomes[UNCHANGED] += 1
+            return
+        gone = kind == "detail" and status in (404, 410)
+        if gone and archive.mark_withdrawn(article_url(url), self.run_id):
+            self.outcomes["withdrawn"] += 1
+        self.page_ids[url] = archive.store_page(
+            url=url,
+            source=source,
             kind=kind,
-            status=response.status,
+            status=status,
             headers=headers,
-            body=response.body,
-            encoding=request.meta.get("encoding"),
+            body=body,
+            encoding=encoding,
             fetched_at=fetched_at,
             run_id=self.run_id,
         )
@@ -126,13 +158,16 @@ class ArchivePipeline:
         self, url: str, kind: str, status: int | None = None, detail: str = ""
     ) -> None:
         if self.archive is not None:
-            self.archive.record_fault(
-                run_id=self.run_id,
-                source=self.crawler.spider.name,  # type: ignore[union-attr]
-                url=url,
-                kind=kind,
-                status=status,
-                detail=detail,
+            self.archive.submit(
+                partial(
+                    self.archive.record_fault,
+                    run_id=self.run_id,
+                    source=self.crawler.spider.name,  # type: ignore[union-attr]
+                    url=url,
+                    kind=kind,
+                    status=status,
+                    detail=detail,
+                )
             )
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
@@ -140,17 +175,34 @@ class ArchivePipeline:
         adapter = ItemAdapter(item)
         article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
         article["listing_title"] = adapter.get("listing_title")
-        outcome = self.archive.store_article(
-            article, self.page_ids.get(adapter.get("page_url")), self.run_id
+        self.archive.submit(
+            self._store_item, article, adapter.get("page_url"), adapter.get("attachments") or []
         )
-        self.archive.store_attachment_links(article["url"], adapter.get("attachments") or [])
-        self.outcomes[outcome] += 1
-        self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}")
         return item
+
+    def _store_item(
+        self, article: dict[str, Any], page_url: str | None, attachments: list[dict[str, str]]
+    ) -> None:
+        archive = self.archive
+        assert archive is not None
+        outcome = archive.store_article(article, self.page_ids.get(page_url or ""), self.run_id)
+        archive.store_attachment_links(article["url"], attachments)
+        self.outcomes[outcome] += 1
+        # Only this thread writes these keys, and each dict operation holds the GIL.
+        self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.archive is None:
             return
+        # Every write handed over before this point is done once this call returns.
+        self.archive.call(self._finish, reason)
+        if self.archive.writer_errors:
+            self.crawler.stats.set_value("tjcrawl/archive_errors", len(self.archive.writer_errors))
+        self.archive.release()
+        self.archive = None
+
+    def _finish(self, reason: str) -> None:
+        assert self.archive is not None
         stats = self.crawler.stats.get_stats()
         failures = {
             f: stats.get(f"tjcrawl/missing/{f}", 0)
@@ -190,5 +242,3 @@ class ArchivePipeline:
                 "finish_reason": reason,
             },
         )
-        self.archive.release()
-        self.archive = None

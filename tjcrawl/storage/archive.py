@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import queue
 import sqlite3
 import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +29,7 @@ from tjcrawl.storage.lock import RunLock
 from tjcrawl.storage.migrations import migrate
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+logger = logging.getLogger(__name__)
 
 
 class ArchiveError(RuntimeError):
@@ -113,6 +117,64 @@ class Archive:
             "UPDATE crawl_runs SET finish_reason = 'interrupted' "
             "WHERE finished_at IS NULL AND finish_reason IS NULL"
         )
+        self._queue: queue.Queue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None]
+        self._queue = queue.Queue(maxsize=2000)
+        self._writer: threading.Thread | None = None
+        self._read_conn: sqlite3.Connection | None = None
+        self.writer_errors: list[BaseException] = []
+
+    # -- the writer thread ----------------------------------------------------------------
+    # A crawl hands its writes to one thread that owns the connection: SQLite, FTS5 and zlib
+    # release the GIL, so the archive's work moves to the second core while the reactor
+    # thread parses pages. Calls run in submission order, so a page is stored before the
+    # article extracted from it, and a run's figures after its last article.
+    def start_writer(self) -> None:
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="archive-writer", daemon=True
+                )
+                self._writer.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run fn(*args) on the writer thread (here, when there is none)."""
+        future: Future[Any] = Future()
+        if self._writer is None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # handed to whoever asks for the result
+                future.set_exception(exc)
+            return future
+        self._queue.put((future, fn, args))
+        return future
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run fn(*args) on the writer thread and wait for its result."""
+        return self.submit(fn, *args).result()
+
+    def _write_loop(self) -> None:
+        while (job := self._queue.get()) is not None:
+            future, fn, args = job
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # kept for the run's report, never lost silently
+                logger.exception("archive write failed: %s", getattr(fn, "__name__", fn))
+                self.writer_errors.append(exc)
+                future.set_exception(exc)
+
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+
+    def reader(self) -> sqlite3.Connection:
+        """A second connection for reads on the crawl's own thread (WAL: never blocked)."""
+        if self._read_conn is None:
+            self._read_conn = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+            )
+        return self._read_conn
 
     @classmethod
     def acquire(
@@ -134,6 +196,9 @@ class Archive:
                 self._open.pop(self.path, None)
 
     def close(self) -> None:
+        self._stop_writer()
+        if self._read_conn is not None:
+            self._read_conn.close()
         self.commit()
         self.conn.execute("PRAGMA optimize")
         self.conn.close()
@@ -236,7 +301,8 @@ class Archive:
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the newest stored copy of a page, for a conditional GET."""
-        row = self.conn.execute(
+        conn = self.reader() if self._writer is not None else self.conn
+        row = conn.execute(
             "SELECT etag, last_modified FROM pages WHERE url = ? AND status = 200"
             " ORDER BY last_fetched_at DESC LIMIT 1",
             (url,),

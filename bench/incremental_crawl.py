@@ -1,6 +1,6 @@
 """Incremental crawling: requests of a second, unchanged run over requests of a full first run.
 
-    .venv/bin/python bench/incremental.py [--pages 5000]
+    .venv/bin/python bench/incremental_crawl.py [--pages 5000]
 
 A benchmark, not a test. It generates the synthetic TRS site of bench/crawl_throughput.py
 (--pages detail pages, 20 entries per listing page), serves it on 127.0.0.1 with tjcrawl's
