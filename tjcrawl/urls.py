@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -27,6 +28,7 @@ TRACKING_PARAMS = (
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@lru_cache(maxsize=65536)  # each URL is canonicalised on the listing and again in normalise
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking, sorted query."""
     cleaned = url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True, keep_fragments=False)
