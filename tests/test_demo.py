@@ -88,6 +88,8 @@ def test_demo_articles_equal_the_goldens(demo_archive: DemoArchive) -> None:
         "招商引资",
         "京津冀协",
         "高质量发展",
+        "津市召开民营企业",  # 8 characters
+        "跨境电商产业园实",  # 8 characters
         "no such words",
         "2025",
     ],
@@ -145,3 +147,16 @@ def test_stats_counts_per_source(demo_archive: DemoArchive) -> None:
         line = next(x for x in result.stdout.splitlines() if x.startswith(profile.slug))
         assert int(line.split()[1]) == len(read_goldens(profile.slug))
     assert f"total: {fixture_article_count()} articles from 2 runs" in result.stdout
+
+
+def test_a_traditional_query_finds_the_simplified_articles(demo_archive: DemoArchive) -> None:
+    def urls(query: str) -> set[str]:
+        result = run_cli(
+            "search", query, "--json", "--limit", "1000", "--db", str(demo_archive.path)
+        )
+        assert result.returncode == 0, result.stderr
+        return {hit["url"] for hit in json.loads(result.stdout)["hits"]}
+
+    simplified = urls("招商引资")
+    assert simplified and urls("招商引資") == simplified
+    assert urls("濱海新區") == urls("滨海新区") != set()

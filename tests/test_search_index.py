@@ -1,24 +1,29 @@
 """The index must return exactly what a substring scan returns, for any query length."""
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tjcrawl.storage import search as search_module
 from tjcrawl.storage.archive import Archive
-from tjcrawl.storage.search import search, substring_scan_ids
+from tjcrawl.storage.search import match_expression, search, substring_scan_ids
 
-ALPHABET = "天津招商引资滨海新区港保税aAbB1 ，。\n"
+# Simplified and traditional forms (台臺, 湾灣, 资資, 发發, 区區), ASCII in both cases,
+# punctuation, spaces and line breaks.
+ALPHABET = "天津招商引资資滨海新区區港保税台臺湾灣发發aAbB1 ，。\n"
 
 
-def article(n: int, title: str, body: str) -> dict:
+def article(n: int, title: str, body: str, **extra) -> dict:
     return {
         "url": f"http://x.test/{n}",
         "source": "s",
         "title": title or "t",
         "body": body or "b",
         "content_hash": str(n),
-    }
+    } | extra
 
 
 @settings(
@@ -30,21 +35,50 @@ def article(n: int, title: str, body: str) -> dict:
         min_size=1,
         max_size=12,
     ),
-    queries=st.lists(st.text(ALPHABET, min_size=1, max_size=5), min_size=1, max_size=6),
+    queries=st.lists(st.text(ALPHABET, min_size=1, max_size=8), min_size=1, max_size=6),
 )
 def test_search_equals_substring_scan(tmp_path_factory, docs, queries) -> None:
     path = Path(tmp_path_factory.mktemp("idx")) / "a.db"
     archive = Archive(path)
     for n, (title, body) in enumerate(docs):
+        if n == len(docs) // 2:  # counts kept for every token from here on, as for 天津
+            search_module.refresh_counts(archive.conn, min_docs=1)
         archive.store_article(article(n, title, body), None, "run")
     archive.commit()
     for query in queries:
         if not query.strip() and query != query.strip():
             continue
-        found = {hit.id for hit in search(archive.conn, query, limit=1000).hits}
-        assert found == substring_scan_ids(archive.conn, query), query
-        assert search(archive.conn, query).total == len(found)
+        expected = substring_scan_ids(archive.conn, query)
+        for order in ("rank", "newest"):
+            found = {hit.id for hit in search(archive.conn, query, limit=1000, order=order).hits}
+            assert found == expected, (query, order)
+        assert search(archive.conn, query).total == len(expected)
+        # What SQL and Datasette run (tj_match) finds the same.
+        sql = "SELECT rowid FROM articles_search WHERE articles_search MATCH ?"
+        rows = archive.conn.execute(sql, (match_expression(query),))
+        assert {r[0] for r in rows} == expected, query
     archive.conn.close()
+
+
+def test_eight_character_queries_are_exact(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    bodies = [
+        "推动经济社会高质量发展",
+        "推动经济社会高质",
+        "推动经济社会高",  # 7 of the 8
+        "推动经济 社会高质量",  # a space inside
+        "高质推动经济社会高质量",
+        "推動經濟社會高質量發展",  # the traditional form
+    ]
+    for n, body in enumerate(bodies):
+        archive.store_article(article(n, "标题", body), None, "r")
+    archive.commit()
+    conn = archive.conn
+    for query in ("推动经济社会高质", "推動經濟社會高質", "经济社会高质量发", "动经济 社会高质"):
+        expected = substring_scan_ids(conn, query)
+        assert {h.id for h in search(conn, query, limit=100).hits} == expected, query
+    assert len(substring_scan_ids(conn, "推动经济社会高质")) == 4
+    conn.close()
 
 
 def test_a_changed_article_is_found_by_its_new_text_only(tmp_path: Path) -> None:
@@ -56,7 +90,9 @@ def test_a_changed_article_is_found_by_its_new_text_only(tmp_path: Path) -> None
     assert archive.store_article(changed, None, "r3") == "changed"
     archive.commit()
     assert search(archive.conn, "招商").total == 0
+    assert search(archive.conn, "招").total == 0
     assert search(archive.conn, "滨海").total == 1
+    assert search(archive.conn, "濱").total == 1
     revisions = archive.conn.execute("SELECT body FROM revisions").fetchall()
     assert revisions == [("招商引资签约",)]
     archive.conn.close()
@@ -76,6 +112,100 @@ def test_search_filters_by_source_and_date(tmp_path: Path) -> None:
     assert search(archive.conn, "天津", source="a").total == 2
     assert search(archive.conn, "天津", since="2025-01-01").total == 2
     assert search(archive.conn, "天津", since="2025-01-01", until="2025-04-01").total == 1
+    assert search(archive.conn, "天", since="2025-01-01", until="2025-04-01").total == 1
     newest = search(archive.conn, "天津", order="newest").hits
     assert [h.published_at[:10] for h in newest] == ["2025-06-01", "2025-03-01", "2024-01-05"]
+    archive.conn.close()
+
+
+@pytest.fixture
+def dated(tmp_path: Path):
+    """60 articles over 60 days in shuffled order, every third without 天津, one undated."""
+    archive = Archive(tmp_path / "a.db")
+    for n in range(60):
+        day = (n * 37) % 60
+        body = ("天津" if n % 3 else "北京") + "新闻" + "发展" * (n % 4)
+        published = f"2025-{1 + day // 28:02d}-{1 + day % 28:02d}T{n % 24:02d}:00:00+08:00"
+        row = article(n, f"第{n}条", body, published_at=None if n == 7 else published)
+        row["source"] = "a" if n % 2 else "b"
+        archive.store_article(row, None, "r")
+    archive.commit()
+    yield archive.conn
+    archive.conn.close()
+
+
+def by_date(conn: sqlite3.Connection, ids: set[int], limit: int) -> list[int]:
+    rows = conn.execute(
+        f"SELECT id FROM articles WHERE id IN ({','.join(map(str, ids))})"
+        " ORDER BY published_at DESC, id DESC LIMIT ?",
+        (limit,),
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("walk", [False, True])
+@pytest.mark.parametrize("filters", [{}, {"source": "a"}, {"since": "2025-02-01"}])
+def test_newest_first_is_exact_whether_sorted_or_walked(dated, monkeypatch, walk, filters):
+    if walk:  # the path common words take in a large archive
+        monkeypatch.setattr(search_module, "JOIN_SORT_MAX", 0)
+        monkeypatch.setattr(search_module, "PROBE_BATCH", 4)
+    for query in ("天津", "天", "新闻发展", "北京"):
+        matching = {
+            i
+            for i in substring_scan_ids(dated, query)
+            if dated.execute(
+                "SELECT 1 FROM articles WHERE id = ? AND (? IS NULL OR source = ?)"
+                " AND (? IS NULL OR published_at >= ?)",
+                (i, filters.get("source"), filters.get("source"), filters.get("since"),
+                 filters.get("since")),
+            ).fetchone()
+        }  # fmt: skip
+        for limit in (1, 5, 100):
+            hits = search(dated, query, order="newest", limit=limit, **filters).hits
+            assert [h.id for h in hits] == by_date(dated, matching, limit), (query, limit)
+
+
+def test_best_first_is_fts5_bm25(dated, monkeypatch) -> None:
+    """The order of SQL's bm25(articles_search) (README, Datasette), then newest."""
+    sql = (
+        "SELECT s.rowid FROM articles_search s JOIN articles a ON a.id = s.rowid"
+        " WHERE articles_search MATCH ? ORDER BY bm25(articles_search), a.published_at DESC,"
+        " a.id DESC"
+    )
+    for query in ("天津", "发展", "天", "展"):
+        expected = [r[0] for r in dated.execute(sql, (match_expression(query),))]
+        assert [h.id for h in search(dated, query, limit=100).hits] == expected, query
+    # Past the window, the most recently archived matches are ranked.
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 10)
+    hits = search(dated, "新闻", limit=5).hits
+    assert len(hits) == 5 and min(h.id for h in hits) > 60 - 10
+
+
+def test_kept_counts_stay_exact_through_new_changed_and_removed_articles(tmp_path: Path):
+    archive = Archive(tmp_path / "a.db")
+    texts = ["天津发展", "天津港發展", "招商引资", "天津", "台湾投资", "臺灣投資天津"]
+    for n, text in enumerate(texts):
+        archive.store_article(article(n, "标题", text), None, "r")
+    archive.commit()
+    conn = archive.conn
+    assert search_module.refresh_counts(conn, min_docs=1) > 20  # every token is kept
+    kept = dict(conn.execute("SELECT token, docs FROM articles_search_counts"))
+    for n, text in enumerate(["天津天津", "发展", "投资台湾"], len(texts)):
+        archive.store_article(article(n, "新", text), None, "r")
+    changed = article(0, "标题", "北京发展") | {"content_hash": "changed"}
+    assert archive.store_article(changed, None, "r") == "changed"
+    gone = conn.execute("SELECT id, title, body FROM articles WHERE url LIKE '%/3'").fetchone()
+    search_module.unindex_article(conn, *gone)
+    conn.execute("DELETE FROM articles WHERE id = ?", (gone[0],))
+    archive.commit()
+    moved = dict(conn.execute("SELECT token, docs FROM articles_search_counts"))
+    assert moved != kept and set(moved) == set(kept)
+    for query in ("天", "津", "天津", "发展", "發展", "台湾", "投", "标题", "新", "北京"):
+        assert search(conn, query).total == len(substring_scan_ids(conn, query)), query
+    # The kept counts are what the index itself counts.
+    search_module.refresh_counts(conn, min_docs=1)
+    refreshed = dict(conn.execute("SELECT token, docs FROM articles_search_counts"))
+    assert {t: n for t, n in refreshed.items() if t in moved} == {
+        t: n for t, n in moved.items() if n > 0
+    }
     archive.conn.close()

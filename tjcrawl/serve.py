@@ -37,6 +37,12 @@ INDEX_TABLES = [
     "articles_search_data",
     "articles_search_docsize",
     "articles_search_idx",
+    "articles_search_chars",
+    "articles_search_chars_config",
+    "articles_search_chars_data",
+    "articles_search_chars_idx",
+    "articles_search_fold",
+    "articles_search_counts",
 ]
 
 # Per table or view: facets, default sort (newest first) and full-text search.

@@ -1,73 +1,326 @@
-"""Chinese full-text search with exactly the recall of a substring scan.
+"""Chinese full-text search with exactly the recall of a substring scan, in either script.
 
-FTS5's trigram tokenizer finds nothing for one- and two-character queries (天津, 招商) and a
-word segmenter misses words outside its dictionary. Instead every character is indexed as the
-bigram it starts, each character spelled as four base-36 digits of its code point so that FTS5
-sees one opaque ASCII token per position:
+**Folding.** Title, body and query are folded character by character before anything else:
+ASCII letters to lower case (as SQLite's LIKE does) and every traditional character to its
+simplified form, by OpenCC's character table (TSCharacters plus its CJK compatibility
+normalisation: 臺→台, 灣→湾, 資→资, 發→发, 於→于). The fold is per character and keeps the
+length, so a substring of a text folds to a substring of the folded text: search never finds
+less than LIKE does, the folded query is found at the same offset as in the original text,
+and a simplified query over simplified text finds exactly what LIKE finds. "Substring scan"
+means LIKE over the folded texts (`substring_scan_ids`). OpenCC's phrase tables are not
+used: they depend on context, and a substring would then not fold as it does in its text.
+An archive keeps the fold table it was indexed with (``articles_search_fold``), so a newer
+OpenCC can never make the index and its deletions disagree.
 
-* a query of n >= 2 characters is the phrase of its n-1 bigrams: an exact substring match;
-* a one-character query is a prefix query on the bigrams it starts: also exact, because the
-  last character of a text gets a bigram with an end marker.
+**Index.** Every character is spelled as four base-36 digits of its code point, so that FTS5
+sees one opaque ASCII token per position, whatever the character:
 
-ASCII letters are folded to lower case on both sides, as SQLite's LIKE does.
+* ``articles_search`` (rowid = ``articles.id``): the bigram that starts at each position of
+  ``title + END + body + END``, with positions (detail=full). A query of n >= 2 characters is
+  the phrase of its n-1 bigrams: an exact substring match that cannot cross from title to
+  body. A one-character query is a prefix query there (what SQL and Datasette use);
+* ``articles_search_chars``: the distinct characters of each article, no positions
+  (detail=none): a one-character query is one token, which a prefix query on the bigram
+  index is not without a prefix index (which would double that index);
+* ``articles_search_counts``: the exact number of articles holding each token that is in at
+  least ``HEAD_MIN_DOCS`` of them, made by `refresh_counts` and moved by every index and
+  unindex, so that the total of 天津 or 的 is a lookup instead of a walk over 900,000 rows.
+
+**Queries.** The total is a kept count, else the index's own exact count (joined to
+``articles`` only when filtered by source or date). Newest first walks ``articles`` by
+``published_at`` and probes the index for the common words, and sorts the matches by date
+for the rare ones. Best first is FTS5's bm25 (one phrase, so its constant IDF drops out),
+computed from the texts: over every match when there are at most ``RANK_WINDOW``, else over
+the ``RANK_WINDOW`` most recently archived ones. Measurements: docs/benchmarks.md, "search".
 """
 
 from __future__ import annotations
 
-import itertools
+import hashlib
+import json
+import math
 import re
+import secrets
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 END = "zzzz"  # beyond the last code point (0x10FFFF is "ny2n"), so it never collides
+BIGRAMS = "articles_search"
+CHARS = "articles_search_chars"
+FOLD_TABLE = "articles_search_fold"
+COUNTS = "articles_search_counts"
+META_KEY = "search_fold_sha256"
+COUNTS_KEY = "search_counts_generation"
+HEAD_MIN_DOCS = 20_000  # a token in at least this many articles gets a kept, exact count
+RANK_WINDOW = 1000  # best first ranks every match up to this many, else the newest archived
+JOIN_SORT_MAX = 20_000  # newest first: sort at most this many matches by date, else walk
+PROBE_BATCH = 256
+
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_CJK_RANGES = ((0x2E80, 0xA000), (0xF900, 0xFB00), (0x20000, 0x31350))
+_ASCII_UPPER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
-@lru_cache(maxsize=65536)
-def _code(char: str) -> str:
-    number, digits = ord(char), []
-    for _ in range(4):
-        number, rest = divmod(number, 36)
-        digits.append(_DIGITS[rest])
-    return "".join(reversed(digits))
+# -- folding ------------------------------------------------------------------------------
 
 
-def fold(text: str) -> str:
-    return text.translate(_ASCII_UPPER)
+@lru_cache(maxsize=1)
+def opencc_fold_map() -> dict[int, str]:
+    """Traditional to simplified, one character at a time, as OpenCC converts a lone one."""
+    import opencc
+
+    converter = opencc.OpenCC("t2s", include_tofu_risk_dictionaries=False)
+    chars = [chr(c) for first, last in _CJK_RANGES for c in range(first, last)]
+    # A line holds one character and OpenCC's phrases hold no line break, so each converts
+    # alone; one call instead of ~90,000.
+    converted = converter.convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - a future OpenCC that merges lines
+        converted = [converter.convert(c) for c in chars]
+    table: dict[int, str] = {}
+    for char, out in zip(chars, converted, strict=True):
+        if out != char and len(out) == 1:
+            table[ord(char)] = out
+    for source, target in table.items():  # 薴→苧→苎: fold straight to the end of a chain
+        while ord(target) in table and table[ord(target)] != target:
+            target = table[ord(target)]
+        table[source] = target
+    table.update({k: chr(v) for k, v in _ASCII_UPPER.items()})
+    return table
 
 
-def index_tokens(text: str | None) -> str:
-    """The token stream stored in the index for a title or body."""
-    if not text:
-        return ""
-    codes = [_code(c) for c in fold(text)]
+def _digest(table: dict[int, str]) -> str:
+    text = json.dumps(sorted(table.items()), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_loaded: dict[str, dict[int, str]] = {}
+
+
+def fold_map(conn: sqlite3.Connection | None = None) -> dict[int, str]:
+    """The archive's own fold table (the one it was indexed with), else OpenCC's."""
+    if conn is None:
+        return opencc_fold_map()
+    try:
+        row = conn.execute("SELECT value FROM tjcrawl_meta WHERE key = ?", (META_KEY,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    if row is None:
+        return opencc_fold_map()
+    table = _loaded.get(row[0])
+    if table is None:
+        rows = conn.execute(f"SELECT char, folded FROM {FOLD_TABLE}")
+        table = _loaded[row[0]] = {ord(c): f for c, f in rows}
+    return table
+
+
+def fold(text: str, table: dict[int, str] | None = None) -> str:
+    """Lower-case ASCII, simplified Chinese; same length as ``text``."""
+    return text.translate(table if table is not None else opencc_fold_map())
+
+
+_preimage_cache: dict[int, tuple[dict[int, str], dict[str, str]]] = {}
+
+
+def _preimages(table: dict[int, str]) -> dict[str, str]:
+    """For each folded character, every character that folds to it (itself first)."""
+    cached = _preimage_cache.get(id(table))
+    if cached is None or cached[0] is not table:
+        pre: dict[str, str] = {}
+        for source, target in table.items():
+            pre[target] = pre.get(target, target) + chr(source)
+        cached = _preimage_cache[id(table)] = (table, pre)
+    return cached[1]
+
+
+# -- tokens -------------------------------------------------------------------------------
+
+
+class _Codes(dict):
+    def __missing__(self, char: str) -> str:
+        number, digits = ord(char), []
+        for _ in range(4):
+            number, rest = divmod(number, 36)
+            digits.append(_DIGITS[rest])
+        code = self[char] = "".join(reversed(digits))
+        return code
+
+
+_CODE = _Codes()
+
+
+def _add(a: str, b: str) -> str:
+    return a + b
+
+
+def prepare(title: str | None, body: str | None, table: dict[int, str]) -> tuple[str, str]:
+    """The token streams of one article: (bigrams with positions, distinct characters)."""
+    code = _CODE
+    title, body = fold(title or "", table), fold(body or "", table)
+    codes = [code[c] for c in title]
     codes.append(END)
-    return " ".join(a + b for a, b in itertools.pairwise(codes))
+    codes.extend([code[c] for c in body])
+    codes.append(END)
+    bigrams = " ".join(map(_add, codes, codes[1:]))
+    chars = " ".join({code[c] for c in title + body})
+    return bigrams, chars
 
 
-def match_expression(query: str) -> str:
-    codes = [_code(c) for c in fold(query)]
+def match_expression(query: str, table: dict[int, str] | None = None) -> str:
+    """The MATCH expression for ``query`` against the bigram index ``articles_search``."""
+    codes = [_CODE[c] for c in fold(query, table)]
     if len(codes) == 1:
         return f"{codes[0]}*"
-    return '"' + " ".join(a + b for a, b in itertools.pairwise(codes)) + '"'
+    return '"' + " ".join(map(_add, codes, codes[1:])) + '"'
+
+
+def _index_query(query: str) -> tuple[str, str]:
+    """(table, MATCH expression) that search() uses for an already folded query."""
+    if len(query) == 1:
+        return CHARS, _CODE[query]
+    codes = [_CODE[c] for c in query]
+    return BIGRAMS, '"' + " ".join(map(_add, codes, codes[1:])) + '"'
+
+
+# -- the index ----------------------------------------------------------------------------
+
+
+def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
+    """Create the index tables (a migration calls this), pin the fold table, index articles.
+
+    Replaces an older ``articles_search``. Runs inside the caller's transaction.
+    """
+    conn.execute(f"DROP TABLE IF EXISTS {BIGRAMS}")
+    conn.execute(f"DROP TABLE IF EXISTS {CHARS}")
+    conn.execute(f"DROP TABLE IF EXISTS {FOLD_TABLE}")
+    conn.execute(f"DROP TABLE IF EXISTS {COUNTS}")
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {BIGRAMS} USING fts5(text, content='', tokenize='unicode61')"
+    )
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {CHARS} USING fts5("
+        "text, content='', detail=none, columnsize=0, tokenize='unicode61')"
+    )
+    conn.execute(f"CREATE TABLE {FOLD_TABLE} (char TEXT PRIMARY KEY, folded TEXT NOT NULL)")
+    conn.execute(
+        f"CREATE TABLE {COUNTS} (token TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    table = opencc_fold_map()
+    conn.executemany(
+        f"INSERT INTO {FOLD_TABLE} (char, folded) VALUES (?, ?)",
+        [(chr(k), v) for k, v in sorted(table.items())],
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)", (META_KEY, _digest(table))
+    )
+    if reindex:
+        rows = conn.execute("SELECT id, title, body FROM articles ORDER BY id")
+        while batch := rows.fetchmany(500):
+            index_articles(conn, batch)
+        refresh_counts(conn)
+
+
+def insert_prepared(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Add (id, bigrams, chars) rows made by `prepare` (ascending ids index fastest).
+
+    Call inside a write transaction, as the archive does: the kept counts move with it.
+    """
+    conn.executemany(f"INSERT INTO {BIGRAMS} (rowid, text) VALUES (?, ?)", [r[:2] for r in rows])
+    conn.executemany(
+        f"INSERT INTO {CHARS} (rowid, text) VALUES (?, ?)", [(r[0], r[2]) for r in rows]
+    )
+    _move_counts(conn, rows, +1)
+
+
+def _head(conn: sqlite3.Connection) -> frozenset[str]:
+    """The tokens whose document counts are kept (cached per generation of the table)."""
+    try:
+        row = conn.execute("SELECT value FROM tjcrawl_meta WHERE key = ?", (COUNTS_KEY,)).fetchone()
+    except sqlite3.OperationalError:
+        return frozenset()
+    if row is None:
+        return frozenset()
+    head = _heads.get(row[0])
+    if head is None:
+        head = _heads[row[0]] = frozenset(r[0] for r in conn.execute(f"SELECT token FROM {COUNTS}"))
+    return head
+
+
+_heads: dict[str, frozenset[str]] = {}
+
+
+def _move_counts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], step: int) -> None:
+    head = _head(conn)
+    if not head:
+        return
+    moved: dict[str, int] = {}
+    for _, bigrams, chars in rows:
+        for token in head.intersection(bigrams.split()).union(head.intersection(chars.split())):
+            moved[token] = moved.get(token, 0) + step
+    conn.executemany(
+        f"UPDATE {COUNTS} SET docs = docs + ? WHERE token = ?", [(n, t) for t, n in moved.items()]
+    )
+
+
+def refresh_counts(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> int:
+    """Count anew every token found in at least ``min_docs`` articles; returns how many.
+
+    One pass over both indexes (about 30 s at a million articles): run it after a bulk
+    load or now and then (``optimize_index`` does). Between runs the counts are kept exact
+    by indexing and unindexing; a token that became common since is counted at query time.
+    """
+    for name in (BIGRAMS, CHARS):
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name}_vocab"
+            f" USING fts5vocab(main, {name}, row)"
+        )
+    conn.execute(f"DELETE FROM {COUNTS}")
+    for name in (BIGRAMS, CHARS):
+        conn.execute(
+            f"INSERT INTO {COUNTS} (token, docs) SELECT term, doc FROM temp.{name}_vocab"
+            " WHERE doc >= ?",
+            (max(1, min_docs),),
+        )
+    generation = secrets.token_hex(8)
+    conn.execute(
+        "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)", (COUNTS_KEY, generation)
+    )
+    return conn.execute(f"SELECT count(*) FROM {COUNTS}").fetchone()[0]
+
+
+def index_articles(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> None:
+    """Index (id, title, body) rows."""
+    table = fold_map(conn)
+    insert_prepared(conn, [(i, *prepare(t, b, table)) for i, t, b in rows])
 
 
 def index_article(conn: sqlite3.Connection, rowid: int, title: str, body: str) -> None:
-    conn.execute(
-        "INSERT INTO articles_search(rowid, title, body) VALUES (?, ?, ?)",
-        (rowid, index_tokens(title), index_tokens(body)),
-    )
+    index_articles(conn, [(rowid, title, body)])
 
 
 def unindex_article(conn: sqlite3.Connection, rowid: int, title: str, body: str) -> None:
     # A contentless table forgets a row only when given the exact tokens it indexed.
+    bigrams, chars = prepare(title, body, fold_map(conn))
     conn.execute(
-        "INSERT INTO articles_search(articles_search, rowid, title, body) "
-        "VALUES ('delete', ?, ?, ?)",
-        (rowid, index_tokens(title), index_tokens(body)),
+        f"INSERT INTO {BIGRAMS} ({BIGRAMS}, rowid, text) VALUES ('delete', ?, ?)",
+        (rowid, bigrams),
     )
+    conn.execute(
+        f"INSERT INTO {CHARS} ({CHARS}, rowid, text) VALUES ('delete', ?, ?)", (rowid, chars)
+    )
+    _move_counts(conn, [(rowid, bigrams, chars)], -1)
+
+
+def optimize_index(conn: sqlite3.Connection, counts: bool = True) -> None:
+    """Merge each index into one segment (after a bulk load; queries get faster)."""
+    for name in (BIGRAMS, CHARS):
+        conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
+    if counts:
+        refresh_counts(conn)
+
+
+# -- searching ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -88,14 +341,201 @@ class SearchResult:
     hits: list[SearchHit]
 
 
-def snippet(text: str, query: str, width: int = 40) -> str:
-    position = fold(text).find(fold(query))
+def snippet(text: str, query: str, width: int = 40, table: dict[int, str] | None = None) -> str:
+    needle = fold(query, table)
+    position = fold(text, table).find(needle)
     if position < 0:
         return text[: width * 2].replace("\n", " ")
-    start, end = max(0, position - width), min(len(text), position + len(query) + width)
-    found = text[position : position + len(query)]
-    piece = text[start:position] + f"[{found}]" + text[position + len(query) : end]
+    end_of_hit = position + len(needle)
+    start, end = max(0, position - width), min(len(text), end_of_hit + width)
+    piece = f"{text[start:position]}[{text[position:end_of_hit]}]{text[end_of_hit:end]}"
     return ("…" if start else "") + piece.replace("\n", " ") + ("…" if end < len(text) else "")
+
+
+def _filters(source: str | None, since: str | None, until: str | None) -> tuple[str, list]:
+    where, params = [], []
+    if source:
+        where.append("a.source = ?")
+        params.append(source)
+    if since:
+        where.append("a.published_at >= ?")
+        params.append(since)
+    if until:
+        where.append("a.published_at < ?")
+        params.append(until)
+    return " AND ".join(where), params
+
+
+class _Query:
+    def __init__(self, conn, query, source, since, until) -> None:
+        self.conn = conn
+        self.table = fold_map(conn)
+        self.folded = fold(query, self.table)
+        self.index, self.match = _index_query(self.folded)
+        self.where, self.params = _filters(source, since, until)
+
+    def _from(self) -> str:
+        # CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk a
+        # whole source and probe the index for each of its articles.
+        return (
+            f"FROM {self.index} AS s CROSS JOIN articles a ON a.id = s.rowid "
+            f"WHERE {self.index} MATCH ? AND {self.where}"
+        )
+
+    def count(self) -> int:
+        if not self.where and len(self.folded) <= 2:  # one token: its kept count, if any
+            token = "".join(_CODE[c] for c in self.folded)
+            row = self.conn.execute(
+                f"SELECT docs FROM {COUNTS} WHERE token = ?", (token,)
+            ).fetchone()
+            if row is not None:
+                return row[0]
+        if not self.where:
+            sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
+            return self.conn.execute(sql, (self.match,)).fetchone()[0]
+        sql = f"SELECT count(*) {self._from()}"
+        return self.conn.execute(sql, [self.match, *self.params]).fetchone()[0]
+
+    def most_recently_archived(self, n: int) -> list[int]:
+        if not self.where:
+            sql = (
+                f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?"
+            )
+            return [r[0] for r in self.conn.execute(sql, (self.match, n))]
+        sql = f"SELECT s.rowid {self._from()} ORDER BY s.rowid DESC LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
+
+    def newest(self, n: int, total: int) -> list[int]:
+        """The ids of the n newest matches (published_at, then id, descending)."""
+        if total <= JOIN_SORT_MAX:
+            return self._sorted_by_date(n)
+        articles = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
+        # Expected probes: n over the share of articles that match; give up at 4 times that.
+        budget = 4 * n * articles / total + 4 * PROBE_BATCH
+        found = self._walk(n, budget)
+        return found if found is not None else self._sorted_by_date(n)
+
+    def _sorted_by_date(self, n: int) -> list[int]:
+        where = f"{self.index} MATCH ?" + (f" AND {self.where}" if self.where else "")
+        sql = (
+            f"SELECT a.id FROM {self.index} AS s CROSS JOIN articles a ON a.id = s.rowid "
+            f"WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?"
+        )
+        return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
+
+    def _walk(self, n: int, budget: float) -> list[int] | None:
+        """Articles newest first, each batch probed against the index; None over budget."""
+        where = f"WHERE {self.where}" if self.where else ""
+        dates = self.conn.execute(
+            f"SELECT a.id FROM articles a {where} ORDER BY a.published_at DESC, a.id DESC",
+            self.params,
+        )
+        found: list[int] = []
+        probed = 0
+        while len(found) < n:
+            ids = [r[0] for r in dates.fetchmany(PROBE_BATCH)]
+            if not ids:
+                break
+            probed += len(ids)
+            if probed > budget:
+                return None
+            marks = ",".join("?" * len(ids))
+            sql = (
+                f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? AND rowid IN ({marks})"
+            )
+            hit = {r[0] for r in self.conn.execute(sql, [self.match, *ids])}
+            found.extend(i for i in ids if i in hit)
+        return found[:n]
+
+
+def _average_length(conn: sqlite3.Connection) -> float:
+    """FTS5's own average token count per row of the bigram index (its bm25 uses it)."""
+    row = conn.execute(f"SELECT block FROM {BIGRAMS}_data WHERE id = 1").fetchone()
+    data = row[0] if row and row[0] else b""
+    values, position = [], 0
+    while position < len(data) and len(values) < 2:  # rows, then tokens of the one column
+        number, position = _varint(data, position)
+        values.append(number)
+    rows, tokens = [*values, 0, 0][:2]
+    return tokens / rows if rows and tokens else 1.0
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = 0
+    for i in range(9):
+        byte = data[position + i]
+        if i == 8:
+            return (value << 8) | byte, position + 9
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, position + i + 1
+    raise AssertionError("unreachable")
+
+
+def _occurrences(text: str, needle: str) -> int:
+    """Overlapping occurrences, as FTS5 counts phrase matches."""
+    if len(needle) == 1:
+        return text.count(needle)
+    count, position = 0, text.find(needle)
+    while position >= 0:
+        count += 1
+        position = text.find(needle, position + 1)
+    return count
+
+
+class _Scorer:
+    """FTS5's bm25 (k1 1.2, b 0.75) for one phrase over ``title END body``: tf and length.
+
+    tf counts (overlapping) occurrences of the folded query in the folded text, found in the
+    original text: each query character stands for every character that folds to it.
+    """
+
+    K1, B = 1.2, 0.75
+
+    def __init__(self, conn: sqlite3.Connection, folded: str, table: dict[int, str]) -> None:
+        pre = _preimages(table)
+        classes = [pre.get(c, c) for c in folded]
+        if all(len(c) == 1 for c in classes):
+            self.tf = self._plain
+        elif len(folded) == 1:
+            self.chars = classes[0]
+            self.tf = self._chars
+        else:
+            body = "".join(re.escape(c) if len(c) == 1 else f"[{re.escape(c)}]" for c in classes)
+            self.pattern = re.compile(f"(?={body})")
+            self.tf = self._pattern
+        self.folded = folded
+        self.average = _average_length(conn)
+
+    def _plain(self, title: str, body: str) -> int:
+        return _occurrences(title, self.folded) + _occurrences(body, self.folded)
+
+    def _chars(self, title: str, body: str) -> int:
+        return sum(title.count(c) + body.count(c) for c in self.chars)
+
+    def _pattern(self, title: str, body: str) -> int:
+        return len(self.pattern.findall(title)) + len(self.pattern.findall(body))
+
+    def score(self, title: str, body: str) -> float:
+        tf = self.tf(title, body)
+        length = len(title) + len(body) + 1  # the bigrams of title END body END
+        k1, b = self.K1, self.B
+        return (tf * (k1 + 1.0)) / (tf + k1 * (1 - b + b * length / self.average))
+
+
+def _fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
+    rows: dict[int, tuple] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            "SELECT id, url, source, title, published_at, body FROM articles"
+            f" WHERE id IN ({marks})",
+            chunk,
+        ):
+            rows[row[0]] = row
+    return rows
 
 
 def search(
@@ -111,47 +551,62 @@ def search(
     """Articles whose title or body contains ``query``, best first (or newest first)."""
     if not query:
         raise ValueError("empty query")
-    where, params = ["articles_search MATCH ?"], [match_expression(query)]
-    if source:
-        where.append("a.source = ?")
-        params.append(source)
-    if since:
-        where.append("a.published_at >= ?")
-        params.append(since)
-    if until:
-        where.append("a.published_at < ?")
-        params.append(until)
-    base = (
-        "FROM articles_search JOIN articles a ON a.id = articles_search.rowid "
-        f"WHERE {' AND '.join(where)}"
-    )
-    total = conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-    ordering = "rank, a.published_at DESC" if order == "rank" else "a.published_at DESC, rank"
-    rows = conn.execute(
-        f"SELECT a.id, a.url, a.source, a.title, a.published_at, a.body, "
-        f"bm25(articles_search) AS rank {base} ORDER BY {ordering} LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    hits = [
-        SearchHit(
-            id=r[0],
-            url=r[1],
-            source=r[2],
-            title=r[3],
-            published_at=r[4],
-            snippet=snippet(r[5] if fold(query) not in fold(r[3]) else r[3], query),
-            rank=r[6],
+    snapshot = not conn.in_transaction  # total and page from one snapshot of the archive
+    if snapshot:
+        conn.execute("BEGIN")
+    try:
+        return _search(conn, query, source, since, until, limit, order)
+    finally:
+        if snapshot:
+            conn.execute("COMMIT")
+
+
+def _search(conn, query, source, since, until, limit, order) -> SearchResult:
+    q = _Query(conn, query, source, since, until)
+    total = q.count()
+    if total == 0 or limit <= 0:
+        return SearchResult(query=query, total=total, hits=[])
+    scorer = _Scorer(conn, q.folded, q.table)
+    if order == "newest":
+        ids = q.newest(limit, total)
+        rows = _fetch(conn, ids)
+        ranked = [(rows[i], -scorer.score(rows[i][3], rows[i][5])) for i in ids]
+    else:
+        candidates = q.most_recently_archived(min(total, max(RANK_WINDOW, limit)))
+        rows = _fetch(conn, candidates)
+        scored = [(row, -scorer.score(row[3], row[5])) for row in rows.values()]
+        # bm25 first, then newest, then the latest archived (as the SQL in README orders).
+        scored.sort(key=lambda x: -x[0][0])
+        scored.sort(key=lambda x: x[0][4] or "", reverse=True)
+        scored.sort(key=lambda x: x[1])
+        ranked = scored[:limit]
+    hits = []
+    for row, rank in ranked:
+        title, body = row[3], row[5]
+        in_title = q.folded in fold(title, q.table)
+        hits.append(
+            SearchHit(
+                id=row[0],
+                url=row[1],
+                source=row[2],
+                title=title,
+                published_at=row[4],
+                snippet=snippet(title if in_title else body, query, table=q.table),
+                rank=rank if math.isfinite(rank) else 0.0,
+            )
         )
-        for r in rows
-    ]
     return SearchResult(query=query, total=total, hits=hits)
 
 
 def substring_scan_ids(conn: sqlite3.Connection, query: str) -> set[int]:
-    """The reference the index must equal: LIKE over title and body."""
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", query) + "%"
-    rows = conn.execute(
-        "SELECT id FROM articles WHERE body LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'",
-        (pattern, pattern),
-    )
-    return {r[0] for r in rows}
+    """The reference the index must equal: LIKE over the folded title and body.
+
+    For a simplified query over simplified text this is SQLite's LIKE (ASCII case folded).
+    """
+    table = fold_map(conn)
+    needle = fold(query, table)
+    found = set()
+    for article_id, title, body in conn.execute("SELECT id, title, body FROM articles"):
+        if needle in fold(title or "", table) or needle in fold(body or "", table):
+            found.add(article_id)
+    return found
