@@ -103,3 +103,22 @@ def test_dedup_drops_a_url_seen_twice_and_links_same_content() -> None:
         normalise.process_item(raw(url="http://gov.test/zwgk/t20241114_9.html"))
     )
     assert other["duplicate_of"] == first["url"]
+
+
+def test_normalise_uses_the_crawled_profile_even_outside_the_profile_folders(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from tjcrawl.profiles import parse_profile
+
+    path = tmp_path / "elsewhere.toml"
+    path.write_text(
+        'name = "x"\nallowed_domains = ["gov.test"]\nstart_urls = ["http://gov.test/"]\n'
+        'title_suffixes = ["--某某网站"]\n[listing]\nentries = "li"\nlink = "a/@href"\n'
+        '[detail]\nbody = "div"\n',
+        encoding="utf-8",
+    )
+    crawler = SimpleNamespace(spidercls=SimpleNamespace(profile=parse_profile(path)))
+    item = NormalisePipeline.from_crawler(crawler).process_item(
+        raw(source="elsewhere", title="天津新闻--某某网站")
+    )
+    assert item["title"] == "天津新闻"

@@ -59,11 +59,16 @@ def choose_date(
 
 class NormalisePipeline:
     def __init__(self, profiles: Mapping[str, Profile]) -> None:
-        self.profiles = profiles
+        self.profiles = dict(profiles)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
-        return cls(load_profiles())
+        # The crawled profile itself first: it may come from a file outside the profile folders.
+        profiles = dict(load_profiles())
+        profile = getattr(crawler.spidercls, "profile", None)
+        if profile is not None:
+            profiles[profile.slug] = profile
+        return cls(profiles)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
