@@ -24,6 +24,7 @@ import sqlite_utils
 from tjcrawl import __version__
 from tjcrawl.profiles import Profile, ProfileError, load_profiles
 from tjcrawl.storage.archive import ArchiveError, open_database
+from tjcrawl.storage.descriptions import ARTICLE_COLUMNS
 
 DB_OPTION = click.option(
     "--db",
@@ -366,25 +367,8 @@ def search(
         click.echo(f"  {hit.snippet}")
 
 
-EXPORT_COLUMNS = [
-    "url",
-    "source",
-    "title",
-    "published_at",
-    "date_source",
-    "date_precision",
-    "date_conflict",
-    "origin",
-    "author",
-    "body",
-    "content_hash",
-    "duplicate_of",
-    "first_seen_at",
-    "last_seen_at",
-    "last_changed_at",
-    "withdrawn_at",
-    "change_seq",
-]
+# The current_articles view's columns, as documented, less the internal id.
+EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
 
 
 @main.command()

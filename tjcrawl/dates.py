@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from tjcrawl import clock
 from tjcrawl.clock import SHANGHAI
@@ -123,11 +123,3 @@ def date_from_url(url: str) -> ParsedDate | None:
                 continue
             return ParsedDate(datetime(day.year, day.month, day.day, tzinfo=SHANGHAI), "day")
     return None
-
-
-def same_day(a: ParsedDate, b: ParsedDate) -> bool:
-    return a.value.date() == b.value.date()
-
-
-def within(a: ParsedDate, b: ParsedDate, days: int) -> bool:
-    return abs(a.value.date() - b.value.date()) <= timedelta(days=days)
