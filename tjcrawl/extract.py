@@ -1,88 +1,126 @@
-"""Apply a profile's fields to a parsel selector: strings out, no interpretation."""
+"""Apply a profile's fields to a page or a listing entry: strings out, no interpretation.
+
+A node is a parsel `Selector` (a whole page, or a JSON listing entry) or an lxml element (an
+HTML listing entry). XPath fields run as compiled `lxml.etree.XPath` objects straight on the
+lxml tree: this runs for every field of every page, and parsel would recompile the expression
+and wrap every result in a Selector of its own, which cost more than the extraction itself.
+"""
 
 from __future__ import annotations
 
 import copy
 import re
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
-from parsel import Selector, SelectorList
+from parsel import Selector
 
 from tjcrawl.profiles import FieldSpec
 from tjcrawl.text import element_paragraphs, fold_space, remove_keeping_tail
 
+Node = Selector | etree._Element
 
-def _node_text(result: Selector) -> str:
-    root = result.root
-    if isinstance(root, str):
-        return root
-    if isinstance(root, etree._Element):
-        return "\n".join(element_paragraphs(root))
-    if isinstance(root, (int, float)):
-        return str(root)
-    return str(result.get())
+# The EXSLT prefixes parsel binds for every query, so profiles may use re:test() and set:.
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
 
 
-def select(sel: Selector | SelectorList, spec: FieldSpec) -> SelectorList:
+@lru_cache(maxsize=4096)
+def compiled_xpath(query: str) -> etree.XPath:
+    return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+
+
+def _lxml_node(node: Node) -> Any:
+    return node.root if isinstance(node, Selector) else node
+
+
+def select(node: Node, spec: FieldSpec) -> list[Any]:
+    """What a field matches: lxml elements, strings and numbers for XPath; for JMESPath,
+    parsel selectors, which later JMESPath fields can query in turn (a listing's entries)."""
     if spec.language == "jmespath":
-        return sel.jmespath(spec.query)
-    return sel.xpath(spec.query)
+        if not isinstance(node, Selector):
+            raise TypeError("a JMESPath field needs a JSON selector")
+        return list(node.jmespath(spec.query))
+    result = compiled_xpath(spec.query)(_lxml_node(node))
+    return result if isinstance(result, list) else [result]
 
 
-def field_text(sel: Selector, spec: FieldSpec | None) -> str | None:
+def _values(node: Node, spec: FieldSpec) -> list[Any]:
+    found = select(node, spec)
+    if spec.language == "jmespath":
+        return [result.root for result in found]
+    return found
+
+
+def _node_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, etree._Element):
+        return "\n".join(element_paragraphs(value))
+    return str(value)
+
+
+def _through_regex(text: str, regex: re.Pattern[str]) -> str:
+    match = regex.search(text)
+    if match is None:
+        return ""
+    return match.group(1) if match.re.groups else match.group(0)
+
+
+def field_text(node: Node, spec: FieldSpec | None) -> str | None:
     """The folded text of every node the field matches, through its regex if it has one."""
     if spec is None:
         return None
-    texts = [t for t in (fold_space(_node_text(r)) for r in select(sel, spec)) if t]
+    texts = [t for t in (fold_space(_node_text(v)) for v in _values(node, spec)) if t]
     if not texts:
         return None
     text = " ".join(texts)
     if spec.regex is None:
         return text
-    match = spec.regex.search(text)
-    if match is None:
-        return None
-    value = match.group(1) if match.re.groups else match.group(0)
-    return fold_space(value) or None
+    return fold_space(_through_regex(text, spec.regex)) or None
 
 
-def field_values(sel: Selector, spec: FieldSpec) -> list[str]:
+def field_values(node: Node, spec: FieldSpec) -> list[str]:
     """Every value the field yields (for links), each through the regex if there is one."""
     values = []
-    for result in select(sel, spec):
-        text = fold_space(_node_text(result))
+    for value in _values(node, spec):
+        text = fold_space(_node_text(value))
         if spec.regex is not None:
-            match = spec.regex.search(text)
-            text = (match.group(1) if match.re.groups else match.group(0)) if match else ""
+            text = _through_regex(text, spec.regex)
         if text:
             values.append(text)
     return values
 
 
 def body_html_and_paragraphs(
-    sel: Selector, spec: FieldSpec, boilerplate: tuple[FieldSpec, ...]
+    node: Node, spec: FieldSpec, boilerplate: tuple[FieldSpec, ...], *, in_place: bool = False
 ) -> tuple[str | None, list[str]]:
-    """The body nodes with boilerplate cut out, as HTML and as paragraphs of text."""
+    """The body nodes with boilerplate cut out, as HTML and as paragraphs of text.
+
+    The boilerplate is cut from a copy of each body node, since the tree is shared with the
+    other fields; `in_place=True` cuts it from the tree itself, for a caller that has read
+    every other field of the page first (a detail page: the copy cost as much as the cut).
+    """
     html_parts: list[str] = []
     paragraphs: list[str] = []
-    for result in select(sel, spec):
-        if isinstance(result.root, str) and spec.language == "jmespath":
-            # A JSON listing's body is an HTML fragment in a string.
-            result = Selector(text=f"<div>{result.root}</div>").xpath("//body/div")[0]
-        if not isinstance(result.root, etree._Element):
-            if text := fold_space(str(result.root)):
+    for value in _values(node, spec):
+        if isinstance(value, str) and spec.language == "jmespath":
+            # A JSON listing's body is an HTML fragment in a string: a tree of its own.
+            value = Selector(text=f"<div>{value}</div>").xpath("//body/div")[0].root
+        elif isinstance(value, etree._Element) and not in_place:
+            value = copy.deepcopy(value)
+        if not isinstance(value, etree._Element):
+            if text := fold_space(str(value)):
                 paragraphs.append(text)
             continue
-        # Work on a copy: the response's tree is shared with the other fields.
-        root = copy.deepcopy(result.root)
         for rule in boilerplate:
-            for node in root.xpath(rule.query):
-                if isinstance(node, etree._Element) and node is not root:
-                    remove_keeping_tail(node)
-        root.tail = None
-        html_parts.append(etree.tostring(root, encoding="unicode", method="html"))
-        paragraphs.extend(element_paragraphs(root))
+            for cut in compiled_xpath(rule.query)(value):
+                if isinstance(cut, etree._Element) and cut is not value:
+                    remove_keeping_tail(cut)
+        value.tail = None
+        html_parts.append(etree.tostring(value, encoding="unicode", method="html"))
+        paragraphs.extend(element_paragraphs(value))
     return ("\n".join(html_parts) or None), paragraphs
 
 
@@ -92,21 +130,19 @@ ATTACHMENT_RE = re.compile(
 
 
 def attachment_links(
-    sel: Selector, response_url: str, spec: FieldSpec | None, body: FieldSpec | None
+    node: Node, response_url: str, spec: FieldSpec | None, body: FieldSpec | None
 ) -> list[dict[str, str]]:
     """Links to files (PDF, DOC/DOCX, XLS/XLSX, ZIP …): from the profile's `attachments` field,
     else every such link inside the body (before boilerplate removal, since 附件 blocks are
     often cut as furniture)."""
     if spec is not None:
-        anchors = [r.root for r in select(sel, spec)]
+        anchors = _values(node, spec)
     elif body is not None:
-        # Straight on the lxml tree: this runs for every detail page, and a parsel Selector
-        # per link costs more than the rest of the check.
         anchors = [
             a
-            for r in select(sel, body)
-            if isinstance(r.root, etree._Element)
-            for a in r.root.iter("a")
+            for value in _values(node, body)
+            if isinstance(value, etree._Element)
+            for a in value.iter("a")
             if ATTACHMENT_RE.search((a.get("href") or "").split("?")[0].split("#")[0].strip())
         ]
     else:

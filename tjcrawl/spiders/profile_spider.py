@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from tjcrawl import clock
 from tjcrawl.extract import (
+    Node,
     attachment_links,
     body_html_and_paragraphs,
     field_text,
@@ -195,7 +196,7 @@ class ProfileSpider(scrapy.Spider):
         return next_url
 
     def _articles_from_entry(
-        self, response: Response, entry: scrapy.Selector, listed: dict[str, Any]
+        self, response: Response, entry: Node, listed: dict[str, Any]
     ) -> Iterator[ArticleItem | scrapy.Request]:
         listing = self.profile.listing
         assert listing.body is not None
@@ -240,19 +241,25 @@ class ProfileSpider(scrapy.Spider):
         detail = self.profile.detail
         assert detail is not None
         sel = response.selector
-        body_html, paragraphs = body_html_and_paragraphs(sel, detail.body, detail.boilerplate)
         attachments = attachment_links(sel, response.url, detail.attachments, detail.body)
+        fields = {
+            "title": field_text(sel, detail.title),
+            "date_text": field_text(sel, detail.date),
+            "origin": field_text(sel, detail.origin),
+            "author": field_text(sel, detail.author),
+        }
+        # Last, because it cuts the boilerplate out of the page's own tree.
+        body_html, paragraphs = body_html_and_paragraphs(
+            sel, detail.body, detail.boilerplate, in_place=True
+        )
         yield from self._attachment_requests(attachments)
         yield self._item(
             response,
             attachments=attachments,
             url=response.url,
-            title=field_text(sel, detail.title),
-            date_text=field_text(sel, detail.date),
             body_html=body_html,
             body="\n".join(paragraphs),
-            origin=field_text(sel, detail.origin),
-            author=field_text(sel, detail.author),
+            **fields,
             **listed,
         )
 
