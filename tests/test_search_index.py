@@ -209,3 +209,33 @@ def test_kept_counts_stay_exact_through_new_changed_and_removed_articles(tmp_pat
         t: n for t, n in moved.items() if n > 0
     }
     archive.conn.close()
+
+
+def _spelled(char: str) -> str:
+    number, digits = ord(char), ""
+    for _ in range(4):
+        number, rest = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
+    return digits
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.one_of(st.none(), st.text(max_size=20)),
+    body=st.one_of(
+        st.none(),
+        st.text(alphabet=st.sampled_from("臺灣投資台湾投资天津ABCabc，。\n\U00020000"), max_size=60)
+        | st.text(max_size=60),
+    ),
+)
+def test_token_streams_spell_every_folded_bigram_and_character(title, body) -> None:
+    """The vectorised tokeniser against its definition, one character at a time."""
+    table = search_module.opencc_fold_map()
+    folded_title = search_module.fold(title or "", table)
+    folded_body = search_module.fold(body or "", table)
+    codes = [_spelled(c) for c in folded_title] + ["zzzz"]
+    codes += [_spelled(c) for c in folded_body] + ["zzzz"]
+    bigrams, chars = search_module.prepare(title, body, table)
+    assert bigrams.split(" ") == [a + b for a, b in zip(codes, codes[1:])]
+    expected_chars = {_spelled(c) for c in folded_title + folded_body}
+    assert sorted(chars.split()) == sorted(expected_chars)
