@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
@@ -36,29 +36,38 @@ def fold_space(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def _walk(node: etree._Element, out: list[str]) -> None:
-    tag = node.tag if isinstance(node.tag, str) else ""
-    if tag.lower() in SKIP_TAGS or not isinstance(node.tag, str):
+_CELL_TAGS = frozenset(("td", "th"))
+
+
+def _walk(node: etree._Element, append: Callable[[str], None]) -> None:
+    tag = node.tag
+    if not isinstance(tag, str):  # a comment or processing instruction: no text of its own
         return
-    block = tag.lower() in BLOCK_TAGS
+    tag = tag.lower()
+    if tag in SKIP_TAGS:
+        return
+    block = tag in BLOCK_TAGS
     if block:
-        out.append(_BREAK)
+        append(_BREAK)
     if node.text:
-        out.append(node.text)
+        append(node.text)
     for child in node:
-        _walk(child, out)
+        _walk(child, append)
         if child.tail:
-            out.append(child.tail)
+            append(child.tail)
     if block:
-        out.append(_BREAK)
-    elif tag.lower() in ("td", "th"):
-        out.append(" ")
+        append(_BREAK)
+    elif tag in _CELL_TAGS:
+        append(" ")
 
 
 def element_paragraphs(node: etree._Element) -> list[str]:
+    """The text of `node` as paragraphs: a block element starts and ends one."""
     parts: list[str] = []
-    _walk(node, parts)
-    return [p for p in (fold_space(chunk) for chunk in "".join(parts).split(_BREAK)) if p]
+    _walk(node, parts.append)
+    # One pass over the whole text: a run of spaces never spans a break, which is no space.
+    text = _SPACE_RE.sub(" ", "".join(parts))
+    return [p for p in (chunk.strip() for chunk in text.split(_BREAK)) if p]
 
 
 def clean_paragraphs(paragraphs: Iterable[str]) -> list[str]:
