@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 import time
 import uuid
 from collections import Counter
@@ -13,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from twisted.internet import task
 
 from tjcrawl import clock
 from tjcrawl.faults import fault_recorded, summarise
@@ -61,6 +64,7 @@ class ArchivePipeline:
         self.started = time.monotonic()
         self.page_ids: dict[str, int] = {}
         self.outcomes: Counter[str] = Counter()
+        self._flusher: task.LoopingCall | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
@@ -73,6 +77,7 @@ class ArchivePipeline:
         spider = spider or self.crawler.spider
         archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
         archive.start_writer()
+        self._start_flushing(archive)
         profile = spider.profile  # type: ignore[union-attr]
         archive.call(archive.record_source, profile)
         if self.mode == INCREMENTAL and not archive.call(
@@ -85,6 +90,10 @@ class ArchivePipeline:
         spider.frontier = archive.call(  # type: ignore[union-attr]
             Frontier, archive, profile.slug, self.mode, self.overlap
         )
+        # What is alive now lives as long as the crawl: Scrapy's machinery, the profiles and
+        # the frontier's map of every archived article (100,000 objects and more for a big
+        # archive). Left to the collector, every full collection would walk it all again.
+        gc.freeze()
 
     # Signal handlers and process_item run on the reactor thread and only hand work to the
     # archive's writer thread; the _store_* methods run there, in order.
@@ -191,7 +200,17 @@ class ArchivePipeline:
         # Only this thread writes these keys, and each dict operation holds the GIL.
         self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}")
 
+    def _start_flushing(self, archive: Archive) -> None:
+        # Only inside a running crawl: importing the reactor elsewhere would install one.
+        if "twisted.internet.reactor" not in sys.modules:
+            return
+        self._flusher = task.LoopingCall(archive.flush)
+        self._flusher.start(0.5, now=False)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
+        gc.unfreeze()  # collectable again once this crawl's structures are dropped
         if self.archive is None:
             return
         # Every write handed over before this point is done once this call returns.

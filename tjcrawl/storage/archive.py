@@ -12,6 +12,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -30,6 +31,9 @@ from tjcrawl.storage.migrations import migrate
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 logger = logging.getLogger(__name__)
+
+
+_Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 
 class ArchiveError(RuntimeError):
@@ -117,8 +121,10 @@ class Archive:
             "UPDATE crawl_runs SET finish_reason = 'interrupted' "
             "WHERE finished_at IS NULL AND finish_reason IS NULL"
         )
-        self._queue: queue.Queue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None]
-        self._queue = queue.Queue(maxsize=2000)
+        self._queue: queue.Queue[list[_Job] | None] = queue.Queue(maxsize=100)
+        self._batch: list[_Job] = []
+        self._batch_lock = threading.Lock()
+        self._batch_started = 0.0
         self._writer: threading.Thread | None = None
         self._read_conn: sqlite3.Connection | None = None
         self.writer_errors: list[BaseException] = []
@@ -128,6 +134,15 @@ class Archive:
     # release the GIL, so the archive's work moves to the second core while the reactor
     # thread parses pages. Calls run in submission order, so a page is stored before the
     # article extracted from it, and a run's figures after its last article.
+    #
+    # Writes are handed over in batches: a queue hand-off per write woke the writer for every
+    # page, and each wake-up made the two threads trade the GIL and the queue's lock, which
+    # cost the reactor thread more than the write itself. A batch goes when it is full, when
+    # it is half a second old, when someone waits for a result (`call`), and on `flush`,
+    # which a crawl also calls twice a second: a slow, polite crawl still stores each page
+    # within a second.
+    hand_off_batch = 64
+
     def start_writer(self) -> None:
         with self._lock:
             if self._writer is None:
@@ -145,25 +160,42 @@ class Archive:
             except BaseException as exc:  # handed to whoever asks for the result
                 future.set_exception(exc)
             return future
-        self._queue.put((future, fn, args))
+        now = time.monotonic()
+        with self._batch_lock:
+            if not self._batch:
+                self._batch_started = now
+            self._batch.append((future, fn, args))
+            due = len(self._batch) >= self.hand_off_batch or now - self._batch_started > 0.5
+        if due:
+            self.flush()
         return future
+
+    def flush(self) -> None:
+        """Hand the writes submitted so far to the writer thread."""
+        with self._batch_lock:
+            batch, self._batch = self._batch, []
+        if batch and self._writer is not None:
+            self._queue.put(batch)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run fn(*args) on the writer thread and wait for its result."""
-        return self.submit(fn, *args).result()
+        future = self.submit(fn, *args)
+        self.flush()
+        return future.result()
 
     def _write_loop(self) -> None:
-        while (job := self._queue.get()) is not None:
-            future, fn, args = job
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:  # kept for the run's report, never lost silently
-                logger.exception("archive write failed: %s", getattr(fn, "__name__", fn))
-                self.writer_errors.append(exc)
-                future.set_exception(exc)
+        while (batch := self._queue.get()) is not None:
+            for future, fn, args in batch:
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:  # kept for the run's report, never lost silently
+                    logger.exception("archive write failed: %s", getattr(fn, "__name__", fn))
+                    self.writer_errors.append(exc)
+                    future.set_exception(exc)
 
     def _stop_writer(self) -> None:
         if self._writer is not None:
+            self.flush()
             self._queue.put(None)
             self._writer.join()
             self._writer = None
