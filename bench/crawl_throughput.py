@@ -59,18 +59,62 @@ MAX_REQUEST_HEAD = 64 * 1024
 # --------------------------------------------------------------------------------------
 
 PLACES = (
-    "滨海新区", "和平区", "河西区", "南开区", "河北区", "红桥区", "东丽区", "西青区",
-    "津南区", "北辰区", "武清区", "宝坻区", "静海区", "宁河区", "蓟州区", "天津港",
+    "滨海新区",
+    "和平区",
+    "河西区",
+    "南开区",
+    "河北区",
+    "红桥区",
+    "东丽区",
+    "西青区",
+    "津南区",
+    "北辰区",
+    "武清区",
+    "宝坻区",
+    "静海区",
+    "宁河区",
+    "蓟州区",
+    "天津港",
 )
 TOPICS = (
-    "重点项目建设", "招商引资", "营商环境", "科技创新", "民营经济", "京津冀协同发展",
-    "智能制造", "港口物流", "城市更新", "乡村振兴", "生态环境保护", "民生保障",
-    "数字经济", "文化旅游", "职业教育", "医疗卫生", "金融服务", "对外开放",
+    "重点项目建设",
+    "招商引资",
+    "营商环境",
+    "科技创新",
+    "民营经济",
+    "京津冀协同发展",
+    "智能制造",
+    "港口物流",
+    "城市更新",
+    "乡村振兴",
+    "生态环境保护",
+    "民生保障",
+    "数字经济",
+    "文化旅游",
+    "职业教育",
+    "医疗卫生",
+    "金融服务",
+    "对外开放",
 )
-ACTIONS = ("召开专题会议 研究部署", "出台若干措施 支持", "举行集中签约仪式 推进",
-           "发布实施方案 加快", "开展专项行动 推动", "召开推进会 部署")
-ORIGINS = ("天津日报", "今晚报", "北方网", "津云", "天津市人民政府办公厅", "天津广播电视台",
-           "滨海新区融媒体中心", "天津市发展和改革委员会", "天津市商务局")
+ACTIONS = (
+    "召开专题会议 研究部署",
+    "出台若干措施 支持",
+    "举行集中签约仪式 推进",
+    "发布实施方案 加快",
+    "开展专项行动 推动",
+    "召开推进会 部署",
+)
+ORIGINS = (
+    "天津日报",
+    "今晚报",
+    "北方网",
+    "津云",
+    "天津市人民政府办公厅",
+    "天津广播电视台",
+    "滨海新区融媒体中心",
+    "天津市发展和改革委员会",
+    "天津市商务局",
+)
 EDITORS = ("刘静", "王磊", "张敏", "李娜", "陈晨", "赵阳", "孙悦", "周强")
 SENTENCES = (
     "{month}月{day}日，{place}召开{topic}工作推进会，总结前一阶段工作，部署下一步重点任务。",
@@ -228,8 +272,13 @@ def listing_name(index: int) -> str:
 def article_paragraphs(rng: random.Random, when: datetime, place: str, topic: str) -> list[str]:
     def fill(template: str) -> str:
         return template.format(
-            month=when.month, day=when.day, place=place, topic=topic,
-            n=rng.randint(3, 480), money=rng.randint(2, 900), pct=rng.randint(2, 40),
+            month=when.month,
+            day=when.day,
+            place=place,
+            topic=topic,
+            n=rng.randint(3, 480),
+            money=rng.randint(2, 900),
+            pct=rng.randint(2, 40),
         )
 
     def sentence() -> str:
@@ -323,8 +372,12 @@ def generate_site(root: Path, pages: int, per_page: int, seed: int) -> dict[str,
     (profile_dir / f"{SLUG}.toml").write_text(
         PROFILE.format(host=HOST, start=START_URL, max_pages=listings + 10), encoding="utf-8"
     )
-    return {"details": pages, "listings": listings, "detail_sizes": detail_sizes,
-            "listing_sizes": listing_sizes}
+    return {
+        "details": pages,
+        "listings": listings,
+        "detail_sizes": detail_sizes,
+        "listing_sizes": listing_sizes,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -385,8 +438,7 @@ class _PageProtocol(asyncio.Protocol):
 def _response(status: str, content_type: str, body: bytes) -> bytes:
     # Like an old CMS: no charset in Content-Type, the page's <meta> has to say it.
     head = (
-        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode("ascii") + body
 
@@ -557,8 +609,20 @@ def run_child(
     out = root / f"result-{side}-{n}.json"
     db = root / f"archive-{n}.db"
     log = root / f"crawl-{side}-{n}.log"
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", side,
-               "--root", str(root), "--proxy", proxy, "--out", str(out), "--db", str(db)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        side,
+        "--root",
+        str(root),
+        "--proxy",
+        proxy,
+        "--out",
+        str(out),
+        "--db",
+        str(db),
+    ]
     if raw_items is not None:
         command += ["--raw-items", str(raw_items)]
     if cprofile is not None:
@@ -570,8 +634,12 @@ def run_child(
     started = time.monotonic()
     with log.open("wb") as log_file:
         completed = subprocess.run(
-            command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-            timeout=CHILD_TIMEOUT, check=False,
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            timeout=CHILD_TIMEOUT,
+            check=False,
         )
     wall = time.monotonic() - started
     server_cpu = cpu_seconds(server_pid) - server_cpu
@@ -608,18 +676,30 @@ def code_version() -> str:
     """The tjcrawl commit measured, and whether its work tree had changes."""
     checkout = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10, check=True).stdout
-        dirty = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "tjcrawl"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout
+        head = subprocess.run(
+            ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        dirty = subprocess.run(
+            ["git", "-C", str(checkout), "status", "--porcelain", "tjcrawl"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown (no git)"
     return f"tjcrawl at {head.strip()}" + (" with uncommitted changes" if dirty.strip() else "")
 
 
 def describe_sizes(sizes: list) -> str:
-    return (f"{min(sizes) / 1024:.1f}–{max(sizes) / 1024:.1f} KB "
-            f"(median {statistics.median(sizes) / 1024:.1f} KB)")
+    return (
+        f"{min(sizes) / 1024:.1f}–{max(sizes) / 1024:.1f} KB "
+        f"(median {statistics.median(sizes) / 1024:.1f} KB)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -629,11 +709,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="raw/tjcrawl pairs (default 2)")
     parser.add_argument("--seed", type=int, default=20241114)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and print it")
-    parser.add_argument("--raw-items", type=int, metavar="N",
-                        help="CONCURRENT_ITEMS of the raw spider (default: tjcrawl's setting, "
-                        "so that both sides run alike; Scrapy's own default is 100)")
-    parser.add_argument("--cprofile", metavar="DIR",
-                        help="then run one cProfiled crawl per side, keep the .prof files in DIR")
+    parser.add_argument(
+        "--raw-items",
+        type=int,
+        metavar="N",
+        help="CONCURRENT_ITEMS of the raw spider (default: tjcrawl's setting, "
+        "so that both sides run alike; Scrapy's own default is 100)",
+    )
+    parser.add_argument(
+        "--cprofile",
+        metavar="DIR",
+        help="then run one cProfiled crawl per side, keep the .prof files in DIR",
+    )
     # Internal: the server and the crawls run as child processes of this script.
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=("raw", "tjcrawl"), help=argparse.SUPPRESS)
@@ -675,22 +762,27 @@ def main(argv: list[str] | None = None) -> int:
         )
         server = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve", str(root / "site")],
-            stdout=subprocess.PIPE, stderr=(root / "server.log").open("wb"),
+            stdout=subprocess.PIPE,
+            stderr=(root / "server.log").open("wb"),
         )
         assert server.stdout is not None
         line = server.stdout.readline().decode().strip()
         if not line.startswith("PORT "):
             raise SystemExit(f"server did not start: {line!r} (see {root / 'server.log'})")
         proxy = f"http://127.0.0.1:{line.split()[1]}"
-        print(f"server: asyncio, pages in memory, {proxy} (pid {server.pid}); "
-              f"concurrency {CONCURRENCY} (per domain {CONCURRENCY}) on both sides; "
-              f"CONCURRENT_ITEMS raw {raw_items}, tjcrawl {tj_items}\n")
+        print(
+            f"server: asyncio, pages in memory, {proxy} (pid {server.pid}); "
+            f"concurrency {CONCURRENCY} (per domain {CONCURRENCY}) on both sides; "
+            f"CONCURRENT_ITEMS raw {raw_items}, tjcrawl {tj_items}\n"
+        )
 
         print(f"code: {code_version()}; load average before: {os.getloadavg()[0]:.2f}")
         results: list[dict] = []
         failures: list[str] = []
-        header = (f"{'round':>5}  {'side':<8} {'pages':>6} {'seconds':>8} {'pages/s':>8} "
-                  f"{'crawler CPU':>12} {'pages/CPU-s':>12} {'server CPU':>11} {'process s':>10}")
+        header = (
+            f"{'round':>5}  {'side':<8} {'pages':>6} {'seconds':>8} {'pages/s':>8} "
+            f"{'crawler CPU':>12} {'pages/CPU-s':>12} {'server CPU':>11} {'process s':>10}"
+        )
         print(header)
         for n in range(1, args.rounds + 1):
             for side in ("raw", "tjcrawl"):
@@ -705,46 +797,60 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 if result["pages"] != expected_pages or result["status_200"] != result["responses"]:
-                    failures.append(f"round {n} {side}: {result['pages']} pages "
-                                    f"({result['status_200']} 200s), expected {expected_pages}")
+                    failures.append(
+                        f"round {n} {side}: {result['pages']} pages "
+                        f"({result['status_200']} 200s), expected {expected_pages}"
+                    )
                 if result["finish_reason"] != "finished":
                     failures.append(f"round {n} {side}: finish reason {result['finish_reason']}")
                 if side == "tjcrawl":
                     articles, pages = archive_counts(result["db"])
                     result["archive"] = (articles, pages)
                     if articles != site["details"] or pages != expected_pages:
-                        failures.append(f"round {n} tjcrawl: archive holds {articles} articles "
-                                        f"and {pages} pages, expected {site['details']} and "
-                                        f"{expected_pages}")
+                        failures.append(
+                            f"round {n} tjcrawl: archive holds {articles} articles "
+                            f"and {pages} pages, expected {site['details']} and "
+                            f"{expected_pages}"
+                        )
                     failures.extend(f"round {n} tjcrawl: {p}" for p in result["problems"])
                     for leftover in root.glob(Path(result["db"]).name + "*"):
                         leftover.unlink()
 
         by_round = {(r["round"], r["side"]): r for r in results}
+
         def ratios(key: str) -> list[float]:
-            return [by_round[(n, "tjcrawl")][key] / by_round[(n, "raw")][key]
-                    for n in range(1, args.rounds + 1)]
+            return [
+                by_round[(n, "tjcrawl")][key] / by_round[(n, "raw")][key]
+                for n in range(1, args.rounds + 1)
+            ]
 
         def median(key: str, side: str) -> float:
             return statistics.median(r[key] for r in results if r["side"] == side)
 
         print()
-        for n, (ratio, cpu_ratio) in enumerate(zip(ratios("rate"), ratios("cpu_rate"),
-                                                   strict=True), 1):
+        for n, (ratio, cpu_ratio) in enumerate(
+            zip(ratios("rate"), ratios("cpu_rate"), strict=True), 1
+        ):
             print(f"round {n}: tjcrawl/raw = {ratio:.2f} (per CPU second: {cpu_ratio:.2f})")
-        print(f"median: raw {median('rate', 'raw'):.1f} pages/s, "
-              f"tjcrawl {median('rate', 'tjcrawl'):.1f} pages/s, "
-              f"tjcrawl/raw {statistics.median(ratios('rate')):.2f} "
-              f"(per CPU second: {statistics.median(ratios('cpu_rate')):.2f}); "
-              "goal >= 0.5, later >= 0.75")
+        print(
+            f"median: raw {median('rate', 'raw'):.1f} pages/s, "
+            f"tjcrawl {median('rate', 'tjcrawl'):.1f} pages/s, "
+            f"tjcrawl/raw {statistics.median(ratios('rate')):.2f} "
+            f"(per CPU second: {statistics.median(ratios('cpu_rate')):.2f}); "
+            "goal >= 0.5, later >= 0.75"
+        )
         for result in results:
             if result["side"] == "tjcrawl":
                 articles, pages = result["archive"]
-                print(f"round {result['round']} tjcrawl archive: {articles} articles, "
-                      f"{pages} pages stored (expected {site['details']}, {expected_pages})")
+                print(
+                    f"round {result['round']} tjcrawl archive: {articles} articles, "
+                    f"{pages} pages stored (expected {site['details']}, {expected_pages})"
+                )
 
-        print(f"load average after: {os.getloadavg()[0]:.2f} (other work on the machine skews "
-              "the numbers; the crawler CPU column shows how much of a core each crawl got)")
+        print(
+            f"load average after: {os.getloadavg()[0]:.2f} (other work on the machine skews "
+            "the numbers; the crawler CPU column shows how much of a core each crawl got)"
+        )
 
         if args.cprofile:
             out_dir = Path(args.cprofile)
