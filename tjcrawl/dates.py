@@ -74,6 +74,11 @@ def _from_absolute(match: re.Match[str]) -> ParsedDate | None:
     return ParsedDate(value, "second" if match["S"] else "minute")
 
 
+def is_absolute(text: str | None) -> bool:
+    """Whether the text states a calendar date (2025-08-22), not one relative to the fetch."""
+    return bool(text) and _ABSOLUTE_RE.search(_clean(text or "")) is not None
+
+
 def parse_date(text: str | None, fetched_at: datetime | None = None) -> ParsedDate | None:
     """Parse date text; relative phrases resolve against ``fetched_at`` (default: now).
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from tjcrawl import clock
+from tjcrawl import clock, dates
 from tjcrawl.profiles import Profile
 from tjcrawl.storage import search
 from tjcrawl.storage.lock import RunLock
@@ -31,6 +31,24 @@ from tjcrawl.storage.migrations import migrate
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 logger = logging.getLogger(__name__)
+
+
+def _stated_date(article: Mapping[str, Any]) -> str | None:
+    """The item's publication time when the page states it as a calendar date.
+
+    A date resolved from "3天前" or "昨天 10:30" depends on when the page was fetched, so a
+    later fetch of an unchanged article gives another one: only a stated date (the detail
+    page's, the listing's, the URL's) may replace the archived date, and a changed stated
+    date is a change of the article (a corrected 发布时间) even when its text is the same.
+    """
+    published = article.get("published_at")
+    source = article.get("date_source")
+    if not published:
+        return None
+    if source == "url":
+        return str(published)
+    text = article.get("date_text") if source == "detail" else article.get("listing_date")
+    return str(published) if dates.is_absolute(text) else None
 
 
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
@@ -479,7 +497,9 @@ class Archive:
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,
          old_page, old_changed, first_seen, old_interval) = existing  # fmt: skip
-        if old_hash == article["content_hash"]:
+        new_date = _stated_date(article)
+        date_corrected = new_date is not None and new_date != old_published
+        if old_hash == article["content_hash"] and not date_corrected:
             interval, next_revisit = self._schedule(
                 min((old_interval or 1) * 2, self.revisit.max_interval_days),
                 old_published or first_seen,
@@ -522,6 +542,18 @@ class Archive:
         interval, next_revisit = self._schedule(
             self.revisit.first_days, article.get("published_at") or first_seen
         )
+        if new_date is not None or old_published is None:
+            self.conn.execute(
+                "UPDATE articles SET published_at = ?, date_source = ?, date_precision = ?,"
+                " date_conflict = ? WHERE id = ?",
+                (
+                    article.get("published_at"),
+                    article.get("date_source"),
+                    article.get("date_precision"),
+                    int(bool(article.get("date_conflict"))),
+                    article_id,
+                ),
+            )
         self.conn.execute(
             "UPDATE articles SET title = ?, body = ?, body_html = ?, origin = ?, author = ?,"
             " content_hash = ?, page_id = ?, listing_title = ?, listing_date = ?,"

@@ -43,7 +43,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "revisions": (
-        "Every earlier version of an article whose title or body changed.",
+        "Every earlier version of an article whose title, body or stated publish date changed "
+        "(a date resolved from 3天前 or 昨天 is kept from the first fetch, never revised).",
         {
             "id": "Integer key.",
             "article_id": "The article (articles.id).",
