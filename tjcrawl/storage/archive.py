@@ -139,7 +139,8 @@ class Archive:
             "UPDATE crawl_runs SET finish_reason = 'interrupted' "
             "WHERE finished_at IS NULL AND finish_reason IS NULL"
         )
-        self._queue: queue.Queue[list[_Job] | None] = queue.Queue(maxsize=100)
+        # At most ~2,000 writes waiting (32 batches of 64), as before batching: bounded memory.
+        self._queue: queue.Queue[list[_Job] | None] = queue.Queue(maxsize=32)
         self._batch: list[_Job] = []
         self._batch_lock = threading.Lock()
         self._batch_started = 0.0
