@@ -144,6 +144,9 @@ class Archive:
         self._batch: list[_Job] = []
         self._batch_lock = threading.Lock()
         self._batch_started = 0.0
+        # Articles stored in this transaction but not yet in the search index: indexed
+        # together at commit, as one batch of tokens and one insert per index table.
+        self._to_index: dict[int, tuple[str, str]] = {}
         self._writer: threading.Thread | None = None
         self._read_conn: sqlite3.Connection | None = None
         self.writer_errors: list[BaseException] = []
@@ -266,9 +269,26 @@ class Archive:
             self.commit()
 
     def commit(self) -> None:
+        self.index_pending()
         if self.conn.in_transaction:
             self.conn.execute("COMMIT")
         self.pending = 0
+
+    def index_pending(self) -> None:
+        """Put the articles stored since the last commit into the search index."""
+        if self._to_index:
+            rows = [(rowid, title, body) for rowid, (title, body) in self._to_index.items()]
+            self._to_index = {}
+            search.index_articles(self.conn, rows)
+
+    def _index_later(self, rowid: int, title: str, body: str) -> None:
+        self._to_index[rowid] = (title, body)
+
+    def _unindex(self, rowid: int, title: str, body: str) -> None:
+        # Not indexed yet (stored earlier in this transaction): there is nothing to remove,
+        # and a contentless index must never be told to delete tokens it does not hold.
+        if self._to_index.pop(rowid, None) is None:
+            search.unindex_article(self.conn, rowid, title, body)
 
     # -- sources and runs ---------------------------------------------------------------
     def record_source(self, profile: Profile) -> None:
@@ -493,7 +513,7 @@ class Archive:
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
-            search.index_article(self.conn, article_id, article["title"], article["body"])
+            self._index_later(article_id, article["title"], article["body"])
             self._written()
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,
@@ -539,7 +559,7 @@ class Archive:
                 now,
             ),
         )
-        search.unindex_article(self.conn, article_id, old_title, old_body)
+        self._unindex(article_id, old_title, old_body)
         interval, next_revisit = self._schedule(
             self.revisit.first_days, article.get("published_at") or first_seen
         )
@@ -581,7 +601,7 @@ class Archive:
                 article_id,
             ),
         )
-        search.index_article(self.conn, article_id, article["title"], article["body"])
+        self._index_later(article_id, article["title"], article["body"])
         self._written()
         return CHANGED
 

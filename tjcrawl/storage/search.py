@@ -171,11 +171,13 @@ def _coder(table: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
                 ord(v) for v in table.values()
             ]
         alphabet = np.frombuffer(_DIGITS.encode("ascii"), dtype=np.uint8)
-        digits = np.empty((_MAX_POINT, 4), dtype=np.uint8)
+        # One row per code point, and one more (index _MAX_POINT) for the END marker.
+        digits = np.empty((_MAX_POINT + 1, 4), dtype=np.uint8)
         rest = folded.copy()
         for place in (3, 2, 1, 0):
-            digits[:, place] = alphabet[rest % 36]
+            digits[:_MAX_POINT, place] = alphabet[rest % 36]
             rest //= 36
+        digits[_MAX_POINT] = _END_ROW[0]
         cached = _coders[id(table)] = (table, folded, digits)
     return cached[1], cached[2]
 
@@ -192,6 +194,61 @@ def _spaced(rows: np.ndarray) -> str:
     out[:, :-1] = rows
     out[:, -1] = 32
     return out.tobytes()[:-1].decode("ascii")
+
+
+_END_POINT = np.array([_MAX_POINT], dtype=np.uint32)
+
+
+def prepare_many(
+    rows: Sequence[tuple[int, str | None, str | None]], table: dict[int, str]
+) -> list[tuple[int, str, str]]:
+    """`prepare` for many (id, title, body) rows at once: (id, bigrams, chars) each.
+
+    The same token streams, from a handful of array operations for the whole batch instead
+    of a handful per article: numpy releases the GIL in each, and every release made the
+    archive writer wait for the crawl's thread to hand the GIL back.
+    """
+    if not rows:
+        return []
+    folded, digits = _coder(table)
+    parts: list[np.ndarray] = []
+    ends = np.empty(len(rows), dtype=np.int64)  # one past each article's last position
+    length = 0
+    for n, (_, title, body) in enumerate(rows):
+        title_points, body_points = _points(title or ""), _points(body or "")
+        parts += (title_points, _END_POINT, body_points, _END_POINT)
+        length += len(title_points) + len(body_points) + 2
+        ends[n] = length
+    points = np.concatenate(parts)
+    codes = digits[points]
+    pairs = np.empty((len(codes) - 1, 9), dtype=np.uint8)
+    pairs[:, :4] = codes[:-1]
+    pairs[:, 4:8] = codes[1:]
+    pairs[:, 8] = 32
+    text = pairs.tobytes()
+    # Distinct folded characters per article: sort (article, point) keys once.
+    article_of = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(ends, prepend=0))
+    keep = points != _MAX_POINT
+    keys = np.unique((article_of[keep] << 21) | folded[points[keep]].astype(np.int64))
+    char_rows = np.empty((len(keys), 5), dtype=np.uint8)
+    char_rows[:, :4] = digits[keys & 0x1FFFFF]
+    char_rows[:, 4] = 32
+    char_text = char_rows.tobytes()
+    char_ends = np.searchsorted(keys >> 21, np.arange(len(rows)), side="right")
+    out = []
+    start = char_start = 0
+    for n, (rowid, _, _) in enumerate(rows):
+        end, char_end = int(ends[n]), int(char_ends[n])
+        # Bigrams start at every position but the article's last (its END).
+        bigrams = text[start * 9 : (end - 1) * 9 - 1].decode("ascii")
+        chars = (
+            char_text[char_start * 5 : char_end * 5 - 1].decode("ascii")
+            if char_end > char_start
+            else ""
+        )
+        out.append((rowid, bigrams, chars))
+        start, char_start = end, char_end
+    return out
 
 
 def prepare(title: str | None, body: str | None, table: dict[int, str]) -> tuple[str, str]:
@@ -330,8 +387,7 @@ def refresh_counts(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> i
 
 def index_articles(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> None:
     """Index (id, title, body) rows."""
-    table = fold_map(conn)
-    insert_prepared(conn, [(i, *prepare(t, b, table)) for i, t, b in rows])
+    insert_prepared(conn, prepare_many(list(rows), fold_map(conn)))
 
 
 def index_article(conn: sqlite3.Connection, rowid: int, title: str, body: str) -> None:
