@@ -240,3 +240,42 @@ def test_token_streams_spell_every_folded_bigram_and_character(title, body) -> N
     assert bigrams.split(" ") == [a + b for a, b in itertools.pairwise(codes)]
     expected_chars = {_spelled(c) for c in folded_title + folded_body}
     assert sorted(chars.split()) == sorted(expected_chars)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text(max_size=15)), st.one_of(st.none(), st.text(max_size=80))
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_batch_gives_each_article_the_tokens_it_gets_alone(rows) -> None:
+    table = search_module.opencc_fold_map()
+    numbered = [(n + 7, title, body) for n, (title, body) in enumerate(rows)]
+    batch = search_module.prepare_many(numbered, table)
+    assert [rowid for rowid, _, _ in batch] == [rowid for rowid, _, _ in numbered]
+    for (_, bigrams, chars), (_, title, body) in zip(batch, numbered, strict=True):
+        alone_bigrams, alone_chars = search_module.prepare(title, body, table)
+        assert bigrams == alone_bigrams
+        assert sorted(chars.split()) == sorted(alone_chars.split())
+
+
+def test_an_article_changed_twice_before_commit_is_found_by_its_last_text(tmp_path: Path):
+    archive = Archive(tmp_path / "a.db")
+    archive.store_article(article(1, "天津", "招商引资签约"), None, "r1")
+    second = article(1, "天津", "滨海新区开放") | {"content_hash": "2nd"}
+    third = article(1, "天津", "自贸区挂牌") | {"content_hash": "3rd"}
+    assert archive.store_article(second, None, "r2") == "changed"
+    assert archive.store_article(third, None, "r3") == "changed"
+    archive.commit()
+    assert search(archive.conn, "自贸").total == 1
+    assert search(archive.conn, "滨海").total == 0
+    assert search(archive.conn, "招商").total == 0
+    assert archive.conn.execute(
+        "SELECT count(*) FROM articles_search WHERE articles_search MATCH ?",
+        (match_expression("天津"),),
+    ).fetchone() == (1,)
+    archive.conn.close()
