@@ -186,16 +186,6 @@ def _points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
-def _spaced(rows: np.ndarray) -> str:
-    """Rows of ASCII digits as one string of space-separated tokens."""
-    if not len(rows):
-        return ""
-    out = np.empty((len(rows), rows.shape[1] + 1), dtype=np.uint8)
-    out[:, :-1] = rows
-    out[:, -1] = 32
-    return out.tobytes()[:-1].decode("ascii")
-
-
 _END_POINT = np.array([_MAX_POINT], dtype=np.uint32)
 
 
@@ -253,14 +243,8 @@ def prepare_many(
 
 def prepare(title: str | None, body: str | None, table: dict[int, str]) -> tuple[str, str]:
     """The token streams of one article: (bigrams with positions, distinct characters)."""
-    # Per character in Python this was the archive writer's largest cost (~300 µs an article,
-    # holding the GIL the crawl needs); as array lookups it is ~30 µs.
-    folded, digits = _coder(table)
-    title_points, body_points = _points(title or ""), _points(body or "")
-    codes = np.concatenate((digits[title_points], _END_ROW, digits[body_points], _END_ROW))
-    bigrams = _spaced(np.concatenate((codes[:-1], codes[1:]), axis=1))
-    distinct = np.unique(folded[np.concatenate((title_points, body_points))])
-    return bigrams, _spaced(digits[distinct])
+    [(_, bigrams, chars)] = prepare_many([(0, title, body)], table)
+    return bigrams, chars
 
 
 def match_expression(query: str, table: dict[int, str] | None = None) -> str:
