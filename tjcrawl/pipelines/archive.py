@@ -21,7 +21,7 @@ from tjcrawl import clock
 from tjcrawl.faults import fault_recorded, summarise
 from tjcrawl.frontier import INCREMENTAL, RESUME, Frontier, article_url
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
-from tjcrawl.storage.archive import UNCHANGED, Archive, RevisitPolicy
+from tjcrawl.storage.archive import UNCHANGED, Archive, PackedBody, RevisitPolicy
 
 ARTICLE_COLUMNS = (
     "url",
@@ -112,6 +112,11 @@ class ArchivePipeline:
             response.status,
             headers,
             response.body,
+            # A page is hashed and compressed here: the writer thread, not this one, limits a
+            # crawl. Attachments (up to 20 MB) stay with the writer, off the reactor.
+            PackedBody.of(response.body)
+            if response.status == 200 and kind != "attachment"
+            else None,
             request.meta.get("encoding"),
             request.meta.get("fetched_at") or clock.now().isoformat(),
             spider.name,
@@ -124,6 +129,7 @@ class ArchivePipeline:
         status: int,
         headers: dict[str, list[str]],
         body: bytes,
+        packed: PackedBody | None,
         encoding: dict[str, Any] | None,
         fetched_at: str,
         source: str,
@@ -160,6 +166,7 @@ class ArchivePipeline:
             encoding=encoding,
             fetched_at=fetched_at,
             run_id=self.run_id,
+            packed=packed,
         )
         self.outcomes["pages"] += 1
 

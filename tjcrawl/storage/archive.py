@@ -51,6 +51,18 @@ def _stated_date(article: Mapping[str, Any]) -> str | None:
     return str(published) if dates.is_absolute(text) else None
 
 
+@dataclass(frozen=True)
+class PackedBody:
+    """A page body as the archive keeps it: its SHA-256 and its zlib-compressed bytes."""
+
+    sha256: str
+    compressed: bytes
+
+    @classmethod
+    def of(cls, body: bytes) -> PackedBody:
+        return cls(hashlib.sha256(body).hexdigest(), zlib.compress(body, 6))
+
+
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 
@@ -399,10 +411,16 @@ class Archive:
         encoding: Mapping[str, Any] | None,
         fetched_at: str,
         run_id: str,
+        packed: PackedBody | None = None,
     ) -> int:
-        """Keep the raw page; a page fetched again with the same bytes is only touched."""
+        """Keep the raw page; a page fetched again with the same bytes is only touched.
+
+        `packed` is the body's digest and compressed bytes when the caller made them already
+        (the crawl does, on its own thread, to spare the archive's writer thread).
+        """
         self._begin()
-        digest = hashlib.sha256(body).hexdigest()
+        packed = packed or PackedBody.of(body)
+        digest = packed.sha256
         row = self.conn.execute(
             "SELECT id FROM pages WHERE url = ? AND body_sha256 = ?", (url, digest)
         ).fetchone()
@@ -427,7 +445,7 @@ class Archive:
                 kind,
                 status,
                 json.dumps(headers, ensure_ascii=False),
-                zlib.compress(body, 6),
+                packed.compressed,
                 len(body),
                 digest,
                 "zlib",
