@@ -29,7 +29,7 @@ from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from tjcrawl.storage.search import fold, match_expression
+from tjcrawl.storage.search import fold, match_expression, snippet
 
 INDEX_TABLE = "articles_search"
 NOTHING = '""'  # an empty FTS5 phrase: matches no row, raises no error
@@ -45,15 +45,8 @@ def tj_snippet(title: str | None, body: str | None, query: str | None, width: in
     title, body = title or "", body or ""
     if not query:
         return body[: width * 2].replace("\n", " ")
-    needle = fold(str(query))
-    text = title if needle in fold(title) else body
-    position = fold(text).find(needle)
-    if position < 0:
-        return text[: width * 2].replace("\n", " ")
-    end_of_hit = position + len(needle)
-    start, end = max(0, position - width), min(len(text), end_of_hit + width)
-    piece = f"{text[start:position]}[{text[position:end_of_hit]}]{text[end_of_hit:end]}"
-    return ("…" if start else "") + piece.replace("\n", " ") + ("…" if end < len(text) else "")
+    text = title if fold(str(query)) in fold(title) else body
+    return snippet(text, str(query), width)
 
 
 def _has_index(conn: sqlite3.Connection) -> bool:

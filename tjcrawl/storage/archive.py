@@ -594,43 +594,35 @@ class Archive:
         interval, next_revisit = self._schedule(
             self.revisit.first_days, article.get("published_at") or first_seen
         )
+        changed = {
+            "title": article["title"],
+            "body": article["body"],
+            "body_html": article.get("body_html"),
+            "origin": article.get("origin"),
+            "author": article.get("author"),
+            "content_hash": article["content_hash"],
+            "page_id": page_id,
+            "listing_title": article.get("listing_title"),
+            "listing_date": article.get("listing_date"),
+            "last_seen_at": now,
+            "last_changed_at": now,
+            "last_checked_at": now,
+            "revisit_interval_days": interval,
+            "next_revisit_at": next_revisit,
+            "withdrawn_at": None,
+            "run_id": run_id,
+            "change_seq": self._next_change(),
+        }
         if new_date is not None or old_published is None:
-            self.conn.execute(
-                "UPDATE articles SET published_at = ?, date_source = ?, date_precision = ?,"
-                " date_conflict = ? WHERE id = ?",
-                (
-                    article.get("published_at"),
-                    article.get("date_source"),
-                    article.get("date_precision"),
-                    int(bool(article.get("date_conflict"))),
-                    article_id,
-                ),
-            )
+            changed |= {
+                "published_at": article.get("published_at"),
+                "date_source": article.get("date_source"),
+                "date_precision": article.get("date_precision"),
+                "date_conflict": int(bool(article.get("date_conflict"))),
+            }
+        assignments = ", ".join(f"{column} = ?" for column in changed)
         self.conn.execute(
-            "UPDATE articles SET title = ?, body = ?, body_html = ?, origin = ?, author = ?,"
-            " content_hash = ?, page_id = ?, listing_title = ?, listing_date = ?,"
-            " last_seen_at = ?, last_changed_at = ?, last_checked_at = ?,"
-            " revisit_interval_days = ?, next_revisit_at = ?, withdrawn_at = NULL, run_id = ?,"
-            " change_seq = ? WHERE id = ?",
-            (
-                article["title"],
-                article["body"],
-                article.get("body_html"),
-                article.get("origin"),
-                article.get("author"),
-                article["content_hash"],
-                page_id,
-                article.get("listing_title"),
-                article.get("listing_date"),
-                now,
-                now,
-                now,
-                interval,
-                next_revisit,
-                run_id,
-                self._next_change(),
-                article_id,
-            ),
+            f"UPDATE articles SET {assignments} WHERE id = ?", (*changed.values(), article_id)
         )
         self._index_later(article_id, article["title"], article["body"])
         self._written()
