@@ -48,6 +48,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from tjcrawl.storage.arrays import distinct
+
 END = "zzzz"  # beyond the last code point (0x10FFFF is "ny2n"), so it never collides
 BIGRAMS = "articles_search"
 CHARS = "articles_search_chars"
@@ -219,7 +221,7 @@ def prepare_many(
     # Distinct folded characters per article: sort (article, point) keys once.
     article_of = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(ends, prepend=0))
     keep = points != _MAX_POINT
-    keys = np.unique((article_of[keep] << 21) | folded[points[keep]].astype(np.int64))
+    keys = distinct((article_of[keep] << 21) | folded[points[keep]].astype(np.int64))
     char_rows = np.empty((len(keys), 5), dtype=np.uint8)
     char_rows[:, :4] = digits[keys & 0x1FFFFF]
     char_rows[:, 4] = 32
