@@ -42,8 +42,10 @@ def test_search_equals_substring_scan(tmp_path_factory, docs, queries) -> None:
     path = Path(tmp_path_factory.mktemp("idx")) / "a.db"
     archive = Archive(path)
     for n, (title, body) in enumerate(docs):
-        if n == len(docs) // 2:  # counts kept for every token from here on, as for 天津
+        if n == len(docs) // 2:  # counts kept for every token and phrase from here on
+            archive.commit()  # phrases are counted in the articles: the index must hold them
             search_module.refresh_counts(archive.conn, min_docs=1)
+            search_module.refresh_phrases(archive.conn, min_docs=1)
         archive.store_article(article(n, title, body), None, "run")
     archive.commit()
     for query in queries:
@@ -53,6 +55,8 @@ def test_search_equals_substring_scan(tmp_path_factory, docs, queries) -> None:
         for order in ("rank", "newest"):
             found = {hit.id for hit in search(archive.conn, query, limit=1000, order=order).hits}
             assert found == expected, (query, order)
+        walked = search_module._Query(archive.conn, query, None, None, None)._walk(1000, 10**6)
+        assert set(walked) == expected, query  # newest first in a large archive
         assert search(archive.conn, query).total == len(expected)
         # What SQL and Datasette run (tj_match) finds the same.
         sql = "SELECT rowid FROM articles_search WHERE articles_search MATCH ?"

@@ -17,7 +17,7 @@ from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
 from tjcrawl.reposts import update_groups
 from tjcrawl.storage.archive import open_database
-from tjcrawl.storage.search import refresh_counts
+from tjcrawl.storage.search import keep_counts_fresh
 
 
 @dataclass
@@ -143,9 +143,8 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
             logging.getLogger(__name__).exception("re-post grouping failed; the next crawl retries")
         else:
             logging.getLogger(__name__).info(grouped.summary())
-        # Large archives keep exact counts of common search tokens for instant totals; a
-        # crawl can make new words common. Small ones count fast enough without.
-        if conn.execute("SELECT count(*) FROM articles").fetchone()[0] > 50_000:
-            with conn:
-                refresh_counts(conn)
+        # Large archives keep exact counts of common search tokens and phrases for instant
+        # totals; a crawl can make new words common.
+        with conn:
+            keep_counts_fresh(conn)
     return reports

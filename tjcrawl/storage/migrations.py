@@ -280,6 +280,15 @@ def _search_in_either_script(db: sqlite_utils.Database) -> None:
     search.create_index(db.conn)
 
 
+def _kept_phrase_counts(db: sqlite_utils.Database) -> None:
+    """articles_search_phrases: exact document counts of common phrases of 3 to 16
+    characters, so that the total of 招商引资 at a million articles is a lookup. Empty until
+    a large archive's next crawl (or ``refresh_phrases``) fills it."""
+    from tjcrawl.storage import search
+
+    search.create_phrase_table(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -287,6 +296,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _attachments,
     _repost_signatures,
     _search_in_either_script,
+    _kept_phrase_counts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

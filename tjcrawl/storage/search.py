@@ -24,14 +24,19 @@ sees one opaque ASCII token per position, whatever the character:
   index is not without a prefix index (which would double that index);
 * ``articles_search_counts``: the exact number of articles holding each token that is in at
   least ``HEAD_MIN_DOCS`` of them, made by `refresh_counts` and moved by every index and
-  unindex, so that the total of 天津 or 的 is a lookup instead of a walk over 900,000 rows.
+  unindex, so that the total of 天津 or 的 is a lookup instead of a walk over 900,000 rows;
+* ``articles_search_phrases``: the same for every phrase of 3 to 16 characters in at least
+  ``HEAD_MIN_DOCS`` articles (招商引资, 推动经济社会高质), found by `refresh_phrases` and
+  moved by every index and unindex (`tjcrawl.storage.phrase_counts`): an exact phrase count
+  otherwise checks positions in every article holding all of its bigrams.
 
 **Queries.** The total is a kept count, else the index's own exact count (joined to
 ``articles`` only when filtered by source or date). Newest first walks ``articles`` by
-``published_at`` and probes the index for the common words, and sorts the matches by date
-for the rare ones. Best first is FTS5's bm25 (one phrase, so its constant IDF drops out),
-computed from the texts: over every match when there are at most ``RANK_WINDOW``, else over
-the ``RANK_WINDOW`` most recently archived ones. Measurements: docs/benchmarks.md, "search".
+``published_at`` and probes the index for the common words and phrases, and sorts the
+matches by date for the rare ones. Best first is FTS5's bm25 (one phrase, so its
+constant IDF drops out), computed from the texts: over every match when there are at most
+``RANK_WINDOW``, else over the ``RANK_WINDOW`` most recently archived ones.
+Measurements: docs/benchmarks.md, "search".
 """
 
 from __future__ import annotations
@@ -48,16 +53,26 @@ from functools import lru_cache
 
 import numpy as np
 
+from tjcrawl.storage import phrase_counts
 from tjcrawl.storage.arrays import distinct
+from tjcrawl.storage.phrase_counts import PhraseTrie
 
 END = "zzzz"  # beyond the last code point (0x10FFFF is "ny2n"), so it never collides
 BIGRAMS = "articles_search"
 CHARS = "articles_search_chars"
 FOLD_TABLE = "articles_search_fold"
 COUNTS = "articles_search_counts"
+PHRASES = "articles_search_phrases"
 META_KEY = "search_fold_sha256"
 COUNTS_KEY = "search_counts_generation"
+PHRASES_KEY = "search_phrases_generation"
 HEAD_MIN_DOCS = 20_000  # a token in at least this many articles gets a kept, exact count
+PHRASE_LONGEST = 16  # kept phrase counts are for 3 to this many characters
+PHRASE_SAMPLE = 20_000  # articles read to find candidate phrases (then counted in all)
+PHRASE_CHUNK = 5_000
+PHRASES_AT_KEY = "search_phrases_found_at_articles"
+PHRASES_REFRESH_GROWTH = 1.1
+LARGE_ARCHIVE = 50_000  # above this many articles a crawl refreshes the kept counts
 RANK_WINDOW = 1000  # best first ranks every match up to this many, else the newest archived
 JOIN_SORT_MAX = 20_000  # newest first: sort at most this many matches by date, else walk
 PROBE_BATCH = 256
@@ -167,7 +182,7 @@ def _coder(table: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """For every code point, its folded code point and the four ASCII digits of that code."""
     cached = _coders.get(id(table))
     if cached is None or cached[0] is not table:
-        folded = np.arange(_MAX_POINT, dtype=np.uint32)
+        folded = np.arange(_MAX_POINT + 1, dtype=np.uint32)  # END (_MAX_POINT) folds to itself
         if table:
             folded[np.fromiter(table, dtype=np.uint32, count=len(table))] = [
                 ord(v) for v in table.values()
@@ -175,7 +190,7 @@ def _coder(table: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
         alphabet = np.frombuffer(_DIGITS.encode("ascii"), dtype=np.uint8)
         # One row per code point, and one more (index _MAX_POINT) for the END marker.
         digits = np.empty((_MAX_POINT + 1, 4), dtype=np.uint8)
-        rest = folded.copy()
+        rest = folded[:_MAX_POINT].copy()
         for place in (3, 2, 1, 0):
             digits[:_MAX_POINT, place] = alphabet[rest % 36]
             rest //= 36
@@ -191,6 +206,22 @@ def _points(text: str) -> np.ndarray:
 _END_POINT = np.array([_MAX_POINT], dtype=np.uint32)
 
 
+def _batch_points(
+    rows: Sequence[tuple[int, str | None, str | None]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of every row's ``title END body END``, one after another, and the
+    offset one past each row's last position."""
+    parts: list[np.ndarray] = []
+    ends = np.empty(len(rows), dtype=np.int64)
+    length = 0
+    for n, (_, title, body) in enumerate(rows):
+        title_points, body_points = _points(title or ""), _points(body or "")
+        parts += (title_points, _END_POINT, body_points, _END_POINT)
+        length += len(title_points) + len(body_points) + 2
+        ends[n] = length
+    return np.concatenate(parts), ends
+
+
 def prepare_many(
     rows: Sequence[tuple[int, str | None, str | None]], table: dict[int, str]
 ) -> list[tuple[int, str, str]]:
@@ -203,15 +234,7 @@ def prepare_many(
     if not rows:
         return []
     folded, digits = _coder(table)
-    parts: list[np.ndarray] = []
-    ends = np.empty(len(rows), dtype=np.int64)  # one past each article's last position
-    length = 0
-    for n, (_, title, body) in enumerate(rows):
-        title_points, body_points = _points(title or ""), _points(body or "")
-        parts += (title_points, _END_POINT, body_points, _END_POINT)
-        length += len(title_points) + len(body_points) + 2
-        ends[n] = length
-    points = np.concatenate(parts)
+    points, ends = _batch_points(rows)
     codes = digits[points]
     pairs = np.empty((len(codes) - 1, 9), dtype=np.uint8)
     pairs[:, :4] = codes[:-1]
@@ -277,6 +300,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
     conn.execute(f"DROP TABLE IF EXISTS {CHARS}")
     conn.execute(f"DROP TABLE IF EXISTS {FOLD_TABLE}")
     conn.execute(f"DROP TABLE IF EXISTS {COUNTS}")
+    conn.execute(f"DROP TABLE IF EXISTS {PHRASES}")
     conn.execute(
         f"CREATE VIRTUAL TABLE {BIGRAMS} USING fts5(text, content='', tokenize='unicode61')"
     )
@@ -288,6 +312,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
     conn.execute(
         f"CREATE TABLE {COUNTS} (token TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID"
     )
+    create_phrase_table(conn)
     table = opencc_fold_map()
     conn.executemany(
         f"INSERT INTO {FOLD_TABLE} (char, folded) VALUES (?, ?)",
@@ -301,6 +326,13 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
         while batch := rows.fetchmany(500):
             index_articles(conn, batch)
         refresh_counts(conn)
+
+
+def create_phrase_table(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {PHRASES} (phrase TEXT PRIMARY KEY, docs INTEGER NOT NULL)"
+        " WITHOUT ROWID"
+    )
 
 
 def insert_prepared(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> None:
@@ -317,15 +349,14 @@ def insert_prepared(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str
 
 def _head(conn: sqlite3.Connection) -> frozenset[str]:
     """The tokens whose document counts are kept (cached per generation of the table)."""
-    try:
-        row = conn.execute("SELECT value FROM tjcrawl_meta WHERE key = ?", (COUNTS_KEY,)).fetchone()
-    except sqlite3.OperationalError:
+    generation = _generation(conn, COUNTS_KEY)
+    if generation is None:
         return frozenset()
-    if row is None:
-        return frozenset()
-    head = _heads.get(row[0])
+    head = _heads.get(generation)
     if head is None:
-        head = _heads[row[0]] = frozenset(r[0] for r in conn.execute(f"SELECT token FROM {COUNTS}"))
+        head = _heads[generation] = frozenset(
+            r[0] for r in conn.execute(f"SELECT token FROM {COUNTS}")
+        )
     return head
 
 
@@ -333,6 +364,7 @@ _heads: dict[str, frozenset[str]] = {}
 
 
 def _move_counts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], step: int) -> None:
+    _move_phrase_counts(conn, rows, step)
     head = _head(conn)
     if not head:
         return
@@ -371,6 +403,104 @@ def refresh_counts(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> i
     return conn.execute(f"SELECT count(*) FROM {COUNTS}").fetchone()[0]
 
 
+def _generation(conn: sqlite3.Connection, key: str) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM tjcrawl_meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
+_tries: dict[str, PhraseTrie] = {}
+
+
+def _phrase_trie(conn: sqlite3.Connection) -> PhraseTrie | None:
+    """The phrases whose document counts are kept (cached per generation of the table)."""
+    generation = _generation(conn, PHRASES_KEY)
+    if generation is None:
+        return None
+    trie = _tries.get(generation)
+    if trie is None:
+        trie = _tries[generation] = PhraseTrie(
+            [r[0] for r in conn.execute(f"SELECT phrase FROM {PHRASES}")]
+        )
+    return trie if len(trie) else None
+
+
+def _move_phrase_counts(
+    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], step: int
+) -> None:
+    trie = _phrase_trie(conn)
+    if trie is None or not rows:
+        return
+    counts = trie.counts(*phrase_counts.from_bigram_streams([r[1] for r in rows]))
+    moved = np.flatnonzero(counts)
+    conn.executemany(
+        f"UPDATE {PHRASES} SET docs = docs + ? WHERE phrase = ?",
+        [(int(counts[i]) * step, trie.phrases[i]) for i in moved],
+    )
+
+
+def refresh_phrases(
+    conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS, sample: int = PHRASE_SAMPLE
+) -> int:
+    """Find and count anew every phrase of 3 to PHRASE_LONGEST characters in at least
+    ``min_docs`` articles; returns how many.
+
+    Candidates come from a sample of ``sample`` articles (taken with a margin, so that a
+    phrase just common enough is rarely missed), then every candidate is counted exactly in
+    every article: a kept count is always exact, and a common phrase the sample missed is
+    counted by the index at query time, as any other. About a minute at a million articles.
+
+    It counts the ``articles`` table, so every article must be indexed as it stands: run it
+    outside an `Archive`'s transaction (whose search indexing waits for its commit).
+    """
+    create_phrase_table(conn)
+    conn.execute(f"DELETE FROM {PHRASES}")
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    table = fold_map(conn)
+    kept = 0
+    if total and total >= min_docs:
+        every = max(1, -(-total // sample))
+        rows = conn.execute(
+            "SELECT id, title, body FROM articles WHERE id % ? = 0", (every,)
+        ).fetchall()
+        share = len(rows) / total
+        margin = 1.0 if every == 1 else 0.8
+        candidates = phrase_counts.common_phrases(
+            *_folded_pairs(rows, table), max(1.0, margin * min_docs * share), PHRASE_LONGEST
+        )
+        trie = PhraseTrie(candidates)
+        counts = np.zeros(len(trie), dtype=np.int64)
+        if len(trie):
+            articles = conn.execute("SELECT id, title, body FROM articles")
+            while chunk := articles.fetchmany(PHRASE_CHUNK):
+                counts += trie.counts(*_folded_pairs(chunk, table))
+        # A prefix is in at least as many articles as its phrase, so this keeps every
+        # prefix of a kept phrase: the trie stays whole.
+        common = [
+            (p, n) for p, n in zip(trie.phrases, counts.tolist(), strict=True) if n >= min_docs
+        ]
+        conn.executemany(f"INSERT INTO {PHRASES} (phrase, docs) VALUES (?, ?)", common)
+        kept = len(common)
+    conn.executemany(
+        "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)",
+        [(PHRASES_KEY, secrets.token_hex(8)), (PHRASES_AT_KEY, str(total))],
+    )
+    return kept
+
+
+def _folded_pairs(
+    rows: Sequence[tuple[int, str | None, str | None]], table: dict[int, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first, second, row) of folded characters, as the bigram index holds them."""
+    folded, _ = _coder(table)
+    points, ends = _batch_points(rows)
+    codes = folded[points]
+    row = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(ends, prepend=0))
+    return codes[:-1], codes[1:], row[:-1]
+
+
 def index_articles(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> None:
     """Index (id, title, body) rows."""
     insert_prepared(conn, prepare_many(list(rows), fold_map(conn)))
@@ -399,6 +529,23 @@ def optimize_index(conn: sqlite3.Connection, counts: bool = True) -> None:
         conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
     if counts:
         refresh_counts(conn)
+        refresh_phrases(conn)
+
+
+def keep_counts_fresh(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> None:
+    """After a crawl: count common tokens anew, and find common phrases anew once the
+    archive has grown by a tenth since they were found (a minute at a million articles).
+
+    Small archives count fast enough without kept counts. Kept counts are exact whenever
+    this runs; it only lets words and phrases that became common be looked up too.
+    """
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if articles <= LARGE_ARCHIVE:
+        return
+    refresh_counts(conn, min_docs)
+    found_at = _generation(conn, PHRASES_AT_KEY)
+    if found_at is None or articles >= PHRASES_REFRESH_GROWTH * int(found_at):
+        refresh_phrases(conn, min_docs)
 
 
 # -- searching ----------------------------------------------------------------------------
@@ -464,11 +611,13 @@ class _Query:
         )
 
     def count(self) -> int:
-        if not self.where and len(self.folded) <= 2:  # one token: its kept count, if any
-            token = "".join(_CODE[c] for c in self.folded)
-            row = self.conn.execute(
-                f"SELECT docs FROM {COUNTS} WHERE token = ?", (token,)
-            ).fetchone()
+        if not self.where:  # a common token or phrase: its kept count
+            if len(self.folded) <= 2:
+                sql = f"SELECT docs FROM {COUNTS} WHERE token = ?"
+                key = "".join(_CODE[c] for c in self.folded)
+            else:
+                sql, key = f"SELECT docs FROM {PHRASES} WHERE phrase = ?", self.folded
+            row = self.conn.execute(sql, (key,)).fetchone()
             if row is not None:
                 return row[0]
         if not self.where:
