@@ -283,3 +283,19 @@ def test_an_article_changed_twice_before_commit_is_found_by_its_last_text(tmp_pa
         (match_expression("天津"),),
     ).fetchone() == (1,)
     archive.conn.close()
+
+
+def test_a_filtered_query_reads_source_and_date_from_the_covering_index(dated) -> None:
+    query = search_module._Query(dated, "天津", "a", "2025-02-01", None)
+    plan = " ".join(
+        row[-1]
+        for row in dated.execute(
+            f"EXPLAIN QUERY PLAN SELECT count(*) {query._from()}", [query.match, *query.params]
+        )
+    )
+    assert f"COVERING INDEX {search_module.FILTER_INDEX}" in plan
+    expected = dated.execute(
+        "SELECT count(*) FROM articles WHERE source = 'a' AND published_at >= '2025-02-01'"
+        " AND body LIKE '%天津%'"
+    ).fetchone()[0]
+    assert search(dated, "天津", source="a", since="2025-02-01").total == expected > 0

@@ -70,6 +70,7 @@ HEAD_MIN_DOCS = 20_000  # a token in at least this many articles gets a kept, ex
 PHRASE_LONGEST = 16  # kept phrase counts are for 3 to this many characters
 PHRASE_SAMPLE = 20_000  # articles read to find candidate phrases (then counted in all)
 PHRASE_CHUNK = 5_000
+FILTER_INDEX = "idx_articles_id_source_published_at"
 PHRASES_AT_KEY = "search_phrases_found_at_articles"
 PHRASES_REFRESH_GROWTH = 1.1
 LARGE_ARCHIVE = 50_000  # above this many articles a crawl refreshes the kept counts
@@ -603,13 +604,24 @@ class _Query:
         self.index, self.match = _index_query(self.folded)
         self.where, self.params = _filters(source, since, until)
 
+    def _joined(self) -> str:
+        """The index joined to each match's source and date.
+
+        CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk a
+        whole source and probe the index for each of its articles. The narrow covering
+        index (id, source, published_at) is read in id order, as the matches come, instead
+        of one 1.5 KB article row per match: 4x faster for 94,048 of 941,958 matches.
+        SQLite picks the primary key by itself, hence INDEXED BY (archives before
+        migration 8 lack the index).
+        """
+        covering = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (FILTER_INDEX,)
+        ).fetchone()
+        articles = f"articles a INDEXED BY {FILTER_INDEX}" if covering else "articles a"
+        return f"{self.index} AS s CROSS JOIN {articles} ON a.id = s.rowid"
+
     def _from(self) -> str:
-        # CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk a
-        # whole source and probe the index for each of its articles.
-        return (
-            f"FROM {self.index} AS s CROSS JOIN articles a ON a.id = s.rowid "
-            f"WHERE {self.index} MATCH ? AND {self.where}"
-        )
+        return f"FROM {self._joined()} WHERE {self.index} MATCH ? AND {self.where}"
 
     def count(self) -> int:
         if not self.where:  # a common token or phrase: its kept count
@@ -650,7 +662,7 @@ class _Query:
     def _sorted_by_date(self, n: int) -> list[int]:
         where = f"{self.index} MATCH ?" + (f" AND {self.where}" if self.where else "")
         sql = (
-            f"SELECT a.id FROM {self.index} AS s CROSS JOIN articles a ON a.id = s.rowid "
+            f"SELECT a.id FROM {self._joined()} "
             f"WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?"
         )
         return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
