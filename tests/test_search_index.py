@@ -154,6 +154,11 @@ def test_newest_first_is_exact_whether_sorted_or_walked(dated, monkeypatch, walk
     if walk:  # the path common words take in a large archive
         monkeypatch.setattr(search_module, "JOIN_SORT_MAX", 0)
         monkeypatch.setattr(search_module, "PROBE_BATCH", 4)
+        # With kept counts, a filtered common word reads the filtered articles instead.
+        search_module.refresh_counts(dated, min_docs=1)
+        search_module.refresh_phrases(dated, min_docs=1)
+        monkeypatch.setattr(search_module, "SCAN_COST_RATIO", 1e-9)
+        dated.commit()
     for query in ("天津", "天", "新闻发展", "北京"):
         matching = {
             i
@@ -299,3 +304,31 @@ def test_a_filtered_query_reads_source_and_date_from_the_covering_index(dated) -
         " AND body LIKE '%天津%'"
     ).fetchone()[0]
     assert search(dated, "天津", source="a", since="2025-02-01").total == expected > 0
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"source": "a"}, {"since": "2025-02-01"}, {"source": "b", "until": "2025-02-10"}],
+)
+def test_a_narrow_filter_read_article_by_article_gives_the_joined_answer(
+    dated, monkeypatch, filters
+) -> None:
+    search_module.refresh_counts(dated, min_docs=1)
+    search_module.refresh_phrases(dated, min_docs=1)
+    dated.commit()
+    queries = ("天津", "天", "新闻发展", "北京", "展")
+    joined = {
+        (q, order): search(dated, q, order=order, limit=100, **filters)
+        for q in queries
+        for order in ("rank", "newest")
+    }
+    monkeypatch.setattr(search_module, "SCAN_COST_RATIO", 1e-9)
+    scopes = {"source": None, "since": None, "until": None} | filters
+    query = search_module._Query(dated, "天津", **scopes)
+    query.count()
+    assert query.scanned is not None  # the other plan, indeed
+    for (q, order), expected in joined.items():
+        for limit in (1, 7, 100):
+            found = search(dated, q, order=order, limit=limit, **filters)
+            assert found.total == expected.total, (q, order)
+            assert found.hits == expected.hits[:limit], (q, order, limit)

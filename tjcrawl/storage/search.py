@@ -71,6 +71,7 @@ PHRASE_LONGEST = 16  # kept phrase counts are for 3 to this many characters
 PHRASE_SAMPLE = 20_000  # articles read to find candidate phrases (then counted in all)
 PHRASE_CHUNK = 5_000
 FILTER_INDEX = "idx_articles_id_source_published_at"
+SCAN_COST_RATIO = 20  # reading a filtered article vs joining one match to the filter index
 PHRASES_AT_KEY = "search_phrases_found_at_articles"
 PHRASES_REFRESH_GROWTH = 1.1
 LARGE_ARCHIVE = 50_000  # above this many articles a crawl refreshes the kept counts
@@ -603,6 +604,8 @@ class _Query:
         self.matcher = _Matcher(self.folded, self.table)
         self.index, self.match = _index_query(self.folded)
         self.where, self.params = _filters(source, since, until)
+        # Matches found by reading every filtered article, when that is the cheaper plan.
+        self.scanned: list[tuple[int, str | None]] | None = None
 
     def _joined(self) -> str:
         """The index joined to each match's source and date.
@@ -623,23 +626,51 @@ class _Query:
     def _from(self) -> str:
         return f"FROM {self._joined()} WHERE {self.index} MATCH ? AND {self.where}"
 
+    def _kept_count(self) -> int | None:
+        """The kept count of a common token or phrase, over the whole archive."""
+        if len(self.folded) <= 2:
+            sql = f"SELECT docs FROM {COUNTS} WHERE token = ?"
+            key = "".join(_CODE[c] for c in self.folded)
+        else:
+            sql, key = f"SELECT docs FROM {PHRASES} WHERE phrase = ?", self.folded
+        row = self.conn.execute(sql, (key,)).fetchone()
+        return None if row is None else row[0]
+
     def count(self) -> int:
-        if not self.where:  # a common token or phrase: its kept count
-            if len(self.folded) <= 2:
-                sql = f"SELECT docs FROM {COUNTS} WHERE token = ?"
-                key = "".join(_CODE[c] for c in self.folded)
-            else:
-                sql, key = f"SELECT docs FROM {PHRASES} WHERE phrase = ?", self.folded
-            row = self.conn.execute(sql, (key,)).fetchone()
-            if row is not None:
-                return row[0]
+        kept = self._kept_count()
         if not self.where:
+            if kept is not None:
+                return kept
             sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
             return self.conn.execute(sql, (self.match,)).fetchone()[0]
+        if kept is not None and self._filter_is_narrow(kept):
+            self.scanned = self._scan_filter()
+            return len(self.scanned)
         sql = f"SELECT count(*) {self._from()}"
         return self.conn.execute(sql, [self.match, *self.params]).fetchone()[0]
 
+    def _filter_is_narrow(self, matches: int) -> bool:
+        """Whether reading every filtered article costs less than joining every match.
+
+        A common word's matches cost ~0.25 µs each from FTS5 through the covering index;
+        reading an article and testing its text ~5 µs (docs/benchmarks.md, "search").
+        """
+        most = int(matches / SCAN_COST_RATIO)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {self.where} LIMIT ?)"
+        return self.conn.execute(sql, [*self.params, most + 1]).fetchone()[0] <= most
+
+    def _scan_filter(self) -> list[tuple[int, str | None]]:
+        """(id, published_at) of every filtered article holding the query."""
+        holds = self.matcher.holds
+        rows = self.conn.execute(
+            f"SELECT a.id, a.published_at, a.title, a.body FROM articles a WHERE {self.where}",
+            self.params,
+        )
+        return [(i, date) for i, date, title, body in rows if holds(title or "", body or "")]
+
     def most_recently_archived(self, n: int) -> list[int]:
+        if self.scanned is not None:
+            return sorted((i for i, _ in self.scanned), reverse=True)[:n]
         if not self.where:
             sql = (
                 f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? "
@@ -651,6 +682,9 @@ class _Query:
 
     def newest(self, n: int, total: int) -> list[int]:
         """The ids of the n newest matches (published_at, then id, descending)."""
+        if self.scanned is not None:  # as SQL orders: an undated article is the oldest
+            ordered = sorted(self.scanned, key=lambda m: (m[1] is not None, m[1] or "", m[0]))
+            return [i for i, _ in reversed(ordered[-n:])] if n else []
         if total <= JOIN_SORT_MAX:
             return self._sorted_by_date(n)
         articles = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
