@@ -30,8 +30,10 @@ sees one opaque ASCII token per position, whatever the character:
   moved by every index and unindex (`tjcrawl.storage.phrase_counts`): an exact phrase count
   otherwise checks positions in every article holding all of its bigrams.
 
-**Queries.** The total is a kept count, else the index's own exact count (joined to
-``articles`` only when filtered by source or date). Newest first walks ``articles`` by
+**Queries.** The total is a kept count, else the index's own exact count. A source or date
+filter joins each match to the covering index (id, source, published_at); for a common word
+whose filtered articles are fewer than a 20th of its matches, those articles are read and
+tested instead (`SCAN_COST_RATIO`). Newest first walks ``articles`` by
 ``published_at`` and tests each article's text for the common words and phrases, and sorts
 the matches by date for the rare ones. Best first is FTS5's bm25 (one phrase, so its
 constant IDF drops out), computed from the texts: over every match when there are at most
