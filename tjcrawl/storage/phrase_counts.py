@@ -92,13 +92,8 @@ class PhraseTrie:
         node = _lookup(self.prefix_keys, self.prefix_ids, _pair_keys(first[start], second[start]))
         start, node = start[node >= 0], node[node >= 0]
         for depth, (keys, values) in enumerate(self.levels, start=1):
-            # The phrase's last character is the second of the pair at start + depth.
-            at = start + depth
-            inside = at < len(second)
-            start, node, at = start[inside], node[inside], at[inside]
-            same_row = row[at] == row[start]
-            start, node, at = start[same_row], node[same_row], at[same_row]
-            node = _lookup(keys, values, (node << _CHAR_BITS) | second[at].astype(np.int64))
+            start, node, longer = _extend(start, node, depth, second, row)
+            node = _lookup(keys, values, longer)
             kept = node >= 0
             start, node = start[kept], node[kept]
             if not len(start):
@@ -125,6 +120,22 @@ class PhraseTrie:
         return seen.sum(axis=0, dtype=np.int64)
 
 
+def _extend(
+    start: np.ndarray, node: np.ndarray, depth: int, second: np.ndarray, row: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The phrases of depth + 1 characters at ``start`` (trie nodes ``node``) that go on by
+    a real character in the same row: their starts, nodes, and keys one character longer.
+
+    The phrase's next character is the second of the pair at start + depth.
+    """
+    at = start + depth
+    inside = at < len(second)
+    start, node, at = start[inside], node[inside], at[inside]
+    ok = (row[at] == row[start]) & (second[at] <= _LAST_POINT)
+    start, node, at = start[ok], node[ok], at[ok]
+    return start, node, (node << _CHAR_BITS) | second[at].astype(np.int64)
+
+
 def _sorted(keys: list[int], values: list[int]) -> tuple[np.ndarray, np.ndarray]:
     key_array = np.array(keys, dtype=np.int64)
     order = np.argsort(key_array, kind="stable")
@@ -147,12 +158,7 @@ def common_phrases(
     names = [chr(k >> _CHAR_BITS) + chr(k & ((1 << _CHAR_BITS) - 1)) for k in common_pairs]
     found: list[str] = []
     for depth in range(1, longest - 1):
-        at = start + depth
-        inside = at < len(second)
-        start, node, at = start[inside], node[inside], at[inside]
-        ok = (row[at] == row[start]) & (second[at] <= _LAST_POINT)
-        start, node, at = start[ok], node[ok], at[ok]
-        extended = (node << _CHAR_BITS) | second[at].astype(np.int64)
+        start, node, extended = _extend(start, node, depth, second, row)
         level_keys, level_rows = _rows_per_key(extended, row[start])
         common = level_keys[level_rows >= min_rows]
         if not len(common):
