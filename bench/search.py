@@ -1,6 +1,6 @@
 """Search at scale: tjcrawl's index against a LIKE scan on a synthetic Chinese archive.
 
-    .venv/bin/python bench/search.py                  # 1,000,000 articles (~20 min on 2 cores)
+    .venv/bin/python bench/search.py                  # 1,000,000 articles (~14 min on 2 cores)
     .venv/bin/python bench/search.py --quick          # 50,000 articles (~2 min)
     .venv/bin/python bench/search.py --articles 200000 --keep --db /tmp/s.db
 
