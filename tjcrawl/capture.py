@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+from tjcrawl.fixture_paths import UnsavableURL, staged_site
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,6 @@ def failed_pages(
     return [FailedPage(*row) for row in rows]
 
 
-def _site_path(root: Path, url: str) -> Path:
-    path = unquote(urlsplit(url).path).lstrip("/")
-    if not path or path.endswith("/"):
-        path += "index.html"
-    target = (root / path).resolve()
-    if not target.is_relative_to(root.resolve()):
-        raise ValueError(f"{url}: path leaves the fixture folder")
-    return target
-
-
 def _newest_body(conn: sqlite3.Connection, url: str) -> bytes | None:
     row = conn.execute(
         "SELECT body, compression FROM pages WHERE url = ? AND status = 200"
@@ -62,15 +53,34 @@ def _newest_body(conn: sqlite3.Connection, url: str) -> bytes | None:
     return zlib.decompress(row[0]) if row[1] == "zlib" else row[0]
 
 
+@dataclass
+class SavedSite:
+    """One source's saved fixture site: the files written and the URLs skipped (and why)."""
+
+    site: Path
+    files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self, source: str) -> str:
+        lines = [f"{source}: {len(self.files)} pages -> {self.site}"]
+        lines += [f"  skipped {line}" for line in self.skipped]
+        return "\n".join(lines)
+
+
 def save_fixtures(
     conn: sqlite3.Connection, pages: list[FailedPage], out_dir: Path
-) -> dict[str, list[Path]]:
-    """Write each source's failed pages, and the listing pages of that run, as a fixture site."""
-    written: dict[str, list[Path]] = {}
+) -> dict[str, SavedSite]:
+    """Write each source's failed pages, and the listing pages of that run, as a fixture site.
+
+    Pages are added to the site already there (same URL, new bytes). A URL that cannot be a
+    fixture file (see tjcrawl.fixture_paths) is skipped and named in the result; the site is
+    built beside the old one and replaces it whole.
+    """
+    saved: dict[str, SavedSite] = {}
     for source in sorted({p.source for p in pages}):
         mine = [p for p in pages if p.source == source]
         run_id = mine[0].run_id
-        site = out_dir / source / "site"
+        result = SavedSite(out_dir / source / "site")
         listings = [
             r[0]
             for r in conn.execute(
@@ -79,16 +89,23 @@ def save_fixtures(
                 (source, run_id),
             )
         ]
-        files = []
-        for url in [*listings, *(p.url for p in mine)]:
-            body = _newest_body(conn, url)
-            if body is None:
-                continue
-            target = _site_path(site, url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
-            files.append(target)
-        (site / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+        written: list[str] = []
+        with staged_site(result.site, keep=True) as writer:
+            for url in dict.fromkeys([*listings, *(p.url for p in mine)]):
+                body = _newest_body(conn, url)
+                if body is None:
+                    continue
+                try:
+                    writer.add(url, body)
+                except UnsavableURL as exc:
+                    result.skipped.append(str(exc))
+                    continue
+                written.append(url)
+            (writer.root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+            # Paths inside the staging folder, as they will be in the site (a page may have
+            # moved into a folder of its name since it was added).
+            relative = [p.relative_to(writer.root) for u in written if (p := writer.path_of(u))]
+        result.files = [result.site / r for r in relative]
         started = conn.execute(
             "SELECT started_at FROM crawl_runs WHERE run_id = ? AND source = ?", (run_id, source)
         ).fetchone()
@@ -104,5 +121,5 @@ def save_fixtures(
             "the goldens (`tjcrawl goldens`) and review them.\n",
             encoding="utf-8",
         )
-        written[source] = files
-    return written
+        saved[source] = result
+    return saved

@@ -748,8 +748,8 @@ def failures(
             click.echo("no failed pages")
             return
         if save_fixtures:
-            for slug, files in save(db.conn, pages, save_fixtures).items():
-                click.echo(f"{slug}: {len(files)} pages -> {save_fixtures / slug / 'site'}")
+            for slug, saved in save(db.conn, pages, save_fixtures).items():
+                click.echo(saved.summary(slug))
             click.echo(
                 f"next: fix the profile, then TJCRAWL_FIXTURES_DIR={save_fixtures} tjcrawl goldens"
             )

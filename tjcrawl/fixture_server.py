@@ -17,12 +17,23 @@ from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from tjcrawl.fixture_paths import find_fixture_file, served_suffix
 from tjcrawl.profiles import Profile
 
 # Old Chinese CMSes send no charset in Content-Type, which is what makes meta tags matter.
-CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html"}
+# Server-side script pages (ShowAnnounce.asp?…) answer HTML too.
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".shtml": "text/html",
+    ".asp": "text/html",
+    ".aspx": "text/html",
+    ".jsp": "text/html",
+    ".php": "text/html",
+    ".do": "text/html",
+}
 
 
 FIXTURES_DIR_ENV = "TJCRAWL_FIXTURES_DIR"
@@ -60,13 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         root = self.server.roots.get(host)
         if root is None:
             return host, None
-        relative = unquote(parts.path).lstrip("/")
-        target = (root / relative).resolve()
-        if not target.is_relative_to(root.resolve()):
-            return host, None
-        if target.is_dir():
-            target = target / "index.html"
-        return host, target if target.is_file() else None
+        return host, find_fixture_file(root, self.path)
 
     def _answer(self, with_body: bool) -> None:
         if self.server.delay:
@@ -80,8 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = target.read_bytes()
             status = 200
-            content_type = CONTENT_TYPES.get(target.suffix) or (
-                mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            suffix = served_suffix(self.path, target)
+            content_type = CONTENT_TYPES.get(suffix) or (
+                mimetypes.guess_type("page" + suffix)[0] or "application/octet-stream"
             )
             validators = {
                 "ETag": '"' + hashlib.sha1(body).hexdigest()[:16] + '"',

@@ -12,12 +12,13 @@ from collections import deque
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Response, TextResponse
 
+from tjcrawl.fixture_paths import find_fixture_file, served_suffix
 from tjcrawl.fixture_server import CONTENT_TYPES, default_fixtures_dir
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
@@ -49,11 +50,7 @@ def fixture_path(profile: Profile, url: str, fixtures_dir: Path | None = None) -
     parts = urlsplit(url)
     if parts.hostname not in profile.hosts:
         return None
-    site = fixture_dir(profile.slug, fixtures_dir) / "site"
-    path = (site / unquote(parts.path).lstrip("/")).resolve()
-    if path.is_dir():
-        path = path / "index.html"
-    return path if path.is_file() and path.is_relative_to(site.resolve()) else None
+    return find_fixture_file(fixture_dir(profile.slug, fixtures_dir) / "site", url)
 
 
 def fixture_response(
@@ -72,7 +69,7 @@ def fixture_response(
     request.meta["fetched_at"] = (
         fetched_at or fixture_fetched_at(profile.slug, fixtures_dir)
     ).isoformat()
-    content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+    content_type = CONTENT_TYPES.get(served_suffix(url, path), "application/octet-stream")
     response = HtmlResponse(
         url=url,
         body=path.read_bytes(),

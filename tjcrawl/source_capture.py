@@ -2,8 +2,10 @@
 
 The pages are the ones a live check reads (the first listing pages and a few detail pages
 spread over them), fetched politely by tjcrawl.source_check.LiveFetcher. Each is saved as the
-raw bytes the server sent (after content-coding) under ``fixtures/<slug>/site/<URL path>``,
-with its response headers in ``fixtures/<slug>/headers.json`` ({url: {header: [values]}}).
+raw bytes the server sent (after content-coding) under ``fixtures/<slug>/site/<URL path>``
+(query strings, long names and the like as tjcrawl.fixture_paths maps them; a URL that no file
+can stand for is skipped and named in the summary), with its response headers in
+``fixtures/<slug>/headers.json`` ({url: {header: [values]}}).
 For a source with a profile the golden items are regenerated from the new fixture site and
 the difference from the old goldens is returned for review; for a site without a profile yet
 (``capture URL --as SLUG``) the listing's next page and detail links come from
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import shutil
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tjcrawl import clock
+from tjcrawl.fixture_paths import UnsavableURL, staged_site
 from tjcrawl.fixture_server import default_fixtures_dir
 from tjcrawl.profiles import Profile
 from tjcrawl.source_check import (
@@ -31,7 +33,6 @@ from tjcrawl.source_check import (
     FetchError,
     LiveFetcher,
     Page,
-    site_file,
     walk,
 )
 
@@ -44,6 +45,7 @@ class CaptureResult:
     folder: Path
     saved: list[tuple[str, Path]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "URL: why", not saved
     items: int | None = None
     dropped: list[str] = field(default_factory=list)
     diff: str = ""
@@ -52,6 +54,7 @@ class CaptureResult:
     def summary(self) -> str:
         lines = [f"{self.slug}: {len(self.saved)} pages saved under {self.folder / 'site'}"]
         lines += [f"  {url}" for url, _ in self.saved]
+        lines += [f"skipped {s}" for s in self.skipped]
         lines += [f"warning: {w}" for w in self.warnings]
         if self.items is not None:
             state = "changed" if self.goldens_changed else "unchanged"
@@ -155,49 +158,34 @@ def capture(
     if not good:
         raise ValueError(f"{slug}: nothing could be fetched ({'; '.join(problems) or 'no pages'})")
 
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / ".capture-site"
-    shutil.rmtree(staging, ignore_errors=True)
-    old_site = folder / "site"
-    if keep and old_site.is_dir():
-        shutil.copytree(old_site, staging)
-    staging.mkdir(parents=True, exist_ok=True)
     headers_path = folder / "headers.json"
     headers: dict[str, dict[str, list[str]]] = {}
     if keep and headers_path.is_file():
         headers = json.loads(headers_path.read_text(encoding="utf-8"))
-
-    by_path: dict[Path, str] = {}
-    for page in good:
-        for url in dict.fromkeys((page.url, page.final_url)):
-            try:
-                target = site_file(staging, url)
-            except ValueError as exc:
-                result.warnings.append(str(exc))
-                continue
-            if target in by_path and by_path[target] != url:
-                result.warnings.append(
-                    f"{url}: same fixture path as {by_path[target]} (a fixture site keeps no"
-                    " query strings); not saved"
-                )
-                continue
-            by_path[target] = url
-            if target.parent.exists() and not target.parent.is_dir():
-                result.warnings.append(f"{url}: {target.parent} is a file; not saved")
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(page.body)
-            headers[url] = {
-                k: v for k, v in page.headers.items() if k.lower() not in DROPPED_HEADERS
-            }
-            result.saved.append((url, folder / "site" / target.relative_to(staging.resolve())))
     first = start_url or (profile.start_urls[0] if profile else "")
     origin = f"{urlsplit(first).scheme}://{urlsplit(first).netloc}"
     robots = fetcher.robots_pages.get(origin)
-    (staging / "robots.txt").write_bytes(robots.body if robots is not None else ALLOW_ALL.encode())
-
-    shutil.rmtree(old_site, ignore_errors=True)
-    staging.rename(old_site)
+    saved_urls: list[str] = []
+    with staged_site(folder / "site", keep=keep) as writer:
+        for page in good:
+            for url in dict.fromkeys((page.url, page.final_url)):
+                try:
+                    writer.add(url, page.body)
+                except UnsavableURL as exc:
+                    result.skipped.append(str(exc))
+                    continue
+                saved_urls.append(url)
+                headers[url] = {
+                    k: v for k, v in page.headers.items() if k.lower() not in DROPPED_HEADERS
+                }
+        robots_body = robots.body if robots is not None else ALLOW_ALL.encode()
+        (writer.root / "robots.txt").write_bytes(robots_body)
+        # Where each page is once all are written (a page may have moved into a folder).
+        result.saved = [
+            (url, folder / "site" / path.relative_to(writer.root))
+            for url in dict.fromkeys(saved_urls)
+            if (path := writer.path_of(url)) is not None
+        ]
     headers_path.write_text(
         json.dumps(dict(sorted(headers.items())), ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",

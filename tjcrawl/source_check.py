@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import Request
@@ -37,6 +37,7 @@ from scrapy.http import HtmlResponse, Response
 from tjcrawl import clock, settings
 from tjcrawl.dates import parse_date
 from tjcrawl.extract import body_html_and_paragraphs, field_text, field_values, select
+from tjcrawl.fixture_paths import find_fixture_file, served_suffix
 from tjcrawl.fixture_server import CONTENT_TYPES, default_fixtures_dir
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
@@ -265,17 +266,6 @@ class LiveFetcher:
         raise FetchError(url, "redirect_loop", f"more than {self.max_redirects} redirects")
 
 
-def site_file(site: Path, url: str) -> Path:
-    """Where a URL's page lives in a fixture site (as tjcrawl.fixtures.fixture_path finds it)."""
-    relative = unquote(urlsplit(url).path).lstrip("/")
-    target = (site / relative).resolve() if relative else site.resolve() / "index.html"
-    if relative.endswith("/") or target.is_dir():
-        target = target / "index.html"
-    if not target.is_relative_to(site.resolve()):
-        raise ValueError(f"{url}: path leaves the fixture folder")
-    return target
-
-
 class FixtureFetcher:
     """Pages from a fixture folder, as the fixture server or tjcrawl.fixtures would give them."""
 
@@ -290,14 +280,11 @@ class FixtureFetcher:
         if host not in self.hosts:
             self.log.append((url, "offsite"))
             raise FetchError(url, "offsite", "not a host of this fixture site")
-        try:
-            path = site_file(self.site, url)
-        except ValueError:
-            path = None
-        if path is None or not path.is_file():
+        path = find_fixture_file(self.site, url)
+        if path is None:
             self.log.append((url, "404"))
             return Page(url, url, 404, {"Content-Type": ["text/html"]}, b"", self.fetched_at)
-        content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+        content_type = CONTENT_TYPES.get(served_suffix(url, path), "application/octet-stream")
         self.log.append((url, "200"))
         return Page(
             url, url, 200, {"Content-Type": [content_type]}, path.read_bytes(), self.fetched_at
