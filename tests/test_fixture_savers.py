@@ -38,9 +38,10 @@ SAVABLE = [
     "show.asp?id=1",
     "show.asp?id=2",
     "%E9%95%BF" * 100 + ".html",  # LONG_NAME as a crawl asks for it
-    "x",
-    "x/",
+    # folder first here (the listing's order, which capture follows); failures sorts: x first
     "x/y.html",
+    "x/",
+    "x",
 ]
 UNSAVABLE = {
     "a/%2e%2e/%2e%2e/%2e%2e/escape.html": "'..' segment",
