@@ -4,7 +4,8 @@
 ``warcinfo`` record naming tjcrawl and its version, then for every stored page (oldest first) a
 ``response`` record and its ``request`` record:
 
-* the response holds the HTTP status line, the stored headers and the exact stored body bytes.
+* the response holds the HTTP status line, the stored headers (as the bytes received, non-ASCII
+  ones included) and the exact stored body bytes.
   The stored body is what Scrapy handed over, already un-gzipped and de-chunked, so
   ``Content-Encoding`` and ``Transfer-Encoding`` are dropped and ``Content-Length`` is set to
   the body's length (left alone for 1xx, 204 and 304 answers, which have no body);
@@ -85,6 +86,24 @@ def response_headers(
     headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
     headers.append(("Content-Length", str(body_length)))
     return headers
+
+
+class ReceivedHeaders(StatusAndHeaders):
+    """A response's status line and headers, written as the bytes that were received.
+
+    The crawl stores header names and values decoded as latin-1, one character per byte (HTTP
+    says nothing of their charset, and a server may send UTF-8 or GBK). Encoding them back with
+    latin-1 gives the bytes received; warcio would instead percent-encode every non-ASCII value
+    (RFC 8187), so a replay would serve bytes the server never sent.
+    """
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        text = self.to_str(header_filter)
+        try:
+            block = text.encode("latin-1")
+        except UnicodeEncodeError:  # not stored by a crawl: its characters, as UTF-8
+            block = text.encode("utf-8")
+        self.headers_buff = block + b"\r\n"
 
 
 def request_headers(url: str, user_agent: str) -> StatusAndHeaders:
@@ -185,7 +204,7 @@ def write_warc(
                 payload=BytesIO(body),
                 length=len(body),
                 warc_headers_dict=dict(common),
-                http_headers=StatusAndHeaders(
+                http_headers=ReceivedHeaders(
                     status_line(status),
                     response_headers(status, headers, len(body)),
                     protocol="HTTP/1.1",
