@@ -106,6 +106,21 @@ def test_a_gb_page_that_also_decodes_as_big5_stays_gb() -> None:
     assert (choice.used, choice.how) == ("gb18030", "declared")
 
 
+@pytest.mark.parametrize("header", ["text/html; charset=ISO-8859-1", "text/html; charset=cp1251"])
+def test_a_single_byte_header_in_front_of_a_gb_page_is_overruled(header: str) -> None:
+    # Many servers add charset=ISO-8859-1 by default; any byte decodes, into Latin mojibake.
+    body = TEXT.format(meta="").encode("gbk")
+    choice = choose_encoding(body, header)
+    assert (choice.used, choice.how) == ("gb18030", "gb18030 despite declaration")
+    assert body.decode(choice.used) == TEXT.format(meta="")
+
+
+def test_a_latin1_header_on_a_latin_page_is_kept() -> None:
+    text = "<html><body><p>Caf\u00e9 de Tianjin, cr\u00e8me br\u00fbl\u00e9e.</p></body></html>"
+    choice = choose_encoding(text.encode("latin-1"), "text/html; charset=ISO-8859-1")
+    assert (choice.used, choice.how) == ("iso8859-1", "declared")
+
+
 # -- a few bad bytes: kept, flagged lossy ---------------------------------------------------
 def long_damaged_page(declared: bool) -> Page:
     articles = seed_articles()

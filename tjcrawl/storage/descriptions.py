@@ -75,8 +75,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "compression": "How `body` is compressed (zlib).",
             "declared_encoding": "The charset the page declared (header or meta).",
             "used_encoding": "The encoding its bytes were decoded with.",
-            "encoding_how": "declared, utf-8 despite declaration, big5 despite declaration, "
-            "detected, ascii, bom or forced; ', lossy' when a few undecodable bytes were replaced.",
+            "encoding_how": "declared, detected, ascii, bom, forced, or utf-8 / gb18030 / big5 "
+            "despite declaration; ', lossy' when a few undecodable bytes were replaced.",
             "fetched_at": "When these bytes were first fetched.",
             "last_fetched_at": "When these bytes were last fetched (or confirmed by a 304).",
             "fetch_count": "How many fetches returned these bytes.",
