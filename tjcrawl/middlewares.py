@@ -24,8 +24,8 @@ from tjcrawl.faults import report_fault
 class EncodingMiddleware:
     """Re-decode each text response in the encoding its bytes support; note the fetch time.
 
-    It also rescues HTML served with a wrong Content-Type, and reports pages that are empty or
-    cannot be decoded cleanly as faults.
+    It also rescues HTML served with a wrong Content-Type, and reports as faults pages that are
+    empty, that cannot be decoded (refused), or that decode only with a few bytes replaced (kept).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -59,26 +59,45 @@ class EncodingMiddleware:
                 flags=response.flags,
             )
         decoded = apply_encoding(request, response, getattr(self.crawler.spider, "profile", None))
-        if is_page and request.meta["encoding"]["lossy"]:
+        encoding = request.meta["encoding"]
+        if is_page and encoding["undecodable"]:
             report_fault(
                 self.crawler,
                 response.url,
                 "undecodable",
                 200,
-                f"no encoding decodes it cleanly (tried {request.meta['encoding']['used']})",
+                f"no encoding decodes it cleanly (tried {encoding['used']})",
+            )
+        elif is_page and encoding["lossy"]:
+            # Archived all the same: a few replaced characters beat a lost article.
+            report_fault(
+                self.crawler,
+                response.url,
+                "lossy_decode",
+                200,
+                f"{encoding['bad_bytes']} bytes did not decode as {encoding['used']} and were "
+                "replaced by U+FFFD",
             )
         return decoded
 
 
 def apply_encoding(request: Request, response: TextResponse, profile: Any = None) -> TextResponse:
+    """Decide the response's encoding and note it in request.meta["encoding"].
+
+    `lossy` says some bytes were replaced; `undecodable` says too many were, and the page is
+    refused. A lossy page that is kept says so in `how`, which the archive stores with the page.
+    """
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
     forced = getattr(profile, "encoding", None)
     choice = choose_encoding(response.body, content_type, forced=forced)
+    kept_lossy = choice.lossy and not choice.undecodable
     request.meta["encoding"] = {
         "declared": choice.declared,
         "used": choice.used,
-        "how": choice.how,
+        "how": f"{choice.how}, lossy" if kept_lossy else choice.how,
         "lossy": choice.lossy,
+        "undecodable": choice.undecodable,
+        "bad_bytes": choice.bad_bytes,
     }
     return response.replace(encoding=choice.used)
 

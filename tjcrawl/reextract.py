@@ -413,7 +413,7 @@ class Extractor:
             result.items.append(dict(self.normalise.process_item(item)))
         if not is_listing and not result.items_seen:
             result.no_item = True
-            if (request.meta.get("encoding") or {}).get("lossy"):
+            if (request.meta.get("encoding") or {}).get("undecodable"):
                 self._fault(page.url, "undecodable", 200, "no encoding decodes it cleanly")
             else:
                 self._fault(page.url, "extraction_failed", 200, "the page gave no item")

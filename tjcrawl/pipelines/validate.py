@@ -48,9 +48,16 @@ class ValidatePipeline:
         missing = [f for f in REQUIRED_FIELDS if not field_present(adapter, f)]
         for field in missing:
             self._inc(f"missing/{field}")
-        garbled = [f for f in ("title", "body") if "\ufffd" in (adapter.get(f) or "")] + (
-            ["encoding"] if (adapter.get("encoding") or {}).get("lossy") else []
-        )
+        encoding = adapter.get("encoding") or {}
+        # A page decoded with a few bytes replaced is kept, its replacement characters and
+        # all (its `lossy_decode` fault says so); elsewhere U+FFFD means the text came garbled.
+        undecodable = bool(encoding.get("undecodable"))
+        kept_lossy = encoding.get("lossy") and not undecodable
+        garbled = (
+            []
+            if kept_lossy
+            else [f for f in ("title", "body") if "\ufffd" in (adapter.get(f) or "")]
+        ) + (["encoding"] if undecodable else [])
         for field in garbled:
             self._inc(f"garbled/{field}")
         if missing or garbled:

@@ -236,7 +236,7 @@ class ProfileSpider(scrapy.Spider):
             ):
                 self._fault(response.url, f"http_{response.status}", response.status)
             return
-        if not response.body or response.meta.get("encoding", {}).get("lossy"):
+        if not response.body or response.meta.get("encoding", {}).get("undecodable"):
             return  # already reported as empty_body / undecodable: no article to extract
         detail = self.profile.detail
         assert detail is not None

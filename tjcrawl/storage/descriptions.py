@@ -75,7 +75,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "compression": "How `body` is compressed (zlib).",
             "declared_encoding": "The charset the page declared (header or meta).",
             "used_encoding": "The encoding its bytes were decoded with.",
-            "encoding_how": "declared, utf-8 despite declaration, detected, bom or forced.",
+            "encoding_how": "declared, detected, ascii, bom, forced, or utf-8 / gb18030 / big5 "
+            "despite declaration; ', lossy' when a few undecodable bytes were replaced.",
             "fetched_at": "When these bytes were first fetched.",
             "last_fetched_at": "When these bytes were last fetched (or confirmed by a 304).",
             "fetch_count": "How many fetches returned these bytes.",
@@ -121,7 +122,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "source": "Profile slug.",
             "url": "The page.",
             "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
-            "robots_disallowed, wrong_content_type, undecodable, empty_body, pagination_cap, "
+            "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
+            "pagination_cap, "
             "extraction_failed …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
