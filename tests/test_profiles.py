@@ -175,6 +175,8 @@ UNION = " | ".join([".//p"] * 20_000)
             "a union of 2,000",
         ),
         (('title = "h1"', 'title = "xpath://p[substring(.)]"'), "detail.title", "fails"),
+        (('title = "h1"', f'title = "xpath://p[{"a" * 50_000}"'), "detail.title", "…"),
+        (('title = "h1"', f'title = "{"(" * 5_000}"'), "detail.title", "…"),
         (
             ('regex = "jumpToDetail', 'regex = "(j)\\\\1umpToDetail'),
             "listing.link.regex",
@@ -222,6 +224,38 @@ def test_unloadable_files_are_one_line_profile_errors(
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith(f"{path}: (file): ") and problem in message
+
+
+JSON_LISTING = """
+name = "接口"
+allowed_domains = ["gov.example.test"]
+start_urls = ["http://gov.example.test/api/list"]
+
+[listing]
+format = "json"
+entries = "data.list[]"
+link = "url"
+
+[detail]
+body = "div.body"
+"""
+
+
+@pytest.mark.parametrize(
+    ("entries", "problem"),
+    [
+        ("(" * 5_000 + "a" + ")" * 5_000, "JMESPath nested too deeply"),
+        ("data.[", "does not parse"),
+    ],
+)
+def test_jmespath_problems_are_one_line(tmp_path: Path, entries: str, problem: str) -> None:
+    assert parse_profile(write(tmp_path, JSON_LISTING)).listing.format == "json"
+    path = write(tmp_path, JSON_LISTING.replace("data.list[]", entries))
+    with pytest.raises(ProfileError) as error:
+        parse_profile(path)
+    message = str(error.value)
+    assert "\n" not in message and len(message) < 1_000
+    assert message.startswith(f"{path}: listing.entries: ") and problem in message
 
 
 def test_a_zero_padded_template_is_allowed(tmp_path: Path) -> None:

@@ -52,6 +52,12 @@ class GuardError(ValueError):
     """A problem in one value; the caller names the file and key."""
 
 
+def shown(value: str, limit: int = 120) -> str:
+    """A profile value quoted for an error line; a hostile one may be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def read_profile_toml(path: Path, text: str | None = None) -> tuple[dict[str, Any], str]:
     """The parsed TOML and its text; every way a file can be unloadable is a GuardError."""
     if text is None:
@@ -182,7 +188,7 @@ def check_xpath(query: str) -> None:
         xpath = etree.XPath(query, namespaces=XPATH_NAMESPACES)
         xpath(_probe_root())
     except etree.XPathError as exc:
-        raise GuardError(f"XPath {query!r} fails: {exc}") from None
+        raise GuardError(f"XPath {shown(query)} fails: {exc}") from None
 
 
 _probe: list[Any] = []

@@ -27,6 +27,7 @@ from tjcrawl.profile_guards import (
     check_xpath,
     compile_regex,
     read_profile_toml,
+    shown,
 )
 
 BUNDLED_DIR = Path(__file__).parent / "sources"
@@ -199,7 +200,10 @@ class _Reader:
         try:
             jmespath.compile(text)
         except jmespath.exceptions.JMESPathError as exc:
-            raise self.fail(key, f"JMESPath {text!r} does not parse: {exc}") from None
+            problem = " ".join(str(exc).split())  # jmespath points at the column on a new line
+            raise self.fail(key, f"JMESPath {shown(text)} does not parse: {problem}") from None
+        except RecursionError:
+            raise self.fail(key, "JMESPath nested too deeply") from None
         return text
 
     def fields(self, table: Mapping[str, Any], names: Iterable[str], prefix: str) -> dict:
@@ -237,7 +241,7 @@ def compile_selector(text: str, fail: Any = None) -> str:
                 etree.XPath(query)
             except etree.XPathSyntaxError:
                 raise fail(
-                    f"selector {stripped!r} parses neither as CSS ({exc}) nor as XPath"
+                    f"selector {shown(stripped)} parses neither as CSS ({exc}) nor as XPath"
                 ) from None
     return _checked_xpath(query, stripped, fail)
 
@@ -246,7 +250,7 @@ def _checked_xpath(query: str, original: str, fail: Any) -> str:
     try:
         etree.XPath(query)
     except etree.XPathSyntaxError as exc:
-        raise fail(f"XPath {original!r} does not parse: {exc}") from None
+        raise fail(f"XPath {shown(original)} does not parse: {exc}") from None
     try:
         check_xpath(query)
     except GuardError as exc:
@@ -255,6 +259,14 @@ def _checked_xpath(query: str, original: str, fail: Any) -> str:
 
 
 def parse_profile(path: Path, text: str | None = None) -> Profile:
+    try:
+        return _parse_profile(path, text)
+    except RecursionError:
+        # Only the TOML and selector parsers recurse; each is caught where it can say more.
+        raise ProfileError(f"{path}: (file): nested too deeply to check") from None
+
+
+def _parse_profile(path: Path, text: str | None) -> Profile:
     reader = _Reader(path)
     try:
         data, raw_text = read_profile_toml(path, text)
@@ -406,7 +418,11 @@ def load_profile_set(dirs: Iterable[Path] | None = None) -> ProfileSet:
         for path in sorted(directory.glob("*.toml")):
             try:
                 profile = parse_profile(path)
-            except ProfileError as exc:
+            except Exception as exc:
+                # Even a bug in checking one file anyone may write must not stop every source.
+                if not isinstance(exc, ProfileError):
+                    problem = " ".join(f"cannot be loaded: {type(exc).__name__}: {exc}".split())
+                    exc = ProfileError(f"{path}: (file): {problem[:300]}")
                 profiles.pop(path.stem, None)
                 broken[path.stem] = exc
                 continue
