@@ -183,6 +183,12 @@ UNION = " | ".join([".//p"] * 20_000)
             "RE2",
         ),
         (
+            ('regex = "jumpToDetail', 'regex = "[^x]{1000}[^y]{1000}jumpToDetail'),
+            "listing.link.regex",
+            "too large a regex",
+        ),
+        (('title = "h1"', f'title = "{"div " * 60_000}"'), "detail.title", "nested too deeply"),
+        (
             ('regex = "jumpToDetail', 'regex = "(?<=x)jumpToDetail'),
             "listing.link.regex",
             "lookaround",

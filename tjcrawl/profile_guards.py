@@ -32,6 +32,7 @@ MAX_PROFILE_BYTES = 256 * 1024
 MAX_XPATH_CHARS = 10_000
 MAX_UNION_ALTERNATIVES = 1_000
 MAX_TEMPLATE_WIDTH = 10
+MAX_REGEX_PROGRAM = 10_000  # the largest bundled regex compiles to about 1,300
 
 EXSLT_SETS = "http://exslt.org/sets"
 # The only prefix a profile's XPath may use; extract binds exactly these.
@@ -135,9 +136,17 @@ _RE2_OPTIONS.log_errors = False  # RE2 would print every refused pattern on stde
 def compile_regex(pattern: str) -> Regex:
     """`pattern` (Python syntax) compiled for RE2, or a GuardError saying why it cannot be."""
     try:
-        return re2.compile(_unicode_classes(pattern), options=_RE2_OPTIONS)
+        compiled = re2.compile(_unicode_classes(pattern), options=_RE2_OPTIONS)
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+    else:
+        # Linear in the text, but with the program's size as the factor.
+        if compiled.programsize > MAX_REGEX_PROGRAM:
+            raise GuardError(
+                f"too large a regex (RE2 program of {compiled.programsize:,} steps; "
+                f"at most {MAX_REGEX_PROGRAM:,})"
+            )
+        return compiled
     try:
         re.compile(pattern)
     except re.error as exc:

@@ -171,7 +171,10 @@ class _Reader:
     def selector(self, text: Any, key: str) -> str:
         if not isinstance(text, str) or not text.strip():
             raise self.fail(key, "selector must be a non-empty string")
-        return compile_selector(text, lambda problem: self.fail(key, problem))
+        try:
+            return compile_selector(text, lambda problem: self.fail(key, problem))
+        except RecursionError:
+            raise self.fail(key, "selector nested too deeply") from None
 
     def field(self, value: Any, key: str) -> FieldSpec:
         regex = None
