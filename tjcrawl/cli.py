@@ -22,7 +22,7 @@ import click
 import sqlite_utils
 
 from tjcrawl import __version__
-from tjcrawl.profiles import Profile, ProfileError, load_profiles
+from tjcrawl.profiles import Profile, ProfileError, ProfileSet, load_profile_set
 from tjcrawl.storage.archive import ArchiveError, open_database
 from tjcrawl.storage.descriptions import ARTICLE_COLUMNS
 
@@ -38,11 +38,23 @@ EXIT_CRAWL_PROBLEM = 3
 EXIT_LOCKED = 4
 
 
-def _profiles() -> dict[str, Profile]:
+def _profile_set() -> ProfileSet:
     try:
-        return load_profiles()
-    except ProfileError as exc:
+        return load_profile_set()
+    except ProfileError as exc:  # a profile folder that does not exist
         raise click.ClickException(str(exc)) from None
+
+
+def _profiles(named: tuple[str, ...] = ()) -> dict[str, Profile]:
+    """The profiles that load. A broken one named here ends the command in its one-line
+    error; any other broken one is a warning, so that it does not stop unrelated work."""
+    loaded = _profile_set()
+    for slug in named:
+        if slug in loaded.broken:
+            raise click.ClickException(str(loaded.broken[slug]))
+    for error in loaded.broken.values():
+        click.echo(f"Warning: {error} (source skipped)", err=True)
+    return loaded.profiles
 
 
 def _pick(
@@ -51,7 +63,7 @@ def _pick(
     proxies: dict[str, str] | None = None,
     include_unverified: bool = False,
 ) -> list[Profile]:
-    profiles = _profiles()
+    profiles = _profiles(slugs)
     unknown = [s for s in slugs if s not in profiles]
     if unknown:
         raise click.BadParameter(
@@ -287,7 +299,14 @@ def crawl(
             profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments
         )
     )
-    sys.exit(_report(reports))
+    status = _report(reports)
+    broken = _profile_set().broken if not sources else {}
+    if broken:
+        # A crawl of every source that skipped some is not a clean run.
+        names = ", ".join(broken)
+        click.echo(f"error: {len(broken)} profile(s) could not be loaded: {names}", err=True)
+        status = max(status, EXIT_CRAWL_PROBLEM)
+    sys.exit(status)
 
 
 @main.command()
@@ -520,7 +539,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int) -> None:
     from tjcrawl.reextract import reextract as run_reextract
     from tjcrawl.storage.lock import ArchiveLocked
 
-    _profiles()  # a broken profile is one line, not a traceback
+    _profiles(sources)  # a broken profile is one line, not a traceback
     try:
         report = run_reextract(db_path, list(sources) or None, workers=workers)
     except ReextractError as exc:
@@ -776,9 +795,18 @@ def sources() -> None:
     Example:
       tjcrawl sources
     """
-    for profile in _profiles().values():
+    loaded = _profile_set()
+    for slug in sorted({*loaded.profiles, *loaded.broken}):
+        if slug in loaded.broken:
+            click.echo(f"{slug:20} {'broken':8} cannot be loaded (see the error below)")
+            continue
+        profile = loaded.profiles[slug]
         kind = "fixture" if profile.fixture else "web"
         click.echo(f"{profile.slug:20} {kind:8} verified={profile.verified:12} {profile.name}")
+    for error in loaded.broken.values():
+        click.echo(f"Error: {error}", err=True)
+    if loaded.broken:
+        sys.exit(1)
 
 
 @main.command()

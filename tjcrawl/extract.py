@@ -17,18 +17,17 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
+from tjcrawl.profile_guards import XPATH_NAMESPACES, Regex
 from tjcrawl.profiles import FieldSpec
 from tjcrawl.text import element_paragraphs, fold_space, remove_keeping_tail
 
 Node = Selector | etree._Element
 
-# The EXSLT prefixes parsel binds for every query, so profiles may use re:test() and set:.
-_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
-
 
 @lru_cache(maxsize=4096)
 def compiled_xpath(query: str) -> etree.XPath:
-    return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+    # EXSLT sets only: parsel also binds re:, whose backtracking regexes profiles may not use.
+    return etree.XPath(query, namespaces=XPATH_NAMESPACES, smart_strings=False)
 
 
 def _lxml_node(node: Node) -> Any:
@@ -61,11 +60,11 @@ def _node_text(value: Any) -> str:
     return str(value)
 
 
-def _through_regex(text: str, regex: re.Pattern[str]) -> str:
+def _through_regex(text: str, regex: Regex) -> str:
     match = regex.search(text)
     if match is None:
         return ""
-    return match.group(1) if match.re.groups else match.group(0)
+    return (match.group(1) if regex.groups else match.group(0)) or ""
 
 
 def field_text(node: Node, spec: FieldSpec | None) -> str | None:

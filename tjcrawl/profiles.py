@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,16 @@ import jmespath
 from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
+
+from tjcrawl.profile_guards import (
+    GuardError,
+    Regex,
+    check_template,
+    check_xpath,
+    compile_regex,
+    read_profile_toml,
+    shown,
+)
 
 BUNDLED_DIR = Path(__file__).parent / "sources"
 SOURCES_DIR_ENV = "TJCRAWL_SOURCES_DIR"
@@ -34,12 +43,13 @@ class ProfileError(ValueError):
 class FieldSpec:
     """A selector with an optional regex applied to the text it yields.
 
-    `query` is XPath (CSS is compiled to it) for HTML, JMESPath for JSON listings.
+    `query` is XPath (CSS is compiled to it) for HTML, JMESPath for JSON listings; `regex` is
+    an RE2 pattern, linear in the text it searches.
     """
 
     source: str
     query: str
-    regex: re.Pattern[str] | None = None
+    regex: Regex | None = None
     language: str = "xpath"
 
 
@@ -161,7 +171,10 @@ class _Reader:
     def selector(self, text: Any, key: str) -> str:
         if not isinstance(text, str) or not text.strip():
             raise self.fail(key, "selector must be a non-empty string")
-        return compile_selector(text, lambda problem: self.fail(key, problem))
+        try:
+            return compile_selector(text, lambda problem: self.fail(key, problem))
+        except RecursionError:
+            raise self.fail(key, "selector nested too deeply") from None
 
     def field(self, value: Any, key: str) -> FieldSpec:
         regex = None
@@ -175,9 +188,9 @@ class _Reader:
                 if not isinstance(pattern, str):
                     raise self.fail(f"{key}.regex", "must be a string")
                 try:
-                    regex = re.compile(pattern)
-                except re.error as exc:
-                    raise self.fail(f"{key}.regex", f"does not compile: {exc}") from None
+                    regex = compile_regex(pattern)
+                except GuardError as exc:
+                    raise self.fail(f"{key}.regex", str(exc)) from None
         else:
             source = value
         if self.json:
@@ -190,7 +203,10 @@ class _Reader:
         try:
             jmespath.compile(text)
         except jmespath.exceptions.JMESPathError as exc:
-            raise self.fail(key, f"JMESPath {text!r} does not parse: {exc}") from None
+            problem = " ".join(str(exc).split())  # jmespath points at the column on a new line
+            raise self.fail(key, f"JMESPath {shown(text)} does not parse: {problem}") from None
+        except RecursionError:
+            raise self.fail(key, "JMESPath nested too deeply") from None
         return text
 
     def fields(self, table: Mapping[str, Any], names: Iterable[str], prefix: str) -> dict:
@@ -221,16 +237,15 @@ def compile_selector(text: str, fail: Any = None) -> str:
         query, is_xpath = stripped, stripped.startswith(("/", "./", "("))
     if not is_xpath:
         try:
-            return _checked_xpath(css2xpath(query), stripped, fail)
+            query = css2xpath(query)
         except (SelectorError, ValueError) as exc:
             # Not CSS; a relative XPath such as `a/@onclick` is still a fair thing to write.
             try:
                 etree.XPath(query)
             except etree.XPathSyntaxError:
                 raise fail(
-                    f"selector {stripped!r} parses neither as CSS ({exc}) nor as XPath"
+                    f"selector {shown(stripped)} parses neither as CSS ({exc}) nor as XPath"
                 ) from None
-            return query
     return _checked_xpath(query, stripped, fail)
 
 
@@ -238,17 +253,28 @@ def _checked_xpath(query: str, original: str, fail: Any) -> str:
     try:
         etree.XPath(query)
     except etree.XPathSyntaxError as exc:
-        raise fail(f"XPath {original!r} does not parse: {exc}") from None
+        raise fail(f"XPath {shown(original)} does not parse: {exc}") from None
+    try:
+        check_xpath(query)
+    except GuardError as exc:
+        raise fail(str(exc)) from None
     return query
 
 
 def parse_profile(path: Path, text: str | None = None) -> Profile:
-    reader = _Reader(path)
-    raw_text = path.read_text(encoding="utf-8") if text is None else text
     try:
-        data = tomllib.loads(raw_text)
-    except tomllib.TOMLDecodeError as exc:
-        raise reader.fail("(file)", f"not valid TOML: {exc}") from None
+        return _parse_profile(path, text)
+    except RecursionError:
+        # Only the TOML and selector parsers recurse; each is caught where it can say more.
+        raise ProfileError(f"{path}: (file): nested too deeply to check") from None
+
+
+def _parse_profile(path: Path, text: str | None) -> Profile:
+    reader = _Reader(path)
+    try:
+        data, raw_text = read_profile_toml(path, text)
+    except GuardError as exc:
+        raise reader.fail("(file)", str(exc)) from None
     slug = path.stem
     if not SLUG_RE.match(slug):
         raise reader.fail("(file name)", "slug must be lower-case letters, digits and _")
@@ -311,8 +337,13 @@ def parse_profile(path: Path, text: str | None = None) -> Profile:
         has_next, template = "next" in pagination_raw, pagination_raw.get("template")
         if has_next == (template is not None):
             raise reader.fail("pagination", "give exactly one of next or template")
-        if template is not None and (not isinstance(template, str) or "{n}" not in template):
-            raise reader.fail("pagination.template", "must be a string containing {n}")
+        if template is not None:
+            if not isinstance(template, str):
+                raise reader.fail("pagination.template", "must be a string containing {n}")
+            try:
+                check_template(template)
+            except GuardError as exc:
+                raise reader.fail("pagination.template", str(exc)) from None
         first, max_pages = pagination_raw.get("first", 1), pagination_raw.get("max_pages", 50)
         for key, value in (("first", first), ("max_pages", max_pages)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -367,19 +398,53 @@ def profile_dirs() -> list[Path]:
     return [BUNDLED_DIR, *extra]
 
 
-def load_profiles(dirs: Iterable[Path] | None = None) -> dict[str, Profile]:
+@dataclass(frozen=True)
+class ProfileSet:
+    """Every profile file found: those that load, and by slug (file stem) those that do not."""
+
+    profiles: dict[str, Profile]
+    broken: dict[str, ProfileError]
+
+
+def load_profile_set(dirs: Iterable[Path] | None = None) -> ProfileSet:
+    """Load every profile; one that cannot be loaded is set aside with its one-line error, so
+    that a broken or hostile file in a profile folder stops only what names it.
+
+    A later folder overrides an earlier one by slug either way: a broken override hides the
+    bundled profile rather than let it run in its place unnoticed.
+    """
     profiles: dict[str, Profile] = {}
+    broken: dict[str, ProfileError] = {}
     for directory in profile_dirs() if dirs is None else dirs:
         if not directory.is_dir():
             raise ProfileError(f"{directory}: (folder): profile folder does not exist")
         for path in sorted(directory.glob("*.toml")):
-            profile = parse_profile(path)
+            try:
+                profile = parse_profile(path)
+            except Exception as exc:
+                # Even a bug in checking one file anyone may write must not stop every source.
+                if not isinstance(exc, ProfileError):
+                    problem = " ".join(f"cannot be loaded: {type(exc).__name__}: {exc}".split())
+                    exc = ProfileError(f"{path}: (file): {problem[:300]}")
+                profiles.pop(path.stem, None)
+                broken[path.stem] = exc
+                continue
+            broken.pop(profile.slug, None)
             profiles[profile.slug] = profile
-    return dict(sorted(profiles.items()))
+    return ProfileSet(dict(sorted(profiles.items())), dict(sorted(broken.items())))
+
+
+def load_profiles(dirs: Iterable[Path] | None = None) -> dict[str, Profile]:
+    """Every profile that loads. Callers that act on all sources should use load_profile_set
+    and report its `broken` ones; this is for those that look a profile up by slug."""
+    return load_profile_set(dirs).profiles
 
 
 def get_profile(slug: str) -> Profile:
-    profiles = load_profiles()
+    loaded = load_profile_set()
+    profiles = loaded.profiles
+    if slug in loaded.broken:
+        raise loaded.broken[slug]
     if slug not in profiles:
         known = ", ".join(profiles) or "none"
         raise ProfileError(f"unknown source {slug!r} (known: {known})")

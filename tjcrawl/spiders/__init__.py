@@ -2,12 +2,18 @@
 
 Scrapy's spider loader scans this module, so `scrapy list` and `scrapy crawl SLUG` see every
 profile in tjcrawl/sources/ (and in TJCRAWL_SOURCES_DIR) without a line of Python per source.
+A profile that cannot be loaded gets no spider and a logged one-line error: one broken file in
+a profile folder must not stop every other source.
 """
 
 from __future__ import annotations
 
-from tjcrawl.profiles import Profile, load_profiles
+import logging
+
+from tjcrawl.profiles import Profile, load_profile_set
 from tjcrawl.spiders.profile_spider import ProfileSpider
+
+logger = logging.getLogger(__name__)
 
 
 def spider_class(profile: Profile) -> type[ProfileSpider]:
@@ -19,7 +25,11 @@ def spider_class(profile: Profile) -> type[ProfileSpider]:
     )
 
 
+_LOADED = load_profile_set()
+for _error in _LOADED.broken.values():
+    logger.error("%s (no spider for this profile)", _error)
+
 SPIDERS: dict[str, type[ProfileSpider]] = {
-    slug: spider_class(profile) for slug, profile in load_profiles().items()
+    slug: spider_class(profile) for slug, profile in _LOADED.profiles.items()
 }
 globals().update({cls.__name__: cls for cls in SPIDERS.values()})
