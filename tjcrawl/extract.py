@@ -13,14 +13,13 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
 
 from tjcrawl.profiles import FieldSpec
 from tjcrawl.text import element_paragraphs, fold_space, remove_keeping_tail
-from tjcrawl.urls import followable_url
+from tjcrawl.urls import resolve_link
 
 Node = Selector | etree._Element
 
@@ -163,7 +162,7 @@ def attachment_links(
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
         try:
-            url = followable_url(urljoin(response_url, href.strip()))
+            url = resolve_link(response_url, href)
         except ValueError as exc:
             if on_bad_link is not None:
                 on_bad_link(href, str(exc))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -64,3 +64,13 @@ def followable_url(url: str) -> str:
     except ValueError as exc:
         raise BadLink(f"not a URL ({exc})") from None
     return url
+
+
+def resolve_link(base_url: str, href: str) -> str:
+    """The URL a link on a page at `base_url` leads to, if the crawler can follow it; else
+    BadLink saying why."""
+    try:
+        url = urljoin(base_url, href.strip())
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise BadLink(f"not a URL ({exc})") from None
+    return followable_url(url)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from tjcrawl import clock
@@ -31,10 +31,15 @@ from tjcrawl.items import ArticleItem
 from tjcrawl.profiles import Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
-from tjcrawl.urls import followable_url
+from tjcrawl.urls import resolve_link
 
 LISTING_STATUSES = [304]
 DETAIL_STATUSES = [304, 404, 410]
+
+
+def base_url(response: Response) -> str:
+    """What a relative link on the page is relative to: its <base href>, else its own URL."""
+    return get_base_url(response) if isinstance(response, TextResponse) else response.url
 
 
 class ProfileSpider(scrapy.Spider):
@@ -115,7 +120,7 @@ class ProfileSpider(scrapy.Spider):
         """The URL a link on this page leads to; None, and a fault, when it leads nowhere the
         crawler can go. One bad link costs its own entry, never the rest of the walk."""
         try:
-            return followable_url(response.urljoin(href))
+            return resolve_link(base_url(response), href)
         except ValueError as exc:
             self._bad_link(response.url, href, field, exc)
             return None
@@ -216,7 +221,7 @@ class ProfileSpider(scrapy.Spider):
             assert pagination.template is not None
             template = pagination.template.format(n=pagination.first + page - 1)
             try:
-                next_url = followable_url(urljoin(first_url, template))
+                next_url = resolve_link(first_url, template)
             except ValueError as exc:
                 self._bad_link(response.url, template, "pagination.template", exc)
                 next_url = None
