@@ -17,6 +17,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import REPO, run_cli
@@ -33,6 +34,12 @@ from link_server import (
     REDIRECTED_ENTRY,
     LinkServer,
 )
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+
+from tjcrawl.profiles import parse_profile
+from tjcrawl.spiders import spider_class
 
 SOURCES_DIR = REPO / "tests" / "link_site"
 # Loopback, but say so explicitly: the crawl must not wait out polite delays whatever --proxy
@@ -233,3 +240,54 @@ def test_an_error_in_an_item_pipeline_is_a_recorded_failure(failing: LinkCrawl) 
     assert f"error: {slug}: extraction raised an error on {len(expected)}" in (
         failing.result.stderr
     )
+
+
+# -- articles-mode listings: the entry carries its article, so a bad link costs only the link --
+
+ARTICLES_PROFILE = """
+name = "测试：列表即全文"
+allowed_domains = ["links.tjcrawl.test"]
+start_urls = ["http://links.tjcrawl.test/inline/index.html"]
+
+[listing]
+mode = "articles"
+entries = "div.item"
+link = "./a/@href"
+title = "./a"
+body = "div.body"
+"""
+
+
+def test_an_articles_mode_entry_with_a_bad_link_keeps_its_article() -> None:
+    profile = parse_profile(Path("link_inline.toml"), ARTICLES_PROFILE)
+    hrefs = ["/inline/1.html", "javascript:void(0)", "http://[::1/inline/3.html"]
+    entries = "".join(
+        f'<div class="item"><a href="{href}">标题{n}</a><div class="body">正文{n}</div></div>'
+        for n, href in enumerate(hrefs)
+    )
+    response = HtmlResponse(
+        url=profile.start_urls[0],
+        body=f"<html><body>{entries}</body></html>".encode(),
+        encoding="utf-8",
+        request=Request(profile.start_urls[0], meta={"page_kind": "listing"}),
+    )
+    faults: list[dict[str, object]] = []
+
+    class Signals:
+        def send_catch_log(self, signal: object, **kwargs: object) -> list[object]:
+            faults.append(kwargs)
+            return []
+
+    spider = spider_class(profile)()
+    spider.crawler = SimpleNamespace(  # type: ignore[assignment]
+        stats=None, signals=Signals(), settings=Settings({"TJCRAWL_ATTACHMENTS": False})
+    )
+    items = list(spider.parse_listing(response, page=1, first_url=response.url))
+    assert [item["body"] for item in items] == ["正文0", "正文1", "正文2"]
+    assert items[0]["url"] == BASE_URL + hrefs[0] and items[0]["entry_key"] is None
+    # The two others are kept under the identity of an entry without a link.
+    assert all(item["url"] == response.url and item["entry_key"] for item in items[1:])
+    assert [(f["kind"], f["detail"]) for f in faults] == [
+        ("bad_link", "listing.link 'javascript:void(0)': not a web page link (javascript)"),
+        ("bad_link", "listing.link 'http://[::1/inline/3.html': not a URL (Invalid IPv6 URL)"),
+    ]
