@@ -39,6 +39,7 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from tjcrawl.profiles import parse_profile
+from tjcrawl.runner import judge
 from tjcrawl.spiders import spider_class
 
 SOURCES_DIR = REPO / "tests" / "link_site"
@@ -291,3 +292,28 @@ def test_an_articles_mode_entry_with_a_bad_link_keeps_its_article() -> None:
         ("bad_link", "listing.link 'javascript:void(0)': not a web page link (javascript)"),
         ("bad_link", "listing.link 'http://[::1/inline/3.html': not a URL (Invalid IPv6 URL)"),
     ]
+
+
+# -- how a run is judged -------------------------------------------------------------------
+
+
+def _judge(**counts: int) -> list[str]:
+    profile = parse_profile(SOURCES_DIR / "link_site.toml")
+    stats = {"finish_reason": "finished", **{f"tjcrawl/{k}": v for k, v in counts.items()}}
+    return judge(profile, stats, 0.9)
+
+
+def test_a_listing_whose_extraction_raised_is_named_once_for_what_it_is() -> None:
+    problems = _judge(listing_pages=1, listing_entries=0, extraction_errors=1, items_failed=1)
+    assert problems == [
+        "link_site: extraction raised an error on 1 pages or items"
+        " (faults of kind extraction_failed name each)"
+    ]
+
+
+@pytest.mark.parametrize(("offsite", "failing"), [(0, False), (5, False), (6, True), (10, True)])
+def test_a_source_is_failing_when_most_entries_are_offsite(offsite: int, failing: bool) -> None:
+    problems = _judge(
+        listing_pages=1, listing_entries=10, items_seen=10 - offsite, **{"offsite/detail": offsite}
+    )
+    assert any("lead outside allowed_domains" in p for p in problems) == failing, problems

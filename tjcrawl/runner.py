@@ -93,6 +93,8 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
             f"{slug}: extraction raised an error on {count('extraction_errors')} pages or items"
             " (faults of kind extraction_failed name each)"
         )
+        if count("listing_entries") == 0:
+            return problems  # the listings raised before any entry: "matched nothing" would mislead
     offsite_entries = count("offsite/detail")
     if offsite_entries and offsite_entries * 2 > count("listing_entries"):
         problems.append(
