@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
@@ -20,6 +20,7 @@ from parsel import Selector
 from tjcrawl.profile_guards import XPATH_NAMESPACES, Regex
 from tjcrawl.profiles import FieldSpec
 from tjcrawl.text import element_paragraphs, fold_space, remove_keeping_tail
+from tjcrawl.urls import resolve_link
 
 Node = Selector | etree._Element
 
@@ -129,11 +130,16 @@ ATTACHMENT_RE = re.compile(
 
 
 def attachment_links(
-    node: Node, response_url: str, spec: FieldSpec | None, body: FieldSpec | None
+    node: Node,
+    response_url: str,
+    spec: FieldSpec | None,
+    body: FieldSpec | None,
+    on_bad_link: Callable[[str, str], None] | None = None,
 ) -> list[dict[str, str]]:
     """Links to files (PDF, DOC/DOCX, XLS/XLSX, ZIP …): from the profile's `attachments` field,
     else every such link inside the body (before boilerplate removal, since 附件 blocks are
-    often cut as furniture)."""
+    often cut as furniture). A link that leads nowhere fetchable is left out and handed to
+    `on_bad_link` with the reason."""
     if spec is not None:
         anchors = _values(node, spec)
     elif body is not None:
@@ -154,5 +160,11 @@ def attachment_links(
             href, text = (anchor if isinstance(anchor, str) else None), ""
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        found.setdefault(urljoin(response_url, href.strip()), text)
+        try:
+            url = resolve_link(response_url, href)
+        except ValueError as exc:
+            if on_bad_link is not None:
+                on_bad_link(href, str(exc))
+            continue
+        found.setdefault(url, text)
     return [{"url": url, "text": text} for url, text in found.items()]

@@ -86,6 +86,21 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         problems.append(f"{slug}: crawl ended early ({reason})")
     if count("archive_errors"):
         problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
+    # Page failures that tjcrawl.recorders caught: judged before the early returns below, which
+    # a listing page whose extraction raised would otherwise explain as "matched nothing".
+    if count("extraction_errors"):
+        problems.append(
+            f"{slug}: extraction raised an error on {count('extraction_errors')} pages or items"
+            " (faults of kind extraction_failed name each)"
+        )
+        if count("listing_entries") == 0:
+            return problems  # the listings raised before any entry: "matched nothing" would mislead
+    offsite_entries = count("offsite/detail")
+    if offsite_entries and offsite_entries * 2 > count("listing_entries"):
+        problems.append(
+            f"{slug}: {offsite_entries} of {count('listing_entries')} entries lead outside"
+            f" allowed_domains {list(profile.allowed_domains)} (faults of kind offsite)"
+        )
     if count("listing_pages") + count("listing_pages_not_modified") == 0:
         problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
         return problems

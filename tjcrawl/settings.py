@@ -38,6 +38,8 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOAD_HANDLERS = {"https": "tjcrawl.middlewares.MirrorAwareHTTPSHandler"}
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "tjcrawl.recorders.RecordedOffsiteMiddleware": 50,
     "tjcrawl.middlewares.LoopbackProxyMiddleware": 700,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "tjcrawl.middlewares.LoopAwareRedirectMiddleware": 600,
@@ -45,6 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.middlewares.BackoffRetryMiddleware": 550,
     "tjcrawl.middlewares.EncodingMiddleware": 580,
 }
+SPIDER_MIDDLEWARES = {"tjcrawl.recorders.ExtractionErrorMiddleware": 950}
 EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500}
 ITEM_PIPELINES = {
     "tjcrawl.pipelines.ValidatePipeline": 100,

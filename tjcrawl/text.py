@@ -39,32 +39,53 @@ def fold_space(text: str) -> str:
 _CELL_TAGS = frozenset(("td", "th"))
 
 
-def _walk(node: etree._Element, append: Callable[[str], None]) -> None:
-    tag = node.tag
-    if not isinstance(tag, str):  # a comment or processing instruction: no text of its own
-        return
-    tag = tag.lower()
-    if tag in SKIP_TAGS:
-        return
-    block = tag in BLOCK_TAGS
-    if block:
-        append(_BREAK)
-    if node.text:
-        append(node.text)
-    for child in node:
-        _walk(child, append)
-        if child.tail:
-            append(child.tail)
-    if block:
-        append(_BREAK)
-    elif tag in _CELL_TAGS:
-        append(" ")
+def _walk(root: etree._Element, append: Callable[[str], None]) -> None:
+    # lxml's own walk, not recursion: a page of 1,000 unclosed <font> tags nests that deep,
+    # past Python's recursion limit. It is faster too. Comments and processing instructions
+    # have no text of their own, but their tails belong to the parent's text.
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event == "start":
+            tag = node.tag.lower()
+            if tag in SKIP_TAGS:
+                walker.skip_subtree()  # its end still comes, for its tail
+                continue
+            if tag in BLOCK_TAGS:
+                append(_BREAK)
+            if node.text:
+                append(node.text)
+            continue
+        if event == "end":
+            tag = node.tag.lower()
+            if tag in BLOCK_TAGS:
+                append(_BREAK)
+            elif tag in _CELL_TAGS:
+                append(" ")
+        if node is not root and node.tail:
+            append(node.tail)
+
+
+# libxml2 stops reading a document at this depth, even with huge_tree: what lies deeper, and
+# everything after it, never reaches the tree.
+PARSER_MAX_DEPTH = 2048
+
+
+def parser_stopped_early(root: etree._Element) -> bool:
+    """Whether the parse of a page reached libxml2's depth limit, so lost its end."""
+    # When the parser stops, the elements still open are the last child of the last child …
+    # of the root: that path is as deep as the limit. A few steps on an ordinary page.
+    depth, node = 1, root
+    while len(node):
+        node = node[-1]
+        depth += 1
+    return depth >= PARSER_MAX_DEPTH
 
 
 def element_paragraphs(node: etree._Element) -> list[str]:
     """The text of `node` as paragraphs: a block element starts and ends one."""
     parts: list[str] = []
-    _walk(node, parts.append)
+    if isinstance(node.tag, str):  # a comment or processing instruction: no text of its own
+        _walk(node, parts.append)
     # One pass over the whole text: a run of spaces never spans a break, which is no space.
     text = _SPACE_RE.sub(" ", "".join(parts))
     return [p for p in (chunk.strip() for chunk in text.split(_BREAK)) if p]

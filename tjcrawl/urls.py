@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -26,6 +26,12 @@ TRACKING_PARAMS = (
     "fbclid",
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+WEB_SCHEMES = frozenset(DEFAULT_PORTS)
+
+
+class BadLink(ValueError):
+    """A link the crawler cannot fetch: javascript:, mailto:, a port out of range, a broken
+    IPv6 host. Its message says why, for the fault row."""
 
 
 @lru_cache(maxsize=65536)  # each URL is canonicalised on the listing and again in normalise
@@ -39,3 +45,32 @@ def canonical_url(url: str) -> str:
         host = f"{host}:{parts.port}"
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
+
+
+def followable_url(url: str) -> str:
+    """`url` itself if the crawler can fetch it and key an article by it, else BadLink."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError for a port out of range or not a number
+    except ValueError as exc:  # urlsplit: "Invalid IPv6 URL"
+        raise BadLink(f"not a URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in WEB_SCHEMES:
+        raise BadLink(f"not a web page link ({scheme or 'no scheme'})")
+    if not parts.hostname:
+        raise BadLink("no host")
+    try:
+        canonical_url(url)
+    except ValueError as exc:
+        raise BadLink(f"not a URL ({exc})") from None
+    return url
+
+
+def resolve_link(base_url: str, href: str) -> str:
+    """The URL a link on a page at `base_url` leads to, if the crawler can follow it; else
+    BadLink saying why."""
+    try:
+        url = urljoin(base_url, href.strip())
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise BadLink(f"not a URL ({exc})") from None
+    return followable_url(url)

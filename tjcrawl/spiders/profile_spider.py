@@ -7,13 +7,13 @@ frontier which detail pages to fetch and when to stop paging; without one it fet
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from tjcrawl import clock
@@ -29,9 +29,17 @@ from tjcrawl.faults import classify, report_fault
 from tjcrawl.frontier import KNOWN, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.profiles import Profile
+from tjcrawl.recorders import OFFSITE_RECORDED
+from tjcrawl.text import parser_stopped_early
+from tjcrawl.urls import resolve_link
 
 LISTING_STATUSES = [304]
 DETAIL_STATUSES = [304, 404, 410]
+
+
+def base_url(response: Response) -> str:
+    """What a relative link on the page is relative to: its <base href>, else its own URL."""
+    return get_base_url(response) if isinstance(response, TextResponse) else response.url
 
 
 class ProfileSpider(scrapy.Spider):
@@ -108,6 +116,27 @@ class ProfileSpider(scrapy.Spider):
     def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
         report_fault(getattr(self, "crawler", None), url, kind, status, detail)
 
+    def _link(self, response: Response, href: str, field: str) -> str | None:
+        """The URL a link on this page leads to; None, and a fault, when it leads nowhere the
+        crawler can go. One bad link costs its own entry, never the rest of the walk."""
+        try:
+            return resolve_link(base_url(response), href)
+        except ValueError as exc:
+            self._bad_link(response.url, href, field, exc)
+            return None
+
+    def _bad_link(self, page_url: str, href: str, field: str, reason: object) -> None:
+        self._fault(page_url, "bad_link", detail=f"{field} {href!r}: {reason}")
+
+    def _check_depth(self, response: Response) -> None:
+        if parser_stopped_early(response.selector.root):
+            self._fault(
+                response.url,
+                "too_deep",
+                response.status,
+                "elements nest deeper than the HTML parser reads; the text past that is lost",
+            )
+
     # -- listings -----------------------------------------------------------------------
     def parse_listing(
         self, response: Response, page: int, first_url: str
@@ -122,13 +151,14 @@ class ProfileSpider(scrapy.Spider):
                 yield self._listing_request(response.url, page, first_url, conditional=False)
             return
         listing = self.profile.listing
-        root = (
-            scrapy.Selector(text=response.text, type="json")
-            if listing.format == "json"
-            else response.selector
-        )
-        entries = select(root, listing.entries)
+        # Counted before its fields are read: a page whose extraction fails was still fetched.
         self._inc("listing_pages")
+        if listing.format == "json":
+            root = scrapy.Selector(text=response.text, type="json")
+        else:
+            root = response.selector
+            self._check_depth(response)
+        entries = select(root, listing.entries)
         self._inc("listing_entries", len(entries))
         if not entries:
             self._inc("listing_pages_without_entries")
@@ -153,7 +183,9 @@ class ProfileSpider(scrapy.Spider):
             if not links:
                 self._inc("missing/listing.link")
                 continue
-            url = response.urljoin(links[0])
+            url = self._link(response, links[0], "listing.link")
+            if url is None:
+                continue
             if self._decide(article_url(url), listed) == KNOWN:
                 self._inc("entries_skipped_known")
                 continue
@@ -184,11 +216,15 @@ class ProfileSpider(scrapy.Spider):
                 else response.selector
             )
             links = field_values(root, pagination.next)
-            next_url = response.urljoin(links[0]) if links else None
+            next_url = self._link(response, links[0], "pagination.next") if links else None
         else:
             assert pagination.template is not None
             template = pagination.template.format(n=pagination.first + page - 1)
-            next_url = urljoin(first_url, template)
+            try:
+                next_url = resolve_link(first_url, template)
+            except ValueError as exc:
+                self._bad_link(response.url, template, "pagination.template", exc)
+                next_url = None
         if next_url and page >= pagination.max_pages:
             # Endless pagination (calendars, search pages) ends here, and says so.
             self._fault(next_url, "pagination_cap", detail=f"max_pages = {pagination.max_pages}")
@@ -203,14 +239,19 @@ class ProfileSpider(scrapy.Spider):
         body_html, paragraphs = body_html_and_paragraphs(entry, listing.body, listing.boilerplate)
         title = listed["listing_title"]
         links = field_values(entry, listing.link) if listing.link else []
-        if links:
-            url, entry_key = response.urljoin(links[0]), None
+        # An entry whose link leads nowhere still carries its article: it is kept, under the
+        # identity of an entry without a link.
+        link = self._link(response, links[0], "listing.link") if links else None
+        if link is not None:
+            url, entry_key = link, None
         else:
             # No page of its own: identify the entry by its title under the source's first
             # listing, which stays stable when the entry moves to a later listing page.
             digest = hashlib.sha1((title or "").encode("utf-8")).hexdigest()[:16]
             url, entry_key = self.profile.start_urls[0], f"entry-{digest}"
-        attachments = attachment_links(entry, response.url, listing.attachments, listing.body)
+        attachments = attachment_links(
+            entry, response.url, listing.attachments, listing.body, self._bad_attachment(response)
+        )
         yield from self._attachment_requests(attachments)
         yield self._item(
             response,
@@ -241,7 +282,10 @@ class ProfileSpider(scrapy.Spider):
         detail = self.profile.detail
         assert detail is not None
         sel = response.selector
-        attachments = attachment_links(sel, response.url, detail.attachments, detail.body)
+        self._check_depth(response)
+        attachments = attachment_links(
+            sel, response.url, detail.attachments, detail.body, self._bad_attachment(response)
+        )
         fields = {
             "title": field_text(sel, detail.title),
             "date_text": field_text(sel, detail.date),
@@ -262,6 +306,9 @@ class ProfileSpider(scrapy.Spider):
             **fields,
             **listed,
         )
+
+    def _bad_attachment(self, response: Response) -> Callable[[str, str], None]:
+        return lambda href, reason: self._bad_link(response.url, href, "attachments", reason)
 
     def _attachment_requests(self, attachments: list[dict[str, str]]) -> Iterator[scrapy.Request]:
         crawler = getattr(self, "crawler", None)
@@ -292,6 +339,8 @@ class ProfileSpider(scrapy.Spider):
     # -- failures -----------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(OFFSITE_RECORDED):
+            return  # recorded where it was filtered
         kind, status, detail = classify(failure)
         is_listing = request.meta.get("page_kind") == "listing"
         page = request.cb_kwargs.get("page", 1)

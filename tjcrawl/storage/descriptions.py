@@ -123,8 +123,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "url": "The page.",
             "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
-            "pagination_cap, "
-            "extraction_failed …",
+            "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
+            "too_deep …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
