@@ -21,6 +21,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import run_cli
+from scrapy.settings import Settings
+
+import tjcrawl.runner
+from tjcrawl.cli import CrawlRequest, _crawl
+from tjcrawl.profiles import load_profiles
 
 HOST = "polite.tjcrawl.test"
 SECTIONS = ("a", "b")
@@ -242,3 +247,38 @@ def test_two_sources_on_one_host_share_its_delay(sources: Path, tmp_path: Path) 
     assert articles == 2 * ARTICLES_PER_SECTION, context
     assert len(server.arrivals[HOST]) == 2 * (2 + ARTICLES_PER_SECTION), context
     assert server.smallest_gap(HOST) >= 0.8 * delay, sorted(server.arrivals[HOST])
+
+
+def _settings_of_crawl(monkeypatch: pytest.MonkeyPatch, db: Path, **request: object) -> Settings:
+    """The Scrapy settings `tjcrawl crawl` would run with, without crawling."""
+    seen: list[Settings] = []
+    monkeypatch.setattr(tjcrawl.runner, "run_crawl", lambda _, settings: seen.append(settings))
+    _crawl(CrawlRequest([load_profiles()["demo_trs"]], db, **request))  # type: ignore[arg-type]
+    [settings] = seen
+    return settings
+
+
+def _is_polite(settings: Settings) -> bool:
+    return (
+        settings.getfloat("DOWNLOAD_DELAY") >= 1
+        and settings.getbool("AUTOTHROTTLE_ENABLED")
+        and settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "polite"),
+    [
+        ({"proxies": {"gov.tjcrawl.test": "http://127.0.0.1:8000"}}, True),
+        ({"proxies": {"gov.tjcrawl.test": "http://localhost:8000"}}, True),
+        ({"serve_fixtures": True}, False),
+        # A user's proxy in place of the fixture server: the site behind it is not ours.
+        ({"serve_fixtures": True, "proxies": {"gov.tjcrawl.test": "http://127.0.0.1:8000"}}, True),
+    ],
+    ids=["proxy-127", "proxy-localhost", "serve-fixtures", "serve-fixtures-user-proxy"],
+)
+def test_only_a_site_tjcrawl_serves_itself_is_crawled_without_delays(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request_: dict, polite: bool
+) -> None:
+    settings = _settings_of_crawl(monkeypatch, tmp_path / "a.db", **request_)
+    assert _is_polite(settings) is polite, dict(settings)
