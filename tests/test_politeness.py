@@ -8,6 +8,7 @@ to hammer the site behind it, and two sources on one site share one budget.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -25,6 +26,7 @@ from scrapy.settings import Settings
 
 import tjcrawl.runner
 from tjcrawl.cli import CrawlRequest, _crawl
+from tjcrawl.politeness import HostGate
 from tjcrawl.profiles import load_profiles
 
 HOST = "polite.tjcrawl.test"
@@ -282,3 +284,32 @@ def test_only_a_site_tjcrawl_serves_itself_is_crawled_without_delays(
 ) -> None:
     settings = _settings_of_crawl(monkeypatch, tmp_path / "a.db", **request_)
     assert _is_polite(settings) is polite, dict(settings)
+
+
+def test_the_gate_frees_its_turn_on_every_way_a_download_ends() -> None:
+    # A download that fails or is cancelled (holding its turn or waiting for one) gives the
+    # turn back; otherwise the host's queue would stall for the rest of the crawl.
+    async def scenario() -> bool:
+        gate = HostGate(1)
+
+        async def download(seconds: float, error: Exception | None = None) -> None:
+            async with gate.turn(0):
+                await asyncio.sleep(seconds)
+                if error is not None:
+                    raise error
+
+        with pytest.raises(ConnectionError):
+            await download(0, ConnectionError("reset by peer"))
+        holder = asyncio.create_task(download(60))
+        waiter = asyncio.create_task(download(60))
+        await asyncio.sleep(0.01)
+        waiter.cancel()
+        holder.cancel()
+        for task in (waiter, holder):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        async with asyncio.timeout(1):
+            await asyncio.gather(download(0), download(0), download(0))
+        return not gate.tokens.locked()
+
+    assert asyncio.run(scenario())

@@ -42,7 +42,6 @@ class HostGate:
     tokens: asyncio.Semaphore = field(init=False)
     spacing: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     last_start: float = field(init=False, default=float("-inf"))
-    in_flight: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.tokens = asyncio.Semaphore(self.concurrency)
@@ -56,11 +55,7 @@ class HostGate:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 self.last_start = time.monotonic()
-            self.in_flight += 1
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
+            yield
 
 
 # Per event loop, so that gates (whose locks belong to a loop) never outlive their crawl.
