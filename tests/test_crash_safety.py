@@ -16,12 +16,16 @@ from conftest import FIXTURES, REPO, count
 from tjcrawl.fixture_server import serving, site_roots
 from tjcrawl.fixtures import read_goldens
 from tjcrawl.profiles import load_profiles
+from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
 from tjcrawl.storage.search import search, substring_scan_ids
 
 FIXTURE_PROFILES = [p for p in load_profiles().values() if p.fixture]
 SLUGS = [p.slug for p in FIXTURE_PROFILES]
-# Small batches, so that a kill lands between commits with part of the work stored.
-SETTINGS = json.dumps({"TJCRAWL_COMMIT_EVERY": 2, "CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+# Small batches, so that a kill lands between commits with part of the work stored. The site
+# behind the proxy is ours: no delays, said explicitly (--proxy alone keeps them).
+SETTINGS = json.dumps(
+    {**LOOPBACK_FAST_SETTINGS, "TJCRAWL_COMMIT_EVERY": 2, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+)
 
 
 @pytest.fixture(scope="module")

@@ -158,11 +158,6 @@ def _settings_from_env() -> dict[str, Any]:
     return value
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
 def _crawl(request: CrawlRequest) -> list[Any]:
     from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
     from tjcrawl.runner import build_settings, run_crawl
@@ -184,13 +179,11 @@ def _crawl(request: CrawlRequest) -> list[Any]:
             overrides["LOG_FILE"] = str(request.log_file)
         overrides.update(_settings_from_env())
         proxies = dict(request.proxies)
-        # Delays are only ever lifted when every request goes to this machine.
-        fast = bool(proxies) and all(_is_loopback(u) for u in proxies.values())
         if not request.serve_fixtures:
+            # A proxy on this machine may well forward to the real site: the polite defaults.
             settings = build_settings(
                 str(request.db_path),
                 proxy_map=proxies,
-                loopback_fast=fast,
                 log_level=request.log_level,
                 overrides=overrides,
             )
@@ -200,10 +193,15 @@ def _crawl(request: CrawlRequest) -> list[Any]:
         if missing:
             raise click.ClickException(f"no fixture site for {', '.join(missing)} under fixtures/")
         with serving(roots) as server:
+            proxy_map = {**server.proxy_map(), **proxies}
+            # No delays only when every host of these sources is served here, by us.
+            ours = all(
+                proxy_map.get(h) == server.proxy_url for p in request.profiles for h in p.hosts
+            )
             settings = build_settings(
                 str(request.db_path),
-                proxy_map={**server.proxy_map(), **proxies},
-                loopback_fast=True,
+                proxy_map=proxy_map,
+                loopback_fast=ours,
                 log_level=request.log_level,
                 overrides=overrides,
             )

@@ -41,6 +41,19 @@ class SourceReport:
         )
 
 
+# No delays, many requests at once: only for sites tjcrawl serves on 127.0.0.1 itself (`demo`,
+# `crawl --serve-fixtures`). A proxy on 127.0.0.1 is no such site: it may forward to the real
+# portal. Tests and benchmarks that crawl their own loopback server through --proxy pass these
+# explicitly (TJCRAWL_SETTINGS) to say the site behind the proxy is theirs.
+LOOPBACK_FAST_SETTINGS: dict[str, Any] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "RETRY_BACKOFF_BASE": 0.05,
+    "RETRY_BACKOFF_MAX": 0.5,
+}
+
+
 def build_settings(
     db: str,
     *,
@@ -58,17 +71,7 @@ def build_settings(
     if proxy_map:
         settings.set("TJCRAWL_PROXY_MAP", dict(proxy_map), priority="cmdline")
     if loopback_fast:
-        # Only ever for sites served on 127.0.0.1: no delays toward the real portals.
-        settings.setdict(
-            {
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_ENABLED": False,
-                "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-                "RETRY_BACKOFF_BASE": 0.05,
-                "RETRY_BACKOFF_MAX": 0.5,
-            },
-            priority="cmdline",
-        )
+        settings.setdict(LOOPBACK_FAST_SETTINGS, priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings

@@ -1,4 +1,5 @@
-"""Scrapy settings: polite by default. `tjcrawl demo` lifts the delays for loopback only."""
+"""Scrapy settings: polite by default. Only sites tjcrawl serves itself (`tjcrawl demo`,
+`crawl --serve-fixtures`) are crawled without delays."""
 
 from tjcrawl import __version__
 from tjcrawl.items import EXPORT_FIELDS
@@ -36,7 +37,12 @@ CONCURRENT_ITEMS = 10
 # about `return value` in generators; ours are tested, and that check was 1 % of a crawl.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
-DOWNLOAD_HANDLERS = {"https": "tjcrawl.middlewares.MirrorAwareHTTPSHandler"}
+# Scrapy's per-site limits are per crawler, and a run has a crawler per source: these handlers
+# hold every source of the run to one per-host budget (see tjcrawl/politeness.py).
+DOWNLOAD_HANDLERS = {
+    "http": "tjcrawl.politeness.PoliteHTTPHandler",
+    "https": "tjcrawl.politeness.PoliteHTTPSHandler",
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "tjcrawl.recorders.RecordedOffsiteMiddleware": 50,
