@@ -20,8 +20,9 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.settings import Settings
 
-from tjcrawl.extract import _NAMESPACES, select
+from tjcrawl.extract import select
 from tjcrawl.fixtures import fixture_response, profiles_with_fixtures
+from tjcrawl.profile_guards import XPATH_NAMESPACES
 from tjcrawl.profiles import Profile
 from tjcrawl.spiders import spider_class
 
@@ -112,7 +113,7 @@ def _link_nodes(profile: Profile, response: Response) -> list[Any]:
     listing = profile.listing
     assert listing.link is not None
     # The spider's own query, with smart strings: each value knows the element it came from.
-    query = etree.XPath(listing.link.query, namespaces=_NAMESPACES, smart_strings=True)
+    query = etree.XPath(listing.link.query, namespaces=XPATH_NAMESPACES, smart_strings=True)
     nodes = []
     for entry in select(response.selector, listing.entries):
         found = [v for v in query(entry) if isinstance(v, str) and v.getparent() is not None]
