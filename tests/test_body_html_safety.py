@@ -12,10 +12,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from conftest import run_cli
 
 from tjcrawl.fixture_server import serving
 from tjcrawl.html_safety import sanitise_body_html
+from tjcrawl.storage.archive import open_database
+from tjcrawl.storage.migrations import MIGRATIONS
 
 HOST = "hostile.tjcrawl.test"
 PROFILE = f"""
@@ -114,3 +117,34 @@ def test_tricky_markup_loses_everything_active(html: str) -> None:
     cleaned = sanitise_body_html(html) or ""
     for active in ("<script", "javascript", "onerror", "data:", "<iframe", "<form", "<style"):
         assert active not in cleaned.lower(), cleaned
+
+
+def test_an_archive_made_before_sanitising_has_its_body_html_sanitised_on_upgrade(
+    tmp_path: Path,
+) -> None:
+    # An archive at the schema version before the sanitising step, holding an article whose
+    # body_html was stored raw, as every article was before.
+    step = next(
+        (i for i, m in enumerate(MIGRATIONS) if m.__name__ == "_sanitise_stored_body_html"),
+        len(MIGRATIONS),
+    )
+    path = tmp_path / "old.db"
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        db = sqlite_utils.Database(conn)
+        with db.atomic():
+            for migration in MIGRATIONS[:step]:
+                migration(db)
+            conn.execute(f"PRAGMA user_version = {step}")
+        raw = '<p>正文<script>alert(1)</script><a href="javascript:alert(1)">点此</a></p>'
+        conn.execute(
+            "INSERT INTO articles (url, source, title, body, body_html, content_hash, change_seq,"
+            " first_seen_at)"
+            " VALUES ('http://a.test/1.html', 's', '标题', '正文点此', ?, 'h', 7, '2025-08-20')",
+            (raw,),
+        )
+
+    open_database(path).conn.close()
+
+    with closing(sqlite3.connect(path)) as conn:
+        row = conn.execute("SELECT body_html, body, content_hash, change_seq FROM articles")
+        assert row.fetchone() == ("<p>正文<a>点此</a></p>", "正文点此", "h", 7)
