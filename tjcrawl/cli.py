@@ -415,6 +415,11 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write here instead of standard output.",
 )
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="CSV cells exactly as stored: no ' before cells a spreadsheet would run as formulas.",
+)
 def export(
     out: Path | None,
     db_path: Path,
@@ -423,6 +428,7 @@ def export(
     since: str | None,
     incremental: bool,
     output: Path | None,
+    csv_raw: bool,
 ) -> None:
     """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order;
     or the stored raw pages as a WARC file.
@@ -432,6 +438,10 @@ def export(
     --format warc writes every stored page as WARC/1.1 request and response records (exact
     bytes, headers, fetch times) for pywb and other wayback tools; it is not recorded.
 
+    CSV is safe to open in a spreadsheet: a text cell that starts (after any spaces) with
+    =, +, -, @, tab or CR gets a leading ' so that it shows as text instead of running as a
+    formula (OWASP's CSV-injection rule). --csv-raw writes the cells as stored.
+
     \b
     Examples:
       tjcrawl export --format jsonl -o articles.jsonl
@@ -440,9 +450,12 @@ def export(
       tjcrawl export --format warc pages.warc.gz
     """
     from tjcrawl import clock
+    from tjcrawl.csv_safety import neutralised_row
 
     if out and output and out != output:
         raise click.UsageError("give the output file once: OUT or --output")
+    if csv_raw and fmt != "csv":
+        raise click.UsageError("--csv-raw applies to --format csv only")
     output = output or out
     if fmt == "warc":
         _export_warc(db_path, source, since, incremental, output)
@@ -474,7 +487,7 @@ def export(
                 writer.writeheader()
             for row in db.query(sql, params):
                 if writer:
-                    writer.writerow(row)
+                    writer.writerow(row if csv_raw else neutralised_row(row))
                 else:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 written += 1

@@ -1,4 +1,5 @@
-"""Raw strings to archive values: dates with provenance, clean text, canonical URLs, a hash."""
+"""Raw strings to archive values: dates with provenance, clean text, canonical URLs, a hash,
+and body HTML reduced to an allow-list (no scripts, handlers or javascript: links)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from tjcrawl.dates import SHANGHAI, ParsedDate, date_from_url, parse_date
+from tjcrawl.html_safety import sanitise_body_html
 from tjcrawl.profiles import Profile, load_profiles
 from tjcrawl.text import clean_paragraphs, fold_space
 from tjcrawl.urls import canonical_url
@@ -78,6 +80,8 @@ class NormalisePipeline:
 
         adapter["title"] = clean_title(adapter.get("title") or adapter["listing_title"], suffixes)
         adapter["body"] = "\n".join(clean_paragraphs(adapter["body"].split("\n")))
+        if adapter.get("body_html"):
+            adapter["body_html"] = sanitise_body_html(adapter["body_html"])
         url = canonical_url(adapter["url"])
         if adapter.get("entry_key"):
             url += "#" + adapter["entry_key"]

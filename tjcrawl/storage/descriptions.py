@@ -33,7 +33,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             **ARTICLE_COLUMNS,
             "listing_date": "The listing's date text, as shown.",
             "listing_title": "The title as the listing showed it (a change triggers a re-fetch).",
-            "body_html": "The body's HTML after boilerplate removal.",
+            "body_html": "The body's HTML after boilerplate removal, sanitised with an "
+            "allow-list: no scripts, event handlers or javascript: links. The raw page "
+            "(pages.body) keeps the bytes as received.",
             "page_id": "The raw page it was extracted from (pages.id).",
             "run_id": "The last run that touched it.",
             "last_checked_at": "When its page was last fetched or confirmed unchanged (304).",

@@ -295,6 +295,26 @@ def _search_filter_index(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["id", "source", "published_at"])
 
 
+def _sanitise_stored_body_html(db: sqlite_utils.Database) -> None:
+    """body_html stored before it was sanitised, made safe like a new article's (allow-list:
+    no scripts, handlers or javascript: links). The text, hash and change_seq stay: the
+    article has not changed, and the raw page still holds what the site sent."""
+    from tjcrawl.html_safety import sanitise_body_html
+
+    last_id = 0
+    while True:  # by pages of ids: a large archive's bodies never sit in memory at once
+        rows = db.execute(
+            "SELECT id, body_html FROM articles WHERE id > ? AND body_html IS NOT NULL"
+            " ORDER BY id LIMIT 2000",
+            (last_id,),
+        ).fetchall()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        updates = [(clean, i) for i, html in rows if (clean := sanitise_body_html(html)) != html]
+        db.conn.executemany("UPDATE articles SET body_html = ? WHERE id = ?", updates)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -304,6 +324,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _search_in_either_script,
     _kept_phrase_counts,
     _search_filter_index,
+    _sanitise_stored_body_html,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
