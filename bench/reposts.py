@@ -14,11 +14,12 @@ A benchmark, not a test. It builds archives under a temp dir with the project's 
   distinct  ``--distinct`` ordinary articles: bodies of random government-news clauses (the
             generator of bench/crawl_throughput.py), so that two share few 5-character shingles.
 
-Then, each in a fresh subprocess (so that its peak resident set, VmHWM, is that run's alone), it runs
-``update_groups`` twice: *first* (every signature computed) and *again* (signatures read from
-``repost_signatures``, nothing new: what a nightly crawl pays with no new articles). It prints
-seconds, the peak resident set of the process (``resource.getrusage``) and the resident set
-before grouping (Python, numpy, sqlite and the datasketch import), with the report's counts.
+Then, each in a fresh subprocess (so that its peak resident set, VmHWM, is that run's alone),
+it runs ``update_groups`` twice: *first* (every signature computed) and *again* (signatures read
+from ``repost_signatures``, nothing new: what a nightly crawl pays with no new articles). It
+prints wall and CPU seconds (the machine is shared: CPU seconds move less under load), the peak
+resident set of the process and its peak before grouping (Python, numpy, sqlite, datasketch),
+the 1-minute load when the run started, and the report's counts.
 
 ``--baseline N`` also runs the code of ``--baseline-rev`` (``git show REV:tjcrawl/reposts.py``,
 loaded as a module) and today's code on an N-article near-identical archive, each bounded by
@@ -192,30 +193,40 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
+def load() -> str:
+    with open("/proc/loadavg", encoding="utf-8") as found:
+        return " ".join(found.read().split()[:3])
+
+
 def run_child(db: Path, timeout: float, rev: str | None = None, fresh: bool = False) -> dict:
     command = [sys.executable, __file__, "--child", "--db", str(db)]
     if rev:
         command += ["--rev", rev]
     if fresh:
         command.append("--drop-signatures")
+    started_at = load()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"timeout": timeout}
+        return {"timeout": timeout, "load": started_at}
     if done.returncode != 0:
         raise SystemExit(f"grouping failed ({' '.join(command)}):\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"load": started_at}
 
 
 def show(label: str, result: dict) -> None:
     if "timeout" in result:
-        print(f"  {label:<24} did not finish within {result['timeout']:.0f} s (killed)")
+        print(
+            f"  {label:<24} did not finish within {result['timeout']:.0f} s (killed;"
+            f" load {result['load']})"
+        )
         return
     r = result["report"]
     print(
         f"  {label:<24} {result['seconds']:8.1f} s  {result['cpu']:8.1f} CPU-s"
         f"  peak {result['peak_mb']:7.0f} MB (before grouping {result['before_mb']:.0f} MB)"
-        f"  | {r['articles']} articles, signed {r['signed']}, {r['candidates']} proposals,"
+        f"  load {result['load']}\n  {'':<24} {r['articles']} articles, signed {r['signed']},"
+        f" {r['candidates']} proposals,"
         f" {r['checked']} checked, {r['pairs']} confirmed, {r['groups']} groups of"
         f" {r['grouped']}",
         flush=True,
@@ -229,8 +240,6 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    with open("/proc/loadavg", encoding="utf-8") as load:
-        loadavg = " ".join(load.read().split()[:3])
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
     ).stdout.strip()
@@ -239,14 +248,15 @@ def machine() -> str:
     ).stdout.strip()
     return (
         f"nproc {os.cpu_count()}, {model}, Python {sys.version.split()[0]}, commit {commit}"
-        f"{' (+ uncommitted changes)' if dirty else ''}, load {loadavg}"
+        f"{' (+ uncommitted changes)' if dirty else ''}, load {load()}"
     )
 
 
 def scenario(root: Path, name: str, articles, timeout: float, rev: str | None = None) -> None:
     db = root / f"{name}.db"
     stored, seconds = build(db, articles)
-    print(f"{name}: {stored:,} articles stored in {seconds:.0f} s ({db.stat().st_size >> 20} MB)", flush=True)
+    size = db.stat().st_size >> 20
+    print(f"{name}: {stored:,} articles stored in {seconds:.0f} s ({size} MB)", flush=True)
     if rev:
         show(f"baseline {rev}", run_child(db, timeout, rev=rev, fresh=True))
         show("today, first run", run_child(db, timeout, fresh=True))
@@ -299,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             import shutil
 
             shutil.rmtree(root, ignore_errors=True)
-    print(f"load after: {open('/proc/loadavg', encoding='utf-8').read().split()[:3]}")
+    print(f"load after: {load()}")
     return 0
 
 

@@ -12,9 +12,10 @@ nothing, so a bucket only has to join its *components*:
   bucket (at most ``MAX_CLUSTERS``, the latest), through a few members of each (``PROBES``):
   MinHash estimates first, in one numpy step; then the exact Jaccard of the best-estimated pairs
   at ``PREFILTER`` or above, until one holds (at most ``VERIFY_PER_COMPONENT`` per bucket);
-- an article takes part in at most ``ARTICLE_BUDGET`` exact verifications in the whole run, so
-  the pairs verified are at most ARTICLE_BUDGET / 2 per article, whatever the buckets hold; a
-  pair is verified once (``verified`` remembers the answer).
+- an article takes part in at most ``ARTICLE_BUDGET`` exact verifications that fail, in the
+  whole run; one that holds joins two components, which happens fewer times than there are
+  articles. So the pairs verified are at most (1 + ARTICLE_BUDGET / 2) per article, whatever
+  the buckets hold; a pair is verified once (``verified`` remembers the answer).
 
 In a bucket of a few articles this verifies what all pairs would (until one link holds), so
 the groups are those of every-pair verification; in a bucket of thousands it verifies about one
@@ -46,7 +47,7 @@ PREFILTER = 0.25
 PROBES = 4  # members of a component or cluster whose signatures are compared
 MAX_CLUSTERS = 32  # clusters of a bucket a component is compared with
 VERIFY_PER_COMPONENT = 8  # exact verifications for one component in one bucket
-ARTICLE_BUDGET = 32  # exact verifications an article takes part in, in one run
+ARTICLE_BUDGET = 32  # failed exact verifications an article may take part in, in one run
 SHINGLE_CACHE_BYTES = 64 << 20
 
 
@@ -195,9 +196,10 @@ class Linker:
         return joined
 
     def _verify(self, a: int, b: int) -> bool:
-        self.spent[a] += 1
-        self.spent[b] += 1
         found = self.similar(a, b) >= THRESHOLD
+        if not found:
+            self.spent[a] += 1
+            self.spent[b] += 1
         self.verified[(min(a, b), max(a, b))] = found
         self.confirmed += found
         return found
