@@ -343,6 +343,25 @@ def test_signatures_are_deterministic_and_round_trip() -> None:
     assert first.to_bytes(first.from_bytes(data)) == data
 
 
+def test_signatures_are_datasketchs_affine32_minhash() -> None:
+    # Computed in numpy, but byte for byte what datasketch gives, so that signatures stored in
+    # repost_signatures by earlier versions (same PARAMS) stay valid.
+    import numpy as np
+    from datasketch import MinHash
+
+    signer = reposts.Signer()
+    everything = "".join(body for _, body, _ in SEED)  # ~11,000 shingles: several blocks
+    for title, body, _ in [*SEED[:3], ("全文", everything, ""), ("通知", "详见附件。", "")]:
+        pieces = reposts.article_shingles(title, body) if len(body) > 10 else np.arange(3)
+        pieces = pieces.astype(np.uint64)
+        reference = MinHash(
+            num_perm=reposts.NUM_PERM, seed=reposts.SEED, hashfunc=int, scheme="affine32"
+        )
+        folded = ((pieces >> np.uint64(32)) ^ pieces) & np.uint64(0xFFFFFFFF)
+        reference.update_batch(folded.tolist())
+        assert np.array_equal(signer.values(pieces), reference.hashvalues)
+
+
 def test_short_template_notices_are_not_grouped(archive: Archive) -> None:
     notice = {"source": "s", "title": "通知", "body": "详见附件。", "origin": None}
     store(archive, [notice | {"url": "http://a.test/1"}, notice | {"url": "http://b.test/2"}])
