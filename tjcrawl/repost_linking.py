@@ -35,6 +35,8 @@ from typing import Any
 
 from tjcrawl.repost_text import article_shingles
 
+# Stored groups whose members did not change are taken as verified (reposts.compute_groups): a
+# change of THRESHOLD must also bump NORMALISER_VERSION, so that every article is signed again.
 THRESHOLD = 0.40
 # 42 bands of 3 rows, what MinHashLSH(threshold=0.25, num_perm=128) chooses (a threshold well
 # below THRESHOLD, for recall): a pair at Jaccard 0.40 shares a bucket with probability 0.94, at
