@@ -15,10 +15,13 @@ How:
 2. The text is cut into overlapping character shingles of ``SHINGLE`` characters and summarised
    as a MinHash (datasketch, ``NUM_PERM`` permutations, fixed seed: the same archive always gives
    the same signatures).
-3. MinHashLSH (``BANDS`` bands of ``ROWS`` rows, tuned to a lower threshold than the real one,
-   for recall) proposes candidate pairs; those whose MinHash estimate passes ``PREFILTER`` are
-   verified with the exact Jaccard similarity of the two shingle sets and kept at
-   ``THRESHOLD`` or above, so an LSH false positive never groups anything.
+3. LSH bands (``BANDS`` bands of ``ROWS`` rows, tuned to a lower threshold than the real one,
+   for recall) put likely re-posts in common buckets; pairs of a bucket whose MinHash estimate
+   passes ``PREFILTER`` are verified with the exact Jaccard similarity of the two shingle sets
+   and kept at ``THRESHOLD`` or above, so an LSH false positive never groups anything. A pair
+   whose articles are already in one group is not verified, and the pairs verified per article
+   are bounded, so that the work grows with the archive, not with the square of a group's
+   size (tjcrawl/repost_linking.py says how).
 4. Groups are the connected components of the kept pairs. The canonical member is the earliest
    published (then the earliest first seen, then the lowest id); ``similarity`` is each member's
    exact shingle Jaccard to the canonical member (1.0 for the canonical itself).
@@ -31,168 +34,74 @@ are at 0.009 or below), so 0.40 sits in the middle of the gap.
 
 Signatures are kept in ``repost_signatures`` (keyed by the article's content hash and these
 parameters) when the archive has that table, so a nightly run only hashes new and changed
-articles; without it every signature is computed afresh.
+articles; without it every signature is computed afresh. Then, too, a stored group none of
+whose members changed is taken as joined, and its similarities as stored: only new and changed
+articles are verified against the rest.
+
+Text and signatures are in tjcrawl/repost_text.py, the bucket walk in tjcrawl/repost_linking.py.
 """
 
 from __future__ import annotations
 
-import operator
-import re
 import sqlite3
 import time
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
-SHINGLE = 5
-NUM_PERM = 128
-SEED = 20250823
-THRESHOLD = 0.40
-# The LSH bands: 42 bands of 3 rows, what MinHashLSH(threshold=0.25, num_perm=128) chooses (a
-# threshold well below THRESHOLD, for recall): a pair at Jaccard 0.40 is proposed with
-# probability 0.94, at 0.50 with 0.996, at 0.05 with 0.005.
-BANDS, ROWS = 42, 3
-BANDS_PER_PASS = 6
-# Candidates whose MinHash estimate is below this are not checked exactly: at a true Jaccard of
-# THRESHOLD the estimate (128 permutations, standard deviation 0.043) falls this low about once
-# in 4,000 pairs; for true re-posts (0.5 and above) practically never.
-PREFILTER = 0.25
-# Fewer letters and digits than this (title included) is too little text to tell a re-post from
-# a template notice ("关于…的通知 / 详见附件"): such articles are never grouped.
-MIN_CHARS = 40
-NORMALISER_VERSION = 1
-PARAMS = f"v{NORMALISER_VERSION}-k{SHINGLE}-p{NUM_PERM}-s{SEED}-affine32"
-SIGNATURES_TABLE = "repost_signatures"
-
-# A short line that only says where the text came from or who handled it.
-_METADATA_LINE = re.compile(
-    r"^[（(【\[]?\s*(?:来源|稿源|本文来源|文章来源|信息来源|转自|转载自|原标题|责任编辑|编辑|"
-    r"作者|记者|通讯员|审核|审校|校对|供稿|摄影|图片来源)\s*[:：]"
+from tjcrawl.repost_linking import (
+    BANDS,
+    PREFILTER,
+    ROWS,
+    THRESHOLD,
+    Linker,
+    ShingleCache,
 )
-_METADATA_MAX_LEN = 100
-_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+from tjcrawl.repost_text import (
+    MIN_CHARS,
+    NORMALISER_VERSION,
+    NUM_PERM,
+    PARAMS,
+    SEED,
+    SHINGLE,
+    Signer,
+    article_shingles,
+    jaccard,
+    normalise,
+    shingle_hashes,
+    shingles,
+)
 
+__all__ = [
+    "BANDS",
+    "MIN_CHARS",
+    "NORMALISER_VERSION",
+    "NUM_PERM",
+    "PARAMS",
+    "PREFILTER",
+    "ROWS",
+    "SEED",
+    "SHINGLE",
+    "SIGNATURES_TABLE",
+    "THRESHOLD",
+    "Group",
+    "GroupReport",
+    "Member",
+    "Signer",
+    "article_shingles",
+    "compute_groups",
+    "jaccard",
+    "list_groups",
+    "normalise",
+    "shingle_hashes",
+    "shingles",
+    "update_groups",
+]
 
-# -- text -----------------------------------------------------------------------------------------
-def normalise(title: str, body: str) -> str:
-    """Title and body as one run of lower-case letters and digits, metadata lines dropped."""
-    lines = [
-        line
-        for line in f"{title}\n{body}".split("\n")
-        if not (len(line) <= _METADATA_MAX_LEN and _METADATA_LINE.match(line.strip()))
-    ]
-    text = _NOT_LETTER_OR_DIGIT.sub("", "".join(lines))
-    # NFKC after the punctuation is gone, where it is cheap: full-width digits and letters become
-    # plain ones; what it turns into punctuation (㈠ -> (一)) is removed again.
-    if not unicodedata.is_normalized("NFKC", text):
-        text = _NOT_LETTER_OR_DIGIT.sub("", unicodedata.normalize("NFKC", text))
-    return text.lower()
-
-
-def shingles(text: str, k: int = SHINGLE) -> set[str]:
-    """The set of overlapping k-character pieces of a normalised text (for reading, not speed)."""
-    if len(text) <= k:
-        return {text} if text else set()
-    return {text[i : i + k] for i in range(len(text) - k + 1)}
-
-
-def shingle_hashes(text: str, k: int = SHINGLE) -> Any:
-    """The shingles of a normalised text as a sorted array of distinct 64-bit hashes.
-
-    A polynomial hash of each window of k code points (mod 2**64, computed for all windows at
-    once) followed by a 64-bit finaliser: stable across processes and machines, and without a
-    collision in practice, so that set operations on it are the exact Jaccard of the shingles.
-    """
-    import numpy as np
-
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    width = min(k, len(codes))
-    count = len(codes) - width + 1
-    if width == 0:
-        return np.empty(0, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        value = np.zeros(count, dtype=np.uint64)
-        for j in range(width):
-            value = value * _POLY + codes[j : j + count]
-        value ^= value >> np.uint64(33)  # the finaliser of MurmurHash3 (fmix64)
-        value *= np.uint64(0xFF51AFD7ED558CCD)
-        value ^= value >> np.uint64(33)
-        value *= np.uint64(0xC4CEB9FE1A85EC53)
-        value ^= value >> np.uint64(33)
-    value.sort()
-    distinct = np.empty(len(value), dtype=bool)
-    distinct[0] = True
-    np.not_equal(value[1:], value[:-1], out=distinct[1:])
-    return value[distinct]
-
-
-_POLY = 0x100000001B3  # odd: the 64-bit FNV prime
-
-
-def article_shingles(title: str, body: str) -> Any:
-    """An article's shingle hashes; empty when it is too short to be compared."""
-    import numpy as np
-
-    text = normalise(title or "", body or "")
-    if len(text) < MIN_CHARS:
-        return np.empty(0, dtype=np.uint64)
-    return shingle_hashes(text)
-
-
-def jaccard(a: Any, b: Any) -> float:
-    """Exact Jaccard similarity of two sorted arrays of distinct shingle hashes."""
-    import numpy as np
-
-    if len(a) == 0 or len(b) == 0:
-        return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    found = np.searchsorted(b, a)
-    found[found == len(b)] = 0
-    inter = int(np.count_nonzero(b[found] == a))
-    return inter / (len(a) + len(b) - inter)
-
-
-class Signer:
-    """MinHash signatures with fixed permutations: the same text always gives the same bytes.
-
-    The shingles' 64-bit hashes are folded to the 32 bits of datasketch's affine32 scheme and
-    handed over as they are (hashfunc is the identity).
-    """
-
-    def __init__(self) -> None:
-        from datasketch import MinHash
-
-        self._template = MinHash(
-            num_perm=NUM_PERM, seed=SEED, hashfunc=operator.index, scheme="affine32"
-        )
-
-    def signature(self, hashes: Any) -> Any:
-        import numpy as np
-        from datasketch import LeanMinHash
-
-        folded = ((hashes >> np.uint64(32)) ^ hashes) & np.uint64(0xFFFFFFFF)
-        minhash = self._template.copy()
-        minhash.update_batch(folded.tolist())
-        return LeanMinHash(minhash)
-
-    @staticmethod
-    def from_bytes(data: bytes) -> Any:
-        import numpy as np
-        from datasketch import LeanMinHash
-
-        values = np.frombuffer(data, dtype="<u4")
-        return LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32")
-
-    @staticmethod
-    def to_bytes(minhash: Any) -> bytes:
-        import numpy as np
-
-        return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+SIGNATURES_TABLE = "repost_signatures"
 
 
 # -- the groups -----------------------------------------------------------------------------------
@@ -230,8 +139,8 @@ class GroupReport:
     articles: int  # articles in the archive
     comparable: int  # long enough to be compared
     signed: int  # signatures computed in this run (the others came from repost_signatures)
-    candidates: int  # LSH proposals (a pair proposed by several passes counts in each)
-    checked: int  # distinct pairs whose MinHash estimate passed PREFILTER, checked exactly
+    candidates: int  # pairs sharing an LSH bucket, counted in each band (not enumerated)
+    checked: int  # distinct pairs checked exactly (estimate at PREFILTER or above, not yet joined)
     pairs: int  # pairs verified at THRESHOLD or above
     groups: int
     grouped: int  # articles in a group
@@ -275,143 +184,88 @@ def _order_key(row: tuple[int, str | None, str | None]) -> tuple:
     return (*instant(published), *instant(first_seen), article_id)
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while self.parent.get(x, x) != root:  # path compression
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        self.add(a)
-        self.add(b)
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def add(self, x: int) -> None:
-        self.parent.setdefault(x, x)
-
-    def components(self) -> list[list[int]]:
-        found: dict[int, list[int]] = {}
-        for x in self.parent:
-            found.setdefault(self.find(x), []).append(x)
-        return [sorted(c) for c in found.values() if len(c) > 1]
-
-
-def _signatures(conn: sqlite3.Connection, signer: Signer) -> tuple[list[int], Any, int, int]:
-    """Comparable articles' MinHashes: (their ids, one row of hash values each, articles, how
-    many were computed now rather than read from repost_signatures)."""
+def _signatures(conn: sqlite3.Connection, signer: Signer) -> tuple[list[int], Any, int, set[int]]:
+    """Comparable articles' MinHashes: (their ids in order, one row of hash values each, the
+    articles, the ids of those signed now rather than read from repost_signatures)."""
     import numpy as np
 
     cached = _has_table(conn, SIGNATURES_TABLE)
-    stored: dict[int, tuple[str, bytes | None]] = {}
-    if cached:
-        stored = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute(
-                f"SELECT article_id, content_hash, minhash FROM {SIGNATURES_TABLE}"
-                " WHERE params = ?",
-                (PARAMS,),
-            )
-        }
-    rows: dict[int, Any] = {}
+    query = (
+        f"SELECT a.id, a.content_hash, s.article_id, s.content_hash, s.minhash FROM articles a"
+        f" LEFT JOIN {SIGNATURES_TABLE} s ON s.article_id = a.id AND s.params = ?"
+        if cached
+        else "SELECT id, content_hash, NULL, NULL, NULL FROM articles WHERE ? IS NOT NULL"
+    )
+    ids: list[int] = []
+    values = bytearray()  # the signatures, NUM_PERM little-endian uint32 each, as ids
     todo: list[tuple[int, str]] = []
     articles = 0
-    for article_id, content_hash in conn.execute("SELECT id, content_hash FROM articles"):
+    for article_id, content_hash, signed, signed_hash, minhash in conn.execute(query, (PARAMS,)):
         articles += 1
-        known = stored.pop(article_id, None)
-        if known is not None and known[0] == content_hash:
-            if known[1] is not None:
-                rows[article_id] = np.frombuffer(known[1], dtype="<u4")
+        if signed is not None and signed_hash == content_hash:
+            if minhash is not None:
+                ids.append(article_id)
+                values += minhash
         else:
             todo.append((article_id, content_hash))
-    stored.clear()
-    fresh: list[tuple[int, str, bytes | None]] = []
-    for chunk in _chunks(todo):
-        marks = ",".join("?" * len(chunk))
-        texts = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute(
-                f"SELECT id, title, body FROM articles WHERE id IN ({marks})",
-                [a for a, _ in chunk],
-            )
-        }
-        for article_id, content_hash in chunk:
-            pieces = article_shingles(*texts[article_id])
-            data = signer.to_bytes(signer.signature(pieces)) if len(pieces) else None
-            if data is not None:
-                rows[article_id] = np.frombuffer(data, dtype="<u4")
-            fresh.append((article_id, content_hash, data))
-    if cached and fresh:
+    if cached and todo:
         conn.execute("SAVEPOINT repost_signatures")
-        try:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO {SIGNATURES_TABLE}"
-                " (article_id, content_hash, params, minhash) VALUES (?, ?, ?, ?)",
-                [(a, h, PARAMS, m) for a, h, m in fresh],
-            )
+    try:
+        for chunk in _chunks(todo):
+            marks = ",".join("?" * len(chunk))
+            texts = {
+                r[0]: (r[1], r[2])
+                for r in conn.execute(
+                    f"SELECT id, title, body FROM articles WHERE id IN ({marks})",
+                    [a for a, _ in chunk],
+                )
+            }
+            fresh: list[tuple[int, str, bytes | None]] = []
+            for article_id, content_hash in chunk:
+                pieces = article_shingles(*texts[article_id])
+                data = signer.values(pieces).astype("<u4").tobytes() if len(pieces) else None
+                if data is not None:
+                    ids.append(article_id)
+                    values += data
+                fresh.append((article_id, content_hash, data))
+            if cached:
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO {SIGNATURES_TABLE}"
+                    " (article_id, content_hash, params, minhash) VALUES (?, ?, ?, ?)",
+                    [(a, h, PARAMS, m) for a, h, m in fresh],
+                )
+        if cached and todo:
             conn.execute("RELEASE repost_signatures")
-        except BaseException:
+    except BaseException:
+        if cached and todo:
             conn.execute("ROLLBACK TO repost_signatures")
             conn.execute("RELEASE repost_signatures")
-            raise
-    ids = sorted(rows)
-    matrix = np.empty((len(ids), NUM_PERM), dtype=np.uint32)
-    for n, article_id in enumerate(ids):
-        matrix[n] = rows.pop(article_id)
-    return ids, matrix, articles, len(fresh)
+        raise
+    matrix = np.frombuffer(bytes(values), dtype="<u4").reshape(-1, NUM_PERM)
+    del values
+    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+    return [ids[n] for n in order.tolist()], matrix[order], articles, {a for a, _ in todo}
 
 
-def _candidates(ids: list[int], matrix: Any) -> tuple[int, list[tuple[int, int]]]:
-    """Pairs the LSH bands propose: (how many proposals, the pairs whose estimate passes
-    PREFILTER, as article ids).
-
-    The BANDS bands are indexed a few at a time (BANDS_PER_PASS, a MinHashLSH over that slice of
-    every signature), which finds exactly the pairs one index of all the bands would, with a
-    fraction of its memory (some 300 bytes per article and band).
-    """
-    import numpy as np
-    from datasketch import LeanMinHash, MinHashLSH
-
-    proposals = 0
-    likely: set[tuple[int, int]] = set()
-    for first in range(0, BANDS, BANDS_PER_PASS):
-        bands = min(BANDS_PER_PASS, BANDS - first)
-        lo, hi = first * ROWS, (first + bands) * ROWS
-        lsh = MinHashLSH(num_perm=hi - lo, params=(bands, ROWS))
-        part = [
-            LeanMinHash(seed=SEED, hashvalues=matrix[n, lo:hi], scheme="affine32")
-            for n in range(len(ids))
-        ]
-        with lsh.insertion_session() as session:
-            for n, sketch in enumerate(part):
-                session.insert(n, sketch, check_duplication=False)
-        for n, sketch in enumerate(part):
-            found = np.fromiter((m for m in lsh.query(sketch) if m > n), dtype=np.int64)
-            if not len(found):
-                continue
-            proposals += len(found)
-            estimate = np.count_nonzero(matrix[found] == matrix[n], axis=1) / NUM_PERM
-            likely.update((ids[n], ids[m]) for m in found[estimate >= PREFILTER].tolist())
-        del lsh, part
-    return proposals, sorted(likely)
-
-
-def _shingles_of(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        marks = ",".join("?" * len(chunk))
-        for article_id, title, body in conn.execute(
-            f"SELECT id, title, body FROM articles WHERE id IN ({marks})", list(chunk)
-        ):
-            found[article_id] = article_shingles(title, body)
-    return found
+def _stored_groups(
+    conn: sqlite3.Connection, index: dict[int, int], fresh: set[int]
+) -> tuple[list[list[int]], dict[int, tuple[int, float]]]:
+    """What the last grouping left that still holds: (the stored groups none of whose members is
+    new, changed or gone, as rows of the matrix; article id -> (group, similarity) for the
+    members not changed since)."""
+    intact: dict[int, list[int] | None] = {}
+    kept: dict[int, tuple[int, float]] = {}
+    for article_id, group_id, similarity in conn.execute(
+        "SELECT article_id, group_id, similarity FROM repost_members ORDER BY article_id"
+    ):
+        rows = intact.setdefault(group_id, [])
+        if article_id in fresh or article_id not in index:
+            intact[group_id] = None
+            continue
+        kept[article_id] = (group_id, similarity)
+        if rows is not None:
+            rows.append(index[article_id])
+    return [rows for rows in intact.values() if rows], kept
 
 
 def compute_groups(
@@ -420,49 +274,58 @@ def compute_groups(
     """The re-post groups of the archive as repost_members rows, without writing them."""
     conn = _connection(conn)
     started = time.monotonic()
-    ids, matrix, articles, signed = _signatures(conn, Signer())
-    proposed, candidates = _candidates(ids, matrix)
-    comparable = len(ids)
-    del matrix
-    pieces = _shingles_of(conn, (a for pair in candidates for a in pair))
-    union = _UnionFind()
-    confirmed = 0
-    for a, b in candidates:
-        if jaccard(pieces[a], pieces[b]) >= THRESHOLD:
-            union.union(a, b)
-            confirmed += 1
-    components = union.components()
-    rows: list[tuple[int, int, int, float]] = []
+    ids, matrix, articles, fresh = _signatures(conn, Signer())
+    cache = ShingleCache(conn, ids)
+    linker = Linker(matrix, lambda a, b: jaccard(cache.get(a), cache.get(b)))
+    # Without repost_signatures nothing says which articles are unchanged: all count as new.
+    reuse = _has_table(conn, SIGNATURES_TABLE)
+    index = {article_id: n for n, article_id in enumerate(ids)}
+    stored, kept = _stored_groups(conn, index, fresh) if reuse else ([], {})
+    for rows in stored:  # verified when they were grouped, and none of them changed since
+        for row in rows[1:]:
+            linker.union(rows[0], row)
+    linker.link_all()
+    components = linker.components()
+    linker_proposed, linker_checked = linker.proposed, len(linker.verified)
+    linker_confirmed = linker.confirmed
+    del matrix, linker, index
+    found: list[tuple[int, int, int, float]] = []
     for component in components:
+        article_ids = [ids[n] for n in component]
         order = {}
-        for chunk in _chunks(component):
+        for chunk in _chunks(article_ids):
             marks = ",".join("?" * len(chunk))
             for row in conn.execute(
                 f"SELECT id, published_at, first_seen_at FROM articles WHERE id IN ({marks})",
                 list(chunk),
             ):
                 order[row[0]] = _order_key(row)
-        members = sorted(component, key=order.__getitem__)
+        members = sorted(component, key=lambda n: order[ids[n]])
         canonical = members[0]
-        for article_id in members:
-            similarity = (
-                1.0 if article_id == canonical else jaccard(pieces[canonical], pieces[article_id])
-            )
-            rows.append((article_id, canonical, int(article_id == canonical), round(similarity, 4)))
-    rows.sort()
+        canonical_id = ids[canonical]
+        for n in members:
+            article_id = ids[n]
+            if n == canonical:
+                similarity = 1.0
+            elif kept.get(article_id, (None,))[0] == canonical_id and canonical_id in kept:
+                similarity = kept[article_id][1]  # neither text changed since
+            else:
+                similarity = round(jaccard(cache.get(canonical), cache.get(n)), 4)
+            found.append((article_id, canonical_id, int(n == canonical), similarity))
+    found.sort()
     report = GroupReport(
         articles=articles,
-        comparable=comparable,
-        signed=signed,
-        candidates=proposed,
-        checked=len(candidates),
-        pairs=confirmed,
+        comparable=len(ids),
+        signed=len(fresh),
+        candidates=linker_proposed,
+        checked=linker_checked,
+        pairs=linker_confirmed,
         groups=len(components),
-        grouped=len(rows),
+        grouped=len(found),
         written=False,
         seconds=time.monotonic() - started,
     )
-    return rows, report
+    return found, report
 
 
 def update_groups(conn: sqlite3.Connection | sqlite_utils.Database) -> GroupReport:
