@@ -150,8 +150,8 @@ class GroupReport:
     def summary(self) -> str:
         return (
             f"re-posts: {self.groups} groups of {self.grouped} articles "
-            f"({self.articles} articles, {self.candidates} candidate pairs, {self.checked} "
-            f"checked, {self.pairs} confirmed, {self.seconds:.1f} s)"
+            f"({self.articles} articles, {self.checked} pairs checked, {self.pairs} confirmed, "
+            f"{self.seconds:.1f} s)"
         )
 
 
