@@ -1,0 +1,142 @@
+"""`tjcrawl export`: articles as JSON lines or CSV, stored pages as WARC."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tjcrawl.cli.common import (
+    DB_OPTION,
+    _archive,
+    _iso_day,
+)
+from tjcrawl.storage.descriptions import ARTICLE_COLUMNS
+
+# The current_articles view's columns, as documented, less the internal id.
+EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
+
+
+@click.command()
+@click.argument(
+    "out", required=False, metavar="[OUT]", type=click.Path(dir_okay=False, path_type=Path)
+)
+@DB_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl or csv: the articles; warc: the stored raw pages (to OUT or -o, .gz = gzip).",
+)
+@click.option("--source", help="Only this source (slug).")
+@click.option("--since", callback=_iso_day, help="Only articles changed on or after this day.")
+@click.option(
+    "--changed-since-last-export",
+    "incremental",
+    is_flag=True,
+    help="Only articles new, changed or withdrawn since the previous export.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write here instead of standard output.",
+)
+def export(
+    out: Path | None,
+    db_path: Path,
+    fmt: str,
+    source: str | None,
+    since: str | None,
+    incremental: bool,
+    output: Path | None,
+) -> None:
+    """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order;
+    or the stored raw pages as a WARC file.
+
+    Every article export is recorded, so --changed-since-last-export hands over only what is
+    new, changed or withdrawn since the previous one: an unchanged crawl exports nothing.
+    --format warc writes every stored page as WARC/1.1 request and response records (exact
+    bytes, headers, fetch times) for pywb and other wayback tools; it is not recorded.
+
+    \b
+    Examples:
+      tjcrawl export --format jsonl -o articles.jsonl
+      tjcrawl export --changed-since-last-export -o delta.jsonl
+      tjcrawl export --format csv --source demo_trs --since 2025-01-01 > trs.csv
+      tjcrawl export --format warc pages.warc.gz
+    """
+    from tjcrawl import clock
+
+    if out and output and out != output:
+        raise click.UsageError("give the output file once: OUT or --output")
+    output = output or out
+    if fmt == "warc":
+        _export_warc(db_path, source, since, incremental, output)
+        return
+    with _archive(db_path) as db:
+        upto = int(
+            db.execute("SELECT value FROM tjcrawl_meta WHERE key = 'change_seq'").fetchone()[0]
+        )
+        start = 0
+        if incremental:
+            last = db.execute("SELECT max(upto_change_seq) FROM exports").fetchone()[0]
+            start = int(last or 0)
+        where, params = ["change_seq > ?", "change_seq <= ?"], [start, upto]
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if since:
+            where.append("last_changed_at >= ?")
+            params.append(since)
+        sql = (
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM current_articles"
+            f" WHERE {' AND '.join(where)} ORDER BY change_seq"
+        )
+        written = 0
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+            if writer:
+                writer.writeheader()
+            for row in db.query(sql, params):
+                if writer:
+                    writer.writerow(row)
+                else:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+        finally:
+            if output:
+                handle.close()
+        with db.atomic():
+            db["exports"].insert(
+                {
+                    "format": fmt,
+                    "target": str(output) if output else "stdout",
+                    "exported_at": clock.now_iso(),
+                    "from_change_seq": start,
+                    "upto_change_seq": upto,
+                    "articles": written,
+                }
+            )
+    if output:
+        click.echo(f"{written} articles -> {output}", err=True)
+
+
+def _export_warc(
+    db_path: Path, source: str | None, since: str | None, incremental: bool, output: Path | None
+) -> None:
+    from tjcrawl.warc import write_warc
+
+    if since or incremental:
+        raise click.UsageError("--since and --changed-since-last-export select articles, not WARC")
+    if output is None:
+        raise click.UsageError("--format warc needs a file: tjcrawl export --format warc OUT")
+    with _archive(db_path) as db:
+        pages = write_warc(db.conn, output, source)
+    click.echo(f"{pages} pages -> {output}", err=True)
