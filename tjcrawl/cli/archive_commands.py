@@ -16,7 +16,10 @@ from tjcrawl.cli.common import (
     EXIT_LOCKED,
     _archive,
     _iso_day,
+    _lock_archive,
+    _output_file,
     _profiles,
+    _read,
 )
 from tjcrawl.storage.archive import ArchiveError
 
@@ -53,7 +56,7 @@ def search(
 
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         result = run_search(
             db.conn, query, source=source, since=since, until=until, limit=limit, order=order
         )
@@ -96,9 +99,11 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int) -> None:
     """
     from tjcrawl.reextract import ReextractError
     from tjcrawl.reextract import reextract as run_reextract
-    from tjcrawl.storage.lock import ArchiveLocked
+    from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
 
     _profiles()  # a broken profile is one line, not a traceback
+    with _read(db_path, allow_older=True):
+        pass  # no archive, an empty file, another program's database: one line, untouched
     try:
         report = run_reextract(db_path, list(sources) or None, workers=workers)
     except ReextractError as exc:
@@ -106,7 +111,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int) -> None:
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except ArchiveError as exc:
+    except (ArchiveError, LockUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     for line in report.lines():
         click.echo(line)
@@ -128,9 +133,43 @@ def schema(db_path: Path) -> None:
     """
     from tjcrawl.storage.schema_doc import render
 
-    # No archive there: describe a new one in memory rather than create a file.
-    with _archive(db_path if db_path.exists() else Path(":memory:"), must_exist=False) as db:
+    if not db_path.exists():
+        # No archive there: describe a new one in memory rather than create a file.
+        with _archive(Path(":memory:"), must_exist=False) as db:
+            click.echo(render(db.conn), nl=False)
+        return
+    # An older archive is described as it is: that is what it holds.
+    with _read(db_path, allow_older=True) as db:
         click.echo(render(db.conn), nl=False)
+
+
+@click.command()
+@DB_OPTION
+def upgrade(db_path: Path) -> None:
+    """Migrate an archive written by an older tjcrawl to this version's schema.
+
+    Any writing command (crawl, reextract, export of articles) does the same first; the
+    read-only commands refuse an older archive instead of changing it. Exits 4 when another
+    run holds the archive.
+
+    \b
+    Example:
+      tjcrawl upgrade --db archive.db
+    """
+    from tjcrawl.storage.migrations import SCHEMA_VERSION
+
+    with _read(db_path, allow_older=True) as db:
+        before = db.execute("PRAGMA user_version").fetchone()[0]
+    if before == SCHEMA_VERSION:
+        click.echo(f"{db_path}: already at schema {SCHEMA_VERSION}")
+        return
+    lock = _lock_archive(db_path)
+    try:
+        with _archive(db_path):
+            pass
+    finally:
+        lock.release()
+    click.echo(f"{db_path}: schema {before} -> {SCHEMA_VERSION}")
 
 
 def _stats_text(db: sqlite_utils.Database) -> str:
@@ -171,7 +210,7 @@ def history(url: str, db_path: Path) -> None:
     """
     from tjcrawl.history import article_history, render_diff
 
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         found = article_history(db.conn, url)
     if found is None:
         raise click.ClickException(f"{url}: not in the archive (see `tjcrawl search`)")
@@ -210,19 +249,15 @@ def dups(db_path: Path, source: str | None, as_json: bool, update: bool) -> None
       tjcrawl dups --source demo_enorth --json
     """
     from tjcrawl.reposts import list_groups, update_groups
-    from tjcrawl.storage.lock import ArchiveLocked, RunLock
 
-    with _archive(db_path) as db:
-        if update:
-            try:
-                lock = RunLock.acquire(db_path)
-            except ArchiveLocked as exc:
-                click.echo(f"Error: {exc}", err=True)
-                sys.exit(EXIT_LOCKED)
+    if update:
+        with _archive(db_path) as db:
+            lock = _lock_archive(db_path)
             try:
                 click.echo(update_groups(db.conn).summary(), err=True)
             finally:
                 lock.release()
+    with _read(db_path) as db:
         groups = list_groups(db.conn, source=source)
     if as_json:
         click.echo(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=2))
@@ -259,7 +294,7 @@ def runs(db_path: Path, source: str | None, limit: int) -> None:
     """
     from tjcrawl import health
 
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         click.echo(health.format_runs(health.runs(db.conn, source=source, limit=limit)))
 
 
@@ -269,6 +304,7 @@ def runs(db_path: Path, source: str | None, limit: int) -> None:
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
     help="Also write a self-contained HTML report with charts here.",
 )
 def health_command(db_path: Path, html_path: Path | None) -> None:
@@ -284,7 +320,7 @@ def health_command(db_path: Path, html_path: Path | None) -> None:
     from tjcrawl import health, report
 
     known = [p.slug for p in _profiles().values() if not p.fixture]
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         states = health.source_states(db.conn, known_sources=known)
         click.echo(health.format_states(states))
         if html_path:
@@ -318,7 +354,7 @@ def failures(
     from tjcrawl.capture import failed_pages
     from tjcrawl.capture import save_fixtures as save
 
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         pages = failed_pages(db.conn, source, run_id)
         for page in pages:
             click.echo(f"{page.source}  {page.url}  ({page.detail})")
@@ -342,7 +378,7 @@ def stats(db_path: Path) -> None:
     Example:
       tjcrawl stats --db archive.db
     """
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         click.echo(_stats_text(db))
 
 

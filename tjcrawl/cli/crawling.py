@@ -16,10 +16,12 @@ from tjcrawl.cli.archive_commands import _stats_text
 from tjcrawl.cli.common import (
     DB_OPTION,
     EXIT_CRAWL_PROBLEM,
-    EXIT_LOCKED,
     _archive,
+    _lock_archive,
+    _output_file,
     _profiles,
     _proxy_pairs,
+    _read,
 )
 from tjcrawl.profiles import Profile
 
@@ -86,7 +88,40 @@ def _settings_from_env() -> dict[str, Any]:
         raise click.ClickException(f"TJCRAWL_SETTINGS is not JSON: {exc}") from None
     if not isinstance(value, dict):
         raise click.ClickException("TJCRAWL_SETTINGS must be a JSON object")
+    _check_setting_types(value)
     return value
+
+
+# Numeric settings read by the pipelines that have no default in tjcrawl.settings.
+PIPELINE_SETTING_TYPES: dict[str, type] = {
+    "TJCRAWL_INCREMENTAL_OVERLAP": int,
+    "TJCRAWL_REVISIT_FIRST_DAYS": int,
+    "TJCRAWL_REVISIT_MAX_INTERVAL_DAYS": int,
+    "TJCRAWL_REVISIT_WINDOW_DAYS": int,
+}
+
+
+def _check_setting_types(overrides: dict[str, Any]) -> None:
+    """A number or flag given as something else fails here in one line, not as a traceback in
+    the crawl log of a crawl that then fetches nothing."""
+    from scrapy.settings import Settings, default_settings
+
+    from tjcrawl import settings as defaults
+
+    probe = Settings()
+    for key, value in overrides.items():
+        default = getattr(defaults, key, getattr(default_settings, key, None))
+        kind = PIPELINE_SETTING_TYPES.get(key, type(default))
+        getter = {bool: probe.getbool, int: probe.getint, float: probe.getfloat}.get(kind)
+        if getter is None:
+            continue
+        probe.set(key, value)
+        try:
+            getter(key)
+        except (TypeError, ValueError):
+            raise click.ClickException(
+                f"TJCRAWL_SETTINGS: {key} must be {kind.__name__}, not {value!r}"
+            ) from None
 
 
 def _is_loopback(url: str) -> bool:
@@ -97,15 +132,11 @@ def _is_loopback(url: str) -> bool:
 def _crawl(request: CrawlRequest) -> list[Any]:
     from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
     from tjcrawl.runner import build_settings, run_crawl
-    from tjcrawl.storage.lock import ArchiveLocked, RunLock
 
+    _settings_from_env()  # a bad setting is refused before the archive is touched
     with _archive(request.db_path, must_exist=False):
         pass  # fail early, in one line, on a path that is not an archive
-    try:
-        lock = RunLock.acquire(request.db_path)
-    except ArchiveLocked as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+    lock = _lock_archive(request.db_path)
     try:
         overrides: dict[str, Any] = {
             "TJCRAWL_MODE": "full" if request.full else "incremental",
@@ -189,6 +220,7 @@ def _report(reports: list[Any]) -> int:
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
     help="Write the crawl log here instead of standard error.",
 )
 def crawl(
@@ -239,7 +271,7 @@ def demo(db_path: Path, quiet: bool) -> None:
     level = "ERROR" if quiet else "WARNING"
     reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
     status = _report(reports)
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         from tjcrawl.storage.search import search as run_search
 
         click.echo(_stats_text(db))

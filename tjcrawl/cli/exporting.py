@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -13,6 +15,8 @@ from tjcrawl.cli.common import (
     DB_OPTION,
     _archive,
     _iso_day,
+    _output_file,
+    _read,
 )
 from tjcrawl.storage.descriptions import ARTICLE_COLUMNS
 
@@ -22,7 +26,11 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
 
 @click.command()
 @click.argument(
-    "out", required=False, metavar="[OUT]", type=click.Path(dir_okay=False, path_type=Path)
+    "out",
+    required=False,
+    metavar="[OUT]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
 )
 @DB_OPTION
 @click.option(
@@ -44,7 +52,8 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
     help="Write here instead of standard output.",
 )
 def export(
@@ -98,21 +107,12 @@ def export(
             f"SELECT {', '.join(EXPORT_COLUMNS)} FROM current_articles"
             f" WHERE {' AND '.join(where)} ORDER BY change_seq"
         )
-        written = 0
-        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-        try:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
-            if writer:
-                writer.writeheader()
-            for row in db.query(sql, params):
-                if writer:
-                    writer.writerow(row)
-                else:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                written += 1
-        finally:
-            if output:
-                handle.close()
+        rows = db.query(sql, params)
+        if output:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                written = _write_rows(handle, fmt, rows)
+        else:
+            written = _write_rows(sys.stdout, fmt, rows)
         with db.atomic():
             db["exports"].insert(
                 {
@@ -128,6 +128,20 @@ def export(
         click.echo(f"{written} articles -> {output}", err=True)
 
 
+def _write_rows(handle: IO[str], fmt: str, rows: Iterable[dict[str, Any]]) -> int:
+    written = 0
+    writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    for row in rows:
+        if writer:
+            writer.writerow(row)
+        else:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        written += 1
+    return written
+
+
 def _export_warc(
     db_path: Path, source: str | None, since: str | None, incremental: bool, output: Path | None
 ) -> None:
@@ -137,6 +151,6 @@ def _export_warc(
         raise click.UsageError("--since and --changed-since-last-export select articles, not WARC")
     if output is None:
         raise click.UsageError("--format warc needs a file: tjcrawl export --format warc OUT")
-    with _archive(db_path) as db:
+    with _read(db_path) as db:
         pages = write_warc(db.conn, output, source)
     click.echo(f"{pages} pages -> {output}", err=True)
