@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import click
 
+from tjcrawl.atomic_write import atomic_output
 from tjcrawl.cli.common import (
     DB_OPTION,
     _archive,
@@ -54,7 +55,7 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     callback=_output_file,
-    help="Write here instead of standard output.",
+    help="Write here instead of standard output (whole or not at all: written beside, renamed).",
 )
 def export(
     out: Path | None,
@@ -109,7 +110,9 @@ def export(
         )
         rows = db.query(sql, params)
         if output:
-            with output.open("w", encoding="utf-8", newline="") as handle:
+            # Recorded only once the file is complete under its name: an interrupted export
+            # leaves the previous file and the previous export's change_seq.
+            with atomic_output(output, "w", encoding="utf-8", newline="") as handle:
                 written = _write_rows(handle, fmt, rows)
         else:
             written = _write_rows(sys.stdout, fmt, rows)
