@@ -21,6 +21,7 @@ from typing import Any
 
 from tjcrawl.storage.descriptions import DESCRIPTIONS
 from tjcrawl.storage.migrations import SCHEMA_VERSION
+from tjcrawl.storage.readonly import leave_no_sidecars
 
 TITLE = "tjcrawl archive"
 DESCRIPTION = (
@@ -191,12 +192,13 @@ def check_archive(db_path: str | Path) -> str | None:
     if path.is_dir():
         raise ServeError(f"{path}: is a folder, not an archive file")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        finally:
-            conn.close()
+        with leave_no_sidecars(path):
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            finally:
+                conn.close()
     except sqlite3.DatabaseError as exc:
         raise ServeError(f"{path}: not a usable SQLite archive ({exc})") from None
     if not {"articles", "articles_search"} <= names:
@@ -271,4 +273,5 @@ def serve(
     print(f"Serving {db_path} read-only at {url}  (Ctrl-C stops)", flush=True)
     if open_browser:
         webbrowser.open(url)
-    uvicorn.run(ds.app(), host=host, port=port, log_level=log_level, lifespan="on", workers=1)
+    with leave_no_sidecars(db_path):
+        uvicorn.run(ds.app(), host=host, port=port, log_level=log_level, lifespan="on", workers=1)

@@ -22,7 +22,6 @@ A page fetched again with identical bytes is one row in ``pages`` and so one res
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from tjcrawl import __version__
+from tjcrawl.atomic_write import atomic_output
 
 #: Hop-by-hop or transfer framing that no longer describes the stored (decoded) body.
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
@@ -166,17 +166,16 @@ def write_warc(
     """Write the archive's stored pages (one source's, if named) as WARC; returns the page count.
 
     Gzipped per record unless ``gzip`` is False (default: when the name ends in ``.gz``). The
-    file appears whole or not at all: it is written beside ``out_path`` and renamed.
+    file appears whole or not at all (see tjcrawl.atomic_write): it is written beside
+    ``out_path``, fsynced and renamed; an interrupted export leaves no ``.part`` file.
     """
     conn = _connection(conn)
     out_path = Path(out_path)
     if gzip is None:
         gzip = out_path.name.endswith(".gz")
     user_agent = user_agent or _user_agent()
-    partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
-    handle = partial.open("wb")
     pages = 0
-    try:
+    with atomic_output(out_path) as handle:
         writer = WARCWriter(handle, gzip=gzip, warc_version="1.1")
         info = writer.create_warcinfo_record(
             out_path.name,
@@ -219,10 +218,4 @@ def write_warc(
             # Response first, then its request pointing back to it (WARC-Concurrent-To).
             writer.write_request_response_pair(request, response)
             pages += 1
-        handle.close()
-        os.replace(partial, out_path)
-    except BaseException:
-        handle.close()
-        partial.unlink(missing_ok=True)
-        raise
     return pages

@@ -28,6 +28,7 @@ from tjcrawl.profiles import Profile
 from tjcrawl.storage import search
 from tjcrawl.storage.lock import RunLock
 from tjcrawl.storage.migrations import migrate
+from tjcrawl.storage.readonly import ArchiveUnreadable, refuse_to_write
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 logger = logging.getLogger(__name__)
@@ -71,18 +72,30 @@ class ArchiveError(RuntimeError):
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating and migrating as needed) an archive, or explain in one line why not."""
+    """Open (creating and migrating as needed) an archive, or explain in one line why not.
+
+    Another program's SQLite file and an archive of a newer tjcrawl are refused before anything
+    is written to them: no switch to WAL, no migration.
+    """
     path = Path(path)
     if path.exists() and path.is_dir():
         raise ArchiveError(f"{path}: is a folder, not an archive file")
+    if str(path) != ":memory:" and not path.parent.is_dir():
+        raise ArchiveError(f"{path}: the folder {path.parent} does not exist")
+    conn = None
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        refuse_to_write(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         db = sqlite_utils.Database(conn)
         migrate(db)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, ArchiveUnreadable) as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, ArchiveUnreadable):
+            raise ArchiveError(str(exc)) from None
         raise ArchiveError(f"{path}: not a usable SQLite archive ({exc})") from None
     return db
 

@@ -22,6 +22,10 @@ class ArchiveLocked(RuntimeError):
     """Another run holds the archive; the message says which."""
 
 
+class LockUnavailable(RuntimeError):
+    """The lock file cannot be created or opened (a missing or read-only folder, ...)."""
+
+
 class RunLock:
     _held: ClassVar[dict[Path, RunLock]] = {}
     _guard = threading.Lock()
@@ -38,12 +42,18 @@ class RunLock:
 
     @classmethod
     def acquire(cls, db_path: str | Path) -> RunLock:
-        """Take the archive's lock, or raise ArchiveLocked; re-entrant within a process."""
+        """Take the archive's lock, or raise ArchiveLocked (another run holds it) or
+        LockUnavailable (no lock file can be made); re-entrant within a process."""
         path = cls.lock_path(db_path)
         with cls._guard:
             held = cls._held.get(path)
             if held is None:
-                handle = path.open("a+", encoding="utf-8")
+                try:
+                    handle = path.open("a+", encoding="utf-8")
+                except OSError as exc:
+                    raise LockUnavailable(
+                        f"{db_path}: cannot open the lock file {path} ({exc.strerror})"
+                    ) from None
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:

@@ -330,17 +330,22 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SchemaTooNew(RuntimeError):
-    pass
+    """The archive was written by a newer tjcrawl; this one must not touch it."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(newer_schema_message("the archive", version))
+        self.version = version
+
+
+def newer_schema_message(path: object, version: int) -> str:
+    return f"{path}: written by a newer tjcrawl, schema {version}; upgrade tjcrawl"
 
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Bring the database up to SCHEMA_VERSION; returns how many migrations ran."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"archive schema version {current} is newer than this tjcrawl ({SCHEMA_VERSION}); "
-            "upgrade tjcrawl"
-        )
+        raise SchemaTooNew(current)
     for number in range(current, SCHEMA_VERSION):
         with db.atomic():
             MIGRATIONS[number](db)

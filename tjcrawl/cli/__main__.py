@@ -1,0 +1,5 @@
+"""`python -m tjcrawl.cli`."""
+
+from tjcrawl.cli import main
+
+main()

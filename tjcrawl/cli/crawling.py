@@ -1,0 +1,287 @@
+"""`tjcrawl crawl` and `tjcrawl demo`: choosing sources, running Scrapy, reporting."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tjcrawl.cli.archive_commands import _stats_text
+from tjcrawl.cli.common import (
+    DB_OPTION,
+    EXIT_CRAWL_PROBLEM,
+    _archive,
+    _lock_archive,
+    _output_file,
+    _profile_set,
+    _profiles,
+    _proxy_pairs,
+    _read,
+)
+from tjcrawl.profiles import Profile
+
+
+def _pick(
+    slugs: tuple[str, ...],
+    serve_fixtures: bool,
+    proxies: dict[str, str] | None = None,
+    include_unverified: bool = False,
+) -> list[Profile]:
+    profiles = _profiles(slugs)
+    unknown = [s for s in slugs if s not in profiles]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown source {', '.join(unknown)} (see `tjcrawl sources`)", param_hint="SOURCE"
+        )
+    if slugs:
+        chosen = [profiles[s] for s in slugs]
+    else:
+        chosen = [p for p in profiles.values() if p.fixture == serve_fixtures]
+        # Unnamed, only profiles a live check has passed: a nightly crawl is not made noisy
+        # by profiles nobody has checked against their site.
+        unverified = [p.slug for p in chosen if not p.fixture and p.verified == "never"]
+        if unverified and not include_unverified:
+            chosen = [p for p in chosen if p.slug not in unverified]
+            if not chosen:
+                raise click.UsageError(
+                    f"no verified source to crawl ({len(unverified)} unverified: "
+                    "`tjcrawl source check SLUG --live` verifies one); name sources or add "
+                    "--include-unverified"
+                )
+    if not serve_fixtures:
+        # A fixture site is reachable only when served here or through a given proxy.
+        fixtures = [p.slug for p in chosen if p.fixture and not set(p.hosts) <= set(proxies or {})]
+        if fixtures:
+            raise click.UsageError(
+                f"{', '.join(fixtures)}: fixture site(s), not on the web; add --serve-fixtures"
+            )
+    if not chosen:
+        raise click.UsageError("no sources to crawl; name one (see `tjcrawl sources`)")
+    return chosen
+
+
+@dataclass
+class CrawlRequest:
+    profiles: list[Profile]
+    db_path: Path
+    serve_fixtures: bool = False
+    proxies: dict[str, str] = field(default_factory=dict)
+    full: bool = False
+    log_level: str = "INFO"
+    log_file: Path | None = None
+    attachments: bool = False
+
+
+def _settings_from_env() -> dict[str, Any]:
+    """Extra Scrapy settings as JSON in TJCRAWL_SETTINGS (used by tests and deployments)."""
+    raw = os.environ.get("TJCRAWL_SETTINGS")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise click.ClickException(f"TJCRAWL_SETTINGS is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise click.ClickException("TJCRAWL_SETTINGS must be a JSON object")
+    _check_setting_types(value)
+    return value
+
+
+# Numeric settings read by the pipelines that have no default in tjcrawl.settings.
+PIPELINE_SETTING_TYPES: dict[str, type] = {
+    "TJCRAWL_INCREMENTAL_OVERLAP": int,
+    "TJCRAWL_REVISIT_FIRST_DAYS": int,
+    "TJCRAWL_REVISIT_MAX_INTERVAL_DAYS": int,
+    "TJCRAWL_REVISIT_WINDOW_DAYS": int,
+}
+
+
+def _check_setting_types(overrides: dict[str, Any]) -> None:
+    """A number or flag given as something else fails here in one line, not as a traceback in
+    the crawl log of a crawl that then fetches nothing."""
+    from scrapy.settings import Settings, default_settings
+
+    from tjcrawl import settings as defaults
+
+    probe = Settings()
+    for key, value in overrides.items():
+        default = getattr(defaults, key, getattr(default_settings, key, None))
+        kind = PIPELINE_SETTING_TYPES.get(key, type(default))
+        getter = {bool: probe.getbool, int: probe.getint, float: probe.getfloat}.get(kind)
+        if getter is None:
+            continue
+        probe.set(key, value)
+        try:
+            getter(key)
+        except (TypeError, ValueError):
+            raise click.ClickException(
+                f"TJCRAWL_SETTINGS: {key} must be {kind.__name__}, not {value!r}"
+            ) from None
+
+
+def _crawl(request: CrawlRequest) -> list[Any]:
+    from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
+    from tjcrawl.runner import build_settings, run_crawl
+
+    _settings_from_env()  # a bad setting is refused before the archive is touched
+    with _archive(request.db_path, must_exist=False):
+        pass  # fail early, in one line, on a path that is not an archive
+    lock = _lock_archive(request.db_path)
+    try:
+        overrides: dict[str, Any] = {
+            "TJCRAWL_MODE": "full" if request.full else "incremental",
+            "TJCRAWL_ATTACHMENTS": request.attachments,
+        }
+        if request.log_file:
+            overrides["LOG_FILE"] = str(request.log_file)
+        overrides.update(_settings_from_env())
+        proxies = dict(request.proxies)
+        if not request.serve_fixtures:
+            # A proxy on this machine may well forward to the real site: the polite defaults.
+            settings = build_settings(
+                str(request.db_path),
+                proxy_map=proxies,
+                log_level=request.log_level,
+                overrides=overrides,
+            )
+            return run_crawl(request.profiles, settings)
+        roots = site_roots(request.profiles, default_fixtures_dir())
+        missing = [p.slug for p in request.profiles if not set(p.hosts) & set(roots)]
+        if missing:
+            raise click.ClickException(f"no fixture site for {', '.join(missing)} under fixtures/")
+        with serving(roots) as server:
+            proxy_map = {**server.proxy_map(), **proxies}
+            # No delays only when every host of these sources is served here, by us.
+            ours = all(
+                proxy_map.get(h) == server.proxy_url for p in request.profiles for h in p.hosts
+            )
+            settings = build_settings(
+                str(request.db_path),
+                proxy_map=proxy_map,
+                loopback_fast=ours,
+                log_level=request.log_level,
+                overrides=overrides,
+            )
+            return run_crawl(request.profiles, settings)
+    finally:
+        lock.release()
+
+
+def _report(reports: list[Any]) -> int:
+    for report in reports:
+        click.echo(report.summary())
+    problems = [p for r in reports for p in r.problems]
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    return EXIT_CRAWL_PROBLEM if problems else 0
+
+
+@click.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@DB_OPTION
+@click.option("--full", is_flag=True, help="Backfill: every listing page and every article page.")
+@click.option(
+    "--include-unverified",
+    is_flag=True,
+    help="With no SOURCE: also the profiles no live check has passed (verified = never).",
+)
+@click.option(
+    "--attachments",
+    is_flag=True,
+    help="Also store linked files (PDF, DOCX, XLSX, ZIP …) up to TJCRAWL_ATTACHMENT_MAX_BYTES.",
+)
+@click.option(
+    "--serve-fixtures",
+    is_flag=True,
+    help="Serve the sources' fixture sites on 127.0.0.1 and crawl those (no delays).",
+)
+@click.option(
+    "--proxy",
+    "proxies",
+    multiple=True,
+    callback=_proxy_pairs,
+    metavar="HOST=URL",
+    help="Fetch HOST through this HTTP proxy (a local mirror, a test server); repeatable.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="How much of the crawl log to print.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
+    help="Write the crawl log here instead of standard error.",
+)
+def crawl(
+    sources: tuple[str, ...],
+    db_path: Path,
+    full: bool,
+    serve_fixtures: bool,
+    proxies: dict[str, str],
+    log_level: str,
+    log_file: Path | None,
+    attachments: bool,
+    include_unverified: bool,
+) -> None:
+    """Crawl sources (every verified web source when none is named) into the archive.
+
+    Incremental by default: listings are read newest first until a page holds nothing new,
+    and article pages are fetched only when new, changed on the listing, or due for a
+    revisit. Exits 3, naming source and field, when a source's extraction broke; 4 when
+    another run holds the archive.
+
+    \b
+    Examples:
+      tjcrawl crawl --db /srv/tj/archive.db
+      tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
+    """
+    profiles = _pick(sources, serve_fixtures, proxies, include_unverified)
+    reports = _crawl(
+        CrawlRequest(
+            profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments
+        )
+    )
+    status = _report(reports)
+    broken = _profile_set().broken if not sources else {}
+    if broken:
+        # A crawl of every source that skipped some is not a clean run.
+        names = ", ".join(broken)
+        click.echo(f"error: {len(broken)} profile(s) could not be loaded: {names}", err=True)
+        status = max(status, EXIT_CRAWL_PROBLEM)
+    sys.exit(status)
+
+
+@click.command()
+@DB_OPTION
+@click.option("--quiet", is_flag=True, help="Only the summary, no crawl log.")
+def demo(db_path: Path, quiet: bool) -> None:
+    """Serve the bundled fixture sites on 127.0.0.1 and crawl them all into the archive.
+
+    \b
+    Example:
+      tjcrawl demo --db archive.db
+    """
+    profiles = [p for p in _profiles().values() if p.fixture]
+    if not profiles:
+        raise click.ClickException("no fixture sources found in tjcrawl/sources/")
+    level = "ERROR" if quiet else "WARNING"
+    reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
+    status = _report(reports)
+    with _read(db_path) as db:
+        from tjcrawl.storage.search import search as run_search
+
+        click.echo(_stats_text(db))
+        result = run_search(db.conn, "招商引资", limit=3)
+        click.echo(f"\nExample: tjcrawl search 招商引资 --db {db_path}  ({result.total} articles)")
+        for hit in result.hits:
+            click.echo(f"  {hit.published_at or '':25.25} {hit.source:12} {hit.title}")
+    sys.exit(status)

@@ -1,0 +1,174 @@
+"""`tjcrawl export`: articles as JSON lines or CSV, stored pages as WARC."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from tjcrawl.atomic_write import atomic_output
+from tjcrawl.cli.common import (
+    DB_OPTION,
+    _archive,
+    _iso_day,
+    _output_file,
+    _read,
+)
+from tjcrawl.csv_safety import neutralised_row
+from tjcrawl.storage.descriptions import ARTICLE_COLUMNS
+
+# The current_articles view's columns, as documented, less the internal id.
+EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
+
+
+@click.command()
+@click.argument(
+    "out",
+    required=False,
+    metavar="[OUT]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
+)
+@DB_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl or csv: the articles; warc: the stored raw pages (to OUT or -o, .gz = gzip).",
+)
+@click.option("--source", help="Only this source (slug).")
+@click.option("--since", callback=_iso_day, help="Only articles changed on or after this day.")
+@click.option(
+    "--changed-since-last-export",
+    "incremental",
+    is_flag=True,
+    help="Only articles new, changed or withdrawn since the previous export.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output_file,
+    help="Write here instead of standard output (whole or not at all: written beside, renamed).",
+)
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="CSV cells exactly as stored: no ' before cells a spreadsheet would run as formulas.",
+)
+def export(
+    out: Path | None,
+    db_path: Path,
+    fmt: str,
+    source: str | None,
+    since: str | None,
+    incremental: bool,
+    output: Path | None,
+    csv_raw: bool,
+) -> None:
+    """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order;
+    or the stored raw pages as a WARC file.
+
+    Every article export is recorded, so --changed-since-last-export hands over only what is
+    new, changed or withdrawn since the previous one: an unchanged crawl exports nothing.
+    --format warc writes every stored page as WARC/1.1 request and response records (exact
+    bytes, headers, fetch times) for pywb and other wayback tools; it is not recorded.
+
+    CSV is safe to open in a spreadsheet: a text cell that starts (after any spaces) with
+    =, +, -, @, tab or CR gets a leading ' so that it shows as text instead of running as a
+    formula (OWASP's CSV-injection rule). --csv-raw writes the cells as stored.
+
+    \b
+    Examples:
+      tjcrawl export --format jsonl -o articles.jsonl
+      tjcrawl export --changed-since-last-export -o delta.jsonl
+      tjcrawl export --format csv --source demo_trs --since 2025-01-01 > trs.csv
+      tjcrawl export --format warc pages.warc.gz
+    """
+    from tjcrawl import clock
+
+    if out and output and out != output:
+        raise click.UsageError("give the output file once: OUT or --output")
+    if csv_raw and fmt != "csv":
+        raise click.UsageError("--csv-raw applies to --format csv only")
+    output = output or out
+    if fmt == "warc":
+        _export_warc(db_path, source, since, incremental, output)
+        return
+    with _archive(db_path) as db:
+        upto = int(
+            db.execute("SELECT value FROM tjcrawl_meta WHERE key = 'change_seq'").fetchone()[0]
+        )
+        start = 0
+        if incremental:
+            last = db.execute("SELECT max(upto_change_seq) FROM exports").fetchone()[0]
+            start = int(last or 0)
+        where, params = ["change_seq > ?", "change_seq <= ?"], [start, upto]
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if since:
+            where.append("last_changed_at >= ?")
+            params.append(since)
+        sql = (
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM current_articles"
+            f" WHERE {' AND '.join(where)} ORDER BY change_seq"
+        )
+        rows = db.query(sql, params)
+        if output:
+            # Recorded only once the file is complete under its name: an interrupted export
+            # leaves the previous file and the previous export's change_seq.
+            with atomic_output(output, "w", encoding="utf-8", newline="") as handle:
+                written = _write_rows(handle, fmt, rows, csv_raw)
+        else:
+            written = _write_rows(sys.stdout, fmt, rows, csv_raw)
+        with db.atomic():
+            db["exports"].insert(
+                {
+                    "format": fmt,
+                    "target": str(output) if output else "stdout",
+                    "exported_at": clock.now_iso(),
+                    "from_change_seq": start,
+                    "upto_change_seq": upto,
+                    "articles": written,
+                }
+            )
+    if output:
+        click.echo(f"{written} articles -> {output}", err=True)
+
+
+def _write_rows(
+    handle: IO[str], fmt: str, rows: Iterable[dict[str, Any]], csv_raw: bool = False
+) -> int:
+    written = 0
+    writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    for row in rows:
+        if writer:
+            writer.writerow(row if csv_raw else neutralised_row(row))
+        else:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        written += 1
+    return written
+
+
+def _export_warc(
+    db_path: Path, source: str | None, since: str | None, incremental: bool, output: Path | None
+) -> None:
+    from tjcrawl.warc import write_warc
+
+    if since or incremental:
+        raise click.UsageError("--since and --changed-since-last-export select articles, not WARC")
+    if output is None:
+        raise click.UsageError("--format warc needs a file: tjcrawl export --format warc OUT")
+    with _read(db_path) as db:
+        pages = write_warc(db.conn, output, source)
+    click.echo(f"{pages} pages -> {output}", err=True)
