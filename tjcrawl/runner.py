@@ -34,10 +34,13 @@ class SourceReport:
         return not self.problems
 
     def summary(self) -> str:
+        """The run's figures in a line; counts of articles are of committed writes only."""
+        lost = self.count("write_failed")
         return (
             f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
             f"{self.count('items_new')} new, {self.count('items_changed')} changed, "
             f"{self.count('items_unchanged')} unchanged, {self.count('items_failed')} failed"
+            + (f" ({lost} archive writes failed)" if lost else "")
         )
 
 
@@ -82,10 +85,19 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         return int(stats.get(f"tjcrawl/{key}", 0))
 
     reason = stats.get("finish_reason")
-    if reason not in (None, "finished"):
-        problems.append(f"{slug}: crawl ended early ({reason})")
-    if count("archive_errors"):
+    lost = count("write_failed")
+    if lost:
+        # One line with the cause: what was lost is fetched again by the next run, since
+        # this one is not recorded as finished.
+        cause = stats.get("tjcrawl/write_error") or "see the log"
+        problems.append(
+            f"{slug}: {lost} archive writes failed: {cause}; {count('items_write_failed')}"
+            " articles were not stored, and the next run fetches them again"
+        )
+    elif count("archive_errors"):
         problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
+    if reason not in (None, "finished") and not (lost and reason == "write_failed"):
+        problems.append(f"{slug}: crawl ended early ({reason})")
     if count("listing_pages") + count("listing_pages_not_modified") == 0:
         problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
         return problems
