@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
 from tjcrawl.reposts import update_groups
-from tjcrawl.storage.archive import open_database
+from tjcrawl.storage.archive import open_database, write_error_text
 from tjcrawl.storage.search import keep_counts_fresh
 
 
@@ -90,10 +91,17 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         # One line with the cause: what was lost is fetched again by the next run, since
         # this one is not recorded as finished.
         cause = stats.get("tjcrawl/write_error") or "see the log"
+        articles = count("items_write_failed")
         problems.append(
-            f"{slug}: {lost} archive writes failed: {cause}; {count('items_write_failed')}"
-            " articles were not stored, and the next run fetches them again"
+            f"{slug}: {lost} archive writes failed: {cause}; "
+            + (
+                f"{articles} articles were not stored, and the next run fetches them again"
+                if articles
+                else "the next run tries again"
+            )
         )
+        if reason == "write_failed":
+            return problems  # the crawl stopped there: what it did not fetch says nothing
     elif count("archive_errors"):
         problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
     if reason not in (None, "finished") and not (lost and reason == "write_failed"):
@@ -149,14 +157,24 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
             reports.append(SourceReport(profile.slug, stats, problems))
         # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
         # failure here must not cost the crawl its report: the next crawl groups again.
+        log, db = logging.getLogger(__name__), settings["TJCRAWL_DB"]
         try:
             grouped = update_groups(conn)
+        except sqlite3.Error as exc:  # a full disk, say: the archive's situation, one line
+            log.error(
+                "re-post grouping failed: %s; the next crawl retries", write_error_text(exc, db)
+            )
         except Exception:
-            logging.getLogger(__name__).exception("re-post grouping failed; the next crawl retries")
+            log.exception("re-post grouping failed; the next crawl retries")
         else:
-            logging.getLogger(__name__).info(grouped.summary())
+            log.info(grouped.summary())
         # Large archives keep exact counts of common search tokens and phrases for instant
         # totals; a crawl can make new words common.
-        with conn:
-            keep_counts_fresh(conn)
+        try:
+            with conn:
+                keep_counts_fresh(conn)
+        except sqlite3.Error as exc:
+            log.error(
+                "search counts not refreshed: %s; the next crawl retries", write_error_text(exc, db)
+            )
     return reports

@@ -22,6 +22,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
@@ -115,17 +116,25 @@ class ArchivePipeline:
         if self.max_pages:
             archive.call(archive.limit_size, self.max_pages)
         profile = spider.profile  # type: ignore[union-attr]
-        archive.call(archive.record_source, profile)
-        if self.mode == INCREMENTAL and not archive.call(
-            archive.previous_run_finished, profile.slug
-        ):
-            self.mode = RESUME  # the last walk may have stopped short: walk every listing page
-        self.run_row = archive.call(
-            archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
-        )
-        spider.frontier = archive.call(  # type: ignore[union-attr]
-            Frontier, archive, profile.slug, self.mode, self.overlap
-        )
+        try:
+            archive.call(archive.record_source, profile)
+            if self.mode == INCREMENTAL and not archive.call(
+                archive.previous_run_finished, profile.slug
+            ):
+                self.mode = RESUME  # the last walk may have stopped short: walk every page
+            self.run_row = archive.call(
+                archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
+            )
+            spider.frontier = archive.call(  # type: ignore[union-attr]
+                Frontier, archive, profile.slug, self.mode, self.overlap
+            )
+        except sqlite3.Error as exc:
+            # Not even the run could be recorded (a full disk): fetch nothing that could not
+            # be kept. The writer thread has logged the cause.
+            self.ledger.errors.append(exc)
+            self.ledger.failed["run_figures"] += 1
+            self._stopping = True
+            raise CloseSpider(WRITE_FAILED) from None
         # What is alive now lives as long as the crawl: Scrapy's machinery, the profiles and
         # the frontier's map of every archived article (100,000 objects and more for a big
         # archive). Left to the collector, every full collection would walk it all again.
@@ -328,6 +337,8 @@ class ArchivePipeline:
         assert archive is not None
         archive.try_commit()  # the run's last batch: stored, or counted among the failures
         lost = self._count_failures()
+        if not self.run_row:
+            return  # the run could not be recorded at all: open_spider said why
         if lost:
             reason = WRITE_FAILED
         stats = self.crawler.stats.get_stats()
@@ -372,36 +383,30 @@ class ArchivePipeline:
         }
         self.crawler.stats.set_value("tjcrawl/items_failed", values["items_failed"])
         try:
+            if lost:
+                self._record_write_fault(lost)  # in one transaction with the figures
             archive.finish_run(self.run_row, values)
         except sqlite3.Error as exc:
             # On a full disk the run's own row may not be writable either. It then stays
             # unfinished, the next opening of the archive marks it interrupted, and the next
             # run resumes all the same.
-            archive.try_commit()
             logger.error(
                 "the run's figures could not be stored: %s", write_error_text(exc, self.db_path)
             )
             self.ledger.errors.append(exc)
             self.ledger.failed["run_figures"] += 1
             self._count_failures()
-            return
-        if lost:
-            self._record_write_fault(lost)
 
     def _record_write_fault(self, lost: int) -> None:
-        """A fault row naming the cause, for `tjcrawl health` (if the disk still takes one)."""
+        """A fault row naming the cause, for `tjcrawl health`."""
         archive = self.archive
         assert archive is not None
         cause = write_error_text(self.ledger.errors[0], self.db_path) if self.ledger.errors else ""
-        try:
-            archive.record_fault(
-                run_id=self.run_id,
-                source=self.crawler.spider.name,  # type: ignore[union-attr]
-                url=str(self.db_path),
-                kind=WRITE_FAILED,
-                status=None,
-                detail=f"{lost} writes failed: {cause}",
-            )
-            archive.commit()
-        except sqlite3.Error:
-            archive.try_commit()
+        archive.record_fault(
+            run_id=self.run_id,
+            source=self.crawler.spider.name,  # type: ignore[union-attr]
+            url=str(self.db_path),
+            kind=WRITE_FAILED,
+            status=None,
+            detail=f"{lost} writes failed: {cause}",
+        )

@@ -463,9 +463,10 @@ class Archive:
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, row_id: int, values: Mapping[str, Any]) -> None:
+        """Record a run's figures, committed with every write still open (a fault row)."""
+        self._begin()
+        self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
         self.commit()
-        with self.db.atomic():
-            self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
 
     def previous_run_finished(self, source: str) -> bool:
         """Whether the source's last crawl walked its listings to the end (re-extractions,
