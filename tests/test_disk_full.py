@@ -120,23 +120,22 @@ def state_line(health: str) -> str:
 
 def assert_failed_run_is_reported(disk: SmallDisk, run: subprocess.CompletedProcess[str]) -> int:
     """What every crawl that met a full disk must show; returns the articles stored."""
-    assert run.returncode == 3, run.stderr[-3000:]
-    assert "Traceback" not in run.stderr
-    cause = CAUSE.format(db=disk.db)
-    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and cause in errors[0], errors
     stored = count(disk.db, "SELECT count(*) FROM articles")
     counts = summary_counts(run.stdout)
     # Counts are of committed writes: every article counted new is in the archive, and each
     # article seen but not stored is counted failed.
-    assert counts["new"] == stored
-    assert counts["failed"] == ARTICLES - stored
+    assert (counts["new"], counts["failed"]) == (stored, ARTICLES - stored), run.stdout
     row = last_run(disk.db)
     assert row["finish_reason"] != "finished"
     if row["finished_at"] is not None:  # the run's own figures found room
         assert (row["finish_reason"], row["items_new"]) == ("write_failed", stored)
         assert row["items_failed"] == ARTICLES - stored
         assert json.loads(row["faults"])["write_failed"] >= ARTICLES - stored
+    assert run.returncode == 3, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    cause = CAUSE.format(db=disk.db)
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and cause in errors[0], errors
     return stored
 
 

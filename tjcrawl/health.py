@@ -647,14 +647,14 @@ def _coverage_cell(values: Mapping[str, float]) -> str:
 def format_runs(rows: Iterable[RunRow]) -> str:
     """The `tjcrawl runs` table (ASCII columns; sources by slug)."""
     lines = [
-        f"{'started':16}  {'source':18} {'mode':11} {'status':11} {'secs':>6} {'items':>6} "
+        f"{'started':16}  {'source':18} {'mode':11} {'status':12} {'secs':>6} {'items':>6} "
         f"{'new':>5} {'chg':>4} {'fail':>4} {'cov t/d/b':11} {'faults':>6}  run"
     ]
     for r in rows:
         secs = f"{r.duration_s:.0f}" if r.duration_s is not None else "-"
         lines.append(
             f"{_short_time(r.started_at):16}  {r.source:18} {r.mode or '-':11} "
-            f"{r.status[:11]:11} {secs:>6} {r.items_scraped:>6} {r.items_new:>5} "
+            f"{r.status[:12]:12} {secs:>6} {r.items_scraped:>6} {r.items_new:>5} "
             f"{r.items_changed:>4} {r.items_failed:>4} {_coverage_cell(r.coverage):11} "
             f"{sum(r.faults.values()):>6}  {r.run_id}"
         )
