@@ -104,7 +104,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_failed": "Items refused by validation (missing title or body, undecodable).",
             "items_duplicate": "Items dropped as a repeat within the run.",
             "field_failures": "JSON: missing fields and per-field coverage counts.",
-            "finish_reason": "finished, interrupted, or another Scrapy finish reason.",
+            "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
+            " next run resumes), or another Scrapy finish reason.",
             "mode": "incremental, resume, full or reextract.",
             "faults": "JSON {kind: count} of the run's `faults` rows.",
             "duration_s": "Wall-clock seconds.",
@@ -251,7 +252,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "mode": "incremental, resume, full or reextract.",
             "started_at": "Start time.",
             "finished_at": "End time; NULL when it did not finish.",
-            "finish_reason": "finished, interrupted …",
+            "finish_reason": "finished, interrupted, write_failed …",
             "duration_s": "Wall-clock seconds.",
             "requests": "HTTP requests made.",
             "bytes": "Response bytes received.",
