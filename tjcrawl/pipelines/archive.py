@@ -35,6 +35,7 @@ from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
 from tjcrawl.storage.archive import (
     UNCHANGED,
     Archive,
+    ArchiveError,
     PackedBody,
     RevisitPolicy,
     WriteLedger,
@@ -110,7 +111,15 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+        try:
+            archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+        except (ArchiveError, sqlite3.Error) as exc:
+            # Not writable at all (a disk still full): nothing fetched could be kept.
+            cause = write_error_text(exc, self.db_path) if isinstance(exc, sqlite3.Error) else exc
+            logger.error("the archive cannot be written: %s", cause)
+            self.crawler.stats.set_value("tjcrawl/write_failed", 1)
+            self.crawler.stats.set_value("tjcrawl/write_error", str(cause))
+            raise CloseSpider(WRITE_FAILED) from None
         archive.start_writer()
         self._start_flushing(archive)
         if self.max_pages:

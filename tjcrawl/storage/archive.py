@@ -195,10 +195,15 @@ class Archive:
         self.revisit = revisit or RevisitPolicy()
         self.pending = 0
         self.users = 0
-        self.conn.execute(
-            "UPDATE crawl_runs SET finish_reason = 'interrupted' "
-            "WHERE finished_at IS NULL AND finish_reason IS NULL"
-        )
+        try:
+            self.conn.execute(
+                "UPDATE crawl_runs SET finish_reason = 'interrupted' "
+                "WHERE finished_at IS NULL AND finish_reason IS NULL"
+            )
+        except sqlite3.Error:  # a full disk: whoever opens the archive says so, in one line
+            self.conn.close()
+            self.run_lock.release()
+            raise
         # At most ~2,000 writes waiting (32 batches of 64), as before batching: bounded memory.
         self._queue: queue.Queue[list[_Job] | None] = queue.Queue(maxsize=32)
         self._batch: list[_Job] = []
@@ -273,13 +278,15 @@ class Archive:
         # counts it tallies always share a transaction, and so share its fate.
         while (batch := self._queue.get()) is not None:
             for future, fn, args in batch:
+                what = getattr(fn, "__name__", repr(fn))
                 try:
                     result = fn(*args)
                     if self.pending >= self.commit_every:
+                        what = f"commit after {what}"
                         self.commit()
                 except BaseException as exc:  # kept for the run's report, never lost silently
                     self._roll_back(exc)
-                    self._log_write_error(exc, getattr(fn, "__name__", repr(fn)))
+                    self._log_write_error(exc, what)
                     future.set_exception(exc)
                 else:
                     future.set_result(result)
@@ -465,7 +472,11 @@ class Archive:
     def finish_run(self, row_id: int, values: Mapping[str, Any]) -> None:
         """Record a run's figures, committed with every write still open (a fault row)."""
         self._begin()
-        self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
+        try:
+            self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
+        except BaseException as exc:
+            self._roll_back(exc)
+            raise
         self.commit()
 
     def previous_run_finished(self, source: str) -> bool:
