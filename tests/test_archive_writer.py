@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
-from tjcrawl.storage.archive import Archive
+import pytest
+
+from tjcrawl.storage.archive import Archive, WriteLedger, write_error_text
 
 
 def _writer_archive(tmp_path: Path) -> Archive:
@@ -70,3 +74,62 @@ def test_closing_runs_every_pending_write(tmp_path: Path) -> None:
     archive.close()
     assert all(f.done() for f in futures)
     assert ran == list(range(5))
+
+
+def test_a_failed_write_rolls_back_its_transaction_and_counts_it_failed(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db", commit_every=1000)
+    archive.start_writer()
+    ledger = WriteLedger()
+
+    def fault(url: str) -> None:
+        archive.tally(ledger, "faults")
+        archive.record_fault(run_id="r", source="s", url=url, kind="k", status=None, detail="")
+
+    def failing() -> None:
+        archive.tally(ledger, "items")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    try:
+        archive.call(fault, "committed")
+        archive.call(archive.commit)
+        pending = [archive.submit(fault, "lost-1"), archive.submit(fault, "lost-2")]
+        with pytest.raises(sqlite3.OperationalError):
+            archive.call(failing)
+        assert all(f.done() for f in pending)
+        archive.call(fault, "after")
+        assert archive.try_commit() is None
+        # The failure took the writes of its transaction with it, and counted them failed.
+        assert ledger.committed == Counter(faults=2)
+        assert ledger.failed == Counter(faults=2, items=1)
+        urls = [r[0] for r in archive.conn.execute("SELECT url FROM faults ORDER BY id")]
+        assert urls == ["committed", "after"]
+        assert len(ledger.errors) == 1
+    finally:
+        archive.close()
+
+
+def test_a_write_that_finds_the_archive_full_is_counted_failed(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db", commit_every=2)
+    archive.start_writer()
+    ledger = WriteLedger()
+    pages = archive.call(lambda: archive.conn.execute("PRAGMA page_count").fetchone()[0])
+    archive.call(archive.limit_size, pages + 2)
+
+    def big_fault(n: int) -> None:
+        archive.tally(ledger, "faults")
+        archive.record_fault(
+            run_id="r", source="s", url=f"u{n}" * 400, kind="k", status=None, detail=""
+        )
+
+    try:
+        futures = [archive.submit(big_fault, n) for n in range(40)]
+        archive.flush()
+        errors = [f.exception(timeout=10) for f in futures]
+        archive.try_commit()
+        full = [e for e in errors if e is not None]
+        assert full and write_error_text(full[0], "a.db") == "the disk holding a.db is full"
+        stored = archive.conn.execute("SELECT count(*) FROM faults").fetchone()[0]
+        assert 0 < ledger.committed["faults"] == stored < 40
+        assert ledger.committed["faults"] + ledger.failed["faults"] == 40
+    finally:
+        archive.close()

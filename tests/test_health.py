@@ -332,6 +332,25 @@ def test_a_full_run_that_extracted_nothing_is_failing_an_incremental_one_is_not(
     assert states["incr"].state == "ok"
 
 
+def test_a_run_whose_writes_failed_is_failing_and_names_the_cause(
+    nightly: sqlite3.Connection,
+) -> None:
+    history(nightly, "demo_trs", runs=3)
+    row = add_run(nightly, "demo_trs", reason="write_failed", faults='{"write_failed": 187}')
+    run_id = nightly.execute("SELECT run_id FROM crawl_runs WHERE id = ?", (row,)).fetchone()[0]
+    nightly.execute(
+        "INSERT INTO faults (run_id, source, url, kind, detail, at) VALUES (?,?,?,?,?,?)",
+        (run_id, "demo_trs", "archive.db", "write_failed",
+         "187 writes failed: the disk holding archive.db is full", NOW.isoformat()),
+    )  # fmt: skip
+    state = _states(nightly)["demo_trs"]
+    assert state.state == "failing" and not state.healthy
+    assert "the disk holding archive.db is full" in state.reason
+    assert "the next run fetches again what was not stored" in state.reason
+    listed = health.format_runs(health.runs(nightly, limit=1))
+    assert "write_failed " in listed  # the status column is wide enough for it
+
+
 def test_runs_listing_newest_first(conn: sqlite3.Connection) -> None:
     history(conn, "demo_trs", runs=3)
     add_run(conn, "demo_trs", finished=False, started=NOW - timedelta(hours=1))

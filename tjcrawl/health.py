@@ -58,6 +58,10 @@ STILL_RUNNING_WITHIN = timedelta(hours=12)
 #: Finish reasons that mean the crawl was stopped from outside rather than failing by itself.
 INTERRUPTED_REASONS = frozenset({"interrupted", "shutdown"})
 
+#: The finish reason of a run in which archive writes failed (a full disk): not finished, so
+#: the next run resumes, and the source is failing until a run finishes.
+WRITE_FAILED = "write_failed"
+
 #: Run modes (`crawl_runs.mode`) in which fetching or scraping nothing is normal.
 QUIET_MODES = frozenset({"incremental", "resume"})
 
@@ -393,7 +397,9 @@ def run_problems(conn: sqlite3.Connection, run: RunRow) -> list[str]:
     by now) and adds the comparison with earlier runs.
     """
     slug, problems = run.source, []
-    if run.finish_reason not in (None, "finished") and run.status != "interrupted":
+    if run.finish_reason == WRITE_FAILED:
+        problems.append(_write_failure(conn, run))
+    elif run.finish_reason not in (None, "finished") and run.status != "interrupted":
         problems.append(f"{slug}: crawl ended early ({run.finish_reason})")
     if run.requests > 0 and run.responses == 0:
         problems.append(f"{slug}: no page could be fetched ({run.requests} requests)")
@@ -411,6 +417,25 @@ def run_problems(conn: sqlite3.Connection, run: RunRow) -> list[str]:
         problems.append(f"{slug}: no article was extracted in a {run.mode or 'full'} crawl")
         return problems
     return problems + coverage_problems(conn, run)
+
+
+def _write_failure(conn: sqlite3.Connection, run: RunRow) -> str:
+    """The line for a run whose archive writes failed, with the cause its fault row names."""
+    detail = None
+    if columns(conn, "faults"):
+        found = _rows(
+            conn,
+            "SELECT detail FROM faults WHERE run_id = ? AND source = ? AND kind = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (run.run_id, run.source, WRITE_FAILED),
+        )
+        detail = found[0]["detail"] if found else None
+    lost = run.faults.get(WRITE_FAILED)
+    what = detail or (f"{lost} writes failed" if lost else "writes failed")
+    return (
+        f"{run.source}: archive writes failed in run {run.run_id} ({what}); "
+        "the next run fetches again what was not stored"
+    )
 
 
 def coverage_problems(conn: sqlite3.Connection, run: RunRow, with_yield: bool = True) -> list[str]:
@@ -622,14 +647,14 @@ def _coverage_cell(values: Mapping[str, float]) -> str:
 def format_runs(rows: Iterable[RunRow]) -> str:
     """The `tjcrawl runs` table (ASCII columns; sources by slug)."""
     lines = [
-        f"{'started':16}  {'source':18} {'mode':11} {'status':11} {'secs':>6} {'items':>6} "
+        f"{'started':16}  {'source':18} {'mode':11} {'status':12} {'secs':>6} {'items':>6} "
         f"{'new':>5} {'chg':>4} {'fail':>4} {'cov t/d/b':11} {'faults':>6}  run"
     ]
     for r in rows:
         secs = f"{r.duration_s:.0f}" if r.duration_s is not None else "-"
         lines.append(
             f"{_short_time(r.started_at):16}  {r.source:18} {r.mode or '-':11} "
-            f"{r.status[:11]:11} {secs:>6} {r.items_scraped:>6} {r.items_new:>5} "
+            f"{r.status[:12]:12} {secs:>6} {r.items_scraped:>6} {r.items_new:>5} "
             f"{r.items_changed:>4} {r.items_failed:>4} {_coverage_cell(r.coverage):11} "
             f"{sum(r.faults.values()):>6}  {r.run_id}"
         )

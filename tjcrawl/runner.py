@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
 from tjcrawl.reposts import update_groups
-from tjcrawl.storage.archive import open_database
+from tjcrawl.storage.archive import open_database, write_error_text
 from tjcrawl.storage.search import keep_counts_fresh
 
 
@@ -34,10 +35,13 @@ class SourceReport:
         return not self.problems
 
     def summary(self) -> str:
+        """The run's figures in a line; counts of articles are of committed writes only."""
+        lost = self.count("write_failed")
         return (
             f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
             f"{self.count('items_new')} new, {self.count('items_changed')} changed, "
             f"{self.count('items_unchanged')} unchanged, {self.count('items_failed')} failed"
+            + (f" ({lost} archive writes failed)" if lost else "")
         )
 
 
@@ -85,10 +89,26 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         return int(stats.get(f"tjcrawl/{key}", 0))
 
     reason = stats.get("finish_reason")
-    if reason not in (None, "finished"):
-        problems.append(f"{slug}: crawl ended early ({reason})")
-    if count("archive_errors"):
+    lost = count("write_failed")
+    if lost:
+        # One line with the cause: what was lost is fetched again by the next run, since
+        # this one is not recorded as finished.
+        cause = stats.get("tjcrawl/write_error") or "see the log"
+        articles = count("items_write_failed")
+        problems.append(
+            f"{slug}: {lost} archive writes failed: {cause}; "
+            + (
+                f"{articles} articles were not stored, and the next run fetches them again"
+                if articles
+                else "the next run tries again"
+            )
+        )
+        if reason == "write_failed":
+            return problems  # the crawl stopped there: what it did not fetch says nothing
+    elif count("archive_errors"):
         problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
+    if reason not in (None, "finished") and not (lost and reason == "write_failed"):
+        problems.append(f"{slug}: crawl ended early ({reason})")
     # Page failures that tjcrawl.recorders caught: judged before the early returns below, which
     # a listing page whose extraction raised would otherwise explain as "matched nothing".
     if count("extraction_errors"):
@@ -155,14 +175,24 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
             reports.append(SourceReport(profile.slug, stats, problems))
         # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
         # failure here must not cost the crawl its report: the next crawl groups again.
+        log, db = logging.getLogger(__name__), settings["TJCRAWL_DB"]
         try:
             grouped = update_groups(conn)
+        except sqlite3.Error as exc:  # a full disk, say: the archive's situation, one line
+            log.error(
+                "re-post grouping failed: %s; the next crawl retries", write_error_text(exc, db)
+            )
         except Exception:
-            logging.getLogger(__name__).exception("re-post grouping failed; the next crawl retries")
+            log.exception("re-post grouping failed; the next crawl retries")
         else:
-            logging.getLogger(__name__).info(grouped.summary())
+            log.info(grouped.summary())
         # Large archives keep exact counts of common search tokens and phrases for instant
         # totals; a crawl can make new words common.
-        with conn:
-            keep_counts_fresh(conn)
+        try:
+            with conn:
+                keep_counts_fresh(conn)
+        except sqlite3.Error as exc:
+            log.error(
+                "search counts not refreshed: %s; the next crawl retries", write_error_text(exc, db)
+            )
     return reports

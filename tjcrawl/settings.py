@@ -64,6 +64,8 @@ ITEM_PIPELINES = {
 
 TJCRAWL_DB = "archive.db"
 TJCRAWL_COMMIT_EVERY = 200
+# Caps the archive at this many database pages (0: no cap); tests use it for a full disk.
+TJCRAWL_MAX_PAGE_COUNT = 0
 TJCRAWL_PROXY_MAP: dict[str, str] = {}
 # crawl --attachments: also fetch linked files (PDF, DOCX, XLSX, ZIP …), each at most this big.
 TJCRAWL_ATTACHMENTS = False

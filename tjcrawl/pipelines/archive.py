@@ -1,9 +1,17 @@
-"""Store raw pages and articles in the SQLite archive, and one crawl_runs row per source."""
+"""Store raw pages and articles in the SQLite archive, and one crawl_runs row per source.
+
+The run's counts are of committed writes only (see `WriteLedger`). A run in which a write
+failed is not `finished` but `write_failed`, so that the next run walks every listing page
+again (resume mode) and fetches what did not land; on a full or read-only disk the crawl stops
+at the first failure, since nothing it fetched after could be kept.
+"""
 
 from __future__ import annotations
 
 import gc
 import json
+import logging
+import sqlite3
 import sys
 import time
 import uuid
@@ -14,14 +22,25 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from tjcrawl import clock
 from tjcrawl.faults import fault_recorded, summarise
 from tjcrawl.frontier import INCREMENTAL, RESUME, Frontier, article_url
+from tjcrawl.health import WRITE_FAILED
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
-from tjcrawl.storage.archive import UNCHANGED, Archive, PackedBody, RevisitPolicy
+from tjcrawl.storage.archive import (
+    UNCHANGED,
+    Archive,
+    ArchiveError,
+    PackedBody,
+    RevisitPolicy,
+    WriteLedger,
+    write_error_text,
+)
 
 ARTICLE_COLUMNS = (
     "url",
@@ -39,6 +58,19 @@ ARTICLE_COLUMNS = (
     "content_hash",
     "duplicate_of",
 )
+#: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
+WRITE_KINDS = ("pages", "page_touches", "items", "faults", "attachments", "run_figures")
+#: Errors after which no later write can succeed either: the crawl stops instead of fetching
+#: pages it cannot keep. (A busy or locked archive may free up, so it does not stop a crawl.)
+FATAL_WRITE_ERRORS = (
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+    "SQLITE_IOERR",
+    "SQLITE_CANTOPEN",
+    "SQLITE_CORRUPT",
+    "SQLITE_NOTADB",
+)
+logger = logging.getLogger(__name__)
 
 
 def new_run_id() -> str:
@@ -63,7 +95,11 @@ class ArchivePipeline:
         self.run_row = 0
         self.started = time.monotonic()
         self.page_ids: dict[str, int] = {}
-        self.outcomes: Counter[str] = Counter()
+        self._uncommitted_pages: list[str] = []
+        self.ledger = WriteLedger(on_settle=self._settled)
+        self.max_pages = settings.getint("TJCRAWL_MAX_PAGE_COUNT", 0)
+        self._stopping = False
+        self._closed = False
         self._flusher: task.LoopingCall | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -75,21 +111,39 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+        try:
+            archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+        except (ArchiveError, sqlite3.Error) as exc:
+            # Not writable at all (a disk still full): nothing fetched could be kept.
+            cause = write_error_text(exc, self.db_path) if isinstance(exc, sqlite3.Error) else exc
+            logger.error("the archive cannot be written: %s", cause)
+            self.crawler.stats.set_value("tjcrawl/write_failed", 1)
+            self.crawler.stats.set_value("tjcrawl/write_error", str(cause))
+            raise CloseSpider(WRITE_FAILED) from None
         archive.start_writer()
         self._start_flushing(archive)
+        if self.max_pages:
+            archive.call(archive.limit_size, self.max_pages)
         profile = spider.profile  # type: ignore[union-attr]
-        archive.call(archive.record_source, profile)
-        if self.mode == INCREMENTAL and not archive.call(
-            archive.previous_run_finished, profile.slug
-        ):
-            self.mode = RESUME  # the last walk may have stopped short: walk every listing page
-        self.run_row = archive.call(
-            archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
-        )
-        spider.frontier = archive.call(  # type: ignore[union-attr]
-            Frontier, archive, profile.slug, self.mode, self.overlap
-        )
+        try:
+            archive.call(archive.record_source, profile)
+            if self.mode == INCREMENTAL and not archive.call(
+                archive.previous_run_finished, profile.slug
+            ):
+                self.mode = RESUME  # the last walk may have stopped short: walk every page
+            self.run_row = archive.call(
+                archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
+            )
+            spider.frontier = archive.call(  # type: ignore[union-attr]
+                Frontier, archive, profile.slug, self.mode, self.overlap
+            )
+        except sqlite3.Error as exc:
+            # Not even the run could be recorded (a full disk): fetch nothing that could not
+            # be kept. The writer thread has logged the cause.
+            self.ledger.errors.append(exc)
+            self.ledger.failed["run_figures"] += 1
+            self._stopping = True
+            raise CloseSpider(WRITE_FAILED) from None
         # What is alive now lives as long as the crawl: Scrapy's machinery, the profiles and
         # the frontier's map of every archived article (100,000 objects and more for a big
         # archive). Left to the collector, every full collection would walk it all again.
@@ -139,6 +193,7 @@ class ArchivePipeline:
         if kind == "attachment":
             if status == 200:
                 content_type = (headers.get("Content-Type") or [""])[0]
+                archive.tally(self.ledger, "attachments")
                 archive.store_attachment_file(
                     url=url,
                     status=status,
@@ -146,16 +201,19 @@ class ArchivePipeline:
                     body=body,
                     run_id=self.run_id,
                 )
-                self.outcomes["attachments"] += 1
             return
         if status == 304:
+            archive.tally(self.ledger, "page_touches")
             archive.touch_page(url, fetched_at, self.run_id)
             if kind == "detail" and archive.touch_unchanged(article_url(url), self.run_id):
-                self.outcomes[UNCHANGED] += 1
+                archive.tally(self.ledger, UNCHANGED)
             return
+        # Counted before the write: a write that raises is one of the transaction's failures.
+        archive.tally(self.ledger, "pages")
         gone = kind == "detail" and status in (404, 410)
         if gone and archive.mark_withdrawn(article_url(url), self.run_id):
-            self.outcomes["withdrawn"] += 1
+            archive.tally(self.ledger, "withdrawn")
+        self._uncommitted_pages.append(url)
         self.page_ids[url] = archive.store_page(
             url=url,
             source=source,
@@ -168,7 +226,6 @@ class ArchivePipeline:
             run_id=self.run_id,
             packed=packed,
         )
-        self.outcomes["pages"] += 1
 
     def fault_recorded(
         self, url: str, kind: str, status: int | None = None, detail: str = ""
@@ -176,8 +233,7 @@ class ArchivePipeline:
         if self.archive is not None:
             self.archive.submit(
                 partial(
-                    self.archive.record_fault,
-                    run_id=self.run_id,
+                    self._store_fault,
                     source=self.crawler.spider.name,  # type: ignore[union-attr]
                     url=url,
                     kind=kind,
@@ -185,6 +241,16 @@ class ArchivePipeline:
                     detail=detail,
                 )
             )
+
+    def _store_fault(
+        self, *, source: str, url: str, kind: str, status: int | None, detail: str
+    ) -> None:
+        archive = self.archive
+        assert archive is not None
+        archive.tally(self.ledger, "faults")
+        archive.record_fault(
+            run_id=self.run_id, source=source, url=url, kind=kind, status=status, detail=detail
+        )
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.archive is not None
@@ -202,11 +268,45 @@ class ArchivePipeline:
     ) -> None:
         archive = self.archive
         assert archive is not None
+        archive.tally(self.ledger, "items")
         outcome = archive.store_article(article, self.page_ids.get(page_url or ""), self.run_id)
         archive.store_attachment_links(article["url"], attachments)
-        self.outcomes[outcome] += 1
-        # Only this thread writes these keys, and each dict operation holds the GIL.
-        self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}")
+        archive.tally(self.ledger, outcome)
+
+    def _settled(self, settled: Counter[str], committed: bool) -> None:
+        """A transaction holding writes of this run ended (on the writer thread)."""
+        pages, self._uncommitted_pages = self._uncommitted_pages, []
+        if committed:
+            # Only this thread writes these keys, and each dict operation holds the GIL.
+            for outcome in ("new", "changed", "unchanged"):
+                if settled[outcome]:
+                    self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}", settled[outcome])
+            return
+        # The pages stored in the lost transaction are gone: no article may point at them.
+        for url in pages:
+            self.page_ids.pop(url, None)
+        cause = self.ledger.errors[-1] if self.ledger.errors else None
+        fatal = str(getattr(cause, "sqlite_errorname", "")).startswith(FATAL_WRITE_ERRORS)
+        if fatal and not self._stopping:
+            self._stopping = True
+            self._stop_crawl()
+
+    def _stop_crawl(self) -> None:
+        # Imported here: importing the reactor outside a crawl would install one.
+        from twisted.internet import reactor
+
+        engine = self.crawler.engine
+        if engine is None or "twisted.internet.reactor" not in sys.modules:
+            return
+
+        def close() -> None:  # on the reactor thread, where spider_closed runs too
+            if self._closed or engine.spider is None:
+                return  # the crawl ended meanwhile
+            deferred_from_coro(engine.close_spider_async(reason=WRITE_FAILED)).addErrback(
+                lambda failure: logger.debug("stopping the crawl: %s", failure.value)
+            )
+
+        reactor.callFromThread(close)  # type: ignore[attr-defined]
 
     def _start_flushing(self, archive: Archive) -> None:
         # Only inside a running crawl: importing the reactor elsewhere would install one.
@@ -216,6 +316,7 @@ class ArchivePipeline:
         self._flusher.start(0.5, now=False)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._closed = True
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
         gc.unfreeze()  # collectable again once this crawl's structures are dropped
@@ -223,13 +324,32 @@ class ArchivePipeline:
             return
         # Every write handed over before this point is done once this call returns.
         self.archive.call(self._finish, reason)
-        if self.archive.writer_errors:
-            self.crawler.stats.set_value("tjcrawl/archive_errors", len(self.archive.writer_errors))
         self.archive.release()
         self.archive = None
 
+    def _count_failures(self) -> int:
+        """Put this run's failed writes in its stats; how many there were."""
+        stats, failed = self.crawler.stats, self.ledger.failed
+        lost = sum(failed[kind] for kind in WRITE_KINDS)
+        if lost:
+            stats.set_value("tjcrawl/write_failed", lost)
+            stats.set_value("tjcrawl/items_write_failed", failed["items"])
+            stats.set_value("tjcrawl/archive_errors", len(self.ledger.errors))
+        if self.ledger.errors:
+            stats.set_value(
+                "tjcrawl/write_error", write_error_text(self.ledger.errors[0], self.db_path)
+            )
+        return lost
+
     def _finish(self, reason: str) -> None:
-        assert self.archive is not None
+        archive = self.archive
+        assert archive is not None
+        archive.try_commit()  # the run's last batch: stored, or counted among the failures
+        lost = self._count_failures()
+        if not self.run_row:
+            return  # the run could not be recorded at all: open_spider said why
+        if lost:
+            reason = WRITE_FAILED
         stats = self.crawler.stats.get_stats()
         failures = {
             f: stats.get(f"tjcrawl/missing/{f}", 0)
@@ -244,28 +364,58 @@ class ArchivePipeline:
             }
         )
         coverage = {f: stats.get(f"tjcrawl/present/{f}", 0) for f in COVERED_FIELDS}
-        self.archive.finish_run(
-            self.run_row,
-            {
-                "requests": stats.get("downloader/request_count", 0),
-                "responses": stats.get("downloader/response_count", 0),
-                "bytes": stats.get("downloader/response_bytes", 0),
-                "pages_stored": self.outcomes["pages"],
-                "items_scraped": stats.get("tjcrawl/items_seen", 0),
-                "mode": self.mode,
-                "duration_s": round(time.monotonic() - self.started, 3),
-                "listing_pages": stats.get("tjcrawl/listing_pages", 0),
-                "listing_entries": stats.get("tjcrawl/listing_entries", 0),
-                "faults": json.dumps(summarise(stats), ensure_ascii=False),
-                "retries": stats.get("retry/count", 0),
-                "items_new": self.outcomes["new"],
-                "items_changed": self.outcomes["changed"],
-                "items_unchanged": self.outcomes["unchanged"],
-                "items_failed": stats.get("tjcrawl/items_failed", 0),
-                "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
-                "field_failures": json.dumps(
-                    {"missing": failures, "present": coverage}, ensure_ascii=False
-                ),
-                "finish_reason": reason,
-            },
+        faults = summarise(stats)
+        if lost:
+            faults[WRITE_FAILED] = lost
+        committed = self.ledger.committed
+        values = {
+            "requests": stats.get("downloader/request_count", 0),
+            "responses": stats.get("downloader/response_count", 0),
+            "bytes": stats.get("downloader/response_bytes", 0),
+            "pages_stored": committed["pages"],
+            "items_scraped": stats.get("tjcrawl/items_seen", 0),
+            "mode": self.mode,
+            "duration_s": round(time.monotonic() - self.started, 3),
+            "listing_pages": stats.get("tjcrawl/listing_pages", 0),
+            "listing_entries": stats.get("tjcrawl/listing_entries", 0),
+            "faults": json.dumps(faults, ensure_ascii=False),
+            "retries": stats.get("retry/count", 0),
+            "items_new": committed["new"],
+            "items_changed": committed["changed"],
+            "items_unchanged": committed["unchanged"],
+            "items_failed": stats.get("tjcrawl/items_failed", 0) + self.ledger.failed["items"],
+            "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
+            "field_failures": json.dumps(
+                {"missing": failures, "present": coverage}, ensure_ascii=False
+            ),
+            "finish_reason": reason,
+        }
+        self.crawler.stats.set_value("tjcrawl/items_failed", values["items_failed"])
+        try:
+            if lost:
+                self._record_write_fault(lost)  # in one transaction with the figures
+            archive.finish_run(self.run_row, values)
+        except sqlite3.Error as exc:
+            # On a full disk the run's own row may not be writable either. It then stays
+            # unfinished, the next opening of the archive marks it interrupted, and the next
+            # run resumes all the same.
+            logger.error(
+                "the run's figures could not be stored: %s", write_error_text(exc, self.db_path)
+            )
+            self.ledger.errors.append(exc)
+            self.ledger.failed["run_figures"] += 1
+            self._count_failures()
+
+    def _record_write_fault(self, lost: int) -> None:
+        """A fault row naming the cause, for `tjcrawl health`."""
+        archive = self.archive
+        assert archive is not None
+        cause = write_error_text(self.ledger.errors[0], self.db_path) if self.ledger.errors else ""
+        archive.record_fault(
+            run_id=self.run_id,
+            source=self.crawler.spider.name,  # type: ignore[union-attr]
+            url=str(self.db_path),
+            kind=WRITE_FAILED,
+            status=None,
+            detail=f"{lost} writes failed: {cause}",
         )

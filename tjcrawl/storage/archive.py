@@ -1,11 +1,14 @@
 """The archive writer: a thin layer over sqlite-utils, one connection per database per process.
 
 Writes go into explicit transactions committed in batches (a commit per item costs more than
-the item itself in WAL mode); readers (Datasette, sqlite3) see whole batches.
+the item itself in WAL mode); readers (Datasette, sqlite3) see whole batches. A write is
+stored only once its transaction commits: a crawl counts what it wrote in a `WriteLedger`,
+which learns at each commit or roll-back what became of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -14,6 +17,7 @@ import sqlite3
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -69,6 +73,50 @@ _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 class ArchiveError(RuntimeError):
     """The archive cannot be opened or used; the message is meant for the user."""
+
+
+def write_error_text(exc: BaseException, path: str | Path) -> str:
+    """Why a write to the archive at `path` failed, in one line a user can act on."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    message = str(exc)
+    lowered = message.lower()
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in lowered:
+        return f"the disk holding {path} is full"
+    if name.startswith("SQLITE_READONLY") or "readonly database" in lowered:
+        return f"{path} is read-only (check the permissions of the file and its folder)"
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in lowered:
+        return f"a disk I/O error while writing {path} (is its disk failing or gone?)"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in lowered:
+        return f"{path} is locked by another program"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in lowered:
+        return f"{path} is damaged ({message})"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in lowered:
+        return f"{path} cannot be opened any more (was it or its folder removed?)"
+    return f"writing {path} failed ({type(exc).__name__}: {message})"
+
+
+class WriteLedger:
+    """What one crawl wrote to the archive, by kind, and what became of it.
+
+    Counts wait in `pending` until their transaction ends: SQLite rolls a transaction back
+    whole on SQLITE_FULL or an I/O error, so a write is stored only once COMMIT returns. Then
+    they move to `committed`, or, when the transaction is rolled back, to `failed`.
+    """
+
+    def __init__(self, on_settle: Callable[[Counter[str], bool], None] | None = None) -> None:
+        self.committed: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.pending: Counter[str] = Counter()
+        self.errors: list[BaseException] = []
+        self.on_settle = on_settle
+
+    def settle(self, committed: bool, cause: BaseException | None = None) -> None:
+        settled, self.pending = self.pending, Counter()
+        (self.committed if committed else self.failed).update(settled)
+        if cause is not None:
+            self.errors.append(cause)
+        if self.on_settle is not None and settled:
+            self.on_settle(settled, committed)
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
@@ -160,10 +208,15 @@ class Archive:
         self.revisit = revisit or RevisitPolicy()
         self.pending = 0
         self.users = 0
-        self.conn.execute(
-            "UPDATE crawl_runs SET finish_reason = 'interrupted' "
-            "WHERE finished_at IS NULL AND finish_reason IS NULL"
-        )
+        try:
+            self.conn.execute(
+                "UPDATE crawl_runs SET finish_reason = 'interrupted' "
+                "WHERE finished_at IS NULL AND finish_reason IS NULL"
+            )
+        except sqlite3.Error:  # a full disk: whoever opens the archive says so, in one line
+            self.conn.close()
+            self.run_lock.release()
+            raise
         # At most ~2,000 writes waiting (32 batches of 64), as before batching: bounded memory.
         self._queue: queue.Queue[list[_Job] | None] = queue.Queue(maxsize=32)
         self._batch: list[_Job] = []
@@ -176,6 +229,8 @@ class Archive:
         self._writer: threading.Thread | None = None
         self._read_conn: sqlite3.Connection | None = None
         self.writer_errors: list[BaseException] = []
+        # Ledgers with counts in the open transaction (only the writer thread touches it).
+        self._tallied: dict[int, WriteLedger] = {}
 
     # -- the writer thread ----------------------------------------------------------------
     # A crawl hands its writes to one thread that owns the connection: SQLite, FTS5 and zlib
@@ -232,14 +287,29 @@ class Archive:
         return future.result()
 
     def _write_loop(self) -> None:
+        # Commits fall between writes, never inside one: the writes a call makes and the
+        # counts it tallies always share a transaction, and so share its fate.
         while (batch := self._queue.get()) is not None:
             for future, fn, args in batch:
+                what = getattr(fn, "__name__", repr(fn))
                 try:
-                    future.set_result(fn(*args))
+                    result = fn(*args)
+                    if self.pending >= self.commit_every:
+                        what = f"commit after {what}"
+                        self.commit()
                 except BaseException as exc:  # kept for the run's report, never lost silently
-                    logger.exception("archive write failed: %s", getattr(fn, "__name__", fn))
-                    self.writer_errors.append(exc)
+                    self._roll_back(exc)
+                    self._log_write_error(exc, what)
                     future.set_exception(exc)
+                else:
+                    future.set_result(result)
+
+    def _log_write_error(self, exc: BaseException, what: str) -> None:
+        self.writer_errors.append(exc)
+        if isinstance(exc, sqlite3.Error):  # the archive's situation, not a bug: one line
+            logger.error("archive write failed (%s): %s", what, write_error_text(exc, self.path))
+        else:
+            logger.error("archive write failed: %s", what, exc_info=exc)
 
     def _stop_writer(self) -> None:
         if self._writer is not None:
@@ -279,8 +349,10 @@ class Archive:
         self._stop_writer()
         if self._read_conn is not None:
             self._read_conn.close()
-        self.commit()
-        self.conn.execute("PRAGMA optimize")
+        self.try_commit()
+        # Only statistics for the query planner; a full disk may refuse them.
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
         self.conn.close()
         self.run_lock.release()
 
@@ -291,19 +363,64 @@ class Archive:
 
     def _written(self) -> None:
         self.pending += 1
-        if self.pending >= self.commit_every:
+        # With a writer thread, its loop commits between calls (see _write_loop).
+        if self._writer is None and self.pending >= self.commit_every:
             self.commit()
 
+    def tally(self, ledger: WriteLedger, kind: str, count: int = 1) -> None:
+        """Count a write of `kind` in the open transaction; settled when it ends."""
+        ledger.pending[kind] += count
+        self._tallied[id(ledger)] = ledger
+
     def commit(self) -> None:
-        self.index_pending()
-        if self._change_seq is not None:
-            self.conn.execute(
-                "UPDATE tjcrawl_meta SET value = ? WHERE key = 'change_seq'", (self._change_seq,)
-            )
-            self._change_seq = None
-        if self.conn.in_transaction:
-            self.conn.execute("COMMIT")
+        """Commit the open transaction; when that fails, roll it back, then raise."""
+        try:
+            self.index_pending()
+            if self._change_seq is not None:
+                self.conn.execute(
+                    "UPDATE tjcrawl_meta SET value = ? WHERE key = 'change_seq'",
+                    (self._change_seq,),
+                )
+                self._change_seq = None
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+        except BaseException as exc:
+            self._roll_back(exc)
+            raise
         self.pending = 0
+        self._settle(committed=True)
+
+    def try_commit(self) -> BaseException | None:
+        """Commit; a failure is rolled back, counted, logged and returned, not raised."""
+        try:
+            self.commit()
+        except sqlite3.Error as exc:
+            self._log_write_error(exc, "commit")
+            return exc
+        return None
+
+    def _roll_back(self, cause: BaseException) -> None:
+        """End a transaction in which a write failed: nothing of it is stored.
+
+        SQLite itself rolls the whole transaction back on SQLITE_FULL, SQLITE_IOERR and
+        SQLITE_NOMEM, and leaves it open after other errors; rolling back in every case keeps
+        one rule (a transaction lands whole or is counted failed whole), and no write of
+        several statements (an article and its revision) ever lands half.
+        """
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                logger.debug("rollback after a failed write failed too", exc_info=True)
+        self._to_index = {}
+        self._change_seq = None
+        self.pending = 0
+        self._settle(committed=False, cause=cause)
+
+    def _settle(self, committed: bool, cause: BaseException | None = None) -> None:
+        tallied, self._tallied = self._tallied, {}
+        for ledger in tallied.values():
+            ledger.settle(committed, cause)
 
     def index_pending(self) -> None:
         """Put the articles stored since the last commit into the search index."""
@@ -349,6 +466,13 @@ class Archive:
                 pk="slug",
             )
 
+    def limit_size(self, max_pages: int) -> None:
+        """Let the archive grow to at most this many database pages (SQLITE_FULL beyond).
+
+        For tests of a full disk where no small filesystem can be mounted.
+        """
+        self.conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
+
     def start_run(self, run_id: str, source: str, profile_sha256: str, mode: str) -> int:
         self.commit()
         cursor = self.conn.execute(
@@ -359,9 +483,14 @@ class Archive:
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, row_id: int, values: Mapping[str, Any]) -> None:
-        self.commit()
-        with self.db.atomic():
+        """Record a run's figures, committed with every write still open (a fault row)."""
+        self._begin()
+        try:
             self.db["crawl_runs"].update(row_id, {**values, "finished_at": clock.now_iso()})
+        except BaseException as exc:
+            self._roll_back(exc)
+            raise
+        self.commit()
 
     def previous_run_finished(self, source: str) -> bool:
         """Whether the source's last crawl walked its listings to the end (re-extractions,

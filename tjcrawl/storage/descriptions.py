@@ -107,7 +107,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_failed": "Items refused by validation (missing title or body, undecodable).",
             "items_duplicate": "Items dropped as a repeat within the run.",
             "field_failures": "JSON: missing fields and per-field coverage counts.",
-            "finish_reason": "finished, interrupted, or another Scrapy finish reason.",
+            "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
+            " next run resumes), or another Scrapy finish reason.",
             "mode": "incremental, resume, full or reextract.",
             "faults": "JSON {kind: count} of the run's `faults` rows.",
             "duration_s": "Wall-clock seconds.",
@@ -126,7 +127,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
-            "too_deep …",
+            "too_deep, write_failed (detail: the cause) …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
@@ -255,7 +256,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "mode": "incremental, resume, full or reextract.",
             "started_at": "Start time.",
             "finished_at": "End time; NULL when it did not finish.",
-            "finish_reason": "finished, interrupted …",
+            "finish_reason": "finished, interrupted, write_failed …",
             "duration_s": "Wall-clock seconds.",
             "requests": "HTTP requests made.",
             "bytes": "Response bytes received.",
