@@ -24,6 +24,9 @@ ARTICLE_COLUMNS = {
     "withdrawn_at": "When its page was first found gone (404/410); never deleted.",
     "change_seq": "Grows with every new, changed or withdrawn article: "
     "export --changed-since-last-export hands over rows above the last export's number.",
+    "incomplete": "1 when the page ended before its document did (cut by the connection or a "
+    "short Content-Length; a fault `incomplete` says which): the text may lack its end, and "
+    "the page is fetched again on the next run.",
 }
 
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
