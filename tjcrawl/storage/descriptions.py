@@ -6,7 +6,8 @@ from __future__ import annotations
 ARTICLE_COLUMNS = {
     "id": "Integer key; also the full-text index rowid.",
     "url": "Canonical URL: lower-case host, no default port, fragment or tracking parameters, "
-    "sorted query. Entries without a page of their own: first listing URL#entry-<hash>.",
+    "sorted query. Entries without a page of their own: first listing URL#entry-<hash of "
+    "title and date>.",
     "source": "Profile slug (see `sources`).",
     "title": "Title without the site-name suffix.",
     "published_at": "Publish date, ISO 8601 with +08:00 (midnight when only the day is known).",
@@ -124,7 +125,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "run_id": "The run.",
             "source": "Profile slug.",
             "url": "The page.",
-            "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
+            "kind": "http_NNN, timeout, connection_lost, truncated, incomplete, too_large, "
+            "redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
             "too_deep …",
