@@ -35,10 +35,12 @@ from truth_server import (
 )
 
 from tjcrawl.completeness import ClosingHabit, why_incomplete
+from tjcrawl.entry_keys import entry_key, title_only_key
 from tjcrawl.profiles import parse_profile
 from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
 from tjcrawl.spiders import spider_class
 from tjcrawl.storage.archive import CUT_AGAIN, Archive
+from tjcrawl.storage.migrations import _entry_keys_by_title_and_date
 
 SOURCES_DIR = REPO / "tests" / "truth_site"
 RETRY_TIMES = 1
@@ -282,3 +284,34 @@ def test_an_entry_keeps_its_identity_on_a_later_listing_page_and_when_edited() -
     assert moved[1] == first[0]
     assert edited[0] == first[0], "an edited entry is a revision of its article, not a new one"
     assert first[0].startswith("http://inline.test/list/index.html#entry-")
+
+
+def test_stored_entries_keyed_by_title_alone_are_keyed_again_by_title_and_date(
+    tmp_path: Path,
+) -> None:
+    archive = Archive(tmp_path / "a.db")
+    listing = "http://inline.test/list/index.html"
+    old_url = f"{listing}#{title_only_key(WEEKLY)}"
+    other = f"{listing}#entry-made-by-hand"
+    for url in (old_url, other):
+        archive.store_article(
+            {
+                "url": url,
+                "source": "s",
+                "title": WEEKLY,
+                "listing_title": WEEKLY,
+                "listing_date": "2025-09-01",
+                "body": url,
+                "content_hash": url,
+            },
+            None,
+            "run1",
+        )
+    archive.commit()
+    _entry_keys_by_title_and_date(archive.db)
+    urls = sorted(r[0] for r in archive.conn.execute("SELECT url FROM articles"))
+    archive.close()
+    # The crawl now computes this key for the entry: it finds the stored article under it.
+    rekeyed = f"{listing}#{entry_key(WEEKLY, '2025-09-01')}"
+    assert urls == sorted([rekeyed, other])
+    assert _entry_keys([(WEEKLY, "2025-09-01", "正文")], listing) == [rekeyed]
