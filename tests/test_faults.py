@@ -51,7 +51,6 @@ LOST_PAGES: dict[str, set[str]] = {
     "/news/fault/503-always.html": {"http_503"},
     "/news/fault/timeout.html": {"timeout"},
     "/news/fault/reset.html": {"connection_lost", "truncated"},
-    "/news/fault/truncated.html": {"connection_lost", "truncated"},
     "/news/fault/huge.html": {"too_large"},
     "/news/fault/loop.html": {"redirect_loop"},
     "/news/fault/private.html": {"robots_disallowed"},
@@ -59,7 +58,12 @@ LOST_PAGES: dict[str, set[str]] = {
     "/news/fault/empty.html": {"empty_body"},
 }
 # Faulty pages that are good articles all the same: recorded and archived.
-SAVED_PAGES: dict[str, set[str]] = {"/news/fault/wrong-type.html": {"wrong_content_type"}}
+SAVED_PAGES: dict[str, set[str]] = {
+    "/news/fault/wrong-type.html": {"wrong_content_type"},
+    # What arrived before the connection closed is kept, flagged incomplete, due again.
+    "/news/fault/truncated.html": {"incomplete"},
+}
+CUT_URL = BASE_URL + "/news/fault/truncated.html"
 # Pages that may carry a row or not: the 503 that a retry cured, the charset that lied.
 MAY_RECORD: dict[str, set[str] | None] = {
     "/news/fault/503.html": {"http_503"},
@@ -78,6 +82,7 @@ KINDS = {
     "undecodable",
     "empty_body",
     "pagination_cap",
+    "incomplete",
 }
 
 # The trap: 2 real listing pages, then calendar months for ever; the cap stops it at MAX_PAGES.
@@ -203,8 +208,11 @@ def test_every_good_page_is_archived_cleanly(crawl: FaultCrawl) -> None:
 def test_no_bad_page_is_archived(crawl: FaultCrawl) -> None:
     # Junk, an empty page, error pages, the late answer to the timeout, a forbidden page: none
     # becomes an article. The archive holds the good articles and nothing else.
-    urls = {row["url"] for row in crawl.query("SELECT url FROM articles WHERE source = ?", SLUG)}
+    rows = crawl.query("SELECT url, incomplete FROM articles WHERE source = ?", SLUG)
+    urls = {row["url"] for row in rows if not row["incomplete"]}
     assert urls == set(ARCHIVABLE_URLS), f"unexpected: {sorted(urls - set(ARCHIVABLE_URLS))}"
+    # The truncated page's first 1000 bytes, flagged: kept, never taken for a whole article.
+    assert [row["url"] for row in rows if row["incomplete"]] == [CUT_URL]
 
 
 def test_each_faulty_page_is_recorded_once_with_its_kind(crawl: FaultCrawl) -> None:
@@ -240,7 +248,8 @@ def test_the_run_counts_each_fault_kind(crawl: FaultCrawl) -> None:
     assert counted == dict(in_table), f"crawl_runs.faults {counted} != faults table {in_table}"
     for kind in ("http_500", "http_503", "timeout", "too_large", "redirect_loop"):
         assert counted.get(kind, 0) >= 1, f"{kind} not counted in {counted}"
-    assert counted.get("connection_lost", 0) + counted.get("truncated", 0) == 2, counted
+    assert counted.get("connection_lost", 0) + counted.get("truncated", 0) == 1, counted
+    assert counted.get("incomplete") == 1, counted
     for kind in ("robots_disallowed", "wrong_content_type", "undecodable", "empty_body"):
         assert counted.get(kind) == 1, f"{kind}: {counted}"
     assert counted.get("pagination_cap") == 1, counted

@@ -58,8 +58,11 @@ class Frontier:
         return not (self.stops_early and self.quiet_pages >= self.overlap)
 
     def conditional_headers(self, url: str, listing: bool) -> dict[str, str]:
-        # A listing must be read whole unless the walk may stop at it.
+        # A listing must be read whole unless the walk may stop at it. An article stored from a
+        # cut page must be fetched whole: its validators may well describe the whole page.
         if listing and not self.stops_early:
+            return {}
+        if not listing and (entry := self.known.get(article_url(url))) and entry.incomplete:
             return {}
         etag, last_modified = self.archive.validators(url)
         headers = {}

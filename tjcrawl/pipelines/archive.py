@@ -258,6 +258,7 @@ class ArchivePipeline:
         article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
         article["listing_title"] = adapter.get("listing_title")
         article["date_text"] = adapter.get("date_text")  # to tell a stated date from "3天前"
+        article["incomplete"] = bool(adapter.get("incomplete"))
         self.archive.submit(
             self._store_item, article, adapter.get("page_url"), adapter.get("attachments") or []
         )

@@ -6,7 +6,6 @@ frontier which detail pages to fetch and when to stop paging; without one it fet
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, ClassVar
 
@@ -17,6 +16,7 @@ from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from tjcrawl import clock
+from tjcrawl.entry_keys import EntryKeys
 from tjcrawl.extract import (
     Node,
     attachment_links,
@@ -28,6 +28,7 @@ from tjcrawl.extract import (
 from tjcrawl.faults import classify, report_fault
 from tjcrawl.frontier import KNOWN, Frontier, article_url
 from tjcrawl.items import ArticleItem
+from tjcrawl.middlewares import INCOMPLETE
 from tjcrawl.profiles import Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
@@ -51,6 +52,7 @@ class ProfileSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allowed_domains = list(self.profile.allowed_domains)
+        self._entry_keys = EntryKeys()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.initial_requests():
@@ -245,10 +247,11 @@ class ProfileSpider(scrapy.Spider):
         if link is not None:
             url, entry_key = link, None
         else:
-            # No page of its own: identify the entry by its title under the source's first
-            # listing, which stays stable when the entry moves to a later listing page.
-            digest = hashlib.sha1((title or "").encode("utf-8")).hexdigest()[:16]
-            url, entry_key = self.profile.start_urls[0], f"entry-{digest}"
+            # No page of its own: identified under the source's first listing by its title and
+            # date (tjcrawl.entry_keys), which hold when it moves to a later listing page.
+            body = "\n".join(paragraphs)
+            entry_key = self._entry_keys.key(title, listed["listing_date"], body)
+            url = self.profile.start_urls[0]
         attachments = attachment_links(
             entry, response.url, listing.attachments, listing.body, self._bad_attachment(response)
         )
@@ -333,6 +336,7 @@ class ProfileSpider(scrapy.Spider):
             page_url=response.url,
             fetched_at=fetched_at,
             encoding=response.meta.get("encoding"),
+            incomplete=response.meta.get(INCOMPLETE),
             **fields,
         )
 

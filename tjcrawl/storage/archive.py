@@ -35,6 +35,8 @@ from tjcrawl.storage.migrations import migrate
 from tjcrawl.storage.readonly import ArchiveUnreadable, refuse_to_write
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+# A cut page of an article archived whole: the whole version is kept, the page fetched again.
+CUT_AGAIN = "cut_again"
 logger = logging.getLogger(__name__)
 
 
@@ -181,6 +183,7 @@ class KnownEntry:
     listing_title: str | None
     listing_date: str | None
     withdrawn: bool
+    incomplete: bool = False  # stored from a cut page: fetch it whole, never conditionally
 
 
 class Archive:
@@ -516,10 +519,11 @@ class Archive:
     # -- what the crawler already knows -------------------------------------------------
     def known_entries(self, source: str) -> dict[str, KnownEntry]:
         rows = self.conn.execute(
-            "SELECT url, listing_title, listing_date, withdrawn_at FROM articles WHERE source = ?",
+            "SELECT url, listing_title, listing_date, withdrawn_at, incomplete FROM articles"
+            " WHERE source = ?",
             (source,),
         )
-        return {r[0]: KnownEntry(r[1], r[2], r[3] is not None) for r in rows}
+        return {r[0]: KnownEntry(r[1], r[2], r[3] is not None, bool(r[4])) for r in rows}
 
     def due_for_revisit(self, source: str, limit: int = 1000) -> list[str]:
         rows = self.conn.execute(
@@ -637,27 +641,42 @@ class Archive:
         return interval, self.revisit.next_after(at, interval, datetime.fromisoformat(born))
 
     def store_article(self, article: Mapping[str, Any], page_id: int | None, run_id: str) -> str:
-        """Insert a new article, touch an unchanged one, or revise a changed one."""
+        """Insert a new article, touch an unchanged one, or revise a changed one.
+
+        An article from a cut page (`incomplete`) is stored flagged and due again at once, so
+        the next run fetches it whole; it never replaces a version that was archived whole.
+        """
         self._begin()
         now = clock.now_iso()
+        incomplete = int(bool(article.get("incomplete")))
         existing = self.conn.execute(
             "SELECT id, title, body, published_at, origin, author, content_hash, page_id,"
-            " last_changed_at, first_seen_at, revisit_interval_days FROM articles WHERE url = ?",
+            " last_changed_at, first_seen_at, revisit_interval_days, incomplete"
+            " FROM articles WHERE url = ?",
             (article["url"],),
         ).fetchone()
+        if existing is not None and incomplete and not existing[11]:
+            self.conn.execute(
+                "UPDATE articles SET last_seen_at = ?, next_revisit_at = ?, run_id = ?"
+                " WHERE id = ?",
+                (now, now, run_id, existing[0]),
+            )
+            self._written()
+            return CUT_AGAIN
         if existing is None:
             duplicate_of = article.get("duplicate_of") or self._same_content_elsewhere(article)
             born = article.get("published_at") or now
             interval, next_revisit = self._schedule(
                 self.revisit.first_interval(clock.now(), datetime.fromisoformat(born)), born
             )
+            next_revisit = now if incomplete else next_revisit
             cursor = self.conn.execute(
                 "INSERT INTO articles (url, source, title, published_at, date_source,"
                 " date_precision, date_conflict, listing_title, listing_date, body, body_html,"
                 " origin, author, content_hash, duplicate_of, page_id, first_seen_at,"
                 " last_seen_at, last_changed_at, last_checked_at, revisit_interval_days,"
-                " next_revisit_at, run_id, change_seq)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " next_revisit_at, run_id, change_seq, incomplete)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article["url"],
                     article["source"],
@@ -683,6 +702,7 @@ class Archive:
                     next_revisit,
                     run_id,
                     self._next_change(),
+                    incomplete,
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
@@ -690,7 +710,7 @@ class Archive:
             self._written()
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,
-         old_page, old_changed, first_seen, old_interval) = existing  # fmt: skip
+         old_page, old_changed, first_seen, old_interval, was_incomplete) = existing  # fmt: skip
         new_date = _stated_date(article)
         date_corrected = new_date is not None and new_date != old_published
         if old_hash == article["content_hash"] and not date_corrected:
@@ -701,15 +721,19 @@ class Archive:
             self.conn.execute(
                 "UPDATE articles SET last_seen_at = ?, last_checked_at = ?,"
                 " revisit_interval_days = ?, next_revisit_at = ?, listing_title = ?,"
-                " listing_date = ?, withdrawn_at = NULL, run_id = ? WHERE id = ?",
+                " listing_date = ?, withdrawn_at = NULL, run_id = ?, incomplete = ?,"
+                " change_seq = coalesce(?, change_seq) WHERE id = ?",
                 (
                     now,
                     now,
                     interval,
-                    next_revisit,
+                    now if incomplete else next_revisit,
                     article.get("listing_title"),
                     article.get("listing_date"),
                     run_id,
+                    incomplete,
+                    # A cut article now known whole is news to whoever exported it flagged.
+                    self._next_change() if incomplete != was_incomplete else None,
                     article_id,
                 ),
             )
@@ -750,8 +774,9 @@ class Archive:
             "last_changed_at": now,
             "last_checked_at": now,
             "revisit_interval_days": interval,
-            "next_revisit_at": next_revisit,
+            "next_revisit_at": now if incomplete else next_revisit,
             "withdrawn_at": None,
+            "incomplete": incomplete,
             "run_id": run_id,
             "change_seq": self._next_change(),
         }

@@ -6,7 +6,8 @@ from __future__ import annotations
 ARTICLE_COLUMNS = {
     "id": "Integer key; also the full-text index rowid.",
     "url": "Canonical URL: lower-case host, no default port, fragment or tracking parameters, "
-    "sorted query. Entries without a page of their own: first listing URL#entry-<hash>.",
+    "sorted query. Entries without a page of their own: first listing URL#entry-<hash of "
+    "title and date>.",
     "source": "Profile slug (see `sources`).",
     "title": "Title without the site-name suffix.",
     "published_at": "Publish date, ISO 8601 with +08:00 (midnight when only the day is known).",
@@ -24,6 +25,9 @@ ARTICLE_COLUMNS = {
     "withdrawn_at": "When its page was first found gone (404/410); never deleted.",
     "change_seq": "Grows with every new, changed or withdrawn article: "
     "export --changed-since-last-export hands over rows above the last export's number.",
+    "incomplete": "1 when the page ended before its document did (cut by the connection or a "
+    "short Content-Length; a fault `incomplete` says which): the text may lack its end, and "
+    "the page is fetched again on the next run.",
 }
 
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -124,7 +128,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "run_id": "The run.",
             "source": "Profile slug.",
             "url": "The page.",
-            "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
+            "kind": "http_NNN, timeout, connection_lost, truncated, incomplete, too_large, "
+            "redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
             "too_deep, write_failed (detail: the cause) …",
