@@ -162,7 +162,11 @@ def readability_extract(raw: bytes, url: str | None) -> dict[str, Any]:
     summary = lxml.html.fromstring(doc.summary(html_partial=True))
     from tjcrawl.text import element_paragraphs
 
-    return {"title": doc.short_title(), "date": None, "body": "\n".join(element_paragraphs(summary))}
+    return {
+        "title": doc.short_title(),
+        "date": None,
+        "body": "\n".join(element_paragraphs(summary)),
+    }
 
 
 def justext_extract(raw: bytes, url: str | None) -> dict[str, Any]:
@@ -323,7 +327,10 @@ def print_table(dataset: Path, results: dict[str, dict[str, dict[str, Any]]]) ->
         cells = [name, _fmt(a.get("body_p")), _fmt(a.get("body_r")), _fmt(a.get("body_f1"))]
         if has_zh:
             zd = z.get("date_acc")
-            cells += [_fmt(z.get("body_f1")), f"{_fmt(zd)} ({z['n_date']})" if zd is not None else "–"]
+            cells += [
+                _fmt(z.get("body_f1")),
+                f"{_fmt(zd)} ({z['n_date']})" if zd is not None else "–",
+            ]
         d = a.get("date_acc")
         cells += [
             f"{_fmt(d)} ({a['n_date']})" if d is not None else "–",
