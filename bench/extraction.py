@@ -20,7 +20,8 @@ Scores, per extractor, over all pages and over the ``lang = "zh"`` pages:
                 averaged over pages, F1 of the two means; a CJK character is one token, other
                 word runs one token each
   date          share of date-labelled pages whose predicted day is the labelled day (labels from
-                the dataset's own ``date`` or from ``--dates`` files, see bench/labels/)
+                the dataset's own ``date`` or from ``--dates`` files, see bench/labels/; a
+                label of null means the page states no date, and only "no date" is right)
   pages/s       pages per second of wall time inside the extractor; pages/CPU-s per CPU second
   max s         the slowest single call
   errors        calls that raised (scored as empty output)
@@ -206,7 +207,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def load_rows(dataset: Path, date_files: list[Path]) -> list[dict[str, Any]]:
     with open(dataset / "ground_truth.jsonl", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    labels: dict[str, str] = {}
+    labels: dict[str, str | None] = {}
     for path in date_files:
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -216,6 +217,8 @@ def load_rows(dataset: Path, date_files: list[Path]) -> list[dict[str, Any]]:
     for row in rows:
         if row["id"] in labels:
             row["date"] = labels[row["id"]]
+            # A label of null says the page states no publish date: right is to give none.
+            row["no_date"] = labels[row["id"]] is None
     return rows
 
 
@@ -262,9 +265,9 @@ def run(
                 page["prf"] = page_tp_fp_fn(row["body"], predicted.get("body") or "")
                 p, r = _precision(*page["prf"]), _recall(*page["prf"])
                 page["body_f1"] = round(_f1(p, r), 4)
-            if "date" in fields and to_day(row.get("date")):
-                page["date_true"] = to_day(row["date"])
-                page["date_pred"] = to_day(predicted.get("date"))
+            if "date" in fields and (to_day(row.get("date")) or row.get("no_date")):
+                page["date_true"] = to_day(row.get("date")) or "none"
+                page["date_pred"] = to_day(predicted.get("date")) or "none"
             if predicted.get("no_article"):
                 page["no_article"] = predicted["no_article"]
             s["pages"].append(page)

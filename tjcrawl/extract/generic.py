@@ -212,7 +212,9 @@ def extract_article(
         article.attachments = _attachments(element, url)
     body_range = seg.inside(element) if element is not None else range(0)
 
-    found = find_date(seg.blocks, meta, title_index, url, fetched_at)
+    # No headline found: the date is looked for around where the body starts.
+    anchor = title_index if title_index is not None else (body_range.start if body else None)
+    found = find_date(seg.blocks, meta, anchor, url, fetched_at)
     if found is not None:
         article.published_at = found.value.value
         article.date_precision = found.value.precision

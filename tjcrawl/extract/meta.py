@@ -88,7 +88,13 @@ _AUTHOR_RE = re.compile(
     r"(?=\s|$|[|｜,，]|来源|编辑|责任|发布|时间|日期|浏览|字号)"
 )
 _EN_BY_RE = re.compile(r"^By\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})")
-NEAR_TITLE = 12  # blocks: how far from the headline a metadata line is looked for
+# A date line about something else: a recommended article, a comment, the next story.
+_OTHER_ITEM_RE = re.compile(
+    r"推荐|相关|热门|跟贴|评论|回复|上一篇|下一篇|recommended|related", re.I
+)
+_PROSE_PUNCT_RE = re.compile(r"[，。；！？]")
+NEAR_TITLE = 12
+BEFORE_TITLE = 3  # blocks: how far from the headline a metadata line is looked for
 
 
 @dataclass(frozen=True)
@@ -266,19 +272,27 @@ def find_date(
     near = _by_distance(blocks, start, NEAR_TITLE * 4)
     for index in near:
         block = blocks[index]
-        if block.chars > 300:
+        if block.chars > 300 or _OTHER_ITEM_RE.search(block.text):
             continue
         match = _LABELLED_DATE_RE.search(block.text)
         if match:
             found = parse_any_date(match.group(1), fetched_at)
             if _plausible(found, fetched_at):
                 return Found(found, "labelled line near the title")
+    # An unlabelled date: in a line at most a few blocks above the headline (above that is the
+    # page header, which may show today's date) or below it, and not in a sentence (a date
+    # followed by "，" is an event the text reports).
     for index in near:
         block = blocks[index]
-        if block.link_chars > block.chars / 2:
+        if index < start - BEFORE_TITLE or _OTHER_ITEM_RE.search(block.text[:60]):
+            continue
+        if _PROSE_PUNCT_RE.search(block.text):
             continue
         text = block.text if block.chars <= 300 else block.text[:120]
         match = _ANY_DATE_RE.search(text) or _EN_DATE_RE.search(text)
+        # A linked line is a related story's date, unless the line is little but the date.
+        if match and block.link_chars > block.chars / 2 and len(match.group(0)) < 0.4 * len(text):
+            continue
         if match:
             found = parse_any_date(match.group(0), fetched_at)
             if _plausible(found, fetched_at):
