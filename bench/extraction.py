@@ -26,8 +26,8 @@ Scores, per extractor, over all pages and over the ``lang = "zh"`` pages:
   max s         the slowest single call
   errors        calls that raised (scored as empty output)
 
-``--hypothesis N`` instead runs N generated and mutated documents through tjcrawl's generic
-extractor (no dataset needed) and reports exceptions and the slowest call.
+The 10,000-document robustness run (no exception, no call over 1 s) is the hypothesis test in
+tests/test_generic_extractor.py under ``TJCRAWL_HYPOTHESIS_PROFILE=long``.
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("datasets", nargs="*", type=Path, help="folders with ground_truth.jsonl")
+    parser.add_argument("datasets", nargs="+", type=Path, help="folders with ground_truth.jsonl")
     parser.add_argument(
         "--extractors",
         default=DEFAULT_EXTRACTORS,
@@ -372,17 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=60, help="seconds per call")
     parser.add_argument("--per-page", type=Path, help="write per-page scores (JSONL) here")
     parser.add_argument("--json", type=Path, help="write the summary as JSON here")
-    parser.add_argument(
-        "--hypothesis",
-        type=int,
-        metavar="N",
-        help="run N generated/mutated documents through the generic extractor instead",
-    )
     args = parser.parse_args(argv)
-    if args.hypothesis:
-        return run_hypothesis(args.hypothesis)
     if not args.datasets:
-        parser.error("give at least one DATASET_DIR (or --hypothesis N)")
+        parser.error("give at least one DATASET_DIR")
     names = [n.strip() for n in args.extractors.split(",") if n.strip()]
     unknown = [n for n in names if n not in EXTRACTORS]
     if unknown:
@@ -405,24 +397,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1))
     return 0
-
-
-def run_hypothesis(count: int) -> int:
-    """N generated and mutated documents through the generic extractor, each call timed."""
-    from tests_support_generated_docs import generated_documents  # type: ignore[import-not-found]
-
-    worst, failures = 0.0, []
-    for i, document in enumerate(generated_documents(count)):
-        start = time.perf_counter()
-        try:
-            tjcrawl_generic(document, "http://example.test/a/t20250101_1.html")
-        except Exception as exc:
-            failures.append(f"#{i}: {type(exc).__name__}: {exc}"[:200])
-        worst = max(worst, time.perf_counter() - start)
-    print(f"{count} documents, {len(failures)} exceptions, slowest call {worst:.3f} s")
-    for failure in failures[:10]:
-        print("  " + failure)
-    return 1 if failures or worst > 1.0 else 0
 
 
 if __name__ == "__main__":

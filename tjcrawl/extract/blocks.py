@@ -23,6 +23,9 @@ BLOCK_TAGS = frozenset(
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SPACE_RE = re.compile(r"\s+")
+_ATTACHMENT_HREF_RE = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd|txt|csv)(?:[?#]|$)", re.IGNORECASE
+)
 # Sentence punctuation, Chinese and Western: prose has it, menus and link lists do not.
 _PUNCT_RE = re.compile(r"[，。！？；：、,!?;]|\.(?=\s|$)")
 
@@ -37,6 +40,7 @@ class Block:
     row: Any  # the table row when the owner is a cell, to print a row as one line
     heading: bool
     weight: float = 0.0
+    furniture: bool = False  # under a furniture name, above the headline or below the footer
 
 
 @dataclass
@@ -112,7 +116,9 @@ class _Segmenter:
                     if tag == "tr":
                         self.rows.append(el)
                 if tag == "a":
-                    self.link_depth += 1
+                    # A link to an attached file is part of the article (附件：….pdf), not
+                    # navigation: its text counts as the article's own.
+                    self.link_depth += not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
                 elif tag in HEADING_TAGS:
                     self.heading_depth += 1
                 spans_start[el] = len(self.out.blocks)
@@ -125,7 +131,7 @@ class _Segmenter:
                     if tag == "tr":
                         self.rows.pop()
                 if tag == "a":
-                    self.link_depth -= 1
+                    self.link_depth -= not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
                 elif tag in HEADING_TAGS:
                     self.heading_depth -= 1
                 self.out.spans[el] = (spans_start.pop(el), len(self.out.blocks))

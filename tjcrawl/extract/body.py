@@ -89,6 +89,8 @@ def _furniture_name(el: Any) -> int:
 def block_weight(block: Block) -> float:
     """Positive for prose, negative for link lists and label-like scraps."""
     own = block.chars - block.link_chars
+    if block.row is not None and block.link_chars <= own:
+        return float(own)  # a table cell: short by nature, and tables belong to the article
     weight = own - LINK_PENALTY * block.link_chars - 10.0
     if block.punct and own > 0:
         weight += 5.0 * min(block.punct, own / 10)
@@ -132,7 +134,8 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     for index, (block, weight, bad) in enumerate(zip(seg.blocks, raw, unlikely, strict=True)):
         outside = (headline is not None and index < headline) or index >= page_end
         bad = bad or teaser[index] or more[index]
-        block.weight = -abs(weight) - 5.0 if bad or outside else weight
+        block.furniture = bad or outside
+        block.weight = -abs(weight) - 5.0 if block.furniture else weight
         prefix.append(prefix[-1] + block.weight)
     return prefix
 

@@ -61,6 +61,9 @@ _META_LINE_RE = re.compile(
     r"责任编辑|编辑|字号)\s*[:：]"
 )
 MIN_ARTICLE_CHARS = 30
+LISTING_MIN_LINKS = 10
+# Past this much text a page is cut: no article is that long, and the work grows with the page.
+MAX_TEXT_CHARS = 2_000_000
 _ERROR_PAGE_RE = re.compile(
     r"\b404\b|not found|页面不存在|找不到|出错了|访问出错|无法访问|登录|登陆|log ?in|sign ?in",
     re.I,
@@ -131,9 +134,7 @@ def _body_blocks(seg: Segmented, element: Any, title_index: int | None) -> list[
         block = seg.blocks[index]
         if title_index is not None and index <= title_index:
             continue  # the headline and what stands above it (a breadcrumb) are not the body
-        if block.weight < 0 and block.link_chars > block.chars / 2:
-            continue
-        if block.weight < -5 and block.chars < 200:
+        if block.furniture or block.link_chars > block.chars / 2:
             continue
         if block.chars <= 120 and _FURNITURE_LINE_RE.search(block.text):
             continue
@@ -158,13 +159,9 @@ def _attachments(element: Any, url: str | None) -> list[dict[str, str]]:
     return [{"url": target, "text": text} for target, text in found.items()]
 
 
-def _listing_reason(seg: Segmented, body: list[Block]) -> str | None:
-    """A page of links with little prose is a listing, not an article."""
-    prose = sum(b.chars - b.link_chars for b in body if b.punct)
-    link_lines = sum(1 for b in seg.blocks if b.link_chars > b.chars / 2 and 6 <= b.chars <= 80)
-    if prose < 150 and link_lines >= 10:
-        return f"listing page: {link_lines} link lines and {prose} characters of prose"
-    return None
+def _link_lines(seg: Segmented) -> int:
+    """Lines that are a headline-length link: a listing's entries."""
+    return sum(1 for b in seg.blocks if b.link_chars > b.chars / 2 and 6 <= b.chars <= 80)
 
 
 def extract_article(
@@ -181,7 +178,8 @@ def extract_article(
         if kind := _binary_kind(page):
             return Article(no_article=f"binary content ({kind}), not an HTML page")
     text = decode_page(page, encoding)
-    root = parse_html(text)
+    truncated = len(text) > MAX_TEXT_CHARS
+    root = parse_html(text[:MAX_TEXT_CHARS] if truncated else text)
     if root is None:
         return Article(no_article="empty page")
     meta = read_meta(root)
@@ -209,6 +207,8 @@ def extract_article(
         body = _body_blocks(seg, element, cut)
         article.paragraphs = clean_paragraphs(block_lines(body))
         article.how["body"] = f"{how} <{element.tag}>"
+        if truncated:
+            article.how["body"] += f" (page cut at {MAX_TEXT_CHARS:,} characters)"
         article.attachments = _attachments(element, url)
     body_range = seg.inside(element) if element is not None else range(0)
 
@@ -227,10 +227,11 @@ def extract_article(
     chars = sum(len(p) for p in article.paragraphs)
     if chars < MIN_ARTICLE_CHARS:
         page_title = meta.get("<title>") or article.title or ""
-        if _ERROR_PAGE_RE.search(page_title):
+        links = _link_lines(seg)
+        if links >= LISTING_MIN_LINKS:
+            article.no_article = f"listing page: {links} link lines and {chars} characters of text"
+        elif _ERROR_PAGE_RE.search(page_title):
             article.no_article = f"error or login page ({page_title[:60]})"
         else:
             article.no_article = f"no article: {chars} characters of body text"
-    elif reason := _listing_reason(seg, body):
-        article.no_article = reason
     return article

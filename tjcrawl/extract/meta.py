@@ -94,6 +94,7 @@ _OTHER_ITEM_RE = re.compile(
 )
 _PROSE_PUNCT_RE = re.compile(r"[，。；！？]")
 NEAR_TITLE = 12
+TITLE_SEARCH_BLOCKS = 3000  # a headline stands above the body; past this only headings count
 BEFORE_TITLE = 3  # blocks: how far from the headline a metadata line is looked for
 
 
@@ -147,8 +148,11 @@ def find_title(blocks: list[Block], meta: dict[str, str]) -> tuple[Found | None,
     parts = [_loose(p) for p in _TITLE_SPLIT_RE.split(meta.get("<title>", ""))]
     parts = [p for p in parts if len(p) >= 2]
     best: tuple[float, int] | None = None
+    longest = max((len(r) for r in references), default=0) + 10
     for index, block in enumerate(blocks):
-        if not (2 <= block.chars <= 200) or block.link_chars > block.chars / 2:
+        if not (2 <= block.chars <= min(200, longest)) or block.link_chars > block.chars / 2:
+            continue
+        if index > TITLE_SEARCH_BLOCKS and not block.heading:
             continue
         loose = _loose(block.text)
         if len(loose) < 2:
