@@ -74,7 +74,7 @@ class _Segmenter:
             return
         self.pieces.append(text)
         if self.link_depth:
-            self.link_chars += len(text) - sum(text.count(c) for c in " \t\r\n\xa0\u3000")
+            self.link_chars += len("".join(text.split()))
 
     def flush(self) -> None:
         if not self.pieces:
