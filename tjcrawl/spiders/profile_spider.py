@@ -101,11 +101,28 @@ class ProfileSpider(scrapy.Spider):
         )
         return scrapy.Request(
             url,
-            callback=self.parse_detail,
+            callback=self.parse_detail_response,
             errback=self.on_error,
             headers=headers,
             cb_kwargs=listed,
             meta={"page_kind": "detail", "handle_httpstatus_list": DETAIL_STATUSES},
+        )
+
+    def _verification_request(self, response: Response, listed: dict[str, Any]) -> scrapy.Request:
+        """The page a 304 just vouched for, fetched whole, to compare with the stored copy."""
+        assert self.frontier is not None
+        stored = self.frontier.archive.newest_copy(response.url)
+        return scrapy.Request(
+            response.url,
+            callback=self.parse_verification,
+            errback=self.on_error,
+            cb_kwargs=listed,
+            meta={
+                "page_kind": "detail",
+                "handle_httpstatus_list": DETAIL_STATUSES,
+                "stored_sha256": stored[1] if stored else None,
+            },
+            dont_filter=True,
         )
 
     def _inc(self, key: str, count: int = 1) -> None:
@@ -142,14 +159,15 @@ class ProfileSpider(scrapy.Spider):
         self, response: Response, page: int, first_url: str
     ) -> Iterator[scrapy.Request | ArticleItem]:
         if response.status == 304:
-            # Unchanged since the last run: every entry on it is known and unchanged.
+            # Unchanged since the last run: its stored copy is read instead, at no cost to the
+            # site. Its entries are checked against the archive all the same (one that failed
+            # last time is not known), and the walk finds its next page there.
             self._inc("listing_pages_not_modified")
-            if self.frontier is not None and self.frontier.continue_after(page_was_quiet=True):
-                # The walk goes on past it, which needs its links: fetch it whole. The page is
-                # counted again when that copy is parsed.
-                self.frontier.quiet_pages -= 1
+            stored = self._stored_copy(response)
+            if stored is None:
                 yield self._listing_request(response.url, page, first_url, conditional=False)
-            return
+                return
+            response = stored
         listing = self.profile.listing
         # Counted before its fields are read: a page whose extraction fails was still fetched.
         self._inc("listing_pages")
@@ -199,6 +217,20 @@ class ProfileSpider(scrapy.Spider):
         next_url = self._next_page(response, page, first_url)
         if next_url:
             yield self._listing_request(next_url, page + 1, first_url)
+
+    def _stored_copy(self, response: Response) -> Response | None:
+        """The newest stored copy of a page, as the downloader would have handed it over."""
+        # Imported here: re-extraction's module is heavy and imports the pipelines.
+        from tjcrawl.reextract import load_pages, page_response
+
+        if self.frontier is None or response.request is None:
+            return None
+        archive = self.frontier.archive
+        stored = archive.newest_copy(response.url)
+        if stored is None:
+            return None
+        (page,) = load_pages(archive.pages_reader(), [stored[0]])
+        return page_response(page, response.request, self.profile)
 
     def _decide(self, key: str, listed: dict[str, Any]) -> str:
         if self.frontier is None:
@@ -268,6 +300,34 @@ class ProfileSpider(scrapy.Spider):
         )
 
     # -- detail pages -------------------------------------------------------------------
+    def parse_detail_response(self, response: Response, **listed: Any) -> Iterator[Any]:
+        if (
+            response.status == 304
+            and self.frontier is not None
+            and self.frontier.take_verification()
+        ):
+            yield self._verification_request(response, listed)
+        yield from self.parse_detail(response, **listed)
+
+    def parse_verification(self, response: Response, **listed: Any) -> Iterator[Any]:
+        """A page answered 304, fetched again unconditionally: the same bytes as stored, or
+        a server whose 304s hide changes (fault stale_304; its 304s are not believed again)."""
+        expected = response.meta.get("stored_sha256")
+        if response.status == 200 and expected:
+            if hashlib.sha256(response.body).hexdigest() == expected:
+                return  # as stored: the 304 told the truth, and the article is as archived
+            self._inc("stale_304")
+            self._fault(
+                response.url,
+                "stale_304",
+                200,
+                "answered 304 to a conditional GET, but the page has changed since the stored "
+                "copy: the source is fetched without validators from now on",
+            )
+            assert self.frontier is not None
+            self.frontier.distrust_304()
+        yield from self.parse_detail(response, **listed)
+
     def parse_detail(self, response: Response, **listed: Any) -> Iterator[ArticleItem]:
         if response.status != 200:
             # 304 and 404/410 are the archive's business (unchanged, withdrawn); a missing

@@ -295,6 +295,12 @@ def _search_filter_index(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["id", "source", "published_at"])
 
 
+def _incremental_completeness(db: sqlite_utils.Database) -> None:
+    """Withdrawals confirmed by repeated misses, and sources whose 304s are not believed."""
+    db["articles"].add_column("missed_count", int, not_null_default=0)
+    db["sources"].add_column("stale_304_at", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -304,6 +310,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _search_in_either_script,
     _kept_phrase_counts,
     _search_filter_index,
+    _incremental_completeness,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
