@@ -26,7 +26,7 @@ from tjcrawl.extract import (
     select,
 )
 from tjcrawl.faults import classify, report_fault
-from tjcrawl.frontier import KNOWN, Frontier, article_url
+from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.profiles import Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
@@ -34,6 +34,7 @@ from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
 LISTING_STATUSES = [304]
+NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
 DETAIL_STATUSES = [304, 404, 410]
 
 
@@ -194,7 +195,7 @@ class ProfileSpider(scrapy.Spider):
                 for result in self._articles_from_entry(response, entry, listed):
                     if isinstance(result, ArticleItem):
                         key = article_url(result["url"], result.get("entry_key"))
-                        followed += self._decide(key, listed) != KNOWN
+                        followed += self._decide(key, listed) in NEWS
                     yield result
                 continue
             links = field_values(entry, listing.link) if listing.link else []
@@ -204,10 +205,12 @@ class ProfileSpider(scrapy.Spider):
             url = self._link(response, links[0], "listing.link")
             if url is None:
                 continue
-            if self._decide(article_url(url), listed) == KNOWN:
+            decision = self._decide(article_url(url), listed)
+            if decision == KNOWN:
                 self._inc("entries_skipped_known")
                 continue
-            followed += 1
+            # A revisit that fell due is no news of the listing: the walk may stop after it.
+            followed += decision in NEWS
             yield self._detail_request(url, listed)
         if not entries:
             return
