@@ -102,7 +102,7 @@ class ProfileSpider(scrapy.Spider):
         )
         return scrapy.Request(
             url,
-            callback=self.parse_detail_response,
+            callback=self.parse_detail,
             errback=self.on_error,
             headers=headers,
             cb_kwargs=listed,
@@ -303,15 +303,6 @@ class ProfileSpider(scrapy.Spider):
         )
 
     # -- detail pages -------------------------------------------------------------------
-    def parse_detail_response(self, response: Response, **listed: Any) -> Iterator[Any]:
-        if (
-            response.status == 304
-            and self.frontier is not None
-            and self.frontier.take_verification()
-        ):
-            yield self._verification_request(response, listed)
-        yield from self.parse_detail(response, **listed)
-
     def parse_verification(self, response: Response, **listed: Any) -> Iterator[Any]:
         """A page answered 304, fetched again unconditionally: the same bytes as stored, or
         a server whose 304s hide changes (fault stale_304; its 304s are not believed again)."""
@@ -331,7 +322,11 @@ class ProfileSpider(scrapy.Spider):
             self.frontier.distrust_304()
         yield from self.parse_detail(response, **listed)
 
-    def parse_detail(self, response: Response, **listed: Any) -> Iterator[ArticleItem]:
+    def parse_detail(
+        self, response: Response, **listed: Any
+    ) -> Iterator[ArticleItem | scrapy.Request]:
+        if response.status == 304 and self.frontier and self.frontier.take_verification():
+            yield self._verification_request(response, listed)
         if response.status != 200:
             # 304 and 404/410 are the archive's business (unchanged, withdrawn); a missing
             # page that was never archived is a fault.
