@@ -222,14 +222,19 @@ class Site:
     def db(self) -> Path:
         return self.root / "archive.db"
 
-    def crawl(self, *extra: str, later: timedelta = timedelta()) -> tuple[sqlite3.Row, list]:
-        """One crawl at FIRST_RUN + later; its crawl_runs row and the requests it made."""
-        mark = len(self.state.since(0))
-        env = {
+    def env(self, later: timedelta = timedelta(), **settings: int) -> dict[str, str]:
+        return {
             "TJCRAWL_SOURCES_DIR": str(self.root / "profiles"),
             "TJCRAWL_NOW": (FIRST_RUN + later).isoformat(),
-            "TJCRAWL_SETTINGS": json.dumps(LOOPBACK_FAST_SETTINGS),
+            "TJCRAWL_SETTINGS": json.dumps({**LOOPBACK_FAST_SETTINGS, **settings}),
         }
+
+    def crawl(
+        self, *extra: str, later: timedelta = timedelta(), **settings: int
+    ) -> tuple[sqlite3.Row, list]:
+        """One crawl at FIRST_RUN + later; its crawl_runs row and the requests it made."""
+        mark = len(self.state.since(0))
+        env = self.env(later, **settings)
         result = run_cli(
             "crawl", SLUG, "--db", str(self.db), "--proxy", f"{HOST}={self.server.proxy_url}",
             *extra, env=env, timeout=120,
@@ -315,6 +320,15 @@ def test_the_weekly_sweep_finds_an_entry_behind_the_overlap(site: Site) -> None:
     verified = [r for r in known if not r.if_none_match]
     assert len(verified) <= 2
     assert all((r.path, 304) in {(k.path, k.status) for k in known} for r in verified)
+
+
+def test_a_sweep_that_finds_nothing_new_is_healthy(site: Site) -> None:
+    site.crawl()
+    run, requests = site.crawl(later=timedelta(hours=1), TJCRAWL_SWEEP_DAYS=0)
+    assert run["mode"] == "sweep" and run["items_scraped"] == 0
+    assert [r.status for r in requests if r.path.startswith("/list/")] == [304, 304, 304]
+    health = run_cli("health", "--db", str(site.db), env=site.env(timedelta(hours=2)))
+    assert health.returncode == 0, health.stdout + health.stderr
 
 
 def test_a_page_back_after_one_404_is_archived_again(site: Site) -> None:

@@ -59,7 +59,7 @@ STILL_RUNNING_WITHIN = timedelta(hours=12)
 INTERRUPTED_REASONS = frozenset({"interrupted", "shutdown"})
 
 #: Run modes (`crawl_runs.mode`) in which fetching or scraping nothing is normal.
-QUIET_MODES = frozenset({"incremental", "resume"})
+QUIET_MODES = frozenset({"incremental", "sweep", "resume"})
 
 STATES = ("ok", "failing", "interrupted", "stale", "never-run")
 #: States for which `tjcrawl health` should exit non-zero.
