@@ -438,3 +438,19 @@ def test_the_newest_etag_is_stored_and_sent(site: Site) -> None:
     _, requests = site.crawl(later=timedelta(hours=2))
     (first,) = [r for r in requests if r.path == "/list/index.html"]
     assert first.if_none_match == stored[0][0] and first.status == 304
+
+
+def test_an_unchanged_articles_mode_listing_is_not_stored_again(tmp_path: Path) -> None:
+    # A listing that carries its articles and answers 304 is read from its stored copy; its
+    # archived entries are not stored (nor their attachments fetched) again.
+    db = str(tmp_path / "archive.db")
+    env = {"TJCRAWL_NOW": "2026-11-27T10:00:00+08:00"}
+    for _ in range(2):
+        result = run_cli("crawl", "demo_portal", "--serve-fixtures", "--db", db, env=env)
+        assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(db) as conn:
+        first, second = conn.execute(
+            "SELECT mode, items_scraped, listing_pages FROM crawl_runs ORDER BY id"
+        ).fetchall()
+    assert first[1] > 0
+    assert second == ("incremental", 0, 2)  # the first page and the overlap page, both 304

@@ -168,6 +168,9 @@ class ProfileSpider(scrapy.Spider):
             if stored is None:
                 yield self._listing_request(response.url, page, first_url, conditional=False)
                 return
+            if self.profile.carries_articles:
+                yield from self._unarchived_only(self.parse_listing(stored, page, first_url))
+                return
             response = stored
         listing = self.profile.listing
         # Counted before its fields are read: a page whose extraction fails was still fetched.
@@ -220,6 +223,26 @@ class ProfileSpider(scrapy.Spider):
         next_url = self._next_page(response, page, first_url)
         if next_url:
             yield self._listing_request(next_url, page + 1, first_url)
+
+    def _unarchived_only(self, results: Iterator[Any]) -> Iterator[Any]:
+        """A listing's articles read from its stored copy, less those archived as they are
+        (with their attachments): the 304 vouches for them, and storing them again would
+        only repeat the attachments' downloads every night."""
+        attachments: list[scrapy.Request] = []
+        for result in results:
+            if isinstance(result, ArticleItem):
+                key = article_url(result["url"], result.get("entry_key"))
+                listed = {f: result.get(f) for f in ("listing_title", "listing_date")}
+                if self._decide(key, listed) != KNOWN:
+                    yield from attachments
+                    yield result
+                attachments = []
+            elif isinstance(result, scrapy.Request) and (
+                result.meta.get("page_kind") == "attachment"
+            ):
+                attachments.append(result)
+            else:
+                yield result
 
     def _stored_copy(self, response: Response) -> Response | None:
         """The newest stored copy of a page, as the downloader would have handed it over."""
