@@ -63,7 +63,7 @@ INTERRUPTED_REASONS = frozenset({"interrupted", "shutdown"})
 WRITE_FAILED = "write_failed"
 
 #: Run modes (`crawl_runs.mode`) in which fetching or scraping nothing is normal.
-QUIET_MODES = frozenset({"incremental", "resume"})
+QUIET_MODES = frozenset({"incremental", "sweep", "resume"})
 
 STATES = ("ok", "failing", "interrupted", "stale", "never-run")
 #: States for which `tjcrawl health` should exit non-zero.

@@ -184,7 +184,11 @@ def _report(reports: list[Any]) -> int:
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 @DB_OPTION
-@click.option("--full", is_flag=True, help="Backfill: every listing page and every article page.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Backfill: every listing page and every article page, without conditional GETs.",
+)
 @click.option(
     "--include-unverified",
     is_flag=True,
@@ -234,10 +238,11 @@ def crawl(
 ) -> None:
     """Crawl sources (every verified web source when none is named) into the archive.
 
-    Incremental by default: listings are read newest first until a page holds nothing new,
-    and article pages are fetched only when new, changed on the listing, or due for a
-    revisit. Exits 3, naming source and field, when a source's extraction broke; 4 when
-    another run holds the archive.
+    Incremental by default: listings are read newest first until two pages in a row hold
+    nothing new (every listing page, by conditional GET, once a week: a sweep), and article
+    pages are fetched only when new, changed on the listing, or due for a revisit. Exits 3,
+    naming source and field, when a source's extraction broke; 4 when another run holds the
+    archive.
 
     \b
     Examples:

@@ -29,7 +29,15 @@ from twisted.internet import task
 
 from tjcrawl import clock
 from tjcrawl.faults import fault_recorded, summarise
-from tjcrawl.frontier import INCREMENTAL, RESUME, Frontier, article_url
+from tjcrawl.frontier import (
+    DEFAULT_OVERLAP,
+    DEFAULT_SWEEP_DAYS,
+    DEFAULT_VERIFY_304,
+    INCREMENTAL,
+    Frontier,
+    article_url,
+    choose_mode,
+)
 from tjcrawl.health import WRITE_FAILED
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
 from tjcrawl.storage.archive import (
@@ -85,7 +93,9 @@ class ArchivePipeline:
         self.commit_every = settings.getint("TJCRAWL_COMMIT_EVERY", 200)
         self.run_id = settings.get("TJCRAWL_RUN_ID") or new_run_id()
         self.mode = settings.get("TJCRAWL_MODE", INCREMENTAL)
-        self.overlap = settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", 1)
+        self.overlap = settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", DEFAULT_OVERLAP)
+        self.sweep_days = settings.getint("TJCRAWL_SWEEP_DAYS", DEFAULT_SWEEP_DAYS)
+        self.verify_304 = settings.getint("TJCRAWL_VERIFY_304", DEFAULT_VERIFY_304)
         self.revisit = RevisitPolicy(
             first_days=settings.getint("TJCRAWL_REVISIT_FIRST_DAYS", 1),
             max_interval_days=settings.getint("TJCRAWL_REVISIT_MAX_INTERVAL_DAYS", 32),
@@ -127,15 +137,12 @@ class ArchivePipeline:
         profile = spider.profile  # type: ignore[union-attr]
         try:
             archive.call(archive.record_source, profile)
-            if self.mode == INCREMENTAL and not archive.call(
-                archive.previous_run_finished, profile.slug
-            ):
-                self.mode = RESUME  # the last walk may have stopped short: walk every page
+            self.mode = archive.call(choose_mode, archive, profile.slug, self.mode, self.sweep_days)
             self.run_row = archive.call(
                 archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
             )
             spider.frontier = archive.call(  # type: ignore[union-attr]
-                Frontier, archive, profile.slug, self.mode, self.overlap
+                Frontier, archive, profile.slug, self.mode, self.overlap, self.verify_304
             )
         except sqlite3.Error as exc:
             # Not even the run could be recorded (a full disk): fetch nothing that could not
@@ -202,6 +209,8 @@ class ArchivePipeline:
                     run_id=self.run_id,
                 )
             return
+        if kind == "detail" and status in (200, 304):
+            archive.page_present(article_url(url), self.run_id)
         if status == 304:
             archive.tally(self.ledger, "page_touches")
             archive.touch_page(url, fetched_at, self.run_id)

@@ -6,6 +6,7 @@ frontier which detail pages to fetch and when to stop paging; without one it fet
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, ClassVar
 
@@ -26,7 +27,7 @@ from tjcrawl.extract import (
     select,
 )
 from tjcrawl.faults import classify, report_fault
-from tjcrawl.frontier import KNOWN, Frontier, article_url
+from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.middlewares import INCOMPLETE
 from tjcrawl.profiles import Profile
@@ -35,6 +36,7 @@ from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
 LISTING_STATUSES = [304]
+NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
 DETAIL_STATUSES = [304, 404, 410]
 
 
@@ -110,6 +112,23 @@ class ProfileSpider(scrapy.Spider):
             meta={"page_kind": "detail", "handle_httpstatus_list": DETAIL_STATUSES},
         )
 
+    def _verification_request(self, response: Response, listed: dict[str, Any]) -> scrapy.Request:
+        """The page a 304 just vouched for, fetched whole, to compare with the stored copy."""
+        assert self.frontier is not None
+        stored = self.frontier.archive.newest_copy(response.url)
+        return scrapy.Request(
+            response.url,
+            callback=self.parse_verification,
+            errback=self.on_error,
+            cb_kwargs=listed,
+            meta={
+                "page_kind": "detail",
+                "handle_httpstatus_list": DETAIL_STATUSES,
+                "stored_sha256": stored[1] if stored else None,
+            },
+            dont_filter=True,
+        )
+
     def _inc(self, key: str, count: int = 1) -> None:
         crawler = getattr(self, "crawler", None)
         if crawler is not None and crawler.stats is not None:
@@ -144,14 +163,18 @@ class ProfileSpider(scrapy.Spider):
         self, response: Response, page: int, first_url: str
     ) -> Iterator[scrapy.Request | ArticleItem]:
         if response.status == 304:
-            # Unchanged since the last run: every entry on it is known and unchanged.
+            # Unchanged since the last run: its stored copy is read instead, at no cost to the
+            # site. Its entries are checked against the archive all the same (one that failed
+            # last time is not known), and the walk finds its next page there.
             self._inc("listing_pages_not_modified")
-            if self.frontier is not None and self.frontier.continue_after(page_was_quiet=True):
-                # The walk goes on past it, which needs its links: fetch it whole. The page is
-                # counted again when that copy is parsed.
-                self.frontier.quiet_pages -= 1
+            stored = self._stored_copy(response)
+            if stored is None:
                 yield self._listing_request(response.url, page, first_url, conditional=False)
-            return
+                return
+            if self.profile.carries_articles:
+                yield from self._unarchived_only(self.parse_listing(stored, page, first_url))
+                return
+            response = stored
         listing = self.profile.listing
         # Counted before its fields are read: a page whose extraction fails was still fetched.
         self._inc("listing_pages")
@@ -178,7 +201,7 @@ class ProfileSpider(scrapy.Spider):
                 for result in self._articles_from_entry(response, entry, listed):
                     if isinstance(result, ArticleItem):
                         key = article_url(result["url"], result.get("entry_key"))
-                        followed += self._decide(key, listed) != KNOWN
+                        followed += self._decide(key, listed) in NEWS
                     yield result
                 continue
             links = field_values(entry, listing.link) if listing.link else []
@@ -188,10 +211,12 @@ class ProfileSpider(scrapy.Spider):
             url = self._link(response, links[0], "listing.link")
             if url is None:
                 continue
-            if self._decide(article_url(url), listed) == KNOWN:
+            decision = self._decide(article_url(url), listed)
+            if decision == KNOWN:
                 self._inc("entries_skipped_known")
                 continue
-            followed += 1
+            # A revisit that fell due is no news of the listing: the walk may stop after it.
+            followed += decision in NEWS
             yield self._detail_request(url, listed)
         if not entries:
             return
@@ -201,6 +226,40 @@ class ProfileSpider(scrapy.Spider):
         next_url = self._next_page(response, page, first_url)
         if next_url:
             yield self._listing_request(next_url, page + 1, first_url)
+
+    def _unarchived_only(self, results: Iterator[Any]) -> Iterator[Any]:
+        """A listing's articles read from its stored copy, less those archived as they are
+        (with their attachments): the 304 vouches for them, and storing them again would
+        only repeat the attachments' downloads every night."""
+        attachments: list[scrapy.Request] = []
+        for result in results:
+            if isinstance(result, ArticleItem):
+                key = article_url(result["url"], result.get("entry_key"))
+                listed = {f: result.get(f) for f in ("listing_title", "listing_date")}
+                if self._decide(key, listed) != KNOWN:
+                    yield from attachments
+                    yield result
+                attachments = []
+            elif isinstance(result, scrapy.Request) and (
+                result.meta.get("page_kind") == "attachment"
+            ):
+                attachments.append(result)
+            else:
+                yield result
+
+    def _stored_copy(self, response: Response) -> Response | None:
+        """The newest stored copy of a page, as the downloader would have handed it over."""
+        # Imported here: re-extraction's module is heavy and imports the pipelines.
+        from tjcrawl.reextract import load_pages, page_response
+
+        if self.frontier is None or response.request is None:
+            return None
+        archive = self.frontier.archive
+        stored = archive.newest_copy(response.url)
+        if stored is None:
+            return None
+        (page,) = load_pages(archive.pages_reader(), [stored[0]])
+        return page_response(page, response.request, self.profile)
 
     def _decide(self, key: str, listed: dict[str, Any]) -> str:
         if self.frontier is None:
@@ -271,7 +330,30 @@ class ProfileSpider(scrapy.Spider):
         )
 
     # -- detail pages -------------------------------------------------------------------
-    def parse_detail(self, response: Response, **listed: Any) -> Iterator[ArticleItem]:
+    def parse_verification(self, response: Response, **listed: Any) -> Iterator[Any]:
+        """A page answered 304, fetched again unconditionally: the same bytes as stored, or
+        a server whose 304s hide changes (fault stale_304; its 304s are not believed again)."""
+        expected = response.meta.get("stored_sha256")
+        if response.status == 200 and expected:
+            if hashlib.sha256(response.body).hexdigest() == expected:
+                return  # as stored: the 304 told the truth, and the article is as archived
+            self._inc("stale_304")
+            self._fault(
+                response.url,
+                "stale_304",
+                200,
+                "answered 304 to a conditional GET, but the page has changed since the stored "
+                "copy: the source is fetched without validators from now on",
+            )
+            assert self.frontier is not None
+            self.frontier.distrust_304()
+        yield from self.parse_detail(response, **listed)
+
+    def parse_detail(
+        self, response: Response, **listed: Any
+    ) -> Iterator[ArticleItem | scrapy.Request]:
+        if response.status == 304 and self.frontier and self.frontier.take_verification():
+            yield self._verification_request(response, listed)
         if response.status != 200:
             # 304 and 404/410 are the archive's business (unchanged, withdrawn); a missing
             # page that was never archived is a fault.

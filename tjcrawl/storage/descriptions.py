@@ -22,7 +22,9 @@ ARTICLE_COLUMNS = {
     "first_seen_at": "When a crawl first archived it.",
     "last_seen_at": "When a crawl last saw it (listing or page).",
     "last_changed_at": "When its title or body last changed (first_seen_at if never).",
-    "withdrawn_at": "When its page was first found gone (404/410); never deleted.",
+    "withdrawn_at": "When its page was found gone (404/410) for the 2nd run in a row; never "
+    "deleted. A withdrawn page is re-checked after 1, 2, 4 … days (up to 32), and cleared when "
+    "it answers again.",
     "change_seq": "Grows with every new, changed or withdrawn article: "
     "export --changed-since-last-export hands over rows above the last export's number.",
     "incomplete": "1 when the page ended before its document did (cut by the connection or a "
@@ -45,7 +47,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "last_checked_at": "When its page was last fetched or confirmed unchanged (304).",
             "revisit_interval_days": "Days until the next re-check; doubles while unchanged.",
             "next_revisit_at": "When it is next due for a re-check (NULL: none; articles are "
-            "revisited while published within the last 90 days).",
+            "revisited while published within the last 90 days; missing and withdrawn pages "
+            "are re-checked whatever their age).",
+            "missed_count": "Runs in a row whose fetch of its page answered 404/410 (0 once it "
+            "answers); it is withdrawn at 2.",
         },
     ),
     "revisions": (
@@ -113,7 +118,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "field_failures": "JSON: missing fields and per-field coverage counts.",
             "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
             " next run resumes), or another Scrapy finish reason.",
-            "mode": "incremental, resume, full or reextract.",
+            "mode": "incremental, sweep (every listing page by conditional GET, at least "
+            "weekly), resume, full or reextract.",
             "faults": "JSON {kind: count} of the run's `faults` rows.",
             "duration_s": "Wall-clock seconds.",
             "retries": "Requests retried (5xx, timeouts) before success or giving up.",
@@ -132,7 +138,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
-            "too_deep, write_failed (detail: the cause) …",
+            "too_deep, write_failed (detail: the cause), stale_304 …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
@@ -147,6 +153,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "allowed_domains": "JSON list of hosts the spider may fetch.",
             "profile_sha256": "The profile's hash (source_profiles.sha256).",
             "verified": "never, or the date of the last passing live check.",
+            "stale_304_at": "When an unconditional re-fetch showed that the source answers 304 "
+            "for pages that changed (fault stale_304); from then on its pages are fetched "
+            "without If-None-Match / If-Modified-Since. NULL: its 304s are believed.",
             "updated_at": "When this row was last written.",
         },
     ),
@@ -258,7 +267,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "id": "Integer key.",
             "run_id": "The run.",
             "source": "Profile slug.",
-            "mode": "incremental, resume, full or reextract.",
+            "mode": "incremental, sweep (every listing page by conditional GET, at least "
+            "weekly), resume, full or reextract.",
             "started_at": "Start time.",
             "finished_at": "End time; NULL when it did not finish.",
             "finish_reason": "finished, interrupted, write_failed …",

@@ -352,6 +352,12 @@ def _entry_keys_by_title_and_date(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (new_url, url))
 
 
+def _incremental_completeness(db: sqlite_utils.Database) -> None:
+    """Withdrawals confirmed by repeated misses, and sources whose 304s are not believed."""
+    db["articles"].add_column("missed_count", int, not_null_default=0)
+    db["sources"].add_column("stale_304_at", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -364,6 +370,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _sanitise_stored_body_html,
     _incomplete_articles,
     _entry_keys_by_title_and_date,
+    _incremental_completeness,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
