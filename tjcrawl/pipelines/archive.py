@@ -127,8 +127,8 @@ class ArchivePipeline:
         profile = spider.profile  # type: ignore[union-attr]
         try:
             archive.call(archive.record_source, profile)
-            if self.mode == INCREMENTAL and not archive.call(
-                archive.previous_run_finished, profile.slug
+            if self.mode == INCREMENTAL and archive.call(
+                archive.previous_run_unfinished, profile.slug
             ):
                 self.mode = RESUME  # the last walk may have stopped short: walk every page
             self.run_row = archive.call(

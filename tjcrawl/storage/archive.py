@@ -495,15 +495,15 @@ class Archive:
             raise
         self.commit()
 
-    def previous_run_finished(self, source: str) -> bool:
-        """Whether the source's last crawl walked its listings to the end (re-extractions,
-        which fetch nothing, do not count)."""
+    def previous_run_unfinished(self, source: str) -> bool:
+        """Whether the source has a last crawl and it stopped before walking its listings to the
+        end (re-extractions, which fetch nothing, do not count). A first crawl has none."""
         row = self.conn.execute(
             "SELECT finish_reason FROM crawl_runs WHERE source = ?"
             " AND coalesce(mode, '') != 'reextract' ORDER BY id DESC LIMIT 1",
             (source,),
         ).fetchone()
-        return row is not None and row[0] == "finished"
+        return row is not None and row[0] != "finished"
 
     def record_fault(
         self, *, run_id: str, source: str, url: str, kind: str, status: int | None, detail: str
