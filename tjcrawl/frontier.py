@@ -49,7 +49,7 @@ def choose_mode(
     """The mode a run asked for as ``requested`` really runs in."""
     if requested != INCREMENTAL:
         return requested
-    if not archive.previous_run_finished(source):
+    if archive.previous_run_unfinished(source):
         return RESUME  # the last walk may have stopped short: walk every listing page
     last_walk = archive.last_complete_walk(source)
     due = clock.now() - timedelta(days=sweep_days)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from tjcrawl.health import alarms_for_run
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
+from tjcrawl.progress import StepProgress
 from tjcrawl.reposts import update_groups
 from tjcrawl.storage.archive import open_database, write_error_text
 from tjcrawl.storage.search import keep_counts_fresh
@@ -176,8 +178,14 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
         # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
         # failure here must not cost the crawl its report: the next crawl groups again.
         log, db = logging.getLogger(__name__), settings["TJCRAWL_DB"]
+        progress = StepProgress(
+            log=log.info,
+            interactive=sys.stderr.isatty()
+            and not settings.get("LOG_FILE")
+            and settings.getbool("TJCRAWL_PROGRESS", True),
+        )
         try:
-            grouped = update_groups(conn)
+            grouped = update_groups(conn, progress)
         except sqlite3.Error as exc:  # a full disk, say: the archive's situation, one line
             log.error(
                 "re-post grouping failed: %s; the next crawl retries", write_error_text(exc, db)
@@ -190,9 +198,10 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
         # totals; a crawl can make new words common.
         try:
             with conn:
-                keep_counts_fresh(conn)
+                keep_counts_fresh(conn, progress=progress)
         except sqlite3.Error as exc:
             log.error(
                 "search counts not refreshed: %s; the next crawl retries", write_error_text(exc, db)
             )
+        progress.close()
     return reports

@@ -248,13 +248,17 @@ def dups(db_path: Path, source: str | None, as_json: bool, update: bool) -> None
       tjcrawl dups
       tjcrawl dups --source demo_enorth --json
     """
+    from tjcrawl.progress import StepProgress
     from tjcrawl.reposts import list_groups, update_groups
 
     if update:
         with _archive(db_path) as db:
             lock = _lock_archive(db_path)
             try:
-                click.echo(update_groups(db.conn).summary(), err=True)
+                progress = StepProgress(log=lambda line: click.echo(line, err=True))
+                report = update_groups(db.conn, progress)
+                progress.close()
+                click.echo(report.summary(), err=True)
             finally:
                 lock.release()
     with _read(db_path) as db:

@@ -498,15 +498,15 @@ class Archive:
             raise
         self.commit()
 
-    def previous_run_finished(self, source: str) -> bool:
-        """Whether the source's last crawl walked its listings to the end (re-extractions,
-        which fetch nothing, do not count)."""
+    def previous_run_unfinished(self, source: str) -> bool:
+        """Whether the source has a last crawl and it stopped before walking its listings to the
+        end (re-extractions, which fetch nothing, do not count). A first crawl has none."""
         row = self.conn.execute(
             "SELECT finish_reason FROM crawl_runs WHERE source = ?"
             " AND coalesce(mode, '') != 'reextract' ORDER BY id DESC LIMIT 1",
             (source,),
         ).fetchone()
-        return row is not None and row[0] == "finished"
+        return row is not None and row[0] != "finished"
 
     def record_fault(
         self, *, run_id: str, source: str, url: str, kind: str, status: int | None, detail: str
@@ -582,11 +582,13 @@ class Archive:
     # -- the listing sweep ---------------------------------------------------------------
     def last_complete_walk(self, source: str) -> str | None:
         """When the source's listings were last walked to the end by a run that finished
-        (a sweep, a resume or a full run), or None."""
+        (a sweep, a resume, a full run, or its first run, to which nothing was known), or None."""
         row = self.conn.execute(
             "SELECT max(started_at) FROM crawl_runs WHERE source = ?"
-            " AND mode IN ('sweep', 'resume', 'full') AND finish_reason = 'finished'",
-            (source,),
+            " AND finish_reason = 'finished' AND (mode IN ('sweep', 'resume', 'full')"
+            " OR id = (SELECT min(id) FROM crawl_runs WHERE source = ?"
+            " AND coalesce(mode, '') != 'reextract'))",
+            (source, source),
         ).fetchone()
         return row[0] if row else None
 
