@@ -51,6 +51,8 @@ def choose_mode(
         return requested
     if archive.previous_run_unfinished(source):
         return RESUME  # the last walk may have stopped short: walk every listing page
+    if not archive.crawled_before(source):
+        return INCREMENTAL  # nothing is known, so no listing page is quiet: it walks them all
     last_walk = archive.last_complete_walk(source)
     due = clock.now() - timedelta(days=sweep_days)
     if last_walk is None or last_walk <= due.isoformat(timespec="seconds"):

@@ -580,6 +580,14 @@ class Archive:
         self._written()
 
     # -- the listing sweep ---------------------------------------------------------------
+    def crawled_before(self, source: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM crawl_runs WHERE source = ? AND coalesce(mode, '') != 'reextract'"
+            " LIMIT 1",
+            (source,),
+        ).fetchone()
+        return row is not None
+
     def last_complete_walk(self, source: str) -> str | None:
         """When the source's listings were last walked to the end by a run that finished
         (a sweep, a resume, a full run, or its first run, to which nothing was known), or None."""
