@@ -12,7 +12,8 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from tjcrawl.health import alarms_for_run
+from tjcrawl.faults import losses
+from tjcrawl.health import alarms_for_run, attachments_note, loss_problems
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
@@ -35,13 +36,20 @@ class SourceReport:
         return not self.problems
 
     def summary(self) -> str:
-        """The run's figures in a line; counts of articles are of committed writes only."""
-        lost = self.count("write_failed")
+        """The run's figures in a line; counts of articles are of committed writes only, and
+        `failed` counts every article lost or refused (see tjcrawl.faults)."""
+        writes = self.count("write_failed")
+        lost = losses(self.stats)
+        notes = [f"{writes} archive writes failed"] if writes else []
+        if pages := sum(lost.get("listing", {}).values()):
+            notes.append(f"{pages} listing page{'s' if pages > 1 else ''} lost")
+        if attachments := attachments_note(lost):
+            notes.append(attachments)
         return (
             f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
             f"{self.count('items_new')} new, {self.count('items_changed')} changed, "
             f"{self.count('items_unchanged')} unchanged, {self.count('items_failed')} failed"
-            + (f" ({lost} archive writes failed)" if lost else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
         )
 
 
@@ -109,6 +117,12 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
     if reason not in (None, "finished") and not (lost and reason == "write_failed"):
         problems.append(f"{slug}: crawl ended early ({reason})")
+    if skew := stats.get("tjcrawl/clock_skew"):
+        problems.append(f"{slug}: {skew}")
+    # Every article lost or refused, by kind, and listing pages whose entries stay unknown; the
+    # articles that failed to be written have their line above.
+    arrived = count("items_new") + count("items_changed") + count("items_unchanged")
+    problems += loss_problems(slug, losses(stats), arrived)[0]
     # Page failures that tjcrawl.recorders caught: judged before the early returns below, which
     # a listing page whose extraction raised would otherwise explain as "matched nothing".
     if count("extraction_errors"):

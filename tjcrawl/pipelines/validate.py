@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from tjcrawl.faults import report_fault
+from tjcrawl.faults import LOST_ARTICLE, report_fault
 
 REQUIRED_FIELDS = ("title", "body")
 COVERED_FIELDS = ("title", "body", "date", "origin", "author")
@@ -61,7 +61,6 @@ class ValidatePipeline:
         for field in garbled:
             self._inc(f"garbled/{field}")
         if missing or garbled:
-            self._inc("items_failed")
             problems = [f"missing {f}" for f in missing] + [f"undecodable {f}" for f in garbled]
             # The page stays in `pages`; this row says which pages to turn into fixtures.
             report_fault(
@@ -70,6 +69,7 @@ class ValidatePipeline:
                 "extraction_failed",
                 200,
                 ", ".join(problems),
+                lost=LOST_ARTICLE,  # counted in items_failed there
             )
             raise DropItem(f"{adapter.get('source')}: {adapter.get('url')}: {', '.join(problems)}")
         return item

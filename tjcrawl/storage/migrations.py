@@ -315,6 +315,17 @@ def _sanitise_stored_body_html(db: sqlite_utils.Database) -> None:
         db.conn.executemany("UPDATE articles SET body_html = ? WHERE id = ?", updates)
 
 
+def _run_losses_and_clock(db: sqlite_utils.Database) -> None:
+    """What each run lost, by page kind and fault kind, and whether its clock went back.
+
+    Runs are ordered by `crawl_runs.id` (the run sequence), not by start time; the index keeps
+    "a source's latest run" a lookup."""
+    runs = db["crawl_runs"]
+    runs.add_column("losses", str)
+    runs.add_column("clock_skew_s", float)
+    runs.create_index(["source", "id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -325,6 +336,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _kept_phrase_counts,
     _search_filter_index,
     _sanitise_stored_body_html,
+    _run_losses_and_clock,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
