@@ -118,4 +118,3 @@ def losses(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
             what, _, kind = key.removeprefix(LOST_PREFIX).partition("/")
             found.setdefault(what, {})[kind] = int(value)
     return {what: dict(sorted(kinds.items())) for what, kinds in sorted(found.items())}
-

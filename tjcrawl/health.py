@@ -148,7 +148,7 @@ def _age(delta: timedelta) -> str:
 
 
 def kinds_text(kinds: Mapping[str, int]) -> str:
-    """Fault kinds with their counts, most frequent first: `truncated 2, too_large 2, http_503 1`."""
+    """Fault kinds with their counts, most first: `truncated 2, too_large 2, http_503 1`."""
     ranked = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
     return ", ".join(f"{kind} {count}" for kind, count in ranked)
 
@@ -687,9 +687,7 @@ def _state(
         "last_new_article_at": counts.get("last_new"),
         "withdrawn": counts.get("withdrawn"),
     }
-    latest = _select_runs(
-        conn, "WHERE source = ? ORDER BY id DESC LIMIT 1", [slug]
-    )
+    latest = _select_runs(conn, "WHERE source = ? ORDER BY id DESC LIMIT 1", [slug])
     if not latest:
         return SourceState(**base, state="never-run", reason="no crawl recorded")
     last = latest[0]
@@ -699,8 +697,7 @@ def _state(
     )
     finished = _select_runs(
         conn,
-        f"WHERE source = ? AND finished_at IS NOT NULL{crawls_only}"
-        " ORDER BY id DESC LIMIT 1",
+        f"WHERE source = ? AND finished_at IS NOT NULL{crawls_only} ORDER BY id DESC LIMIT 1",
         [slug],
     )
     last_finished_at = finished[0].finished_at if finished else None
