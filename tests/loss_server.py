@@ -11,6 +11,7 @@ makes the listing itself fail. Tests may change both between crawls.
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,6 +144,11 @@ class LossServer(ThreadingHTTPServer):
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up on a page it refused is part of the game."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def record(self, key: str) -> None:
         with self._lock:

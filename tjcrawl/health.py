@@ -155,9 +155,13 @@ def kinds_text(kinds: Mapping[str, int]) -> str:
 
 # -- losses and the clock -----------------------------------------------------------------
 def loss_problems(
-    slug: str, losses: Mapping[str, Mapping[str, int]], arrived: int
+    slug: str,
+    losses: Mapping[str, Mapping[str, int]],
+    arrived: int,
+    listings_read: int | None = None,
 ) -> tuple[list[str], bool]:
-    """A run's losses as problem lines, and whether it lost most of its articles.
+    """A run's losses as problem lines, and whether they make the source failing: it lost most
+    of its articles, or every listing page it asked for (`listings_read` is 0).
 
     `losses` maps what was lost (article, listing, attachment) to counts by fault kind;
     `arrived` is how many articles the run did archive (new, changed or unchanged). Attachments
@@ -172,6 +176,7 @@ def loss_problems(
         lines.append(f"{slug}: {lost} of {total} articles lost ({kinds_text(articles)})")
     listings = losses.get("listing") or {}
     if pages := sum(listings.values()):
+        most = most or listings_read == 0
         them = "them" if pages > 1 else "it"
         lines.append(
             f"{slug}: {pages} listing page{'s' if pages > 1 else ''} lost"
@@ -251,7 +256,8 @@ def run_losses(run: RunRow) -> tuple[list[str], bool]:
     if unnamed > 0:
         articles["failed"] = unnamed
     arrived = run.items_new + run.items_changed + run.items_unchanged
-    return loss_problems(run.source, {**run.losses, "article": articles}, arrived)
+    losses = {**run.losses, "article": articles}
+    return loss_problems(run.source, losses, arrived, run.listing_pages)
 
 
 # -- coverage -----------------------------------------------------------------------------

@@ -122,7 +122,8 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
     # Every article lost or refused, by kind, and listing pages whose entries stay unknown; the
     # articles that failed to be written have their line above.
     arrived = count("items_new") + count("items_changed") + count("items_unchanged")
-    problems += loss_problems(slug, losses(stats), arrived)[0]
+    read = count("listing_pages") + count("listing_pages_not_modified")
+    problems += loss_problems(slug, losses(stats), arrived, read)[0]
     # Page failures that tjcrawl.recorders caught: judged before the early returns below, which
     # a listing page whose extraction raised would otherwise explain as "matched nothing".
     if count("extraction_errors"):
