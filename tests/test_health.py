@@ -107,13 +107,14 @@ def add_run(
         "pages_stored": items + 2,
     }
     if finished:
+        refused = items - min(present["title"], present["body"])
         row.update(
             finished_at=(started + timedelta(minutes=5)).isoformat(timespec="seconds"),
             items_scraped=items,
-            items_new=items,
+            items_new=items - refused,
             items_changed=0,
             items_unchanged=0,
-            items_failed=items - min(present["title"], present["body"]),
+            items_failed=refused,
             items_duplicate=0,
             field_failures=json.dumps({"missing": {}, "present": present}),
             finish_reason=reason,
@@ -280,6 +281,8 @@ def test_states_classify_ok_failing_interrupted_never_run_and_stale(
     assert "body coverage fell to 40%" in states["broken"].reason
     assert states["broken"].problems == (
         "broken: body coverage fell to 40% (6 of 15 items; earlier runs: 100%)",
+        # The items without a body were refused: articles lost, named by their count.
+        "broken: 9 of 15 articles lost (refused 9)",
     )
     assert "did not finish (or is still running)" in states["stopped"].reason
     assert "shutdown" in states["killed"].reason

@@ -254,7 +254,7 @@ def run_losses(run: RunRow) -> tuple[list[str], bool]:
     articles = dict(run.losses.get("article") or {})
     unnamed = run.items_failed - sum(articles.values())
     if unnamed > 0:
-        articles["failed"] = unnamed
+        articles["refused"] = unnamed  # before losses were named, refusals alone counted
     arrived = run.items_new + run.items_changed + run.items_unchanged
     losses = {**run.losses, "article": articles}
     return loss_problems(run.source, losses, arrived, run.listing_pages)
