@@ -90,7 +90,26 @@ def build_settings(
 
 
 def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
-    """What went wrong with a source's crawl, each as a line naming source and field."""
+    """What went wrong with a source's crawl, each as a line naming source and field: what
+    broke first (it says what to mend), then every article and listing page lost, by kind,
+    then a clock that went back."""
+    slug = profile.slug
+
+    def count(key: str) -> int:
+        return int(stats.get(f"tjcrawl/{key}", 0))
+
+    problems = _broken(profile, stats, min_coverage)
+    # Articles that failed to be written have their line already, among what broke.
+    arrived = count("items_new") + count("items_changed") + count("items_unchanged")
+    read = count("listing_pages") + count("listing_pages_not_modified")
+    problems += loss_problems(slug, losses(stats), arrived, read)[0]
+    if skew := stats.get("tjcrawl/clock_skew"):
+        problems.append(f"{slug}: {skew}")
+    return problems
+
+
+def _broken(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
+    """What broke in a source's crawl: its writes, its end, its listings, its fields."""
     slug, problems = profile.slug, []
 
     def count(key: str) -> int:
@@ -117,13 +136,6 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         problems.append(f"{slug}: {count('archive_errors')} archive writes failed (see the log)")
     if reason not in (None, "finished") and not (lost and reason == "write_failed"):
         problems.append(f"{slug}: crawl ended early ({reason})")
-    if skew := stats.get("tjcrawl/clock_skew"):
-        problems.append(f"{slug}: {skew}")
-    # Every article lost or refused, by kind, and listing pages whose entries stay unknown; the
-    # articles that failed to be written have their line above.
-    arrived = count("items_new") + count("items_changed") + count("items_unchanged")
-    read = count("listing_pages") + count("listing_pages_not_modified")
-    problems += loss_problems(slug, losses(stats), arrived, read)[0]
     # Page failures that tjcrawl.recorders caught: judged before the early returns below, which
     # a listing page whose extraction raised would otherwise explain as "matched nothing".
     if count("extraction_errors"):

@@ -133,7 +133,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
-            "too_deep, write_failed (detail: the cause) …",
+            "too_deep, write_failed (detail: the cause), clock_skew (the run started before the"
+            " previous one) …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
