@@ -62,6 +62,8 @@ class ValidatePipeline:
             self._inc(f"garbled/{field}")
         if missing or garbled:
             problems = [f"missing {f}" for f in missing] + [f"undecodable {f}" for f in garbled]
+            if self.crawler is None:
+                self._inc("items_failed")  # no one to report to: counted here instead
             # The page stays in `pages`; this row says which pages to turn into fixtures.
             report_fault(
                 self.crawler,
