@@ -167,13 +167,20 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> FaultCrawl:
     return FaultCrawl(db, result, hits, seconds)
 
 
-def test_the_crawl_finishes_normally(crawl: FaultCrawl) -> None:
-    # Faults on single pages are not a broken site: exit 0, and no traceback anywhere.
-    assert crawl.result.returncode == 0, crawl.context()
+def test_the_crawl_finishes_and_counts_every_lost_article(crawl: FaultCrawl) -> None:
+    # Faults on single pages do not stop the crawl: it finishes, with no traceback anywhere.
+    # But every article it could not archive is lost, counted and named: exit 3.
+    assert crawl.result.returncode == 3, crawl.context()
     assert "Traceback" not in crawl.result.stderr, crawl.context()
     run = crawl.run()
     assert run["finish_reason"] == "finished", crawl.context()
     assert run["finished_at"], "the run is marked finished"
+    lost = json.loads(run["losses"])["article"]
+    assert sum(lost.values()) == len(LOST_PAGES) == run["items_failed"], lost
+    assert set(lost) <= set().union(*LOST_PAGES.values()), lost
+    total = len(LOST_PAGES) + len(ARCHIVABLE_URLS)
+    assert f"{len(LOST_PAGES)} failed" in crawl.result.stdout, crawl.context()
+    assert f"error: {SLUG}: {len(LOST_PAGES)} of {total} articles lost (" in crawl.result.stderr
 
 
 def test_the_crawl_drops_its_delays_when_told_the_site_is_ours(crawl: FaultCrawl) -> None:

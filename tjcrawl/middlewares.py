@@ -20,7 +20,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from tjcrawl import clock
 from tjcrawl.completeness import ClosingHabit, declared_length, why_incomplete
 from tjcrawl.encoding import EncodingChoice, choose_encoding
-from tjcrawl.faults import report_fault
+from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, report_fault
 
 # Set on a request whose page arrived cut short: why, in words (see tjcrawl.completeness).
 INCOMPLETE = "tjcrawl_incomplete"
@@ -89,7 +89,10 @@ class EncodingMiddleware:
         request.meta.setdefault("fetched_at", clock.now().isoformat())
         is_page = "page_kind" in request.meta and response.status == 200
         if is_page and not response.body:
-            report_fault(self.crawler, response.url, "empty_body", 200, "200 with no body")
+            lost = LOSS_OF_PAGE.get(request.meta["page_kind"])
+            report_fault(
+                self.crawler, response.url, "empty_body", 200, "200 with no body", lost=lost
+            )
             return response
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         declared_html = content_type.lower().startswith(("text/html", "application/xhtml"))
@@ -117,6 +120,9 @@ class EncodingMiddleware:
                 "undecodable",
                 200,
                 f"no encoding decodes it cleanly (tried {encoding['used']})",
+                # A detail page's article is refused; a listing's links may still be followed
+                # (and its own articles, in articles mode, are refused one by one).
+                lost=LOST_ARTICLE if request.meta["page_kind"] == "detail" else None,
             )
         elif is_page and encoding["lossy"]:
             # Archived all the same: a few replaced characters beat a lost article.

@@ -13,7 +13,8 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from tjcrawl.health import alarms_for_run
+from tjcrawl.faults import losses
+from tjcrawl.health import alarms_for_run, attachments_note, loss_problems
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
@@ -37,13 +38,20 @@ class SourceReport:
         return not self.problems
 
     def summary(self) -> str:
-        """The run's figures in a line; counts of articles are of committed writes only."""
-        lost = self.count("write_failed")
+        """The run's figures in a line; counts of articles are of committed writes only, and
+        `failed` counts every article lost or refused (see tjcrawl.faults)."""
+        writes = self.count("write_failed")
+        lost = losses(self.stats)
+        notes = [f"{writes} archive writes failed"] if writes else []
+        if pages := sum(lost.get("listing", {}).values()):
+            notes.append(f"{pages} listing page{'s' if pages > 1 else ''} lost")
+        if attachments := attachments_note(lost):
+            notes.append(attachments)
         return (
             f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
             f"{self.count('items_new')} new, {self.count('items_changed')} changed, "
             f"{self.count('items_unchanged')} unchanged, {self.count('items_failed')} failed"
-            + (f" ({lost} archive writes failed)" if lost else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
         )
 
 
@@ -84,7 +92,26 @@ def build_settings(
 
 
 def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
-    """What went wrong with a source's crawl, each as a line naming source and field."""
+    """What went wrong with a source's crawl, each as a line naming source and field: what
+    broke first (it says what to mend), then every article and listing page lost, by kind,
+    then a clock that went back."""
+    slug = profile.slug
+
+    def count(key: str) -> int:
+        return int(stats.get(f"tjcrawl/{key}", 0))
+
+    problems = _broken(profile, stats, min_coverage)
+    # Articles that failed to be written have their line already, among what broke.
+    arrived = count("items_new") + count("items_changed") + count("items_unchanged")
+    read = count("listing_pages") + count("listing_pages_not_modified")
+    problems += loss_problems(slug, losses(stats), arrived, read)[0]
+    if skew := stats.get("tjcrawl/clock_skew"):
+        problems.append(f"{slug}: {skew}")
+    return problems
+
+
+def _broken(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
+    """What broke in a source's crawl: its writes, its end, its listings, its fields."""
     slug, problems = profile.slug, []
 
     def count(key: str) -> int:

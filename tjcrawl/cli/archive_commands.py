@@ -181,7 +181,8 @@ def _stats_text(db: sqlite_utils.Database) -> str:
                (SELECT count(*) FROM revisions r JOIN articles a ON a.id = r.article_id
                  WHERE a.source = s.slug) AS revisions,
                (SELECT count(*) FROM pages p WHERE p.source = s.slug) AS pages,
-               (SELECT max(started_at) FROM crawl_runs c WHERE c.source = s.slug) AS last_run
+               (SELECT started_at FROM crawl_runs c WHERE c.source = s.slug
+                 ORDER BY c.id DESC LIMIT 1) AS last_run
         FROM sources s ORDER BY s.slug
         """
     )
@@ -312,9 +313,10 @@ def runs(db_path: Path, source: str | None, limit: int) -> None:
     help="Also write a self-contained HTML report with charts here.",
 )
 def health_command(db_path: Path, html_path: Path | None) -> None:
-    """Print each source's state (ok, failing, interrupted, stale, never-run) and why.
+    """Print each source's state (ok, degraded, failing, interrupted, stale, never-run) and why.
 
-    Exits 3 when a source is not healthy, so a monitor can run it.
+    Exits 3 when a source is not healthy (degraded too: its last run lost articles), so a
+    monitor can run it.
 
     \b
     Examples:

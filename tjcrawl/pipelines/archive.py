@@ -28,7 +28,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from tjcrawl import clock
-from tjcrawl.faults import fault_recorded, summarise
+from tjcrawl.faults import fault_recorded, losses, report_fault, summarise
 from tjcrawl.frontier import (
     DEFAULT_OVERLAP,
     DEFAULT_SWEEP_DAYS,
@@ -38,7 +38,7 @@ from tjcrawl.frontier import (
     article_url,
     choose_mode,
 )
-from tjcrawl.health import WRITE_FAILED
+from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
 from tjcrawl.storage.archive import (
     UNCHANGED,
@@ -111,6 +111,7 @@ class ArchivePipeline:
         self._stopping = False
         self._closed = False
         self._flusher: task.LoopingCall | None = None
+        self.clock_skew_s: float | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
@@ -141,6 +142,7 @@ class ArchivePipeline:
             self.run_row = archive.call(
                 archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
             )
+            skew = archive.call(clock_went_back, archive.conn, profile.slug, self.run_row)
             spider.frontier = archive.call(  # type: ignore[union-attr]
                 Frontier, archive, profile.slug, self.mode, self.overlap, self.verify_304
             )
@@ -151,10 +153,22 @@ class ArchivePipeline:
             self.ledger.failed["run_figures"] += 1
             self._stopping = True
             raise CloseSpider(WRITE_FAILED) from None
+        if skew is not None:
+            self._record_clock_skew(skew)
         # What is alive now lives as long as the crawl: Scrapy's machinery, the profiles and
         # the frontier's map of every archived article (100,000 objects and more for a big
         # archive). Left to the collector, every full collection would walk it all again.
         gc.freeze()
+
+    def _record_clock_skew(self, skew: ClockSkew) -> None:
+        """This run started before the previous one: the machine's clock went back (or was
+        ahead then). Runs are ordered by their sequence, so this one is still the newest; the
+        times in the archive are what is wrong, and someone should know."""
+        self.clock_skew_s = skew.seconds
+        text = skew.describe()
+        self.crawler.stats.set_value("tjcrawl/clock_skew", text)
+        logger.warning("%s", text)
+        report_fault(self.crawler, str(self.db_path), CLOCK_SKEW, None, text)
 
     # Signal handlers and process_item run on the reactor thread and only hand work to the
     # archive's writer thread; the _store_* methods run there, in order.
@@ -393,7 +407,11 @@ class ArchivePipeline:
             "items_new": committed["new"],
             "items_changed": committed["changed"],
             "items_unchanged": committed["unchanged"],
+            # Every article that should have been archived this run and was not: lost to a
+            # fault or refused (counted where reported, see tjcrawl.faults), or not written.
             "items_failed": stats.get("tjcrawl/items_failed", 0) + self.ledger.failed["items"],
+            "losses": json.dumps(self._losses(stats), ensure_ascii=False),
+            "clock_skew_s": self.clock_skew_s,
             "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
             "field_failures": json.dumps(
                 {"missing": failures, "present": coverage}, ensure_ascii=False
@@ -415,6 +433,14 @@ class ArchivePipeline:
             self.ledger.errors.append(exc)
             self.ledger.failed["run_figures"] += 1
             self._count_failures()
+
+    def _losses(self, stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+        """What the run lost by page kind and fault kind, articles not written included, so that
+        its articles add up to items_failed."""
+        found = losses(stats)
+        if self.ledger.failed["items"]:
+            found.setdefault("article", {})[WRITE_FAILED] = self.ledger.failed["items"]
+        return found
 
     def _record_write_fault(self, lost: int) -> None:
         """A fault row naming the cause, for `tjcrawl health`."""

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from tjcrawl.faults import report_fault
+from tjcrawl.faults import LOST_ARTICLE, report_fault
 
 REQUIRED_FIELDS = ("title", "body")
 COVERED_FIELDS = ("title", "body", "date", "origin", "author")
@@ -60,17 +60,19 @@ class ValidatePipeline:
         for field in garbled:
             self._inc(f"garbled/{field}")
         if missing or garbled:
-            self._inc("items_failed")
             problems = [f"missing {f}" for f in missing] + [f"undecodable {f}" for f in garbled]
+            if self.crawler is None:
+                self._inc("items_failed")  # no one to report to: counted here instead
             # The page stays in `pages`; this row says which pages to turn into fixtures. A page
-            # that arrived cut short has its row already (`incomplete`), which says why.
-            if not adapter.get("incomplete"):
-                report_fault(
-                    self.crawler,
-                    adapter.get("page_url") or adapter.get("url"),
-                    "extraction_failed",
-                    200,
-                    ", ".join(problems),
-                )
+            # that arrived cut short has its row already (`incomplete`), which says why, and is
+            # fetched again next run: it is counted lost under that kind instead.
+            report_fault(
+                self.crawler,
+                adapter.get("page_url") or adapter.get("url"),
+                "incomplete" if adapter.get("incomplete") else "extraction_failed",
+                200,
+                ", ".join(problems),
+                lost=LOST_ARTICLE,  # counted in items_failed there
+            )
             raise DropItem(f"{adapter.get('source')}: {adapter.get('url')}: {', '.join(problems)}")
         return item

@@ -26,7 +26,7 @@ from tjcrawl.extract import (
     field_values,
     select,
 )
-from tjcrawl.faults import classify, report_fault
+from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, classify, report_fault
 from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.middlewares import INCOMPLETE
@@ -134,8 +134,16 @@ class ProfileSpider(scrapy.Spider):
         if crawler is not None and crawler.stats is not None:
             crawler.stats.inc_value(f"tjcrawl/{key}", count)
 
-    def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
-        report_fault(getattr(self, "crawler", None), url, kind, status, detail)
+    def _fault(
+        self,
+        url: str,
+        kind: str,
+        status: int | None = None,
+        detail: str = "",
+        *,
+        lost: str | None = None,
+    ) -> None:
+        report_fault(getattr(self, "crawler", None), url, kind, status, detail, lost=lost)
 
     def _link(self, response: Response, href: str, field: str) -> str | None:
         """The URL a link on this page leads to; None, and a fault, when it leads nowhere the
@@ -360,7 +368,9 @@ class ProfileSpider(scrapy.Spider):
             if response.status in (404, 410) and (
                 self.frontier is None or article_url(response.url) not in self.frontier.known
             ):
-                self._fault(response.url, f"http_{response.status}", response.status)
+                self._fault(
+                    response.url, f"http_{response.status}", response.status, lost=LOST_ARTICLE
+                )
             return
         if not response.body or response.meta.get("encoding", {}).get("undecodable"):
             return  # already reported as empty_body / undecodable: no article to extract
@@ -424,12 +434,14 @@ class ProfileSpider(scrapy.Spider):
 
     # -- failures -----------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
+        """A page that could not be had, after every retry: its fault, and what it cost."""
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get(OFFSITE_RECORDED):
-            return  # recorded where it was filtered
+            return  # recorded (and counted) where it was filtered
         kind, status, detail = classify(failure)
-        is_listing = request.meta.get("page_kind") == "listing"
+        page_kind = request.meta.get("page_kind")
         page = request.cb_kwargs.get("page", 1)
+        is_listing = page_kind == "listing"
         if isinstance(failure.value, HttpError) and is_listing and page > 1 and status == 404:
             return  # index_N.html past the last page: the normal end of a template listing
-        self._fault(request.url, kind, status, detail)
+        self._fault(request.url, kind, status, detail, lost=LOSS_OF_PAGE.get(page_kind or ""))

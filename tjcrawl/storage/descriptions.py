@@ -99,7 +99,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "crawl_runs": (
         "One row per run and source: what it fetched, stored and met.",
         {
-            "id": "Integer key.",
+            "id": "Integer key and run sequence: runs are ordered by it, not by their clock.",
             "run_id": "The run (one per tjcrawl invocation).",
             "source": "Profile slug.",
             "profile_sha256": "The profile as used (source_profiles.sha256).",
@@ -113,7 +113,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_new": "New articles.",
             "items_changed": "Articles that changed (a revision was kept).",
             "items_unchanged": "Articles seen again unchanged.",
-            "items_failed": "Items refused by validation (missing title or body, undecodable).",
+            "items_failed": "Articles that should have been archived and were not: pages lost to"
+            " a fault (timeout, 5xx, truncated, too large, offsite redirect …), items refused"
+            " (missing title or body, undecodable) or broken, writes that failed.",
             "items_duplicate": "Items dropped as a repeat within the run.",
             "field_failures": "JSON: missing fields and per-field coverage counts.",
             "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
@@ -125,6 +127,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "retries": "Requests retried (5xx, timeouts) before success or giving up.",
             "listing_pages": "Listing pages parsed.",
             "listing_entries": "Listing entries found.",
+            "losses": 'JSON {"article"|"listing"|"attachment": {kind: count}}: what the run'
+            " lost, by fault kind; its articles add up to items_failed.",
+            "clock_skew_s": "Seconds by which the run started before the source's previous run"
+            " (the clock went back; fault clock_skew); NULL when it did not.",
         },
     ),
     "faults": (
@@ -138,7 +144,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
-            "too_deep, write_failed (detail: the cause), stale_304 …",
+            "too_deep, write_failed (detail: the cause), stale_304, clock_skew (the run started"
+            " before the previous one) …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
@@ -279,7 +286,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_new": "New articles.",
             "items_changed": "Changed articles.",
             "items_unchanged": "Unchanged articles.",
-            "items_failed": "Items refused by validation.",
+            "items_failed": "Articles lost or refused (see crawl_runs.items_failed).",
             "faults": "JSON {kind: count}.",
         },
     ),

@@ -358,6 +358,17 @@ def _incremental_completeness(db: sqlite_utils.Database) -> None:
     db["sources"].add_column("stale_304_at", str)
 
 
+def _run_losses_and_clock(db: sqlite_utils.Database) -> None:
+    """What each run lost, by page kind and fault kind, and whether its clock went back.
+
+    Runs are ordered by `crawl_runs.id` (the run sequence), not by start time; the index keeps
+    "a source's latest run" a lookup."""
+    runs = db["crawl_runs"]
+    runs.add_column("losses", str)
+    runs.add_column("clock_skew_s", float)
+    runs.create_index(["source", "id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -371,6 +382,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _incomplete_articles,
     _entry_keys_by_title_and_date,
     _incremental_completeness,
+    _run_losses_and_clock,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
