@@ -174,6 +174,11 @@ def loss_problems(
         total = lost + arrived
         most = lost > total * MOST_LOST
         lines.append(f"{slug}: {lost} of {total} articles lost ({kinds_text(articles)})")
+    if cut := sum((losses.get("cut_article") or {}).values()):
+        lines.append(
+            f"{slug}: {cut} article page{'s' if cut > 1 else ''} arrived cut short, kept"
+            " flagged incomplete; fetched whole again next run"
+        )
     listings = losses.get("listing") or {}
     if pages := sum(listings.values()):
         most = most or listings_read == 0
