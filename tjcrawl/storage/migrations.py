@@ -352,6 +352,14 @@ def _entry_keys_by_title_and_date(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (new_url, url))
 
 
+def _scannable_char_index(db: sqlite_utils.Database) -> None:
+    """articles_search_chars keeps its row sizes, so that a full scan of it works (as
+    `sqlite-utils tables --counts` does); re-indexes every article's characters."""
+    from tjcrawl.storage import search
+
+    search.make_char_index_scannable(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -364,6 +372,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _sanitise_stored_body_html,
     _incomplete_articles,
     _entry_keys_by_title_and_date,
+    _scannable_char_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
