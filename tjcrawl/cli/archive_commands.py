@@ -33,6 +33,12 @@ from tjcrawl.storage.archive import ArchiveError
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--order", type=click.Choice(["rank", "newest"]), default="rank", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: total and hits.")
+@click.option(
+    "--sql",
+    "as_sql",
+    is_flag=True,
+    help="Print an SQL statement for plain sqlite3 that finds every match; search nothing.",
+)
 def search(
     query: str,
     db_path: Path,
@@ -42,6 +48,7 @@ def search(
     limit: int,
     order: str,
     as_json: bool,
+    as_sql: bool,
 ) -> None:
     """Find articles whose title or body contains QUERY (any length, Chinese or not).
 
@@ -51,12 +58,19 @@ def search(
     Examples:
       tjcrawl search 天津
       tjcrawl search 招商引资 --source demo_trs --since 2024-01-01 --json
+      tjcrawl search 天津 --sql | sqlite3 archive.db
     """
     from tjcrawl.storage.search import search as run_search
+    from tjcrawl.storage.search import search_sql
 
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
     with _read(db_path) as db:
+        if as_sql:  # the archive's own fold table spells the query
+            click.echo(
+                search_sql(db.conn, query, source=source, since=since, until=until, order=order)
+            )
+            return
         result = run_search(
             db.conn, query, source=source, since=since, until=until, limit=limit, order=order
         )

@@ -369,6 +369,14 @@ def _run_losses_and_clock(db: sqlite_utils.Database) -> None:
     runs.create_index(["source", "id"])
 
 
+def _scannable_char_index(db: sqlite_utils.Database) -> None:
+    """articles_search_chars keeps its row sizes, so that a full scan of it works (as
+    `sqlite-utils tables --counts` does); re-indexes every article's characters."""
+    from tjcrawl.storage import search
+
+    search.make_char_index_scannable(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -383,6 +391,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _entry_keys_by_title_and_date,
     _incremental_completeness,
     _run_losses_and_clock,
+    _scannable_char_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
