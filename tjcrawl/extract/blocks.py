@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br dd details div dl dt fieldset figcaption figure "
+    "address article aside blockquote body dd details div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table "
     "tbody td tfoot th thead tr ul center caption legend".split()
 )
@@ -39,6 +39,9 @@ class Block:
     owner: Any  # the innermost block-level element holding the text
     row: Any  # the table row when the owner is a cell, to print a row as one line
     heading: bool
+    # The line follows a <br> in the same element: one paragraph's next line, not a new block
+    # (poems, addresses, blog posts written a phrase per line).
+    continues: bool = False
     weight: float = 0.0
     furniture: bool = False  # under a furniture name, above the headline or below the footer
 
@@ -68,6 +71,8 @@ class _Segmenter:
         self.rows: list[Any] = []
         self.link_depth = 0
         self.heading_depth = 0
+        self.after_break = False
+        self.last_owner: Any = None
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -77,6 +82,7 @@ class _Segmenter:
             self.link_chars += len("".join(text.split()))
 
     def flush(self) -> None:
+        after_break, self.after_break = self.after_break, False
         if not self.pieces:
             return
         text = _SPACE_RE.sub(" ", "".join(self.pieces)).strip()
@@ -85,6 +91,8 @@ class _Segmenter:
         if not text:
             return
         owner = self.owners[-1] if self.owners else None
+        continues = after_break and owner is self.last_owner
+        self.last_owner = owner
         row = None
         if owner is not None and self.rows and owner.tag in ("td", "th"):
             row = self.rows[-1]
@@ -98,6 +106,7 @@ class _Segmenter:
                 owner=owner,
                 row=row,
                 heading=self.heading_depth > 0,
+                continues=continues,
             )
         )
 
@@ -107,6 +116,16 @@ class _Segmenter:
             tag = el.tag
             if not isinstance(tag, str):
                 if event == "end":
+                    self.add(el.tail)
+                continue
+            if tag == "br":
+                if event == "start":
+                    self.flush()
+                    self.after_break = True
+                    spans_start[el] = len(self.out.blocks)
+                    self.out.order.append(el)
+                else:
+                    self.out.spans[el] = (spans_start.pop(el), len(self.out.blocks))
                     self.add(el.tail)
                 continue
             if event == "start":

@@ -71,8 +71,17 @@ class BodyChoice:
     score: float
 
 
+_CAMEL_RE = re.compile(r"([a-z])([A-Z])")
+_NAME_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+
 def _attr_words(el: Any) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
+    """The class and id as lower-case words ("selectionShareable share-bar" -> "selection
+    share bar"). A word ending in "able" says what may be done with the content (shareable,
+    commentable), not that the element is a share or comment widget: it is left out."""
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    words = _NAME_SPLIT_RE.split(_CAMEL_RE.sub(r"\1 \2", raw).lower())
+    return " ".join(word for word in words if word and not word.endswith("able"))
 
 
 def _furniture_name(el: Any) -> int:
@@ -93,7 +102,7 @@ def block_weight(block: Block) -> float:
     own = block.chars - block.link_chars
     if block.row is not None and block.link_chars <= own:
         return float(own)  # a table cell: short by nature, and tables belong to the article
-    weight = own - LINK_PENALTY * block.link_chars - 10.0
+    weight = own - LINK_PENALTY * block.link_chars - (0.0 if block.continues else 10.0)
     if block.punct and own > 0:
         weight += 5.0 * min(block.punct, own / 10)
     return weight
@@ -130,7 +139,7 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
             unlikely[i] = True
         unlikely_until = end
     prefix = [0.0]
-    page_end = _page_end(seg, headline)
+    page_end = _page_end(seg, headline, positive_prefix)
     teaser = _teasers(seg)
     more = _more_stories(seg)
     for index, (block, weight, bad) in enumerate(zip(seg.blocks, raw, unlikely, strict=True)):
@@ -142,11 +151,19 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     return prefix
 
 
-def _page_end(seg: Segmented, headline: int | None) -> int:
-    """The index of the page's copyright line after the headline (or the end)."""
+def _page_end(seg: Segmented, headline: int | None, positive_prefix: list[float]) -> int:
+    """The index of the page's copyright line after the headline (or the end).
+
+    A copyright line with most of the page's prose still below it is not the page's end but
+    a menu's or a header's small print (a side drawer printed before the article)."""
+    total = positive_prefix[-1]
     for index in range(headline or 0, len(seg.blocks)):
         block = seg.blocks[index]
-        if block.chars <= 120 and _PAGE_END_RE.search(block.text):
+        if (
+            block.chars <= 120
+            and _PAGE_END_RE.search(block.text)
+            and total - positive_prefix[index] < 0.5 * total
+        ):
             return index
     return len(seg.blocks)
 

@@ -1,0 +1,60 @@
+"""The generic extractor's general rules, each on a small hand-written page shaped like a
+kind of real page that defeated an earlier rule (names and texts here are made up)."""
+
+from __future__ import annotations
+
+from tjcrawl.extract.generic import extract_article
+
+PROSE = (
+    "The council approved the new budget on Tuesday after a long debate about the costs.",
+    "Members said the plan would repair roads, schools and bridges across the district.",
+    "The vote passed with a large majority, and work is expected to begin in the spring.",
+)
+
+
+def _paragraphs(attrs: str = "") -> str:
+    return "".join(f"<p{attrs}>{text}</p>" for text in PROSE)
+
+
+def test_class_name_saying_the_text_is_shareable_does_not_make_it_a_share_widget() -> None:
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <ul class="menu"><li><a href="/a">Home</a></li><li><a href="/b">News</a></li></ul>
+    <article><h1>Budget approved</h1>
+    <div id="articleBody">{_paragraphs(' class="selectionShareable"')}</div></article>
+    <div class="share-bar"><a href="/s">Share on social media</a></div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == list(PROSE)
+
+
+def test_copyright_line_in_a_drawer_above_the_article_is_not_the_page_end() -> None:
+    menu = "".join(f'<li><a href="/s{i}">Section {i}</a></li>' for i in range(8))
+    page = f"""<html><head><meta property="og:title" content="Council passes the budget">
+    <title>Site</title></head><body>
+    <div class="drawer"><ul>{menu}</ul>
+    <div class="drawer-small">Part of the Example group. ©2024 Example, Inc. All rights
+    reserved.</div></div>
+    <main><div class="story">{_paragraphs()}</div></main>
+    <div class="site-bottom">©2024 Example, Inc. All rights reserved.</div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == list(PROSE)
+
+
+def test_lines_broken_by_br_are_one_paragraph_not_many_scraps() -> None:
+    lines = ["春风又绿江南岸", "明月何时照我还", "京口瓜洲一水间", "钟山只隔数重山"] * 3
+    poem = "<br>".join(lines)
+    page = f"""<html><head><title>泊船瓜洲</title></head><body>
+    <div class="nav"><a href="/">首页</a> <a href="/shi/">诗词</a></div>
+    <h1>泊船瓜洲</h1>
+    <div class="poem"><p>{poem}</p></div>
+    <div class="links"><a href="/1">上一首诗词的标题</a><a href="/2">下一首诗词的标题</a></div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/shi/1.html")
+
+    assert article.paragraphs == lines
