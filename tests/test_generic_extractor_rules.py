@@ -58,3 +58,36 @@ def test_lines_broken_by_br_are_one_paragraph_not_many_scraps() -> None:
     article = extract_article(page.encode(), "https://example.com/shi/1.html")
 
     assert article.paragraphs == lines
+
+
+def test_byline_date_and_credit_between_headline_and_text_are_not_the_body() -> None:
+    page = f"""<html><head><title>Council passes the budget</title></head><body>
+    <nav><a href="/">Home</a> <a href="/news">News</a></nav>
+    <article><header><h1>Council passes the budget</h1>
+    <p class="dek">Roads and schools get most of the money</p>
+    <div class="byline">By Jane Doe</div><div class="time">Nov. 19, 2019, 8:41 AM UTC</div>
+    <figure><img src="/a.jpg"><figcaption>Photo: John Roe / Example Images</figcaption></figure>
+    </header>
+    <div class="story-text">{_paragraphs()}</div>
+    <div class="topics">Topics</div></article>
+    <footer><a href="/about">About us</a> <a href="/privacy">Privacy</a></footer>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == list(PROSE)
+
+
+def test_short_punctuated_chinese_lines_before_the_text_are_kept() -> None:
+    verse = ["深夜看书须尽欢，", "明月照亮浊酒案。"]
+    text = "新区建设稳步推进，各项工作取得明显成效，群众获得感不断增强。" * 3
+    page = f"""<html><head><title>诗一首</title></head><body>
+    <div class="nav"><a href="/">首页</a> <a href="/a">文章</a></div>
+    <h1>诗一首</h1>
+    <div class="post"><div class="verse">{"".join(f"<div>{v}</div>" for v in verse)}</div>
+    <div class="text"><p>{text}</p><p>{text}</p><p>{text}</p></div></div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/a/1.html")
+
+    assert article.paragraphs == [*verse, text, text, text]

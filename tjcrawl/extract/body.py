@@ -246,3 +246,52 @@ def best_subtree(seg: Segmented, prefix: list[float]) -> BodyChoice | None:
     if best is None:
         return None
     return BodyChoice(best, "density", best_score)
+
+
+CORE_SHARE = 0.6
+
+
+def trim_to_core(seg: Segmented, kept: list[int], element: Any) -> list[int]:
+    """The body without what stands before its paragraphs' own element: the standfirst, the
+    byline, the date line and the lead picture's caption sit between the headline and the
+    paragraphs, outside the element that holds most of the text."""
+    if not kept:
+        return kept
+    held: dict[Any, int] = {}
+    depth: dict[Any, int] = {}
+    for index in kept:
+        chars = seg.blocks[index].chars
+        el, level = seg.blocks[index].owner, 0
+        chain = []
+        while el is not None and el is not element:
+            chain.append(el)
+            el = el.getparent()
+        for level, ancestor in enumerate(reversed(chain)):
+            held[ancestor] = held.get(ancestor, 0) + chars
+            depth[ancestor] = level
+    total = sum(seg.blocks[i].chars for i in kept)
+    core = None
+    for ancestor, chars in held.items():
+        if chars >= CORE_SHARE * total and (core is None or depth[ancestor] > depth[core]):
+            core = ancestor
+    if core is None:
+        return kept
+    first, end = seg.spans.get(core, (0, 0))
+    return [i for i in kept if first <= i < end or not _lead_in(seg.blocks[i])]
+
+
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def _lead_in(block: Block) -> bool:
+    """A line that introduces the article rather than being part of it: a byline, a date
+    line, a credit, a one-sentence standfirst. A list item or a punctuated paragraph is text."""
+    if block.owner is not None and block.owner.tag == "li":
+        return False
+    if block.chars <= 80 and _YEAR_RE.search(block.text):
+        return True  # a date line: its commas and full stops are not sentences
+    if len(_CJK_RE.findall(block.text)) * 2 > block.chars:
+        return block.punct == 0  # a Chinese caption or verse line is short but punctuated
+    return block.punct <= 1 and block.chars < 250
