@@ -91,3 +91,21 @@ def test_short_punctuated_chinese_lines_before_the_text_are_kept() -> None:
     article = extract_article(page.encode(), "https://example.com/a/1.html")
 
     assert article.paragraphs == [*verse, text, text, text]
+
+
+def test_consent_layer_with_meaningless_class_names_is_not_the_article() -> None:
+    consent = (
+        "Klicken Sie auf Zustimmen, um Ihre Einwilligung zur Verarbeitung Ihrer "
+        "personenbezogenen Daten durch uns und unsere Partner zu geben, auch für Werbung, "
+        "Cookies und die Messung von Reichweite auf allen unseren Seiten und Diensten. "
+    )
+    page = f"""<html><head><title>Council passes the budget</title></head><body>
+    <h1>Council passes the budget</h1>
+    <div class="c1">{_paragraphs()}</div>
+    <div class="x8f3q"><h3>Wir respektieren Ihre Privatsphäre</h3>
+    <p>{consent * 3}</p><p>{consent * 2}</p><button>Zustimmen</button></div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == list(PROSE)

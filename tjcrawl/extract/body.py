@@ -57,6 +57,16 @@ _MORE_STORIES_RE = re.compile(
     r"\s*[:：]?$",
     re.I,
 )
+# A consent or privacy layer's vocabulary in the major languages; a block naming three of these
+# asks the reader to accept tracking, it does not tell the story.
+_CONSENT_RE = re.compile(
+    r"cookie|consent|gdpr|\biab\b|\brodo\b|privacy|prywatno|datenschutz|confidentialit|"
+    r"privacidad|privacidade|riservatezza|personal data|personal information|dane osobowe|"
+    r"danych osobowych|personenbezogene|données personnelles|datos personales|dados pessoais|"
+    r"dati personali|partner|zgod|einwillig|consentement|consentimiento|consentimento|"
+    r"tracking|advertis|reklam|werbung|publicité|publicidad",
+    re.I,
+)
 _LIKELY_RE = re.compile(r"article|content|main|post|story|body|text|entry|zoom|detail|zw", re.I)
 _FURNITURE_TAGS = frozenset(("nav", "footer", "aside"))
 
@@ -119,6 +129,7 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     lied.
     """
     raw = [block_weight(block) for block in seg.blocks]
+    consent = [_is_consent(block) for block in seg.blocks]
     positive_prefix = [0.0]  # prose weight only, to see where the prose is
     for weight in raw:
         positive_prefix.append(positive_prefix[-1] + max(weight, 0.0))
@@ -144,11 +155,17 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     more = _more_stories(seg)
     for index, (block, weight, bad) in enumerate(zip(seg.blocks, raw, unlikely, strict=True)):
         outside = (headline is not None and index < headline) or index >= page_end
-        bad = bad or teaser[index] or more[index]
+        bad = bad or teaser[index] or more[index] or consent[index]
         block.furniture = bad or outside
         block.weight = -abs(weight) - 5.0 if block.furniture else weight
         prefix.append(prefix[-1] + block.weight)
     return prefix
+
+
+def _is_consent(block: Block) -> bool:
+    if block.chars < 40 or block.punct == 0:
+        return False
+    return len({m.lower()[:5] for m in _CONSENT_RE.findall(block.text)}) >= 3
 
 
 def _page_end(seg: Segmented, headline: int | None, positive_prefix: list[float]) -> int:
