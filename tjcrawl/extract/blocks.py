@@ -22,7 +22,6 @@ BLOCK_TAGS = frozenset(
     "tbody td tfoot th thead tr ul center caption legend".split()
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_SPACE_RE = re.compile(r"\s+")
 _ATTACHMENT_HREF_RE = re.compile(
     r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd|txt|csv)(?:[?#]|$)", re.IGNORECASE
 )
@@ -58,10 +57,6 @@ class Segmented:
         return range(first, end)
 
 
-def _nonspace(text: str) -> int:
-    return len(text) - text.count(" ")
-
-
 class _Segmenter:
     def __init__(self) -> None:
         self.out = Segmented()
@@ -85,7 +80,7 @@ class _Segmenter:
         after_break, self.after_break = self.after_break, False
         if not self.pieces:
             return
-        text = _SPACE_RE.sub(" ", "".join(self.pieces)).strip()
+        text = " ".join("".join(self.pieces).split())
         link_chars = self.link_chars
         self.pieces, self.link_chars = [], 0
         if not text:
@@ -96,7 +91,7 @@ class _Segmenter:
         row = None
         if owner is not None and self.rows and owner.tag in ("td", "th"):
             row = self.rows[-1]
-        chars = _nonspace(text)
+        chars = len(text) - text.count(" ")
         self.out.blocks.append(
             Block(
                 text=text,
@@ -111,51 +106,60 @@ class _Segmenter:
         )
 
     def run(self, root: Any) -> Segmented:
+        # Locals, not attributes: this loop runs twice per element of the page.
         spans_start: dict[Any, int] = {}
+        spans = self.out.spans
+        blocks = self.out.blocks
+        order = self.out.order
+        owners = self.owners
+        add, flush = self.add, self.flush
+        link_kinds: list[bool] = []
         for event, el in etree.iterwalk(root, events=("start", "end")):
             tag = el.tag
             if not isinstance(tag, str):
                 if event == "end":
-                    self.add(el.tail)
+                    add(el.tail)
                 continue
             if tag == "br":
                 if event == "start":
-                    self.flush()
+                    flush()
                     self.after_break = True
-                    spans_start[el] = len(self.out.blocks)
-                    self.out.order.append(el)
+                    spans_start[el] = len(blocks)
+                    order.append(el)
                 else:
-                    self.out.spans[el] = (spans_start.pop(el), len(self.out.blocks))
-                    self.add(el.tail)
+                    spans[el] = (spans_start.pop(el), len(blocks))
+                    add(el.tail)
                 continue
             if event == "start":
                 if tag in BLOCK_TAGS:
-                    self.flush()
-                    self.owners.append(el)
+                    flush()
+                    owners.append(el)
                     if tag == "tr":
                         self.rows.append(el)
-                if tag == "a":
+                elif tag == "a":
                     # A link to an attached file is part of the article (附件：….pdf), not
                     # navigation: its text counts as the article's own.
-                    self.link_depth += not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
-                elif tag in HEADING_TAGS:
+                    navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
+                    link_kinds.append(navigates)
+                    self.link_depth += navigates
+                if tag in HEADING_TAGS:
                     self.heading_depth += 1
-                spans_start[el] = len(self.out.blocks)
-                self.out.order.append(el)
-                self.add(el.text)
+                spans_start[el] = len(blocks)
+                order.append(el)
+                add(el.text)
             else:
                 if tag in BLOCK_TAGS:
-                    self.flush()
-                    self.owners.pop()
+                    flush()
+                    owners.pop()
                     if tag == "tr":
                         self.rows.pop()
-                if tag == "a":
-                    self.link_depth -= not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
-                elif tag in HEADING_TAGS:
+                elif tag == "a":
+                    self.link_depth -= link_kinds.pop()
+                if tag in HEADING_TAGS:
                     self.heading_depth -= 1
-                self.out.spans[el] = (spans_start.pop(el), len(self.out.blocks))
-                self.add(el.tail)
-        self.flush()
+                spans[el] = (spans_start.pop(el), len(blocks))
+                add(el.tail)
+        flush()
         return self.out
 
 

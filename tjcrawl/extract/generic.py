@@ -194,7 +194,7 @@ def extract_article(
     if title is not None:
         article.title, article.how["title"] = title.value, title.how
 
-    container = documented_container(seg, root)
+    container = documented_container(seg, root, text)
     if container is not None:
         element, how = container, "documented container"
     else:
