@@ -109,3 +109,22 @@ def test_consent_layer_with_meaningless_class_names_is_not_the_article() -> None
     article = extract_article(page.encode(), "https://example.com/news/budget")
 
     assert article.paragraphs == list(PROSE)
+
+
+def test_empty_related_box_inside_the_text_does_not_end_the_article() -> None:
+    more = [
+        "Later in the evening the mayor thanked the members for their patience and their work.",
+        "The first contracts will be signed in January, the council's office said on Wednesday.",
+        "Residents can read the full plan at the town hall, where it is on show until March.",
+    ]
+    page = f"""<html><head><title>Council passes the budget</title></head><body>
+    <h1>Council passes the budget</h1>
+    <div class="story">{_paragraphs()}
+    <section class="box"><p class="box-title">Related stories</p></section>
+    {"".join(f"<p>{text}</p>" for text in more)}</div>
+    <div class="bottom"><a href="/1">Another story</a> <a href="/2">And another</a></div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == [*PROSE, *more]

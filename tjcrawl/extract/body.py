@@ -199,12 +199,20 @@ def _more_stories(seg: Segmented) -> list[bool]:
     for index, block in enumerate(seg.blocks):
         if block.chars > 20 or not _MORE_STORIES_RE.match(block.text):
             continue
+        marked[index] = True
         holder = block.owner
         while holder is not None:
             end = seg.spans.get(holder, (0, 0))[1]
             if end > index + 1:
-                for i in range(index, end):
-                    marked[i] = True
+                # A heading whose own box is empty (its list loads later) climbs to the
+                # article's element: what follows it there is prose, not linked headlines.
+                after = seg.blocks[index + 1 : end]
+                chars = sum(b.chars for b in after)
+                links = sum(b.link_chars for b in after)
+                headlines = sum(1 for b in after if b.link_chars * 2 > b.chars)
+                if chars <= 200 or links * 2 >= chars or headlines >= 3:
+                    for i in range(index, end):
+                        marked[i] = True
                 break
             holder = holder.getparent()
     return marked
