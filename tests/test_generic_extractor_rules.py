@@ -128,3 +128,18 @@ def test_empty_related_box_inside_the_text_does_not_end_the_article() -> None:
     article = extract_article(page.encode(), "https://example.com/news/budget")
 
     assert article.paragraphs == [*PROSE, *more]
+
+
+def test_labels_and_sign_up_lines_between_and_after_paragraphs_are_left_out() -> None:
+    first, second, third = PROSE
+    page = f"""<html><head><title>Council passes the budget</title></head><body>
+    <h1>Council passes the budget</h1>
+    <div class="story"><p>{first}</p><div>Advertisement</div><p>{second}</p>
+    <p>Anzeige</p><p>Get the look:</p><p>{third}</p>
+    <p>Sign up for our newsletter to get the best stories delivered to your inbox.</p>
+    <p>Topics</p></div>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == [first, second, "Get the look:", third]

@@ -24,6 +24,7 @@ from lxml import etree
 from tjcrawl.encoding import choose_encoding
 from tjcrawl.extract.blocks import Block, Segmented, block_lines, segment
 from tjcrawl.extract.body import best_subtree, documented_container, trim_to_core, weigh
+from tjcrawl.extract.boilerplate import is_boilerplate_line
 from tjcrawl.extract.fields import ATTACHMENT_RE
 from tjcrawl.extract.meta import find_author, find_date, find_origin, find_title, read_meta
 from tjcrawl.text import clean_paragraphs
@@ -137,6 +138,8 @@ def _body_blocks(seg: Segmented, element: Any, title_index: int | None) -> list[
         if block.furniture or block.link_chars > block.chars / 2:
             continue
         if block.chars <= 120 and _FURNITURE_LINE_RE.search(block.text):
+            continue
+        if is_boilerplate_line(block.text, block.chars):
             continue
         if (
             block.chars <= 100
