@@ -12,9 +12,9 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from tjcrawl.health import alarms_for_run
+from tjcrawl.health import alarms_for_run, generic_fill_problems
 from tjcrawl.pipelines.archive import new_run_id
-from tjcrawl.pipelines.validate import REQUIRED_FIELDS
+from tjcrawl.pipelines.validate import REQUIRED_FIELDS, generic_fills
 from tjcrawl.profiles import Profile
 from tjcrawl.reposts import update_groups
 from tjcrawl.storage.archive import open_database, write_error_text
@@ -145,6 +145,7 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
                 f"{slug}: field {table}.{name} found in {present} of {seen} items "
                 f"(below {min_coverage:.0%}); those items were not stored"
             )
+    problems += generic_fill_problems(slug, generic_fills(stats), seen, min_coverage)
     garbled = count("garbled/body") + count("garbled/title") + count("garbled/encoding")
     if garbled:
         problems.append(f"{slug}: {garbled} items could not be decoded cleanly; not stored")

@@ -31,7 +31,7 @@ from tjcrawl import clock
 from tjcrawl.faults import fault_recorded, summarise
 from tjcrawl.frontier import INCREMENTAL, RESUME, Frontier, article_url
 from tjcrawl.health import WRITE_FAILED
-from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
+from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
 from tjcrawl.storage.archive import (
     UNCHANGED,
     Archive,
@@ -57,6 +57,7 @@ ARTICLE_COLUMNS = (
     "author",
     "content_hash",
     "duplicate_of",
+    "field_sources",
 )
 #: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
 WRITE_KINDS = ("pages", "page_touches", "items", "faults", "attachments", "run_figures")
@@ -387,7 +388,8 @@ class ArchivePipeline:
             "items_failed": stats.get("tjcrawl/items_failed", 0) + self.ledger.failed["items"],
             "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
             "field_failures": json.dumps(
-                {"missing": failures, "present": coverage}, ensure_ascii=False
+                {"missing": failures, "present": coverage, "generic": generic_fills(stats)},
+                ensure_ascii=False,
             ),
             "finish_reason": reason,
         }

@@ -7,6 +7,7 @@ frontier which detail pages to fetch and when to stop paging; without one it fet
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from typing import Any, ClassVar
 
 import scrapy
@@ -25,15 +26,26 @@ from tjcrawl.extract import (
     field_values,
     select,
 )
+from tjcrawl.extract.fallback import body_html as generic_body_html
+from tjcrawl.extract.fallback import generic_fields
+from tjcrawl.extract.generic import extract_article
 from tjcrawl.faults import classify, report_fault
 from tjcrawl.frontier import KNOWN, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.middlewares import INCOMPLETE
-from tjcrawl.profiles import Profile
+from tjcrawl.profiles import GENERIC_FIELDS, Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
+#: Each detail field and the item key its raw string goes to.
+_DETAIL_KEYS = {
+    "title": "title",
+    "date": "date_text",
+    "body": "body",
+    "origin": "origin",
+    "author": "author",
+}
 LISTING_STATUSES = [304]
 DETAIL_STATUSES = [304, 404, 410]
 
@@ -296,19 +308,63 @@ class ProfileSpider(scrapy.Spider):
             "author": field_text(sel, detail.author),
         }
         # Last, because it cuts the boilerplate out of the page's own tree.
-        body_html, paragraphs = body_html_and_paragraphs(
-            sel, detail.body, detail.boilerplate, in_place=True
+        body_html, paragraphs = (
+            body_html_and_paragraphs(sel, detail.body, detail.boilerplate, in_place=True)
+            if detail.body is not None
+            else (None, [])
         )
+        fields |= {"body_html": body_html, "body": "\n".join(paragraphs)}
+        sources = {name: "profile" for name, key in _DETAIL_KEYS.items() if fields[key]}
+        wanted = [
+            name
+            for name in GENERIC_FIELDS
+            if name not in sources
+            and (name in detail.generic or getattr(detail, name) is not None)
+        ]
+        if wanted:
+            attachments = self._fill_generic(response, wanted, fields, sources, attachments)
         yield from self._attachment_requests(attachments)
         yield self._item(
             response,
             attachments=attachments,
             url=response.url,
-            body_html=body_html,
-            body="\n".join(paragraphs),
+            field_sources=sources,
             **fields,
             **listed,
         )
+
+    def _fill_generic(
+        self,
+        response: Response,
+        wanted: list[str],
+        fields: dict[str, Any],
+        sources: dict[str, str],
+        attachments: list[dict[str, str]],
+    ) -> list[dict[str, str]]:
+        """Fill `wanted` fields from the generic extractor: those the profile leaves to it, and
+        those whose selector matched nothing on this page, which are counted (the run reports
+        the selector broken) but cost no article. The attachments, when the body is its."""
+        detail = self.profile.detail
+        assert detail is not None
+        fetched = response.meta.get("fetched_at")
+        fetched_at = datetime.fromisoformat(fetched) if fetched else clock.now()
+        text = response.text if isinstance(response, TextResponse) else response.body
+        article = extract_article(text, response.url, fetched_at=fetched_at)
+        found = generic_fields(article, fetched_at)
+        for name in wanted:
+            value = found[name]
+            if not value:
+                continue
+            if name == "body":
+                fields["body"], fields["body_html"] = "\n".join(value), generic_body_html(value)
+                if detail.attachments is None:
+                    attachments = article.attachments
+            else:
+                fields[_DETAIL_KEYS[name]] = value
+            sources[name] = "generic"
+            if name not in detail.generic:
+                self._inc(f"generic/{name}")
+        return attachments
 
     def _bad_attachment(self, response: Response) -> Callable[[str, str], None]:
         return lambda href, reason: self._bad_link(response.url, href, "attachments", reason)

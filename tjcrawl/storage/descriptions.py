@@ -46,6 +46,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "revisit_interval_days": "Days until the next re-check; doubles while unchanged.",
             "next_revisit_at": "When it is next due for a re-check (NULL: none; articles are "
             "revisited while published within the last 90 days).",
+            "field_sources": 'JSON {field: source} for title, date, body, origin, author: '
+            '"profile" (a selector of the profile), "generic" (the generic extractor: the '
+            "profile leaves the field to it, or its selector matched nothing on the page), "
+            '"listing" or "url" (a title or date the page did not give). NULL before schema 12.',
         },
     ),
     "revisions": (
@@ -110,7 +114,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_unchanged": "Articles seen again unchanged.",
             "items_failed": "Items refused by validation (missing title or body, undecodable).",
             "items_duplicate": "Items dropped as a repeat within the run.",
-            "field_failures": "JSON: missing fields and per-field coverage counts.",
+            "field_failures": "JSON: missing fields, per-field coverage counts, and `generic`:"
+            " {field: items} whose detail selector matched nothing and which the generic"
+            " extractor filled (the selector is reported broken).",
             "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
             " next run resumes), or another Scrapy finish reason.",
             "mode": "incremental, resume, full or reextract.",

@@ -352,6 +352,13 @@ def _entry_keys_by_title_and_date(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (new_url, url))
 
 
+def _field_sources(db: sqlite_utils.Database) -> None:
+    """articles.field_sources: JSON {field: where it came from}, "profile" for a selector of
+    the profile, "generic" for the generic extractor (a field the profile leaves to it, or one
+    whose selector matched nothing on the page). NULL for articles archived before."""
+    db["articles"].add_column("field_sources", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -364,6 +371,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _sanitise_stored_body_html,
     _incomplete_articles,
     _entry_keys_by_title_and_date,
+    _field_sources,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
