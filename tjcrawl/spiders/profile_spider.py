@@ -38,6 +38,9 @@ from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
+#: The fault of a page on which a detail selector matched nothing and the generic extractor
+#: stood in for it.
+SELECTOR_MISSED = "selector_missed"
 #: Each detail field and the item key its raw string goes to.
 _DETAIL_KEYS = {
     "title": "title",
@@ -318,8 +321,7 @@ class ProfileSpider(scrapy.Spider):
         wanted = [
             name
             for name in GENERIC_FIELDS
-            if name not in sources
-            and (name in detail.generic or getattr(detail, name) is not None)
+            if name not in sources and (name in detail.generic or getattr(detail, name) is not None)
         ]
         if wanted:
             attachments = self._fill_generic(response, wanted, fields, sources, attachments)
@@ -351,6 +353,7 @@ class ProfileSpider(scrapy.Spider):
         text = response.text if isinstance(response, TextResponse) else response.body
         article = extract_article(text, response.url, fetched_at=fetched_at)
         found = generic_fields(article, fetched_at)
+        stood_in = []  # fields whose selector matched nothing here
         for name in wanted:
             value = found[name]
             if not value:
@@ -364,6 +367,17 @@ class ProfileSpider(scrapy.Spider):
             sources[name] = "generic"
             if name not in detail.generic:
                 self._inc(f"generic/{name}")
+                stood_in.append(f"detail.{name}")
+        if stood_in:
+            # One row per page, so that `tjcrawl failures --save-fixtures` can make the page a
+            # fixture for the fix of the selector.
+            self._fault(
+                response.url,
+                SELECTOR_MISSED,
+                response.status,
+                f"{', '.join(stood_in)} matched nothing; the generic extractor filled "
+                + ("it" if len(stood_in) == 1 else "them"),
+            )
         return attachments
 
     def _bad_attachment(self, response: Response) -> Callable[[str, str], None]:

@@ -46,7 +46,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "revisit_interval_days": "Days until the next re-check; doubles while unchanged.",
             "next_revisit_at": "When it is next due for a re-check (NULL: none; articles are "
             "revisited while published within the last 90 days).",
-            "field_sources": 'JSON {field: source} for title, date, body, origin, author: '
+            "field_sources": "JSON {field: source} for title, date, body, origin, author: "
             '"profile" (a selector of the profile), "generic" (the generic extractor: the '
             "profile leaves the field to it, or its selector matched nothing on the page), "
             '"listing" or "url" (a title or date the page did not give). NULL before schema 12.',
@@ -138,7 +138,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
-            "too_deep, write_failed (detail: the cause) …",
+            "too_deep, write_failed (detail: the cause), selector_missed (a detail selector "
+            "matched nothing; the generic extractor filled the field) …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
