@@ -33,7 +33,8 @@ def government_page(charset_meta: bool) -> str:
         f'<div class="nav"><ul>{nav}</ul></div>'
         '<div class="position">当前位置：首页 &gt; 通知公告</div>'
         f'<div class="xl_tit">{TITLE}</div>'
-        '<div class="xl_info">发布时间：2025-09-03 10:20 来源：市发展改革委 【字号：大 中 小】</div>'
+        '<div class="xl_info">发布时间：2025-09-03 10:20 来源：市发展改革委 '
+        "【字号：大 中 小】</div>"
         f'<div class="TRS_Editor">{body}</div>'
         '<div class="tools">【打印本页】【关闭窗口】</div>'
         '<div class="footer">版权所有：天津市发展和改革委员会 津ICP备05000000号</div>'
