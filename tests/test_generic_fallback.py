@@ -155,3 +155,25 @@ def test_auto_is_refused_where_the_generic_extractor_has_nothing_to_give(
     text = text.replace("boilerplate = [", "#") if line.startswith("boilerplate") else text
     with pytest.raises(ProfileError, match=re.escape(problem)):
         parse_profile(profile.path, text)
+
+
+def test_a_fixture_check_reports_what_the_generic_extractor_filled() -> None:
+    from tjcrawl.source_check import check_fixtures
+
+    profile = PROFILES["demo_trs"]
+    pages = len(read_goldens("demo_trs"))
+    broken = parse_profile(profile.path, profile_text_without(profile, "body", '"div.gone"'))
+    report = check_fixtures(broken)
+    line = next(line for line in report.text().splitlines() if "detail.body" in line)
+    assert line.split()[:5] == ["FAIL", "detail.body", f"0/{pages}", "detail", "pages"]
+    assert line.endswith(f"(the generic extractor filled it on {pages})")
+    assert f"demo_trs: detail.body: matched 0 of {pages} detail pages" in report.problems[0]
+    assert f"(the generic extractor filled it on {pages})" in report.problems[0]
+
+    auto = parse_profile(profile.path, profile_text_without(profile, "body", '"auto"'))
+    report = check_fixtures(auto)
+    assert report.ok, report.problems
+    line = next(line for line in report.text().splitlines() if "detail.body" in line)
+    assert line.split() == [
+        "ok", "detail.body", "generic", "extractor", "on", f"{pages}/{pages}", "detail", "pages"
+    ]  # fmt: skip
