@@ -51,6 +51,7 @@ def test_without_its_body_selector_a_profile_gets_every_golden_body(slug: str) -
     changed = parse_profile(profile.path, profile_text_without(profile, "body"))
     assert changed.detail is not None and changed.detail.body is None
     items = crawled(changed)
+    with_selector = crawled(profile)
     goldens = read_goldens(slug)
     assert sorted(items) == sorted(row["url"] for row in goldens)
     for row in goldens:
@@ -58,6 +59,8 @@ def test_without_its_body_selector_a_profile_gets_every_golden_body(slug: str) -
         assert item["field_sources"]["body"] == "generic", row["url"]
         assert body_f1(row["body"], item["body"]) >= 0.95, row["url"]
         assert item["title"] == row["title"]
+        # The attachment links in the body are found without the body's selector too.
+        assert item["attachments"] == with_selector[row["url"]]["attachments"], row["url"]
 
 
 @pytest.mark.parametrize("slug", WITH_DETAIL)

@@ -361,7 +361,11 @@ class ProfileSpider(scrapy.Spider):
             if name == "body":
                 fields["body"], fields["body_html"] = "\n".join(value), generic_body_html(value)
                 if detail.attachments is None:
-                    attachments = article.attachments
+                    attachments = [
+                        {"url": url, "text": a["text"]}
+                        for a in article.attachments
+                        if (url := self._link(response, a["url"], "attachments"))
+                    ]
             else:
                 fields[_DETAIL_KEYS[name]] = value
             sources[name] = "generic"
