@@ -180,3 +180,32 @@ def test_a_fixture_check_reports_what_the_generic_extractor_filled() -> None:
     assert line.split() == [
         "ok", "detail.body", "generic", "extractor", "on", f"{pages}/{pages}", "detail", "pages"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("filled", "reported"), [(0, False), (1, False), (2, True), (10, True)])
+def test_the_crawl_reports_a_selector_the_generic_extractor_stood_in_for(
+    filled: int, reported: bool
+) -> None:
+    """As for a missing field before: a selector that misses on more than a tenth of the pages
+    fails the source, though the generic extractor kept every article."""
+    from tjcrawl.runner import judge
+
+    stats = {
+        "finish_reason": "finished",
+        "tjcrawl/listing_pages": 1,
+        "tjcrawl/listing_entries": 10,
+        "tjcrawl/items_seen": 10,
+        "tjcrawl/present/title": 10,
+        "tjcrawl/present/body": 10,
+        "tjcrawl/generic/body": filled,
+        "tjcrawl/generic/origin": 10,  # often absent on a healthy site: never judged
+    }
+    expected = (
+        [
+            f"demo_trs: field detail.body matched nothing on {filled} of 10 pages;"
+            " the generic extractor filled it (provenance generic)"
+        ]
+        if reported
+        else []
+    )
+    assert judge(PROFILES["demo_trs"], stats, 0.9) == expected
