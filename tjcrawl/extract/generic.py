@@ -76,6 +76,7 @@ class Article:
     title: str | None = None
     published_at: datetime | None = None
     date_precision: str | None = None
+    date_text: str | None = None  # the text the date was read from, as the page states it
     paragraphs: list[str] = field(default_factory=list)
     origin: str | None = None
     author: str | None = None
@@ -224,6 +225,7 @@ def extract_article(
     if found is not None:
         article.published_at = found.value.value
         article.date_precision = found.value.precision
+        article.date_text = found.text
         article.how["published_at"] = found.how
     if origin := find_origin(seg.blocks, meta, title_index, body_range):
         article.origin, article.how["origin"] = origin.value, origin.how

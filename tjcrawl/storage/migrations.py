@@ -377,6 +377,13 @@ def _scannable_char_index(db: sqlite_utils.Database) -> None:
     search.make_char_index_scannable(db.conn)
 
 
+def _field_sources(db: sqlite_utils.Database) -> None:
+    """articles.field_sources: JSON {field: where it came from}, "profile" for a selector of
+    the profile, "generic" for the generic extractor (a field the profile leaves to it, or one
+    whose selector matched nothing on the page). NULL for articles archived before."""
+    db["articles"].add_column("field_sources", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -392,6 +399,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _incremental_completeness,
     _run_losses_and_clock,
     _scannable_char_index,
+    _field_sources,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
