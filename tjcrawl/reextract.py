@@ -357,7 +357,8 @@ class Extractor:
         self.spider.settings = crawler.settings  # type: ignore[assignment]
         crawler.spider = self.spider
         self.validate = ValidatePipeline(self.stats, crawler)  # type: ignore[arg-type]
-        self.normalise = NormalisePipeline({profile.slug: profile})
+        # A fixture site's relative dates mean its capture time, as when it was crawled.
+        self.normalise = NormalisePipeline({profile.slug: profile}, _date_bases(profile))
         self.listing_kwargs = {"page": 1, "first_url": profile.start_urls[0]}
 
     def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
@@ -722,3 +723,13 @@ def reextract(
         archive.release()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _date_bases(profile: Profile) -> dict[str, datetime]:
+    from tjcrawl.fixture_server import default_fixtures_dir
+    from tjcrawl.fixtures import fixture_date_bases
+
+    try:
+        return fixture_date_bases([profile], default_fixtures_dir())
+    except ValueError:
+        return {}  # no usable capture time: the pages' own fetch times, as for a web source
