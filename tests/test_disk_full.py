@@ -59,7 +59,13 @@ class SmallDisk:
         self.extra = {}
 
     def crawl(self, commit_every: int) -> subprocess.CompletedProcess[str]:
-        settings = {"TJCRAWL_COMMIT_EVERY": commit_every, **self.extra}
+        # Commits by count only: the calibration above, and a run in one transaction, must not
+        # depend on how fast a loaded machine crawls.
+        settings = {
+            "TJCRAWL_COMMIT_EVERY": commit_every,
+            "TJCRAWL_COMMIT_SECONDS": 3600,
+            **self.extra,
+        }
         return run_cli(
             "crawl",
             SLUG,

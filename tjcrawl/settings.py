@@ -67,7 +67,11 @@ ITEM_PIPELINES = {
 }
 
 TJCRAWL_DB = "archive.db"
+# The crawl commits its writes every this many items or every this many seconds, whichever
+# comes first: readers (Datasette, exports) see progress that often, and a killed crawl loses
+# at most about that much fetched work.
 TJCRAWL_COMMIT_EVERY = 200
+TJCRAWL_COMMIT_SECONDS = 2.0
 # Caps the archive at this many database pages (0: no cap); tests use it for a full disk.
 TJCRAWL_MAX_PAGE_COUNT = 0
 TJCRAWL_PROXY_MAP: dict[str, str] = {}

@@ -21,6 +21,12 @@ from tjcrawl.cli.common import (
 )
 from tjcrawl.csv_safety import neutralised_row
 from tjcrawl.storage.descriptions import ARTICLE_COLUMNS
+from tjcrawl.storage.export_log import (
+    ExportNotRecorded,
+    last_exported,
+    pending_upto,
+    record_export,
+)
 
 # The current_articles view's columns, as documented, less the internal id.
 EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
@@ -64,6 +70,14 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
     is_flag=True,
     help="CSV cells exactly as stored: no ' before cells a spreadsheet would run as formulas.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for a running crawl's write lock to record the export (see below).",
+)
 def export(
     out: Path | None,
     db_path: Path,
@@ -73,6 +87,7 @@ def export(
     incremental: bool,
     output: Path | None,
     csv_raw: bool,
+    lock_timeout: float,
 ) -> None:
     """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order;
     or the stored raw pages as a WARC file.
@@ -87,6 +102,14 @@ def export(
     CSV is safe to open in a spreadsheet: a text cell that starts (after any spaces) with
     =, +, -, @, tab or CR gets a leading ' so that it shows as text instead of running as a
     formula (OWASP's CSV-injection rule). --csv-raw writes the cells as stored.
+
+    An export may run while a crawl writes: it reads one snapshot of the archive (the
+    articles committed when it began; a crawl commits every few seconds) and never waits for
+    the crawl. Only recording the export waits for the crawl's write lock, up to
+    --lock-timeout; if the lock is still taken then, the record goes to ARCHIVE.exports-pending
+    beside the archive (a warning says so, the exit status is still 0) and the next export
+    moves it into the archive, so the next --changed-since-last-export neither repeats nor
+    skips an article.
 
     \b
     Examples:
@@ -106,14 +129,17 @@ def export(
     if fmt in ("warc", "wacz"):
         _export_pages(fmt, db_path, source, since, incremental, output)
         return
-    with _archive(db_path) as db:
+    with _archive(db_path):
+        pass  # not an archive, a newer one: one line; an older one is migrated first
+    # Read before the snapshot begins (see tjcrawl.storage.export_log).
+    pending = pending_upto(db_path) if incremental else 0
+    with _read(db_path) as db:
+        # One snapshot: the change number recorded and the rows written agree, whatever a
+        # running crawl commits meanwhile.
         upto = int(
             db.execute("SELECT value FROM tjcrawl_meta WHERE key = 'change_seq'").fetchone()[0]
         )
-        start = 0
-        if incremental:
-            last = db.execute("SELECT max(upto_change_seq) FROM exports").fetchone()[0]
-            start = int(last or 0)
+        start = last_exported(db.conn, pending) if incremental else 0
         where, params = ["change_seq > ?", "change_seq <= ?"], [start, upto]
         if source:
             where.append("source = ?")
@@ -133,19 +159,41 @@ def export(
                 written = _write_rows(handle, fmt, rows, csv_raw)
         else:
             written = _write_rows(sys.stdout, fmt, rows, csv_raw)
-        with db.atomic():
-            db["exports"].insert(
-                {
-                    "format": fmt,
-                    "target": str(output) if output else "stdout",
-                    "exported_at": clock.now_iso(),
-                    "from_change_seq": start,
-                    "upto_change_seq": upto,
-                    "articles": written,
-                }
-            )
+    row = {
+        "format": fmt,
+        "target": str(output) if output else "stdout",
+        "exported_at": clock.now_iso(),
+        "from_change_seq": start,
+        "upto_change_seq": upto,
+        "articles": written,
+    }
     if output:
         click.echo(f"{written} articles -> {output}", err=True)
+    _record(db_path, row, lock_timeout)
+
+
+def _record(db_path: Path, row: dict[str, Any], lock_timeout: float) -> None:
+    """Record the export in the archive, or beside it when a crawl keeps the write lock."""
+    import sqlite3
+
+    from tjcrawl.storage.archive import write_error_text
+
+    not_recorded = (
+        "the export is complete but not recorded, so the next --changed-since-last-export"
+        " hands over its articles again"
+    )
+    try:
+        pending = record_export(db_path, row, lock_timeout)
+    except ExportNotRecorded as exc:
+        raise click.ClickException(f"{not_recorded}: {exc}") from None
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{not_recorded}: {write_error_text(exc, db_path)}") from None
+    if pending is not None:
+        click.echo(
+            f"Warning: {db_path} stayed locked by a writer for {lock_timeout:g} s; this export"
+            f" is recorded in {pending} and moves into the archive at the next export",
+            err=True,
+        )
 
 
 def _write_rows(

@@ -92,6 +92,7 @@ class ArchivePipeline:
         settings = crawler.settings
         self.db_path = settings.get("TJCRAWL_DB", "archive.db")
         self.commit_every = settings.getint("TJCRAWL_COMMIT_EVERY", 200)
+        self.commit_seconds = settings.getfloat("TJCRAWL_COMMIT_SECONDS", 2.0)
         self.run_id = settings.get("TJCRAWL_RUN_ID") or new_run_id()
         self.mode = settings.get("TJCRAWL_MODE", INCREMENTAL)
         self.overlap = settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", DEFAULT_OVERLAP)
@@ -124,7 +125,9 @@ class ArchivePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         try:
-            archive = self.archive = Archive.acquire(self.db_path, self.commit_every, self.revisit)
+            archive = self.archive = Archive.acquire(
+                self.db_path, self.commit_every, self.revisit, self.commit_seconds
+            )
         except (ArchiveError, sqlite3.Error) as exc:
             # Not writable at all (a disk still full): nothing fetched could be kept.
             cause = write_error_text(exc, self.db_path) if isinstance(exc, sqlite3.Error) else exc

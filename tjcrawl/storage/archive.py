@@ -1,9 +1,11 @@
 """The archive writer: a thin layer over sqlite-utils, one connection per database per process.
 
 Writes go into explicit transactions committed in batches (a commit per item costs more than
-the item itself in WAL mode); readers (Datasette, sqlite3) see whole batches. A write is
-stored only once its transaction commits: a crawl counts what it wrote in a `WriteLedger`,
-which learns at each commit or roll-back what became of it.
+the item itself in WAL mode), by count and by age: a transaction is committed once it holds
+`commit_every` writes or its oldest work was handed over `commit_seconds` ago, so readers
+(Datasette, exports) see a crawl's progress every few seconds and a killed crawl loses at most
+that much work. A write is stored only once its transaction commits: a crawl counts what it
+wrote in a `WriteLedger`, which learns at each commit or roll-back what became of it.
 """
 
 from __future__ import annotations
@@ -207,7 +209,11 @@ class Archive:
     _lock = threading.Lock()
 
     def __init__(
-        self, path: Path, commit_every: int = 200, revisit: RevisitPolicy | None = None
+        self,
+        path: Path,
+        commit_every: int = 200,
+        revisit: RevisitPolicy | None = None,
+        commit_seconds: float = 2.0,
     ) -> None:
         self.path = path
         self.run_lock = RunLock.acquire(path)
@@ -218,6 +224,12 @@ class Archive:
             raise
         self.conn = self.db.conn
         self.commit_every = commit_every
+        self.commit_seconds = commit_seconds
+        # When the work of the open transaction was handed over (monotonic), for the commit by
+        # age; and when the batch the writer is running was handed over.
+        self._transaction_since: float | None = None
+        self._handed_at: float | None = None
+        self._ended_at = 0.0  # when the last transaction was committed or rolled back
         self.revisit = revisit or RevisitPolicy()
         self.pending = 0
         self.users = 0
@@ -231,7 +243,7 @@ class Archive:
             self.run_lock.release()
             raise
         # At most ~2,000 writes waiting (32 batches of 64), as before batching: bounded memory.
-        self._queue: queue.Queue[list[_Job] | None] = queue.Queue(maxsize=32)
+        self._queue: queue.Queue[tuple[float, list[_Job]] | None] = queue.Queue(maxsize=32)
         self._batch: list[_Job] = []
         self._batch_lock = threading.Lock()
         self._batch_started = 0.0
@@ -255,8 +267,11 @@ class Archive:
     # page, and each wake-up made the two threads trade the GIL and the queue's lock, which
     # cost the reactor thread more than the write itself. A batch goes when it is full, when
     # it is half a second old, when someone waits for a result (`call`), and on `flush`,
-    # which a crawl also calls twice a second: a slow, polite crawl still stores each page
-    # within a second.
+    # which a crawl also calls twice a second: a slow, polite crawl still hands each page over
+    # within a second. The writer commits when its transaction is full or old (see
+    # `_commit_due`), checked after every write and, while it waits for work, by a timeout on
+    # the queue: an idle crawl does not keep its last pages uncommitted (and hold the write
+    # lock) until the next page comes.
     hand_off_batch = 64
 
     def start_writer(self) -> None:
@@ -290,8 +305,9 @@ class Archive:
         """Hand the writes submitted so far to the writer thread."""
         with self._batch_lock:
             batch, self._batch = self._batch, []
+            started = self._batch_started
         if batch and self._writer is not None:
-            self._queue.put(batch)
+            self._queue.put((started, batch))
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run fn(*args) on the writer thread and wait for its result."""
@@ -302,12 +318,20 @@ class Archive:
     def _write_loop(self) -> None:
         # Commits fall between writes, never inside one: the writes a call makes and the
         # counts it tallies always share a transaction, and so share its fate.
-        while (batch := self._queue.get()) is not None:
+        while True:
+            try:
+                handed = self._queue.get(timeout=self._until_commit_due())
+            except queue.Empty:  # no work came while the open transaction grew old
+                self.try_commit()
+                continue
+            if handed is None:
+                break
+            self._handed_at, batch = handed
             for future, fn, args in batch:
                 what = getattr(fn, "__name__", repr(fn))
                 try:
                     result = fn(*args)
-                    if self.pending >= self.commit_every:
+                    if self._commit_due():
                         what = f"commit after {what}"
                         self.commit()
                 except BaseException as exc:  # kept for the run's report, never lost silently
@@ -316,6 +340,19 @@ class Archive:
                     future.set_exception(exc)
                 else:
                     future.set_result(result)
+
+    def _commit_due(self) -> bool:
+        """Whether the open transaction is full, or old enough that it must be committed."""
+        if self.pending >= self.commit_every:
+            return True
+        since = self._transaction_since
+        return since is not None and time.monotonic() - since >= self.commit_seconds
+
+    def _until_commit_due(self) -> float | None:
+        """Seconds until the open transaction is due by age; None when there is none."""
+        if self._transaction_since is None:
+            return None
+        return max(0.0, self._transaction_since + self.commit_seconds - time.monotonic())
 
     def _log_write_error(self, exc: BaseException, what: str) -> None:
         self.writer_errors.append(exc)
@@ -341,13 +378,17 @@ class Archive:
 
     @classmethod
     def acquire(
-        cls, path: str | Path, commit_every: int = 200, revisit: RevisitPolicy | None = None
+        cls,
+        path: str | Path,
+        commit_every: int = 200,
+        revisit: RevisitPolicy | None = None,
+        commit_seconds: float = 2.0,
     ) -> Archive:
         key = Path(path).resolve()
         with cls._lock:
             archive = cls._open.get(key)
             if archive is None:
-                archive = cls._open[key] = cls(key, commit_every, revisit)
+                archive = cls._open[key] = cls(key, commit_every, revisit, commit_seconds)
             archive.users += 1
             return archive
 
@@ -373,11 +414,16 @@ class Archive:
     def _begin(self) -> None:
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN IMMEDIATE")
+            # Aged from the hand-over of the work that opens it (time spent waiting in a batch
+            # is time at risk too), but never from before the last transaction ended: a writer
+            # that is behind commits every commit_seconds, not after every write.
+            now = time.monotonic()
+            self._transaction_since = max(min(self._handed_at or now, now), self._ended_at)
 
     def _written(self) -> None:
         self.pending += 1
         # With a writer thread, its loop commits between calls (see _write_loop).
-        if self._writer is None and self.pending >= self.commit_every:
+        if self._writer is None and self._commit_due():
             self.commit()
 
     def tally(self, ledger: WriteLedger, kind: str, count: int = 1) -> None:
@@ -401,6 +447,8 @@ class Archive:
             self._roll_back(exc)
             raise
         self.pending = 0
+        self._transaction_since = None
+        self._ended_at = time.monotonic()
         self._settle(committed=True)
 
     def try_commit(self) -> BaseException | None:
@@ -428,6 +476,8 @@ class Archive:
         self._to_index = {}
         self._change_seq = None
         self.pending = 0
+        self._transaction_since = None
+        self._ended_at = time.monotonic()
         self._settle(committed=False, cause=cause)
 
     def _settle(self, committed: bool, cause: BaseException | None = None) -> None:

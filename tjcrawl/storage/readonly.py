@@ -10,6 +10,12 @@ One trace of a read is SQLite's own: a read-only connection to a WAL archive cre
 there before, they are removed afterwards the way SQLite itself does it: the last connection
 to close a WAL database checkpoints (nothing, here) and deletes them, and it does so only
 when no other connection (a running crawl) still uses them.
+
+Each command reads one snapshot: `read_archive` opens a read transaction before its first
+query and ends it when the command is done, so every figure a command prints (a count and
+the rows it counts, an export's change number and its rows) comes from the same moment even
+while a crawl commits. In WAL mode a reader never waits for the writer nor stops it; the
+crawl's checkpoints merely cannot pass the snapshot until it ends.
 """
 
 from __future__ import annotations
@@ -122,6 +128,7 @@ def read_archive(path: str | Path, *, allow_older: bool = False) -> Iterator[sql
             f"{path}: an empty file, not an archive; run `tjcrawl demo` or `tjcrawl crawl` first"
         )
     with leave_no_sidecars(path), _read_only_connection(path) as conn:
+        conn.execute("BEGIN")  # the snapshot starts at the first read, the version's
         try:
             version = archive_version(conn, path)
         except sqlite3.DatabaseError as exc:
@@ -140,12 +147,17 @@ def read_archive(path: str | Path, *, allow_older: bool = False) -> Iterator[sql
 @contextmanager
 def _read_only_connection(path: Path) -> Iterator[sqlite3.Connection]:
     try:
+        # isolation_level None: the snapshot is the explicit BEGIN, not Python's implicit one.
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False, timeout=30
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            check_same_thread=False,
+            timeout=30,
+            isolation_level=None,
         )
     except sqlite3.Error as exc:
         raise ArchiveUnreadable(f"{path}: cannot be opened ({exc})") from None
     try:
         yield conn
     finally:
-        conn.close()
+        conn.close()  # ends the read transaction: nothing was written to keep
