@@ -174,7 +174,7 @@ class ArchivePipeline:
                 return RunLock.acquire(self.db_path)
             except ArchiveLocked as exc:
                 if time.monotonic() >= deadline:
-                    logger.error("%s (waited %.0f s, TJCRAWL_LOCK_WAIT)", exc, wait)
+                    logger.error("gave up after %.0f s (TJCRAWL_LOCK_WAIT): %s", wait, exc)
                     self.crawler.stats.set_value("tjcrawl/archive_locked", 1)
                     raise CloseSpider(ARCHIVE_LOCKED) from None
                 if not told:
