@@ -24,6 +24,7 @@ from scrapy.settings import Settings
 
 from tjcrawl.fixture_server import FIXTURES_DIR_ENV, FixtureServer, default_fixtures_dir, site_roots
 from tjcrawl.profiles import Profile
+from tjcrawl.storage.archive import ArchiveError
 from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable, RunLock
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ EXIT_STATUS_STAT = "tjcrawl/exit_status"
 #: Finish reasons of runs that could not start.
 ARCHIVE_LOCKED = "archive_locked"
 NO_FIXTURE_SITE = "no_fixture_site"
-EXIT_CRAWL_PROBLEM = 3  # as tjcrawl.cli.common; not imported, to keep click out of crawls
+EXIT_ERROR = 1  # exit statuses as tjcrawl.cli.common's; not imported, to keep click out
+EXIT_CRAWL_PROBLEM = 3
 EXIT_LOCKED = 4
 
 
@@ -84,6 +86,8 @@ class FixtureSites:
             )
             if profile.fixture:
                 self.crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+            else:  # `scrapy check` of a web source without a fixture: its contract says so
+                logger.warning("%s", self.missing.replace(" is a fixture source and", ":"))
             return
         server = self.server = FixtureServer(roots)
         threading.Thread(target=server.serve_forever, name="fixture-server", daemon=True).start()
@@ -151,6 +155,12 @@ class AfterCrawl:
         stats = self.crawler.stats
         try:
             status = self._judge(reason)
+        except ArchiveError as exc:  # the archive went bad under the run: one line
+            logger.error("%s", exc)
+            status = EXIT_ERROR
+        except Exception:
+            logger.exception("judging the run failed: this is a bug in tjcrawl, please report it")
+            status = EXIT_ERROR
         finally:
             if self.lock is not None:
                 self.lock.release()
