@@ -6,11 +6,12 @@ import json
 import sqlite3
 import tomllib
 import zlib
+from datetime import datetime
 
 import pytest
 from conftest import FIXTURES, DemoArchive, count, run_cli
 
-from tjcrawl.fixtures import fixture_path, read_goldens
+from tjcrawl.fixtures import fixture_fetched_at, fixture_path, read_goldens
 from tjcrawl.profiles import load_profiles
 from tjcrawl.storage.search import substring_scan_ids
 
@@ -68,10 +69,29 @@ def test_demo_articles_equal_the_goldens(demo_archive: DemoArchive) -> None:
             row = stored[golden["url"]]
             for field in ("url", "title", "body", "origin", "author"):
                 assert row[field] == golden[field], (golden["url"], field)
-            # Relative listing dates (昨天 10:30) resolve against the real fetch time here, so
-            # only dates that came from the page itself must equal the frozen-clock goldens.
-            if golden["date_source"] == "detail":
-                assert row["published_at"] == golden["published_at"], golden["url"]
+            # Relative listing dates (昨天 10:30) resolve against the fixture's frozen clock
+            # (its fetched_at), as the goldens do, not against the day the demo runs.
+            for field in ("published_at", "date_source", "date_precision"):
+                assert row[field] == golden[field], (golden["url"], field)
+            assert bool(row["date_conflict"]) == golden["date_conflict"], golden["url"]
+
+
+def test_no_demo_article_is_dated_after_its_fixture_was_captured(
+    demo_archive: DemoArchive,
+) -> None:
+    with sqlite3.connect(demo_archive.path) as conn:
+        rows = conn.execute("SELECT source, url, published_at FROM articles").fetchall()
+    captured = {p.slug: fixture_fetched_at(p.slug) for p in FIXTURE_PROFILES}
+    dated = [(s, u, d) for s, u, d in rows if d]
+    assert len(dated) > len(rows) / 2
+    later = [(u, d) for s, u, d in dated if datetime.fromisoformat(d) > captured[s]]
+    assert later == []
+
+
+def test_a_first_ever_run_is_not_a_resume(demo_archive: DemoArchive) -> None:
+    with sqlite3.connect(demo_archive.path) as conn:
+        modes = conn.execute("SELECT mode FROM crawl_runs ORDER BY id").fetchall()
+    assert [m for (m,) in modes] == ["incremental"] * len(modes)
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,14 @@ def start_export(db: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell without job control starts background jobs with SIGINT ignored, and Python
+        # then keeps ignoring it: the child must get Ctrl-C as a user's terminal delivers it.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def kill_once_writing(process: subprocess.Popen[str], folder: Path, how: signal.Signals) -> None:

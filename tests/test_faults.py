@@ -51,7 +51,6 @@ LOST_PAGES: dict[str, set[str]] = {
     "/news/fault/503-always.html": {"http_503"},
     "/news/fault/timeout.html": {"timeout"},
     "/news/fault/reset.html": {"connection_lost", "truncated"},
-    "/news/fault/truncated.html": {"connection_lost", "truncated"},
     "/news/fault/huge.html": {"too_large"},
     "/news/fault/loop.html": {"redirect_loop"},
     "/news/fault/private.html": {"robots_disallowed"},
@@ -59,7 +58,12 @@ LOST_PAGES: dict[str, set[str]] = {
     "/news/fault/empty.html": {"empty_body"},
 }
 # Faulty pages that are good articles all the same: recorded and archived.
-SAVED_PAGES: dict[str, set[str]] = {"/news/fault/wrong-type.html": {"wrong_content_type"}}
+SAVED_PAGES: dict[str, set[str]] = {
+    "/news/fault/wrong-type.html": {"wrong_content_type"},
+    # What arrived before the connection closed is kept, flagged incomplete, due again.
+    "/news/fault/truncated.html": {"incomplete"},
+}
+CUT_URL = BASE_URL + "/news/fault/truncated.html"
 # Pages that may carry a row or not: the 503 that a retry cured, the charset that lied.
 MAY_RECORD: dict[str, set[str] | None] = {
     "/news/fault/503.html": {"http_503"},
@@ -78,6 +82,7 @@ KINDS = {
     "undecodable",
     "empty_body",
     "pagination_cap",
+    "incomplete",
 }
 
 # The trap: 2 real listing pages, then calendar months for ever; the cap stops it at MAX_PAGES.
@@ -162,13 +167,20 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> FaultCrawl:
     return FaultCrawl(db, result, hits, seconds)
 
 
-def test_the_crawl_finishes_normally(crawl: FaultCrawl) -> None:
-    # Faults on single pages are not a broken site: exit 0, and no traceback anywhere.
-    assert crawl.result.returncode == 0, crawl.context()
+def test_the_crawl_finishes_and_counts_every_lost_article(crawl: FaultCrawl) -> None:
+    # Faults on single pages do not stop the crawl: it finishes, with no traceback anywhere.
+    # But every article it could not archive is lost, counted and named: exit 3.
+    assert crawl.result.returncode == 3, crawl.context()
     assert "Traceback" not in crawl.result.stderr, crawl.context()
     run = crawl.run()
     assert run["finish_reason"] == "finished", crawl.context()
     assert run["finished_at"], "the run is marked finished"
+    lost = json.loads(run["losses"])["article"]
+    assert sum(lost.values()) == len(LOST_PAGES) == run["items_failed"], lost
+    assert set(lost) <= set().union(*LOST_PAGES.values()), lost
+    total = len(LOST_PAGES) + len(ARCHIVABLE_URLS)
+    assert f"{len(LOST_PAGES)} failed" in crawl.result.stdout, crawl.context()
+    assert f"error: {SLUG}: {len(LOST_PAGES)} of {total} articles lost (" in crawl.result.stderr
 
 
 def test_the_crawl_drops_its_delays_when_told_the_site_is_ours(crawl: FaultCrawl) -> None:
@@ -203,8 +215,11 @@ def test_every_good_page_is_archived_cleanly(crawl: FaultCrawl) -> None:
 def test_no_bad_page_is_archived(crawl: FaultCrawl) -> None:
     # Junk, an empty page, error pages, the late answer to the timeout, a forbidden page: none
     # becomes an article. The archive holds the good articles and nothing else.
-    urls = {row["url"] for row in crawl.query("SELECT url FROM articles WHERE source = ?", SLUG)}
+    rows = crawl.query("SELECT url, incomplete FROM articles WHERE source = ?", SLUG)
+    urls = {row["url"] for row in rows if not row["incomplete"]}
     assert urls == set(ARCHIVABLE_URLS), f"unexpected: {sorted(urls - set(ARCHIVABLE_URLS))}"
+    # The truncated page's first 1000 bytes, flagged: kept, never taken for a whole article.
+    assert [row["url"] for row in rows if row["incomplete"]] == [CUT_URL]
 
 
 def test_each_faulty_page_is_recorded_once_with_its_kind(crawl: FaultCrawl) -> None:
@@ -240,7 +255,8 @@ def test_the_run_counts_each_fault_kind(crawl: FaultCrawl) -> None:
     assert counted == dict(in_table), f"crawl_runs.faults {counted} != faults table {in_table}"
     for kind in ("http_500", "http_503", "timeout", "too_large", "redirect_loop"):
         assert counted.get(kind, 0) >= 1, f"{kind} not counted in {counted}"
-    assert counted.get("connection_lost", 0) + counted.get("truncated", 0) == 2, counted
+    assert counted.get("connection_lost", 0) + counted.get("truncated", 0) == 1, counted
+    assert counted.get("incomplete") == 1, counted
     for kind in ("robots_disallowed", "wrong_content_type", "undecodable", "empty_body"):
         assert counted.get(kind) == 1, f"{kind}: {counted}"
     assert counted.get("pagination_cap") == 1, counted

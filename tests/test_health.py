@@ -107,13 +107,14 @@ def add_run(
         "pages_stored": items + 2,
     }
     if finished:
+        refused = items - min(present["title"], present["body"])
         row.update(
             finished_at=(started + timedelta(minutes=5)).isoformat(timespec="seconds"),
             items_scraped=items,
-            items_new=items,
+            items_new=items - refused,
             items_changed=0,
             items_unchanged=0,
-            items_failed=items - min(present["title"], present["body"]),
+            items_failed=refused,
             items_duplicate=0,
             field_failures=json.dumps({"missing": {}, "present": present}),
             finish_reason=reason,
@@ -280,6 +281,8 @@ def test_states_classify_ok_failing_interrupted_never_run_and_stale(
     assert "body coverage fell to 40%" in states["broken"].reason
     assert states["broken"].problems == (
         "broken: body coverage fell to 40% (6 of 15 items; earlier runs: 100%)",
+        # The items without a body were refused: articles lost, named by their count.
+        "broken: 9 of 15 articles lost (refused 9)",
     )
     assert "did not finish (or is still running)" in states["stopped"].reason
     assert "shutdown" in states["killed"].reason
@@ -508,3 +511,40 @@ def test_a_breakage_stands_through_quiet_incremental_runs(nightly: sqlite3.Conne
     assert state.reason.endswith("(in the run of 2026-03-09)")
     add_run(nightly, "demo_trs", items=15, started=NOW - timedelta(hours=1))  # fixed
     assert _states(nightly)["demo_trs"].state == "ok"
+
+
+def test_losses_degrade_a_source_or_fail_it_when_most_were_lost(
+    nightly: sqlite3.Connection,
+) -> None:
+    for slug in ("some", "most", "listing", "files"):
+        add_source(nightly, slug)
+        history(nightly, slug)
+    lost = {"article": {"truncated": 2, "too_large": 2, "http_503": 1}}
+    add_run(nightly, "some", items=5, items_failed=5, losses=json.dumps(lost))
+    add_run(nightly, "most", items=4, items_new=4, items_failed=5, losses=json.dumps(lost))
+    add_run(nightly, "listing", losses=json.dumps({"listing": {"timeout": 1}}))
+    add_run(nightly, "files", losses=json.dumps({"attachment": {"http_404": 2}}))
+    states = _states(nightly)
+    assert states["some"].state == "degraded"
+    assert states["some"].reason == "5 of 10 articles lost (too_large 2, truncated 2, http_503 1)"
+    assert states["most"].state == "failing", states["most"].reason
+    assert states["listing"].state == "degraded"
+    assert "1 listing page lost (timeout 1)" in states["listing"].reason
+    # Attachments are not articles: named, but the source is ok.
+    assert states["files"].state == "ok" and "2 attachments failed (http_404 2)" in (
+        states["files"].reason
+    )
+    assert not states["some"].healthy and "degraded" in health.UNHEALTHY_STATES
+
+
+def test_the_newest_run_is_the_last_started_whatever_its_clock_said(
+    nightly: sqlite3.Connection,
+) -> None:
+    add_source(nightly, "demo_trs")
+    history(nightly, "demo_trs")
+    add_run(nightly, "demo_trs", started=NOW + timedelta(days=9))  # a clock set ahead
+    broken = add_run(nightly, "demo_trs", items=15, body=0, started=NOW - timedelta(hours=1))
+    skew = health.clock_went_back(nightly, "demo_trs", broken)
+    assert skew is not None and round(skew.seconds) == (9 * 24 + 1) * 3600
+    assert health.runs(nightly, "demo_trs")[0].id == broken
+    assert _states(nightly)["demo_trs"].state == "failing"

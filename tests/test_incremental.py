@@ -66,11 +66,14 @@ def snapshot(db: Path) -> tuple[int, int, int]:
     )
 
 
-def test_an_unchanged_site_costs_robots_and_one_listing_page(site: Site) -> None:
+def test_an_unchanged_site_costs_robots_and_two_listing_pages(site: Site) -> None:
     before = snapshot(site.db)
     run = site.crawl()
     assert run["mode"] == "incremental"
-    assert run["requests"] <= 2  # robots.txt and the first listing page (a 304)
+    # robots.txt, the first listing page (a 304, read from its stored copy) and the overlap
+    # page after it (a 304 too): the walk stops after two pages with nothing new.
+    assert run["requests"] == 3
+    assert run["listing_pages"] == 2
     assert site.detail_pages_fetched(run) == 0
     assert (run["items_new"], run["items_changed"]) == (0, 0)
     assert snapshot(site.db) == before
@@ -114,14 +117,21 @@ def test_a_new_article_on_the_first_listing_page_is_the_only_detail_fetched(site
     assert count(site.db, "SELECT count(*) FROM articles WHERE url LIKE '%t20241120_6019999%'") == 1
 
 
+def withdrawal(db: Path) -> tuple[str | None, int, str]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT withdrawn_at, missed_count, body FROM articles WHERE url = ?", (ARTICLE_URL,)
+        ).fetchone()
+
+
 def test_a_removed_article_is_marked_withdrawn_not_deleted(site: Site) -> None:
     site.path(ARTICLE).unlink()
     site.crawl(days_later=2)
-    with sqlite3.connect(site.db) as conn:
-        withdrawn, body = conn.execute(
-            "SELECT withdrawn_at, body FROM articles WHERE url = ?", (ARTICLE_URL,)
-        ).fetchone()
-    assert withdrawn and body
+    withdrawn, missed, body = withdrawal(site.db)
+    assert (withdrawn, missed) == (None, 1)  # one miss is not a withdrawal yet
+    site.crawl(days_later=3)  # the miss made it due the next day
+    withdrawn, missed, body = withdrawal(site.db)
+    assert withdrawn and missed == 2 and body
     assert count(site.db, "SELECT count(*) FROM articles") == 14
     shown = run_cli("history", ARTICLE_URL, "--db", str(site.db))
     assert "withdrawn" in shown.stdout

@@ -126,7 +126,11 @@ def failing(tmp_path_factory: pytest.TempPathFactory) -> LinkCrawl:
 
 
 def test_bad_links_cost_only_their_own_entry(good: LinkCrawl) -> None:
-    assert good.result.returncode == 0, good.context()
+    # Bad links cost nothing but their entries; the one page that moved to another host is an
+    # article lost, and the only thing the verdict names.
+    assert good.result.returncode == 3, good.context()
+    errors = [line for line in good.result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: link_site: 1 of 8 articles lost (offsite 1)"], good.context()
     assert "Traceback" not in good.result.stderr, good.context()
     assert good.run("link_site")["finish_reason"] == "finished"
     # Every good article, before and after each bad link and on the page after them, archived.
@@ -209,7 +213,8 @@ def test_a_detail_selector_failing_at_run_time_fails_each_page(failing: LinkCraw
     rows = failing.faults(slug, "extraction_failed")
     assert {r["url"] for r in rows} == {a.url for a in ARTICLES}, [dict(r) for r in rows]
     assert all("XPathEvalError" in r["detail"] for r in rows), [dict(r) for r in rows]
-    assert failing.run(slug)["items_failed"] == len(ARTICLES)
+    # Every article, and the page that redirects to another host.
+    assert failing.run(slug)["items_failed"] == len(ARTICLES) + 1
     assert f"error: {slug}: extraction raised an error on {len(ARTICLES)}" in (
         failing.result.stderr
     )
@@ -223,7 +228,10 @@ def test_a_listing_selector_failing_at_run_time_is_a_failure(failing: LinkCrawl)
     slug = "link_site_listing_xpath"
     rows = failing.faults(slug, "extraction_failed")
     assert [r["url"] for r in rows] == [BASE_URL + "/news/index.html"], [dict(r) for r in rows]
-    assert failing.run(slug)["items_failed"] == 1
+    # A listing page lost: its entries are unknown, so no article is counted, but the run's
+    # losses name it.
+    assert failing.run(slug)["items_failed"] == 0
+    assert json.loads(failing.run(slug)["losses"]) == {"listing": {"extraction_failed": 1}}
     assert f"error: {slug}: extraction raised an error on 1 " in failing.result.stderr
     # Named as what it is, not as a listing that matched nothing or could not be fetched.
     assert f"error: {slug}: no listing page" not in failing.result.stderr

@@ -80,12 +80,12 @@ def test_furniture_paragraphs_go_but_sentences_mentioning_them_stay() -> None:
     assert clean_paragraphs(paragraphs) == ["市民可通过联系我们栏目反映问题。"]
 
 
-def test_validate_drops_items_without_body_or_with_replacement_characters() -> None:
+def test_validate_drops_items_without_body_and_keeps_replacement_characters() -> None:
     validate = ValidatePipeline()
     with pytest.raises(DropItem, match="missing body"):
         validate.process_item(raw(body=""))
-    with pytest.raises(DropItem, match="undecodable body"):
-        validate.process_item(raw(body="天津\ufffd"))
+    # The site's own U+FFFD (or &#xD800;, which parses into one) is content, not garbling.
+    assert validate.process_item(raw(body="天津\ufffd"))["body"] == "天津\ufffd"
     with pytest.raises(DropItem, match="missing title"):
         validate.process_item(raw(title=None, listing_title=None))
     assert validate.process_item(raw(title=None))["listing_title"]
@@ -108,6 +108,8 @@ def test_dedup_drops_a_url_seen_twice_and_links_same_content() -> None:
 def test_normalise_uses_the_crawled_profile_even_outside_the_profile_folders(tmp_path) -> None:
     from types import SimpleNamespace
 
+    from scrapy.settings import Settings
+
     from tjcrawl.profiles import parse_profile
 
     path = tmp_path / "elsewhere.toml"
@@ -117,8 +119,32 @@ def test_normalise_uses_the_crawled_profile_even_outside_the_profile_folders(tmp
         '[detail]\nbody = "div"\n',
         encoding="utf-8",
     )
-    crawler = SimpleNamespace(spidercls=SimpleNamespace(profile=parse_profile(path)))
+    crawler = SimpleNamespace(
+        spidercls=SimpleNamespace(profile=parse_profile(path)), settings=Settings()
+    )
     item = NormalisePipeline.from_crawler(crawler).process_item(
         raw(source="elsewhere", title="天津新闻--某某网站")
     )
     assert item["title"] == "天津新闻"
+
+
+def test_relative_dates_of_a_frozen_site_resolve_against_its_capture_time() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.settings import Settings
+
+    from tjcrawl.pipelines.normalise import DATE_BASES_SETTING
+
+    settings = Settings({DATE_BASES_SETTING: {"frozen": "2025-08-23T10:00:00+08:00"}})
+    crawler = SimpleNamespace(spidercls=SimpleNamespace(), settings=settings)
+    pipeline = NormalisePipeline.from_crawler(crawler)
+    fields = {
+        "url": "http://gov.test/a.html",
+        "date_text": "",
+        "listing_date": "昨天 10:30",
+        "fetched_at": "2026-12-06T12:00:00+08:00",  # served years later
+    }
+    frozen = pipeline.process_item(raw(source="frozen", **fields))
+    assert frozen["published_at"] == "2025-08-22T10:30:00+08:00"
+    live = pipeline.process_item(raw(source="live", **fields))
+    assert live["published_at"] == "2026-12-05T10:30:00+08:00"

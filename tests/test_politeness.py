@@ -25,7 +25,7 @@ from conftest import run_cli
 from scrapy.settings import Settings
 
 import tjcrawl.runner
-from tjcrawl.cli import CrawlRequest, _crawl
+from tjcrawl.cli.crawling import CrawlRequest, _crawl
 from tjcrawl.politeness import HostGate
 from tjcrawl.profiles import load_profiles
 

@@ -86,7 +86,12 @@ def test_scrapy_crawl_of_a_fixture_source_as_the_readme_writes_it(tmp_path: Path
     result = scrapy("crawl", "demo_trs", "-O", "x.jsonl", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     items = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text("utf-8").splitlines()]
-    assert {i["url"] for i in items} == {g["url"] for g in read_goldens("demo_trs")}
+    goldens = read_goldens("demo_trs")
+    assert {i["url"] for i in items} == {g["url"] for g in goldens}
+    # What was archived is dated as the goldens are: at the fixture's frozen clock.
+    with sqlite3.connect(tmp_path / "archive.db") as conn:
+        dated = dict(conn.execute("SELECT url, published_at FROM articles").fetchall())
+    assert dated == {g["url"]: g["published_at"] for g in goldens}
     assert "DNS lookup failed" not in result.stderr
     assert "demo_trs: 19 requests, 14 new, 0 changed" in result.stderr
     archive = tmp_path / "archive.db"

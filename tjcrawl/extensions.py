@@ -70,6 +70,11 @@ class FixtureSites:
         return cls(crawler)
 
     def update_settings(self, settings: Settings) -> None:
+        # Imported here: the archive pipeline imports this module, and these import it.
+        from tjcrawl.fixtures import fixture_fetched_at
+        from tjcrawl.pipelines.normalise import DATE_BASES_SETTING
+        from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
+
         profile = crawler_profile(self.crawler)
         if profile is None or not (profile.fixture or checking_contracts()):
             return
@@ -89,13 +94,21 @@ class FixtureSites:
             else:  # `scrapy check` of a web source without a fixture: its contract says so
                 logger.warning("%s", self.missing.replace(" is a fixture source and", ":"))
             return
+        bases = settings.getdict(DATE_BASES_SETTING)
+        if profile.slug not in bases and (fixtures / profile.slug / "fixture.toml").is_file():
+            # The site is frozen at its capture: its 昨天 and 3天前 mean days before that, as
+            # in `tjcrawl demo` and the goldens, not before today.
+            try:
+                captured = fixture_fetched_at(profile.slug, fixtures).isoformat()
+            except (KeyError, ValueError, OSError) as exc:
+                logger.error("%s: no usable fetched_at (%s)", profile.slug, exc)
+            else:
+                settings.set(DATE_BASES_SETTING, {**bases, profile.slug: captured}, "spider")
         server = self.server = FixtureServer(roots)
         threading.Thread(target=server.serve_forever, name="fixture-server", daemon=True).start()
         self.crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
         # At spider priority: above the project's polite defaults, below `-s` on the command
         # line. No delays: the site is ours, on loopback (tjcrawl.runner.LOOPBACK_FAST_SETTINGS).
-        from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
-
         settings.set("TJCRAWL_PROXY_MAP", {**mapped, **server.proxy_map()}, priority="spider")
         settings.setdict(LOOPBACK_FAST_SETTINGS, priority="spider")
         logger.info("serving the fixture site of %s on %s", profile.slug, server.proxy_url)
@@ -176,9 +189,7 @@ class AfterCrawl:
         min_coverage = settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9)
         run_id = stats.get(RUN_ID_STAT)
         if run_id and self.lock is not None:
-            (report,) = after_crawl(
-                [(self.profile, stats)], settings["TJCRAWL_DB"], run_id, min_coverage
-            )
+            (report,) = after_crawl([(self.profile, stats)], settings, run_id)
         else:
             problems = judge(self.profile, stats, min_coverage)
             report = SourceReport(self.profile.slug, stats, problems)

@@ -2,10 +2,20 @@
 
 Whoever meets a fault (spider errback, middleware, pipeline) reports it here; the archive
 pipeline listens for the signal and writes the `faults` table, so there stays one writer.
+
+Whoever reports a fault also says what it cost: `lost="article"` when an article that should
+have been archived this run is not (a detail page that could not be fetched, an item refused or
+broken), `"listing"` for a listing page whose entries stay unknown, `"attachment"` for a file.
+Those are counted by page kind and fault kind (`tjcrawl/lost/<what>/<kind>`), and every lost
+article in `tjcrawl/items_failed`, once: the reporter is the one place that knows the page is
+gone for this run (a retry that succeeds reports nothing; a page recorded where it was filtered
+is not reported again by its errback). Faults that cost nothing (a wrong Content-Type on a page
+that was archived all the same, a pagination cap) are reported without `lost`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -16,6 +26,13 @@ from twisted.python.failure import Failure
 from twisted.web import _newclient
 
 fault_recorded = object()  # signal: url, kind, status, detail
+
+#: What a fault can cost (`report_fault(lost=...)`): an article, a listing page (whose entries
+#: stay unknown this run), an attachment (counted apart: the article itself was archived).
+LOST_ARTICLE, LOST_LISTING, LOST_ATTACHMENT = "article", "listing", "attachment"
+LOST_PREFIX = "tjcrawl/lost/"
+#: What each page kind costs when it cannot be had (request.meta["page_kind"]).
+LOSS_OF_PAGE = {"detail": LOST_ARTICLE, "listing": LOST_LISTING, "attachment": LOST_ATTACHMENT}
 
 _TIMEOUTS = (net_error.TimeoutError, net_error.TCPTimedOutError)
 _LOST = (
@@ -35,11 +52,17 @@ def report_fault(
     kind: str,
     status: int | None = None,
     detail: str = "",
+    *,
+    lost: str | None = None,
 ) -> None:
     if crawler is None:
         return
     if crawler.stats is not None:
         crawler.stats.inc_value(f"tjcrawl/faults/{kind}")
+        if lost:
+            crawler.stats.inc_value(f"{LOST_PREFIX}{lost}/{kind}")
+            if lost == LOST_ARTICLE:
+                crawler.stats.inc_value("tjcrawl/items_failed")
     crawler.signals.send_catch_log(
         signal=fault_recorded, url=url, kind=kind, status=status, detail=detail
     )
@@ -49,6 +72,11 @@ def classify(failure: Failure) -> tuple[str, int | None, str]:
     """A download failure as (kind, HTTP status, detail)."""
     exc = failure.value
     detail = f"{type(exc).__name__}: {exc}"[:500]
+    text = detail.lower()
+    # Before IgnoreRequest: HttpCompressionMiddleware ignores a body that unpacks past
+    # DOWNLOAD_MAXSIZE, the same cap as a page whose declared length is over it.
+    if "max size" in text or "maxsize" in text or "larger than download" in text:
+        return "too_large", None, detail
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", status, detail
@@ -61,9 +89,6 @@ def classify(failure: Failure) -> tuple[str, int | None, str]:
         if "offsite" in text:
             return "offsite", None, detail
         return "ignored", None, detail
-    text = detail.lower()
-    if "max size" in text or "maxsize" in text or "larger than download" in text:
-        return "too_large", None, detail
     if isinstance(exc, _TIMEOUTS) or "took longer than" in text or "timeout" in text:
         return "timeout", None, detail
     if any(w in text for w in ("partialdownload", "dataloss", "data loss", "truncated")):
@@ -83,3 +108,13 @@ def summarise(stats: dict[str, Any]) -> dict[str, int]:
         if key.startswith("tjcrawl/faults/")
     }
     return dict(sorted(faults.items()))
+
+
+def losses(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """What a run lost, by what (article, listing, attachment) and fault kind, from its stats."""
+    found: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if key.startswith(LOST_PREFIX) and value:
+            what, _, kind = key.removeprefix(LOST_PREFIX).partition("/")
+            found.setdefault(what, {})[kind] = int(value)
+    return {what: dict(sorted(kinds.items())) for what, kinds in sorted(found.items())}

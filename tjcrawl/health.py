@@ -9,8 +9,12 @@ report.
 
 Everything here is a pure function of a `sqlite3.Connection` (no Scrapy import), so it can run
 after a crawl, from cron, or against a copy of the archive. Columns added by later migrations
-(`crawl_runs.mode`, `faults`, `duration_s`, `listing_pages`, `listing_entries`,
-`articles.withdrawn_at`) are used when present and ignored when not.
+(`crawl_runs.mode`, `faults`, `duration_s`, `listing_pages`, `listing_entries`, `losses`,
+`clock_skew_s`, `articles.withdrawn_at`) are used when present and ignored when not.
+
+Runs are ordered by their sequence (`crawl_runs.id`, given in the order runs start and never
+reused, since no run row is ever deleted), not by their start time: a machine whose clock was
+set ahead for one night must not hide every later run behind that one.
 """
 
 from __future__ import annotations
@@ -63,11 +67,17 @@ INTERRUPTED_REASONS = frozenset({"interrupted", "shutdown"})
 WRITE_FAILED = "write_failed"
 
 #: Run modes (`crawl_runs.mode`) in which fetching or scraping nothing is normal.
-QUIET_MODES = frozenset({"incremental", "resume"})
+QUIET_MODES = frozenset({"incremental", "sweep", "resume"})
 
-STATES = ("ok", "failing", "interrupted", "stale", "never-run")
-#: States for which `tjcrawl health` should exit non-zero.
-UNHEALTHY_STATES = frozenset({"failing", "interrupted", "stale"})
+#: The fault kind (and `crawl_runs.clock_skew_s`) of a run that started before the previous one.
+CLOCK_SKEW = "clock_skew"
+
+#: A run that lost more than this share of its articles leaves its source failing, not degraded.
+MOST_LOST = 0.5
+
+STATES = ("ok", "degraded", "failing", "interrupted", "stale", "never-run")
+#: States for which `tjcrawl health` should exit non-zero: a degraded run lost articles too.
+UNHEALTHY_STATES = frozenset({"degraded", "failing", "interrupted", "stale"})
 
 
 # -- small helpers ------------------------------------------------------------------------
@@ -137,6 +147,119 @@ def _age(delta: timedelta) -> str:
     return f"{hours / 24:.0f} days"
 
 
+def kinds_text(kinds: Mapping[str, int]) -> str:
+    """Fault kinds with their counts, most first: `truncated 2, too_large 2, http_503 1`."""
+    ranked = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{kind} {count}" for kind, count in ranked)
+
+
+# -- losses and the clock -----------------------------------------------------------------
+def loss_problems(
+    slug: str,
+    losses: Mapping[str, Mapping[str, int]],
+    arrived: int,
+    listings_read: int | None = None,
+) -> tuple[list[str], bool]:
+    """A run's losses as problem lines, and whether they make the source failing: it lost most
+    of its articles, or every listing page it asked for (`listings_read` is 0).
+
+    `losses` maps what was lost (article, listing, attachment) to counts by fault kind;
+    `arrived` is how many articles the run did archive (new, changed or unchanged). Attachments
+    are not articles: the caller reports them apart.
+    """
+    lines, most = [], False
+    articles = losses.get("article") or {}
+    lost = sum(articles.values())
+    if lost:
+        total = lost + arrived
+        most = lost > total * MOST_LOST
+        lines.append(f"{slug}: {lost} of {total} articles lost ({kinds_text(articles)})")
+    listings = losses.get("listing") or {}
+    if pages := sum(listings.values()):
+        most = most or listings_read == 0
+        them = "them" if pages > 1 else "it"
+        lines.append(
+            f"{slug}: {pages} listing page{'s' if pages > 1 else ''} lost"
+            f" ({kinds_text(listings)}); the entries on {them} are unknown this run"
+        )
+    return lines, most
+
+
+def attachments_note(losses: Mapping[str, Mapping[str, int]]) -> str:
+    """`3 attachments failed (http_404 2, too_large 1)`, or "" when none did."""
+    kinds = losses.get("attachment") or {}
+    failed = sum(kinds.values())
+    if not failed:
+        return ""
+    return f"{failed} attachment{'s' if failed > 1 else ''} failed ({kinds_text(kinds)})"
+
+
+@dataclass(frozen=True)
+class ClockSkew:
+    """A run that started before the run before it: the machine's clock went back."""
+
+    started_at: str
+    previous_run_id: str
+    previous_started_at: str
+    seconds: float
+
+    def describe(self) -> str:
+        return (
+            f"the clock went back: this run started at {self.started_at}, "
+            f"{_age(timedelta(seconds=self.seconds))} before the previous run "
+            f"{self.previous_run_id} (started {self.previous_started_at}); runs are ordered by "
+            "their sequence, so this one is the newest all the same"
+        )
+
+
+def clock_went_back(conn: sqlite3.Connection, source: str, row_id: int) -> ClockSkew | None:
+    """Whether the run in `crawl_runs` row `row_id` started before the source's previous run."""
+    this = _rows(conn, "SELECT run_id, started_at FROM crawl_runs WHERE id = ?", (row_id,))
+    if not this:
+        return None
+    previous = _rows(
+        conn,
+        "SELECT run_id, started_at FROM crawl_runs WHERE source = ? AND id < ? AND run_id != ?"
+        " ORDER BY id DESC LIMIT 1",
+        (source, row_id, this[0]["run_id"]),
+    )
+    if not previous:
+        return None
+    started = parse_time(this[0]["started_at"])
+    before = parse_time(previous[0]["started_at"])
+    if started is None or before is None or started >= before:
+        return None
+    return ClockSkew(
+        this[0]["started_at"],
+        previous[0]["run_id"],
+        previous[0]["started_at"],
+        (before - started).total_seconds(),
+    )
+
+
+def skew_problem(run: RunRow) -> list[str]:
+    """The line for a stored run whose clock went back, if it did."""
+    if not run.clock_skew_s:
+        return []
+    return [
+        f"{run.source}: the clock went back: run {run.run_id} started "
+        f"{_age(timedelta(seconds=run.clock_skew_s))} before the run before it (fault "
+        f"{CLOCK_SKEW}); it is judged as the newest all the same"
+    ]
+
+
+def run_losses(run: RunRow) -> tuple[list[str], bool]:
+    """`loss_problems` of a stored run; runs from before losses were recorded by kind show
+    their items_failed."""
+    articles = dict(run.losses.get("article") or {})
+    unnamed = run.items_failed - sum(articles.values())
+    if unnamed > 0:
+        articles["refused"] = unnamed  # before losses were named, refusals alone counted
+    arrived = run.items_new + run.items_changed + run.items_unchanged
+    losses = {**run.losses, "article": articles}
+    return loss_problems(run.source, losses, arrived, run.listing_pages)
+
+
 # -- coverage -----------------------------------------------------------------------------
 def coverage(stats_like: Mapping[str, Any] | sqlite3.Row) -> dict[str, float]:
     """Share of items that had each field, from Scrapy stats or from a `crawl_runs` row.
@@ -170,7 +293,7 @@ def _history(
         "SELECT id, items_scraped, field_failures"
         + _optional(available, "listing_pages", "listing_entries")
         + " FROM crawl_runs WHERE source = ? AND finished_at IS NOT NULL AND (? IS NULL OR id < ?)"
-        + f" AND {where} ORDER BY started_at DESC, id DESC LIMIT ?"
+        + f" AND {where} ORDER BY id DESC LIMIT ?"
     )
     return _rows(conn, sql, (source, before_row, before_row, HISTORY_RUNS))
 
@@ -297,6 +420,10 @@ class RunRow:
     faults: dict[str, int] = field(default_factory=dict)
     listing_pages: int | None = None
     listing_entries_per_page: float | None = None
+    #: What the run lost, by page kind (article, listing, attachment) and fault kind.
+    losses: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: How long before the previous run's start this one started (its clock went back).
+    clock_skew_s: float | None = None
 
     @property
     def status(self) -> str:
@@ -340,14 +467,36 @@ def _run_row(row: Mapping[str, Any]) -> RunRow:
         faults={str(k): int(v) for k, v in faults.items()} if isinstance(faults, dict) else {},
         listing_pages=row.get("listing_pages"),
         listing_entries_per_page=listing_yield(row),
+        losses=_losses(row.get("losses")),
+        clock_skew_s=row.get("clock_skew_s"),
     )
+
+
+def _losses(value: Any) -> dict[str, dict[str, int]]:
+    parsed = _json(value)
+    if not isinstance(parsed, dict):
+        return {}
+    return {
+        str(what): {str(k): int(n) for k, n in kinds.items()}
+        for what, kinds in parsed.items()
+        if isinstance(kinds, dict)
+    }
 
 
 def _select_runs(conn: sqlite3.Connection, where: str, params: Iterable[Any]) -> list[RunRow]:
     available = columns(conn, "crawl_runs")
     sql = (
         f"SELECT {_RUN_COLUMNS}"
-        + _optional(available, "mode", "duration_s", "faults", "listing_pages", "listing_entries")
+        + _optional(
+            available,
+            "mode",
+            "duration_s",
+            "faults",
+            "listing_pages",
+            "listing_entries",
+            "losses",
+            "clock_skew_s",
+        )
         + f" FROM crawl_runs {where}"
     )
     return [_run_row(row) for row in _rows(conn, sql, params)]
@@ -359,8 +508,8 @@ def runs(conn: sqlite3.Connection, source: str | None = None, limit: int = 20) -
     params: list[Any] = [source] if source else []
     # Newest run first and, within a run, its sources in order.
     order = (
-        "ORDER BY (SELECT max(r.started_at) FROM crawl_runs r WHERE r.run_id = crawl_runs.run_id)"
-        " DESC, run_id DESC, source LIMIT ?"
+        "ORDER BY (SELECT max(r.id) FROM crawl_runs r WHERE r.run_id = crawl_runs.run_id)"
+        " DESC, source LIMIT ?"
     )
     return _select_runs(conn, f"{where} {order}", [*params, int(limit)])
 
@@ -375,7 +524,7 @@ def coverage_history(
     rows = _select_runs(
         conn,
         "WHERE source = ? AND finished_at IS NOT NULL AND items_scraped > 0"
-        " ORDER BY started_at DESC, id DESC LIMIT ?",
+        " ORDER BY id DESC LIMIT ?",
         [source, int(limit)],
     )
     rows.reverse()
@@ -467,7 +616,7 @@ class SourceState:
     slug: str
     name: str | None
     verified: str | None
-    state: str  # ok | failing | interrupted | stale | never-run
+    state: str  # one of STATES
     reason: str
     last_run_at: str | None = None
     last_finish_reason: str | None = None
@@ -497,11 +646,13 @@ def source_states(
 ) -> list[SourceState]:
     """Every source's state, by slug: the archive's sources plus `known_sources` (profiles).
 
-    The state describes the last run first, because that is what to act on: `interrupted`
-    (it never finished, or was stopped), `failing` (it finished but extraction broke or
-    coverage fell, see `run_problems`), then `stale` (the last run was fine but no run has
-    finished for STALE_AFTER: the nightly is not running), else `ok`. A source with no run is
-    `never-run`. Reasons of interrupted and failing sources mention staleness too.
+    The state describes the last run (by sequence, not start time) first, because that is what
+    to act on: `interrupted` (it never finished, or was stopped), `failing` (it finished but
+    extraction broke or coverage fell, see `run_problems`, or it lost most of its articles),
+    `degraded` (it lost some articles or listing pages, or its clock went back, and nothing
+    else is wrong), then `stale` (the last run was fine but no run has finished for
+    STALE_AFTER: the nightly is not running), else `ok`. A source with no run is `never-run`.
+    Reasons of interrupted, failing and degraded sources mention staleness too.
     """
     conn = _connection(conn)
     now = now or default_now()
@@ -542,9 +693,7 @@ def _state(
         "last_new_article_at": counts.get("last_new"),
         "withdrawn": counts.get("withdrawn"),
     }
-    latest = _select_runs(
-        conn, "WHERE source = ? ORDER BY started_at DESC, id DESC LIMIT 1", [slug]
-    )
+    latest = _select_runs(conn, "WHERE source = ? ORDER BY id DESC LIMIT 1", [slug])
     if not latest:
         return SourceState(**base, state="never-run", reason="no crawl recorded")
     last = latest[0]
@@ -554,8 +703,7 @@ def _state(
     )
     finished = _select_runs(
         conn,
-        f"WHERE source = ? AND finished_at IS NOT NULL{crawls_only}"
-        " ORDER BY started_at DESC, id DESC LIMIT 1",
+        f"WHERE source = ? AND finished_at IS NOT NULL{crawls_only} ORDER BY id DESC LIMIT 1",
         [slug],
     )
     last_finished_at = finished[0].finished_at if finished else None
@@ -563,7 +711,7 @@ def _state(
     measured = _select_runs(
         conn,
         "WHERE source = ? AND finished_at IS NOT NULL AND items_scraped > 0"
-        " ORDER BY started_at DESC, id DESC LIMIT 1",
+        " ORDER BY id DESC LIMIT 1",
         [slug],
     )
     base.update(
@@ -603,7 +751,7 @@ def _state(
         judged = _select_runs(
             conn,
             "WHERE source = ? AND finished_at IS NOT NULL AND items_scraped >= ?"
-            " ORDER BY started_at DESC, id DESC LIMIT 1",
+            " ORDER BY id DESC LIMIT 1",
             [slug, MIN_ITEMS_JUDGED],
         )
         if judged:
@@ -612,12 +760,16 @@ def _state(
                 f"{p} (in the run of {day})"
                 for p in coverage_problems(conn, judged[0], with_yield=False)
             ]
-    if problems:
+    # Articles lost by the last run: degraded while most arrived, failing when most were lost.
+    lost, most_lost = run_losses(last)
+    lost += skew_problem(last)
+    if problems or lost:
+        problems += lost
         first = problems[0].split(": ", 1)[-1]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return SourceState(
             **base,
-            state="failing",
+            state="failing" if len(problems) > len(lost) or most_lost else "degraded",
             reason=first + more + stale_note,
             problems=tuple(problems),
         )
@@ -626,6 +778,8 @@ def _state(
     assert finished_time is not None
     mode = f"{last.mode} " if last.mode else ""
     reason = f"last {mode}run finished {_age(now - finished_time)} ago, {last.items_scraped} items"
+    if note := attachments_note(last.losses):
+        reason += f"; {note}"
     return SourceState(**base, state="ok", reason=reason)
 
 
@@ -657,6 +811,7 @@ def format_runs(rows: Iterable[RunRow]) -> str:
             f"{r.status[:12]:12} {secs:>6} {r.items_scraped:>6} {r.items_new:>5} "
             f"{r.items_changed:>4} {r.items_failed:>4} {_coverage_cell(r.coverage):11} "
             f"{sum(r.faults.values()):>6}  {r.run_id}"
+            + (f"  {CLOCK_SKEW}" if r.clock_skew_s else "")
         )
     return "\n".join(lines)
 

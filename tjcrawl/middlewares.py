@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -11,14 +12,63 @@ from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
 from tjcrawl import clock
-from tjcrawl.encoding import choose_encoding
-from tjcrawl.faults import report_fault
+from tjcrawl.completeness import ClosingHabit, declared_length, why_incomplete
+from tjcrawl.encoding import EncodingChoice, choose_encoding
+from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, report_fault
+
+# Set on a request whose page arrived cut short: why, in words (see tjcrawl.completeness).
+INCOMPLETE = "tjcrawl_incomplete"
+# The most bytes of a character a cut can leave behind (UTF-8 and GB18030 use up to 4).
+_CUT_CHARACTER_BYTES = 3
+
+
+class IncompletePageMiddleware:
+    """Pages that end before their document does: retried when the connection closed early,
+    then kept, flagged and recorded as a fault `incomplete` (see tjcrawl.completeness).
+
+    It sits before the encoding middleware, which then judges a cut page's encoding without the
+    partial character the cut may have left at its end.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.habit = ClosingHabit()  # a crawler crawls one source
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncompletePageMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        kind = request.meta.get("page_kind")
+        if kind not in ("listing", "detail") or response.status != 200 or not response.body:
+            return response
+        data_lost = "dataloss" in response.flags
+        if data_lost and self.crawler.spider is not None:
+            # Giving up is no error to log: the page is kept, and its fault says so.
+            retry = get_retry_request(
+                request,
+                spider=self.crawler.spider,
+                reason="dataloss",
+                give_up_log_level=logging.WARNING,
+            )
+            if retry is not None:
+                return retry
+        reason = why_incomplete(
+            response.body,
+            data_lost=data_lost,
+            content_length=declared_length(response.headers.get(b"Content-Length")),
+            habit=self.habit,
+        )
+        if reason is not None:
+            request.meta[INCOMPLETE] = reason
+            report_fault(self.crawler, response.url, "incomplete", 200, f"{kind} page {reason}")
+        return response
 
 
 class EncodingMiddleware:
@@ -39,7 +89,10 @@ class EncodingMiddleware:
         request.meta.setdefault("fetched_at", clock.now().isoformat())
         is_page = "page_kind" in request.meta and response.status == 200
         if is_page and not response.body:
-            report_fault(self.crawler, response.url, "empty_body", 200, "200 with no body")
+            lost = LOSS_OF_PAGE.get(request.meta["page_kind"])
+            report_fault(
+                self.crawler, response.url, "empty_body", 200, "200 with no body", lost=lost
+            )
             return response
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         declared_html = content_type.lower().startswith(("text/html", "application/xhtml"))
@@ -67,6 +120,9 @@ class EncodingMiddleware:
                 "undecodable",
                 200,
                 f"no encoding decodes it cleanly (tried {encoding['used']})",
+                # A detail page's article is refused; a listing's links may still be followed
+                # (and its own articles, in articles mode, are refused one by one).
+                lost=LOST_ARTICLE if request.meta["page_kind"] == "detail" else None,
             )
         elif is_page and encoding["lossy"]:
             # Archived all the same: a few replaced characters beat a lost article.
@@ -90,6 +146,8 @@ def apply_encoding(request: Request, response: TextResponse, profile: Any = None
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
     forced = getattr(profile, "encoding", None)
     choice = choose_encoding(response.body, content_type, forced=forced)
+    if request.meta.get(INCOMPLETE) and (choice.lossy or choice.undecodable):
+        choice = _choice_before_cut(response.body, content_type, forced) or choice
     kept_lossy = choice.lossy and not choice.undecodable
     request.meta["encoding"] = {
         "declared": choice.declared,
@@ -100,6 +158,18 @@ def apply_encoding(request: Request, response: TextResponse, profile: Any = None
         "bad_bytes": choice.bad_bytes,
     }
     return response.replace(encoding=choice.used)
+
+
+def _choice_before_cut(
+    body: bytes, content_type: str | None, forced: str | None
+) -> EncodingChoice | None:
+    """A cut page may end inside a multi-byte character: the encoding that decodes all but
+    its last few bytes cleanly is the page's, and its one U+FFFD at the end is no loss."""
+    for cut in range(1, _CUT_CHARACTER_BYTES + 1):
+        choice = choose_encoding(body[:-cut], content_type, forced=forced)
+        if not (choice.lossy or choice.undecodable):
+            return choice
+    return None
 
 
 def _looks_like_html(body: bytes) -> bool:

@@ -20,7 +20,7 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
 
-from tjcrawl.faults import report_fault
+from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, report_fault
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +45,12 @@ class ExtractionErrorMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ExtractionErrorMiddleware:
         return cls(crawler)
 
-    def _record(self, url: str, exc: BaseException, where: str) -> None:
+    def _record(self, url: str, exc: BaseException, where: str, lost: str | None) -> None:
         stats = self.crawler.stats
         if stats is not None:
-            stats.inc_value("tjcrawl/items_failed")
             stats.inc_value("tjcrawl/extraction_errors")
         text = _exception_text(exc)
-        report_fault(self.crawler, url, "extraction_failed", None, f"{where}: {text}")
+        report_fault(self.crawler, url, "extraction_failed", None, f"{where}: {text}", lost=lost)
         # One line for the log; the traceback only for whoever debugs at DEBUG level.
         logger.error("extraction failed on %s (%s): %s", url, where, text)
         logger.debug("the traceback of that failure", exc_info=exc)
@@ -63,7 +62,7 @@ class ExtractionErrorMiddleware:
             return None  # not a page's failure: Scrapy closes the spider as asked
         request = response.request
         kind = request.meta.get("page_kind", "page") if request is not None else "page"
-        self._record(response.url, exception, f"{kind} page")
+        self._record(response.url, exception, f"{kind} page", LOSS_OF_PAGE.get(kind))
         return ()
 
     def item_error(
@@ -71,7 +70,7 @@ class ExtractionErrorMiddleware:
     ) -> None:
         url = (item.get("page_url") or item.get("url")) if hasattr(item, "get") else None
         url = url or (response.url if response is not None else "")
-        self._record(url, failure.value, "item pipeline")
+        self._record(url, failure.value, "item pipeline", LOST_ARTICLE)
 
 
 class RecordedOffsiteMiddleware(OffsiteMiddleware):
@@ -91,14 +90,21 @@ class RecordedOffsiteMiddleware(OffsiteMiddleware):
 
     def _record(self, request: Request) -> None:
         request.meta[OFFSITE_RECORDED] = True
-        if request.url in self.recorded:
+        redirected_from = request.meta.get("redirect_urls")
+        # Two pages that redirect to one place are two pages lost.
+        key = f"{redirected_from[0]} -> {request.url}" if redirected_from else request.url
+        if key in self.recorded:
             return  # the same link on another listing page: Scrapy would drop it as a duplicate
-        self.recorded.add(request.url)
+        self.recorded.add(key)
         host = urlparse_cached(request).hostname
         kind = request.meta.get("page_kind", "page")
         detail = f"{kind} on host {host!r}, outside allowed_domains"
-        if redirected_from := request.meta.get("redirect_urls"):
+        lost = None
+        if redirected_from:
             detail += f"; redirected from {redirected_from[0]}"
             self.stats.inc_value("tjcrawl/offsite/redirects")
+            # A page of the source that moved away is lost to it; an entry that links to
+            # another host from the start is judged by its share (tjcrawl.runner.judge).
+            lost = LOSS_OF_PAGE.get(kind)
         self.stats.inc_value(f"tjcrawl/offsite/{kind}")
-        report_fault(self.crawler, request.url, "offsite", None, detail)
+        report_fault(self.crawler, request.url, "offsite", None, detail, lost=lost)

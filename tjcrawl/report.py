@@ -72,6 +72,7 @@ FIELD_STYLE = {  # drawn widest first so that equal lines show as one banded lin
 BELOW_FLOOR_FILL = "#fff5f5"
 STATE_COLOURS = {
     "ok": "#2e7d32",
+    "degraded": "#ef6c00",
     "failing": "#c62828",
     "interrupted": "#e65100",
     "stale": "#8d6e00",

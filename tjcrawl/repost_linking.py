@@ -31,9 +31,12 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tjcrawl.repost_text import article_shingles
+
+if TYPE_CHECKING:
+    from tjcrawl.progress import Progress
 
 # Stored groups whose members did not change are taken as verified (reposts.compute_groups): a
 # change of THRESHOLD must also bump NORMALISER_VERSION, so that every article is signed again.
@@ -127,11 +130,15 @@ class Linker:
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 
-    def link_all(self) -> None:
+    def link_all(self, progress: Progress | None = None) -> None:
         for band in range(BANDS):
+            if progress is not None:
+                progress("re-posts: comparing articles (LSH bands)", band, BANDS)
             for bucket in band_buckets(self.matrix, band):
                 self.proposed += len(bucket) * (len(bucket) - 1) // 2
                 self.link_bucket(bucket)
+        if progress is not None:
+            progress("re-posts: comparing articles (LSH bands)", BANDS, BANDS)
 
     def link_bucket(self, bucket: list[int]) -> None:
         components: dict[int, list[int]] = {}

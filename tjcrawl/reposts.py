@@ -48,7 +48,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -74,6 +74,9 @@ from tjcrawl.repost_text import (
     shingle_hashes,
     shingles,
 )
+
+if TYPE_CHECKING:
+    from tjcrawl.progress import Progress
 
 __all__ = [
     "BANDS",
@@ -184,7 +187,9 @@ def _order_key(row: tuple[int, str | None, str | None]) -> tuple:
     return (*instant(published), *instant(first_seen), article_id)
 
 
-def _signatures(conn: sqlite3.Connection, signer: Signer) -> tuple[list[int], Any, int, set[int]]:
+def _signatures(
+    conn: sqlite3.Connection, signer: Signer, progress: Progress | None = None
+) -> tuple[list[int], Any, int, set[int]]:
     """Comparable articles' MinHashes: (their ids in order, one row of hash values each, the
     articles, the ids of those signed now rather than read from repost_signatures)."""
     import numpy as np
@@ -211,7 +216,9 @@ def _signatures(conn: sqlite3.Connection, signer: Signer) -> tuple[list[int], An
     if cached and todo:
         conn.execute("SAVEPOINT repost_signatures")
     try:
-        for chunk in _chunks(todo):
+        for number, chunk in enumerate(_chunks(todo)):
+            if progress is not None:
+                progress("re-posts: signing articles", number * 500, len(todo))
             marks = ",".join("?" * len(chunk))
             texts = {
                 r[0]: (r[1], r[2])
@@ -236,6 +243,8 @@ def _signatures(conn: sqlite3.Connection, signer: Signer) -> tuple[list[int], An
                 )
         if cached and todo:
             conn.execute("RELEASE repost_signatures")
+        if progress is not None and todo:
+            progress("re-posts: signing articles", len(todo), len(todo))
     except BaseException:
         if cached and todo:
             conn.execute("ROLLBACK TO repost_signatures")
@@ -269,12 +278,12 @@ def _stored_groups(
 
 
 def compute_groups(
-    conn: sqlite3.Connection | sqlite_utils.Database,
+    conn: sqlite3.Connection | sqlite_utils.Database, progress: Progress | None = None
 ) -> tuple[list[tuple[int, int, int, float]], GroupReport]:
     """The re-post groups of the archive as repost_members rows, without writing them."""
     conn = _connection(conn)
     started = time.monotonic()
-    ids, matrix, articles, fresh = _signatures(conn, Signer())
+    ids, matrix, articles, fresh = _signatures(conn, Signer(), progress)
     cache = ShingleCache(conn, ids)
     linker = Linker(matrix, lambda a, b: jaccard(cache.get(a), cache.get(b)))
     # Without repost_signatures nothing says which articles are unchanged: all count as new.
@@ -284,7 +293,7 @@ def compute_groups(
     for rows in stored:  # verified when they were grouped, and none of them changed since
         for row in rows[1:]:
             linker.union(rows[0], row)
-    linker.link_all()
+    linker.link_all(progress)
     components = linker.components()
     linker_proposed, linker_checked = linker.proposed, len(linker.verified)
     linker_confirmed = linker.confirmed
@@ -328,14 +337,16 @@ def compute_groups(
     return found, report
 
 
-def update_groups(conn: sqlite3.Connection | sqlite_utils.Database) -> GroupReport:
+def update_groups(
+    conn: sqlite3.Connection | sqlite_utils.Database, progress: Progress | None = None
+) -> GroupReport:
     """(Re)compute every re-post group of the archive and store them in repost_members.
 
     Deterministic: the same articles always give the same rows, and a second run with nothing
     new writes nothing. Singletons get no row.
     """
     conn = _connection(conn)
-    rows, report = compute_groups(conn)
+    rows, report = compute_groups(conn, progress)
     existing = sorted(
         conn.execute(
             "SELECT article_id, group_id, is_canonical, similarity FROM repost_members"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -12,10 +13,12 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from tjcrawl.health import alarms_for_run
+from tjcrawl.faults import losses
+from tjcrawl.health import alarms_for_run, attachments_note, loss_problems
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.validate import REQUIRED_FIELDS
 from tjcrawl.profiles import Profile
+from tjcrawl.progress import StepProgress
 from tjcrawl.reposts import update_groups
 from tjcrawl.storage.archive import open_database, write_error_text
 from tjcrawl.storage.search import keep_counts_fresh
@@ -35,13 +38,20 @@ class SourceReport:
         return not self.problems
 
     def summary(self) -> str:
-        """The run's figures in a line; counts of articles are of committed writes only."""
-        lost = self.count("write_failed")
+        """The run's figures in a line; counts of articles are of committed writes only, and
+        `failed` counts every article lost or refused (see tjcrawl.faults)."""
+        writes = self.count("write_failed")
+        lost = losses(self.stats)
+        notes = [f"{writes} archive writes failed"] if writes else []
+        if pages := sum(lost.get("listing", {}).values()):
+            notes.append(f"{pages} listing page{'s' if pages > 1 else ''} lost")
+        if attachments := attachments_note(lost):
+            notes.append(attachments)
         return (
             f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
             f"{self.count('items_new')} new, {self.count('items_changed')} changed, "
             f"{self.count('items_unchanged')} unchanged, {self.count('items_failed')} failed"
-            + (f" ({lost} archive writes failed)" if lost else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
         )
 
 
@@ -83,7 +93,26 @@ def build_settings(
 
 
 def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
-    """What went wrong with a source's crawl, each as a line naming source and field."""
+    """What went wrong with a source's crawl, each as a line naming source and field: what
+    broke first (it says what to mend), then every article and listing page lost, by kind,
+    then a clock that went back."""
+    slug = profile.slug
+
+    def count(key: str) -> int:
+        return int(stats.get(f"tjcrawl/{key}", 0))
+
+    problems = _broken(profile, stats, min_coverage)
+    # Articles that failed to be written have their line already, among what broke.
+    arrived = count("items_new") + count("items_changed") + count("items_unchanged")
+    read = count("listing_pages") + count("listing_pages_not_modified")
+    problems += loss_problems(slug, losses(stats), arrived, read)[0]
+    if skew := stats.get("tjcrawl/clock_skew"):
+        problems.append(f"{slug}: {skew}")
+    return problems
+
+
+def _broken(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> list[str]:
+    """What broke in a source's crawl: its writes, its end, its listings, its fields."""
     slug, problems = profile.slug, []
 
     def count(key: str) -> int:
@@ -168,23 +197,16 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
         (profile, crawler.stats.get_stats() if crawler.stats else {})
         for profile, crawler in crawlers
     ]
-    return after_crawl(
-        finished,
-        settings["TJCRAWL_DB"],
-        settings["TJCRAWL_RUN_ID"],
-        settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9),
-    )
+    return after_crawl(finished, settings, settings["TJCRAWL_RUN_ID"])
 
 
 def after_crawl(
-    finished: Iterable[tuple[Profile, Mapping[str, Any]]],
-    db: str,
-    run_id: str,
-    min_coverage: float,
+    finished: Iterable[tuple[Profile, Mapping[str, Any]]], settings: Settings, run_id: str
 ) -> list[SourceReport]:
     """Judge each source's run, then the archive's work after a crawl: re-post grouping and
     the search counts. Shared by `tjcrawl crawl` and by runs that `scrapy crawl` or Scrapyd
     start (tjcrawl.extensions.AfterCrawl); the caller holds the archive's run lock."""
+    db, min_coverage = settings["TJCRAWL_DB"], settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9)
     reports = []
     with closing(open_database(db).conn) as conn:
         for profile, stats in finished:
@@ -196,8 +218,14 @@ def after_crawl(
         # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
         # failure here must not cost the crawl its report: the next crawl groups again.
         log = logging.getLogger(__name__)
+        progress = StepProgress(
+            log=log.info,
+            interactive=sys.stderr.isatty()
+            and not settings.get("LOG_FILE")
+            and settings.getbool("TJCRAWL_PROGRESS", True),
+        )
         try:
-            grouped = update_groups(conn)
+            grouped = update_groups(conn, progress)
         except sqlite3.Error as exc:  # a full disk, say: the archive's situation, one line
             log.error(
                 "re-post grouping failed: %s; the next crawl retries", write_error_text(exc, db)
@@ -210,9 +238,10 @@ def after_crawl(
         # totals; a crawl can make new words common.
         try:
             with conn:
-                keep_counts_fresh(conn)
+                keep_counts_fresh(conn, progress=progress)
         except sqlite3.Error as exc:
             log.error(
                 "search counts not refreshed: %s; the next crawl retries", write_error_text(exc, db)
             )
+        progress.close()
     return reports

@@ -62,8 +62,9 @@ TABLE_OPTIONS: dict[str, dict[str, Any]] = {
     "repost_groups": {"facets": ["source", "origin"], "sort_desc": "group_id"},
     "pages": {"facets": ["source", "kind", "status"], "sort_desc": "fetched_at"},
     "faults": {"facets": ["source", "kind"], "sort_desc": "at"},
-    "crawl_runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "started_at"},
-    "runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "started_at"},
+    # By run sequence, not start time: a clock set wrong for one night must not reorder runs.
+    "crawl_runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "id"},
+    "runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "id"},
     "sources": {"label_column": "name"},
     "exports": {"sort_desc": "exported_at"},
 }

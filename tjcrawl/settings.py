@@ -30,6 +30,9 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 120.0
+# A page whose connection closes before its Content-Length is retried like any cut transfer,
+# and then kept as it came, flagged incomplete, rather than thrown away (tjcrawl.completeness).
+DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Scrapy's default of 100 items in flight per response costs more than it gains on 2 cores.
 CONCURRENT_ITEMS = 10
@@ -52,6 +55,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "tjcrawl.middlewares.BackoffRetryMiddleware": 550,
     "tjcrawl.middlewares.EncodingMiddleware": 580,
+    "tjcrawl.middlewares.IncompletePageMiddleware": 585,
 }
 SPIDER_MIDDLEWARES = {"tjcrawl.recorders.ExtractionErrorMiddleware": 950}
 EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500, "tjcrawl.extensions.AfterCrawl": 600}

@@ -181,7 +181,8 @@ def _stats_text(db: sqlite_utils.Database) -> str:
                (SELECT count(*) FROM revisions r JOIN articles a ON a.id = r.article_id
                  WHERE a.source = s.slug) AS revisions,
                (SELECT count(*) FROM pages p WHERE p.source = s.slug) AS pages,
-               (SELECT max(started_at) FROM crawl_runs c WHERE c.source = s.slug) AS last_run
+               (SELECT started_at FROM crawl_runs c WHERE c.source = s.slug
+                 ORDER BY c.id DESC LIMIT 1) AS last_run
         FROM sources s ORDER BY s.slug
         """
     )
@@ -248,13 +249,17 @@ def dups(db_path: Path, source: str | None, as_json: bool, update: bool) -> None
       tjcrawl dups
       tjcrawl dups --source demo_enorth --json
     """
+    from tjcrawl.progress import StepProgress
     from tjcrawl.reposts import list_groups, update_groups
 
     if update:
         with _archive(db_path) as db:
             lock = _lock_archive(db_path)
             try:
-                click.echo(update_groups(db.conn).summary(), err=True)
+                progress = StepProgress(log=lambda line: click.echo(line, err=True))
+                report = update_groups(db.conn, progress)
+                progress.close()
+                click.echo(report.summary(), err=True)
             finally:
                 lock.release()
     with _read(db_path) as db:
@@ -308,9 +313,10 @@ def runs(db_path: Path, source: str | None, limit: int) -> None:
     help="Also write a self-contained HTML report with charts here.",
 )
 def health_command(db_path: Path, html_path: Path | None) -> None:
-    """Print each source's state (ok, failing, interrupted, stale, never-run) and why.
+    """Print each source's state (ok, degraded, failing, interrupted, stale, never-run) and why.
 
-    Exits 3 when a source is not healthy, so a monitor can run it.
+    Exits 3 when a source is not healthy (degraded too: its last run lost articles), so a
+    monitor can run it.
 
     \b
     Examples:

@@ -124,8 +124,27 @@ def _check_setting_types(overrides: dict[str, Any]) -> None:
             ) from None
 
 
+def _fixture_date_bases(profiles: list[Profile], fixtures_dir: Path) -> dict[str, str]:
+    """Each served fixture's capture time, which its relative dates (昨天, 3天前) mean."""
+    from tjcrawl.fixtures import fixture_fetched_at
+
+    bases = {}
+    for profile in profiles:
+        meta = fixtures_dir / profile.slug / "fixture.toml"
+        if not meta.is_file():
+            continue
+        try:
+            bases[profile.slug] = fixture_fetched_at(profile.slug, fixtures_dir).isoformat()
+        except (KeyError, ValueError, OSError) as exc:
+            raise click.ClickException(
+                f"{meta}: no usable fetched_at ({exc.__class__.__name__}: {exc})"
+            ) from None
+    return bases
+
+
 def _crawl(request: CrawlRequest) -> list[Any]:
     from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
+    from tjcrawl.pipelines.normalise import DATE_BASES_SETTING
     from tjcrawl.runner import build_settings, run_crawl
 
     _settings_from_env()  # a bad setting is refused before the archive is touched
@@ -150,10 +169,14 @@ def _crawl(request: CrawlRequest) -> list[Any]:
                 overrides=overrides,
             )
             return run_crawl(request.profiles, settings)
-        roots = site_roots(request.profiles, default_fixtures_dir())
+        fixtures_dir = default_fixtures_dir()
+        roots = site_roots(request.profiles, fixtures_dir)
         missing = [p.slug for p in request.profiles if not set(p.hosts) & set(roots)]
         if missing:
             raise click.ClickException(f"no fixture site for {', '.join(missing)} under fixtures/")
+        overrides.setdefault(
+            DATE_BASES_SETTING, _fixture_date_bases(request.profiles, fixtures_dir)
+        )
         with serving(roots) as server:
             proxy_map = {**server.proxy_map(), **proxies}
             # No delays only when every host of these sources is served here, by us.
@@ -184,7 +207,11 @@ def _report(reports: list[Any]) -> int:
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 @DB_OPTION
-@click.option("--full", is_flag=True, help="Backfill: every listing page and every article page.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Backfill: every listing page and every article page, without conditional GETs.",
+)
 @click.option(
     "--include-unverified",
     is_flag=True,
@@ -234,10 +261,11 @@ def crawl(
 ) -> None:
     """Crawl sources (every verified web source when none is named) into the archive.
 
-    Incremental by default: listings are read newest first until a page holds nothing new,
-    and article pages are fetched only when new, changed on the listing, or due for a
-    revisit. Exits 3, naming source and field, when a source's extraction broke; 4 when
-    another run holds the archive.
+    Incremental by default: listings are read newest first until two pages in a row hold
+    nothing new (every listing page, by conditional GET, once a week: a sweep), and article
+    pages are fetched only when new, changed on the listing, or due for a revisit. Exits 3,
+    naming source and field, when a source's extraction broke; 4 when another run holds the
+    archive.
 
     \b
     Examples:

@@ -38,10 +38,11 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "warc"]),
+    type=click.Choice(["jsonl", "csv", "warc", "wacz"]),
     default="jsonl",
     show_default=True,
-    help="jsonl or csv: the articles; warc: the stored raw pages (to OUT or -o, .gz = gzip).",
+    help="jsonl or csv: the articles; warc: the stored raw pages (to OUT or -o, .gz = gzip);"
+    " wacz: those pages, their index and the article list in one package (to OUT or -o).",
 )
 @click.option("--source", help="Only this source (slug).")
 @click.option("--since", callback=_iso_day, help="Only articles changed on or after this day.")
@@ -79,7 +80,9 @@ def export(
     Every article export is recorded, so --changed-since-last-export hands over only what is
     new, changed or withdrawn since the previous one: an unchanged crawl exports nothing.
     --format warc writes every stored page as WARC/1.1 request and response records (exact
-    bytes, headers, fetch times) for pywb and other wayback tools; it is not recorded.
+    bytes, headers, fetch times) for pywb and other wayback tools; --format wacz packs that
+    WARC with its CDXJ index and the list of article pages (title, date, URL) as a WACZ file
+    for ReplayWeb.page. Neither is recorded.
 
     CSV is safe to open in a spreadsheet: a text cell that starts (after any spaces) with
     =, +, -, @, tab or CR gets a leading ' so that it shows as text instead of running as a
@@ -91,6 +94,7 @@ def export(
       tjcrawl export --changed-since-last-export -o delta.jsonl
       tjcrawl export --format csv --source demo_trs --since 2025-01-01 > trs.csv
       tjcrawl export --format warc pages.warc.gz
+      tjcrawl export --format wacz archive.wacz
     """
     from tjcrawl import clock
 
@@ -99,8 +103,8 @@ def export(
     if csv_raw and fmt != "csv":
         raise click.UsageError("--csv-raw applies to --format csv only")
     output = output or out
-    if fmt == "warc":
-        _export_warc(db_path, source, since, incremental, output)
+    if fmt in ("warc", "wacz"):
+        _export_pages(fmt, db_path, source, since, incremental, output)
         return
     with _archive(db_path) as db:
         upto = int(
@@ -160,15 +164,30 @@ def _write_rows(
     return written
 
 
-def _export_warc(
-    db_path: Path, source: str | None, since: str | None, incremental: bool, output: Path | None
+def _export_pages(
+    fmt: str,
+    db_path: Path,
+    source: str | None,
+    since: str | None,
+    incremental: bool,
+    output: Path | None,
 ) -> None:
-    from tjcrawl.warc import write_warc
-
     if since or incremental:
-        raise click.UsageError("--since and --changed-since-last-export select articles, not WARC")
+        raise click.UsageError(
+            f"--since and --changed-since-last-export select articles, not {fmt.upper()}"
+        )
     if output is None:
-        raise click.UsageError("--format warc needs a file: tjcrawl export --format warc OUT")
+        raise click.UsageError(f"--format {fmt} needs a file: tjcrawl export --format {fmt} OUT")
     with _read(db_path) as db:
+        if fmt == "wacz":
+            from tjcrawl.wacz import write_wacz
+
+            summary = write_wacz(db.conn, output, source)
+            click.echo(
+                f"{summary.pages} pages, {summary.articles} article pages -> {output}", err=True
+            )
+            return
+        from tjcrawl.warc import write_warc
+
         pages = write_warc(db.conn, output, source)
     click.echo(f"{pages} pages -> {output}", err=True)

@@ -29,9 +29,17 @@ from twisted.internet import task
 
 from tjcrawl import clock
 from tjcrawl.extensions import ARCHIVE_LOCKED, RUN_ID_STAT
-from tjcrawl.faults import fault_recorded, summarise
-from tjcrawl.frontier import INCREMENTAL, RESUME, Frontier, article_url
-from tjcrawl.health import WRITE_FAILED
+from tjcrawl.faults import fault_recorded, losses, report_fault, summarise
+from tjcrawl.frontier import (
+    DEFAULT_OVERLAP,
+    DEFAULT_SWEEP_DAYS,
+    DEFAULT_VERIFY_304,
+    INCREMENTAL,
+    Frontier,
+    article_url,
+    choose_mode,
+)
+from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
 from tjcrawl.storage.archive import (
     UNCHANGED,
@@ -89,7 +97,9 @@ class ArchivePipeline:
         self.commit_every = settings.getint("TJCRAWL_COMMIT_EVERY", 200)
         self.run_id = settings.get("TJCRAWL_RUN_ID") or new_run_id()
         self.mode = settings.get("TJCRAWL_MODE", INCREMENTAL)
-        self.overlap = settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", 1)
+        self.overlap = settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", DEFAULT_OVERLAP)
+        self.sweep_days = settings.getint("TJCRAWL_SWEEP_DAYS", DEFAULT_SWEEP_DAYS)
+        self.verify_304 = settings.getint("TJCRAWL_VERIFY_304", DEFAULT_VERIFY_304)
         self.revisit = RevisitPolicy(
             first_days=settings.getint("TJCRAWL_REVISIT_FIRST_DAYS", 1),
             max_interval_days=settings.getint("TJCRAWL_REVISIT_MAX_INTERVAL_DAYS", 32),
@@ -105,6 +115,7 @@ class ArchivePipeline:
         self._stopping = False
         self._closed = False
         self._flusher: task.LoopingCall | None = None
+        self.clock_skew_s: float | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
@@ -139,15 +150,13 @@ class ArchivePipeline:
             archive.call(archive.limit_size, self.max_pages)
         try:
             archive.call(archive.record_source, profile)
-            if self.mode == INCREMENTAL and not archive.call(
-                archive.previous_run_finished, profile.slug
-            ):
-                self.mode = RESUME  # the last walk may have stopped short: walk every page
+            self.mode = archive.call(choose_mode, archive, profile.slug, self.mode, self.sweep_days)
             self.run_row = archive.call(
                 archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
             )
+            skew = archive.call(clock_went_back, archive.conn, profile.slug, self.run_row)
             spider.frontier = archive.call(  # type: ignore[union-attr]
-                Frontier, archive, profile.slug, self.mode, self.overlap
+                Frontier, archive, profile.slug, self.mode, self.overlap, self.verify_304
             )
             self.crawler.stats.set_value(RUN_ID_STAT, self.run_id)
         except sqlite3.Error as exc:
@@ -157,6 +166,8 @@ class ArchivePipeline:
             self.ledger.failed["run_figures"] += 1
             self._stopping = True
             raise CloseSpider(WRITE_FAILED) from None
+        if skew is not None:
+            self._record_clock_skew(skew)
         # What is alive now lives as long as the crawl: Scrapy's machinery, the profiles and
         # the frontier's map of every archived article (100,000 objects and more for a big
         # archive). Left to the collector, every full collection would walk it all again.
@@ -186,6 +197,16 @@ class ArchivePipeline:
                 self.crawler.stats.set_value("tjcrawl/write_failed", 1)
                 self.crawler.stats.set_value("tjcrawl/write_error", str(exc))
                 raise CloseSpider(WRITE_FAILED) from None
+
+    def _record_clock_skew(self, skew: ClockSkew) -> None:
+        """This run started before the previous one: the machine's clock went back (or was
+        ahead then). Runs are ordered by their sequence, so this one is still the newest; the
+        times in the archive are what is wrong, and someone should know."""
+        self.clock_skew_s = skew.seconds
+        text = skew.describe()
+        self.crawler.stats.set_value("tjcrawl/clock_skew", text)
+        logger.warning("%s", text)
+        report_fault(self.crawler, str(self.db_path), CLOCK_SKEW, None, text)
 
     # Signal handlers and process_item run on the reactor thread and only hand work to the
     # archive's writer thread; the _store_* methods run there, in order.
@@ -240,6 +261,8 @@ class ArchivePipeline:
                     run_id=self.run_id,
                 )
             return
+        if kind == "detail" and status in (200, 304):
+            archive.page_present(article_url(url), self.run_id)
         if status == 304:
             archive.tally(self.ledger, "page_touches")
             archive.touch_page(url, fetched_at, self.run_id)
@@ -296,6 +319,7 @@ class ArchivePipeline:
         article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
         article["listing_title"] = adapter.get("listing_title")
         article["date_text"] = adapter.get("date_text")  # to tell a stated date from "3天前"
+        article["incomplete"] = bool(adapter.get("incomplete"))
         self.archive.submit(
             self._store_item, article, adapter.get("page_url"), adapter.get("attachments") or []
         )
@@ -421,7 +445,11 @@ class ArchivePipeline:
             "items_new": committed["new"],
             "items_changed": committed["changed"],
             "items_unchanged": committed["unchanged"],
+            # Every article that should have been archived this run and was not: lost to a
+            # fault or refused (counted where reported, see tjcrawl.faults), or not written.
             "items_failed": stats.get("tjcrawl/items_failed", 0) + self.ledger.failed["items"],
+            "losses": json.dumps(self._losses(stats), ensure_ascii=False),
+            "clock_skew_s": self.clock_skew_s,
             "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
             "field_failures": json.dumps(
                 {"missing": failures, "present": coverage}, ensure_ascii=False
@@ -443,6 +471,14 @@ class ArchivePipeline:
             self.ledger.errors.append(exc)
             self.ledger.failed["run_figures"] += 1
             self._count_failures()
+
+    def _losses(self, stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+        """What the run lost by page kind and fault kind, articles not written included, so that
+        its articles add up to items_failed."""
+        found = losses(stats)
+        if self.ledger.failed["items"]:
+            found.setdefault("article", {})[WRITE_FAILED] = self.ledger.failed["items"]
+        return found
 
     def _record_write_fault(self, lost: int) -> None:
         """A fault row naming the cause, for `tjcrawl health`."""

@@ -59,9 +59,20 @@ def choose_date(
     return chosen, name, len(days) > 1
 
 
+#: Setting: source slug -> ISO time that relative dates on its pages (昨天, 3天前) resolve
+#: against instead of the fetch time. A fixture site is frozen at its capture (its
+#: fixture.toml's ``fetched_at``): served today, its 昨天 still means the day before capture.
+DATE_BASES_SETTING = "TJCRAWL_DATE_BASES"
+
+
 class NormalisePipeline:
-    def __init__(self, profiles: Mapping[str, Profile]) -> None:
+    def __init__(
+        self,
+        profiles: Mapping[str, Profile],
+        date_bases: Mapping[str, datetime] | None = None,
+    ) -> None:
         self.profiles = dict(profiles)
+        self.date_bases = dict(date_bases or {})
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
@@ -70,13 +81,17 @@ class NormalisePipeline:
         profile = getattr(crawler.spidercls, "profile", None)
         if profile is not None:
             profiles[profile.slug] = profile
-        return cls(profiles)
+        bases = crawler.settings.getdict(DATE_BASES_SETTING)
+        return cls(profiles, {slug: datetime.fromisoformat(at) for slug, at in bases.items()})
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
         profile = self.profiles.get(adapter["source"])
         suffixes = profile.title_suffixes if profile else ()
-        fetched_at = datetime.fromisoformat(adapter["fetched_at"]).astimezone(SHANGHAI)
+        date_base = self.date_bases.get(adapter["source"]) or datetime.fromisoformat(
+            adapter["fetched_at"]
+        )
+        date_base = date_base.astimezone(SHANGHAI)
 
         adapter["title"] = clean_title(adapter.get("title") or adapter["listing_title"], suffixes)
         adapter["body"] = "\n".join(clean_paragraphs(adapter["body"].split("\n")))
@@ -90,8 +105,8 @@ class NormalisePipeline:
         adapter["author"] = clean_label(adapter.get("author"), _AUTHOR_LABEL_RE)
 
         carries_articles = profile is not None and profile.carries_articles
-        detail = None if carries_articles else parse_date(adapter.get("date_text"), fetched_at)
-        listing = parse_date(adapter.get("listing_date"), fetched_at)
+        detail = None if carries_articles else parse_date(adapter.get("date_text"), date_base)
+        listing = parse_date(adapter.get("listing_date"), date_base)
         chosen, source, conflict = choose_date(detail, listing, date_from_url(url))
         adapter["published_at"] = chosen.isoformat() if chosen else None
         adapter["date_precision"] = chosen.precision if chosen else None

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from tjcrawl.faults import report_fault
+from tjcrawl.faults import LOST_ARTICLE, report_fault
 
 REQUIRED_FIELDS = ("title", "body")
 COVERED_FIELDS = ("title", "body", "date", "origin", "author")
@@ -48,28 +48,31 @@ class ValidatePipeline:
         missing = [f for f in REQUIRED_FIELDS if not field_present(adapter, f)]
         for field in missing:
             self._inc(f"missing/{field}")
+        # Only a page no encoding decodes is garbled. A U+FFFD in the text of a page that
+        # decoded cleanly (or with its few bad bytes replaced, which `lossy_decode` reports) was
+        # written by the site: a literal U+FFFD, or a character reference to no character
+        # (&#xD800;, &#0;), which HTML parsers turn into one. That is the article's content.
         encoding = adapter.get("encoding") or {}
-        # A page decoded with a few bytes replaced is kept, its replacement characters and
-        # all (its `lossy_decode` fault says so); elsewhere U+FFFD means the text came garbled.
-        undecodable = bool(encoding.get("undecodable"))
-        kept_lossy = encoding.get("lossy") and not undecodable
-        garbled = (
-            []
-            if kept_lossy
-            else [f for f in ("title", "body") if "\ufffd" in (adapter.get(f) or "")]
-        ) + (["encoding"] if undecodable else [])
+        garbled = ["encoding"] if encoding.get("undecodable") else []
+        for field in ("title", "body"):
+            if "\ufffd" in (adapter.get(field) or ""):
+                self._inc(f"replacement_characters/{field}")
         for field in garbled:
             self._inc(f"garbled/{field}")
         if missing or garbled:
-            self._inc("items_failed")
             problems = [f"missing {f}" for f in missing] + [f"undecodable {f}" for f in garbled]
-            # The page stays in `pages`; this row says which pages to turn into fixtures.
+            if self.crawler is None:
+                self._inc("items_failed")  # no one to report to: counted here instead
+            # The page stays in `pages`; this row says which pages to turn into fixtures. A page
+            # that arrived cut short has its row already (`incomplete`), which says why, and is
+            # fetched again next run: it is counted lost under that kind instead.
             report_fault(
                 self.crawler,
                 adapter.get("page_url") or adapter.get("url"),
-                "extraction_failed",
+                "incomplete" if adapter.get("incomplete") else "extraction_failed",
                 200,
                 ", ".join(problems),
+                lost=LOST_ARTICLE,  # counted in items_failed there
             )
             raise DropItem(f"{adapter.get('source')}: {adapter.get('url')}: {', '.join(problems)}")
         return item

@@ -17,6 +17,7 @@ from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from tjcrawl import clock
+from tjcrawl.entry_keys import EntryKeys
 from tjcrawl.extract import (
     Node,
     attachment_links,
@@ -25,15 +26,17 @@ from tjcrawl.extract import (
     field_values,
     select,
 )
-from tjcrawl.faults import classify, report_fault
-from tjcrawl.frontier import KNOWN, Frontier, article_url
+from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, classify, report_fault
+from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
+from tjcrawl.middlewares import INCOMPLETE
 from tjcrawl.profiles import Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
 LISTING_STATUSES = [304]
+NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
 DETAIL_STATUSES = [304, 404, 410]
 
 
@@ -51,6 +54,7 @@ class ProfileSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allowed_domains = list(self.profile.allowed_domains)
+        self._entry_keys = EntryKeys()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.initial_requests():
@@ -108,13 +112,38 @@ class ProfileSpider(scrapy.Spider):
             meta={"page_kind": "detail", "handle_httpstatus_list": DETAIL_STATUSES},
         )
 
+    def _verification_request(self, response: Response, listed: dict[str, Any]) -> scrapy.Request:
+        """The page a 304 just vouched for, fetched whole, to compare with the stored copy."""
+        assert self.frontier is not None
+        stored = self.frontier.archive.newest_copy(response.url)
+        return scrapy.Request(
+            response.url,
+            callback=self.parse_verification,
+            errback=self.on_error,
+            cb_kwargs=listed,
+            meta={
+                "page_kind": "detail",
+                "handle_httpstatus_list": DETAIL_STATUSES,
+                "stored_sha256": stored[1] if stored else None,
+            },
+            dont_filter=True,
+        )
+
     def _inc(self, key: str, count: int = 1) -> None:
         crawler = getattr(self, "crawler", None)
         if crawler is not None and crawler.stats is not None:
             crawler.stats.inc_value(f"tjcrawl/{key}", count)
 
-    def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
-        report_fault(getattr(self, "crawler", None), url, kind, status, detail)
+    def _fault(
+        self,
+        url: str,
+        kind: str,
+        status: int | None = None,
+        detail: str = "",
+        *,
+        lost: str | None = None,
+    ) -> None:
+        report_fault(getattr(self, "crawler", None), url, kind, status, detail, lost=lost)
 
     def _link(self, response: Response, href: str, field: str) -> str | None:
         """The URL a link on this page leads to; None, and a fault, when it leads nowhere the
@@ -142,14 +171,18 @@ class ProfileSpider(scrapy.Spider):
         self, response: Response, page: int, first_url: str
     ) -> Iterator[scrapy.Request | ArticleItem]:
         if response.status == 304:
-            # Unchanged since the last run: every entry on it is known and unchanged.
+            # Unchanged since the last run: its stored copy is read instead, at no cost to the
+            # site. Its entries are checked against the archive all the same (one that failed
+            # last time is not known), and the walk finds its next page there.
             self._inc("listing_pages_not_modified")
-            if self.frontier is not None and self.frontier.continue_after(page_was_quiet=True):
-                # The walk goes on past it, which needs its links: fetch it whole. The page is
-                # counted again when that copy is parsed.
-                self.frontier.quiet_pages -= 1
+            stored = self._stored_copy(response)
+            if stored is None:
                 yield self._listing_request(response.url, page, first_url, conditional=False)
-            return
+                return
+            if self.profile.carries_articles:
+                yield from self._unarchived_only(self.parse_listing(stored, page, first_url))
+                return
+            response = stored
         listing = self.profile.listing
         # Counted before its fields are read: a page whose extraction fails was still fetched.
         self._inc("listing_pages")
@@ -176,7 +209,7 @@ class ProfileSpider(scrapy.Spider):
                 for result in self._articles_from_entry(response, entry, listed):
                     if isinstance(result, ArticleItem):
                         key = article_url(result["url"], result.get("entry_key"))
-                        followed += self._decide(key, listed) != KNOWN
+                        followed += self._decide(key, listed) in NEWS
                     yield result
                 continue
             links = field_values(entry, listing.link) if listing.link else []
@@ -186,10 +219,12 @@ class ProfileSpider(scrapy.Spider):
             url = self._link(response, links[0], "listing.link")
             if url is None:
                 continue
-            if self._decide(article_url(url), listed) == KNOWN:
+            decision = self._decide(article_url(url), listed)
+            if decision == KNOWN:
                 self._inc("entries_skipped_known")
                 continue
-            followed += 1
+            # A revisit that fell due is no news of the listing: the walk may stop after it.
+            followed += decision in NEWS
             yield self._detail_request(url, listed)
         if not entries:
             return
@@ -199,6 +234,40 @@ class ProfileSpider(scrapy.Spider):
         next_url = self._next_page(response, page, first_url)
         if next_url:
             yield self._listing_request(next_url, page + 1, first_url)
+
+    def _unarchived_only(self, results: Iterator[Any]) -> Iterator[Any]:
+        """A listing's articles read from its stored copy, less those archived as they are
+        (with their attachments): the 304 vouches for them, and storing them again would
+        only repeat the attachments' downloads every night."""
+        attachments: list[scrapy.Request] = []
+        for result in results:
+            if isinstance(result, ArticleItem):
+                key = article_url(result["url"], result.get("entry_key"))
+                listed = {f: result.get(f) for f in ("listing_title", "listing_date")}
+                if self._decide(key, listed) != KNOWN:
+                    yield from attachments
+                    yield result
+                attachments = []
+            elif isinstance(result, scrapy.Request) and (
+                result.meta.get("page_kind") == "attachment"
+            ):
+                attachments.append(result)
+            else:
+                yield result
+
+    def _stored_copy(self, response: Response) -> Response | None:
+        """The newest stored copy of a page, as the downloader would have handed it over."""
+        # Imported here: re-extraction's module is heavy and imports the pipelines.
+        from tjcrawl.reextract import load_pages, page_response
+
+        if self.frontier is None or response.request is None:
+            return None
+        archive = self.frontier.archive
+        stored = archive.newest_copy(response.url)
+        if stored is None:
+            return None
+        (page,) = load_pages(archive.pages_reader(), [stored[0]])
+        return page_response(page, response.request, self.profile)
 
     def _decide(self, key: str, listed: dict[str, Any]) -> str:
         if self.frontier is None:
@@ -245,10 +314,11 @@ class ProfileSpider(scrapy.Spider):
         if link is not None:
             url, entry_key = link, None
         else:
-            # No page of its own: identify the entry by its title under the source's first
-            # listing, which stays stable when the entry moves to a later listing page.
-            digest = hashlib.sha1((title or "").encode("utf-8")).hexdigest()[:16]
-            url, entry_key = self.profile.start_urls[0], f"entry-{digest}"
+            # No page of its own: identified under the source's first listing by its title and
+            # date (tjcrawl.entry_keys), which hold when it moves to a later listing page.
+            body = "\n".join(paragraphs)
+            entry_key = self._entry_keys.key(title, listed["listing_date"], body)
+            url = self.profile.start_urls[0]
         attachments = attachment_links(
             entry, response.url, listing.attachments, listing.body, self._bad_attachment(response)
         )
@@ -268,14 +338,39 @@ class ProfileSpider(scrapy.Spider):
         )
 
     # -- detail pages -------------------------------------------------------------------
-    def parse_detail(self, response: Response, **listed: Any) -> Iterator[ArticleItem]:
+    def parse_verification(self, response: Response, **listed: Any) -> Iterator[Any]:
+        """A page answered 304, fetched again unconditionally: the same bytes as stored, or
+        a server whose 304s hide changes (fault stale_304; its 304s are not believed again)."""
+        expected = response.meta.get("stored_sha256")
+        if response.status == 200 and expected:
+            if hashlib.sha256(response.body).hexdigest() == expected:
+                return  # as stored: the 304 told the truth, and the article is as archived
+            self._inc("stale_304")
+            self._fault(
+                response.url,
+                "stale_304",
+                200,
+                "answered 304 to a conditional GET, but the page has changed since the stored "
+                "copy: the source is fetched without validators from now on",
+            )
+            assert self.frontier is not None
+            self.frontier.distrust_304()
+        yield from self.parse_detail(response, **listed)
+
+    def parse_detail(
+        self, response: Response, **listed: Any
+    ) -> Iterator[ArticleItem | scrapy.Request]:
+        if response.status == 304 and self.frontier and self.frontier.take_verification():
+            yield self._verification_request(response, listed)
         if response.status != 200:
             # 304 and 404/410 are the archive's business (unchanged, withdrawn); a missing
             # page that was never archived is a fault.
             if response.status in (404, 410) and (
                 self.frontier is None or article_url(response.url) not in self.frontier.known
             ):
-                self._fault(response.url, f"http_{response.status}", response.status)
+                self._fault(
+                    response.url, f"http_{response.status}", response.status, lost=LOST_ARTICLE
+                )
             return
         if not response.body or response.meta.get("encoding", {}).get("undecodable"):
             return  # already reported as empty_body / undecodable: no article to extract
@@ -333,17 +428,20 @@ class ProfileSpider(scrapy.Spider):
             page_url=response.url,
             fetched_at=fetched_at,
             encoding=response.meta.get("encoding"),
+            incomplete=response.meta.get(INCOMPLETE),
             **fields,
         )
 
     # -- failures -----------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
+        """A page that could not be had, after every retry: its fault, and what it cost."""
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get(OFFSITE_RECORDED):
-            return  # recorded where it was filtered
+            return  # recorded (and counted) where it was filtered
         kind, status, detail = classify(failure)
-        is_listing = request.meta.get("page_kind") == "listing"
+        page_kind = request.meta.get("page_kind")
         page = request.cb_kwargs.get("page", 1)
+        is_listing = page_kind == "listing"
         if isinstance(failure.value, HttpError) and is_listing and page > 1 and status == 404:
             return  # index_N.html past the last page: the normal end of a template listing
-        self._fault(request.url, kind, status, detail)
+        self._fault(request.url, kind, status, detail, lost=LOSS_OF_PAGE.get(page_kind or ""))

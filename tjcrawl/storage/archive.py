@@ -35,6 +35,11 @@ from tjcrawl.storage.migrations import migrate
 from tjcrawl.storage.readonly import ArchiveUnreadable, refuse_to_write
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+# A cut page of an article archived whole: the whole version is kept, the page fetched again.
+CUT_AGAIN = "cut_again"
+#: Runs in a row whose fetch of an article's page must answer 404/410 before it is withdrawn:
+#: one miss is as often a server's bad minute (or an article being re-edited) as a withdrawal.
+MISSES_TO_WITHDRAW = 2
 logger = logging.getLogger(__name__)
 
 
@@ -181,6 +186,7 @@ class KnownEntry:
     listing_title: str | None
     listing_date: str | None
     withdrawn: bool
+    incomplete: bool = False  # stored from a cut page: fetch it whole, never conditionally
 
 
 class Archive:
@@ -492,15 +498,15 @@ class Archive:
             raise
         self.commit()
 
-    def previous_run_finished(self, source: str) -> bool:
-        """Whether the source's last crawl walked its listings to the end (re-extractions,
-        which fetch nothing, do not count)."""
+    def previous_run_unfinished(self, source: str) -> bool:
+        """Whether the source has a last crawl and it stopped before walking its listings to the
+        end (re-extractions, which fetch nothing, do not count). A first crawl has none."""
         row = self.conn.execute(
             "SELECT finish_reason FROM crawl_runs WHERE source = ?"
             " AND coalesce(mode, '') != 'reextract' ORDER BY id DESC LIMIT 1",
             (source,),
         ).fetchone()
-        return row is not None and row[0] == "finished"
+        return row is not None and row[0] != "finished"
 
     def record_fault(
         self, *, run_id: str, source: str, url: str, kind: str, status: int | None, detail: str
@@ -516,29 +522,83 @@ class Archive:
     # -- what the crawler already knows -------------------------------------------------
     def known_entries(self, source: str) -> dict[str, KnownEntry]:
         rows = self.conn.execute(
-            "SELECT url, listing_title, listing_date, withdrawn_at FROM articles WHERE source = ?",
+            "SELECT url, listing_title, listing_date, withdrawn_at, incomplete FROM articles"
+            " WHERE source = ?",
             (source,),
         )
-        return {r[0]: KnownEntry(r[1], r[2], r[3] is not None) for r in rows}
+        return {r[0]: KnownEntry(r[1], r[2], r[3] is not None, bool(r[4])) for r in rows}
 
     def due_for_revisit(self, source: str, limit: int = 1000) -> list[str]:
+        """Articles whose re-check is due, withdrawn ones too: a withdrawn page is re-checked
+        on a widening schedule, so that one that comes back is archived again."""
         rows = self.conn.execute(
-            "SELECT url FROM articles WHERE source = ? AND withdrawn_at IS NULL"
+            "SELECT url FROM articles WHERE source = ?"
             " AND next_revisit_at IS NOT NULL AND next_revisit_at <= ?"
             " ORDER BY next_revisit_at LIMIT ?",
             (source, clock.now_iso(), limit),
         )
         return [r[0] for r in rows]
 
+    def pages_reader(self) -> sqlite3.Connection:
+        return self.reader() if self._writer is not None else self.conn
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the newest stored copy of a page, for a conditional GET."""
-        conn = self.reader() if self._writer is not None else self.conn
+        conn = self.pages_reader()
         row = conn.execute(
             "SELECT etag, last_modified FROM pages WHERE url = ? AND status = 200"
-            " ORDER BY last_fetched_at DESC LIMIT 1",
+            " ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
         return (row[0], row[1]) if row else (None, None)
+
+    def newest_copy(self, url: str) -> tuple[int, str] | None:
+        """Id and body SHA-256 of the newest stored 200 copy of a page: the copy a 304 for
+        the validators above confirms."""
+        conn = self.pages_reader()
+        row = conn.execute(
+            "SELECT id, body_sha256 FROM pages WHERE url = ? AND status = 200"
+            " ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    # -- sources whose 304s lie ----------------------------------------------------------
+    def trusts_304(self, source: str) -> bool:
+        row = self.conn.execute(
+            "SELECT stale_304_at FROM sources WHERE slug = ?", (source,)
+        ).fetchone()
+        return row is None or row[0] is None
+
+    def distrust_304(self, source: str) -> None:
+        """The source answered 304 for a page that had changed: fetch it unconditionally."""
+        self._begin()
+        self.conn.execute(
+            "UPDATE sources SET stale_304_at = coalesce(stale_304_at, ?) WHERE slug = ?",
+            (clock.now_iso(), source),
+        )
+        self._written()
+
+    # -- the listing sweep ---------------------------------------------------------------
+    def crawled_before(self, source: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM crawl_runs WHERE source = ? AND coalesce(mode, '') != 'reextract'"
+            " LIMIT 1",
+            (source,),
+        ).fetchone()
+        return row is not None
+
+    def last_complete_walk(self, source: str) -> str | None:
+        """When the source's listings were last walked to the end by a run that finished
+        (a sweep, a resume, a full run, or its first run, to which nothing was known), or None."""
+        row = self.conn.execute(
+            "SELECT max(started_at) FROM crawl_runs WHERE source = ?"
+            " AND finish_reason = 'finished' AND (mode IN ('sweep', 'resume', 'full')"
+            " OR id = (SELECT min(id) FROM crawl_runs WHERE source = ?"
+            " AND coalesce(mode, '') != 'reextract'))",
+            (source, source),
+        ).fetchone()
+        return row[0] if row else None
 
     # -- pages --------------------------------------------------------------------------
     def store_page(
@@ -566,16 +626,20 @@ class Archive:
         row = self.conn.execute(
             "SELECT id FROM pages WHERE url = ? AND body_sha256 = ?", (url, digest)
         ).fetchone()
+        lowered = {k.lower(): v for k, v in headers.items()}
+        etag = (lowered.get("etag") or [None])[0]
+        last_modified = (lowered.get("last-modified") or [None])[0]
         if row:
+            # Same bytes, maybe new validators (a server's ETag often changes with a restart
+            # or a re-publish): the next conditional GET must send what the server sent last.
             self.conn.execute(
-                "UPDATE pages SET last_fetched_at = ?, fetch_count = fetch_count + 1, run_id = ? "
-                "WHERE id = ?",
-                (fetched_at, run_id, row[0]),
+                "UPDATE pages SET last_fetched_at = ?, fetch_count = fetch_count + 1, run_id = ?,"
+                " etag = ?, last_modified = ? WHERE id = ?",
+                (fetched_at, run_id, etag, last_modified, row[0]),
             )
             self._written()
             return int(row[0])
         encoding = encoding or {}
-        lowered = {k.lower(): v for k, v in headers.items()}
         cursor = self.conn.execute(
             "INSERT INTO pages (url, source, kind, status, headers, body, body_size, body_sha256,"
             " compression, declared_encoding, used_encoding, encoding_how, fetched_at,"
@@ -597,8 +661,8 @@ class Archive:
                 fetched_at,
                 fetched_at,
                 run_id,
-                (lowered.get("etag") or [None])[0],
-                (lowered.get("last-modified") or [None])[0],
+                etag,
+                last_modified,
             ),
         )
         self._written()
@@ -637,27 +701,42 @@ class Archive:
         return interval, self.revisit.next_after(at, interval, datetime.fromisoformat(born))
 
     def store_article(self, article: Mapping[str, Any], page_id: int | None, run_id: str) -> str:
-        """Insert a new article, touch an unchanged one, or revise a changed one."""
+        """Insert a new article, touch an unchanged one, or revise a changed one.
+
+        An article from a cut page (`incomplete`) is stored flagged and due again at once, so
+        the next run fetches it whole; it never replaces a version that was archived whole.
+        """
         self._begin()
         now = clock.now_iso()
+        incomplete = int(bool(article.get("incomplete")))
         existing = self.conn.execute(
             "SELECT id, title, body, published_at, origin, author, content_hash, page_id,"
-            " last_changed_at, first_seen_at, revisit_interval_days FROM articles WHERE url = ?",
+            " last_changed_at, first_seen_at, revisit_interval_days, incomplete"
+            " FROM articles WHERE url = ?",
             (article["url"],),
         ).fetchone()
+        if existing is not None and incomplete and not existing[11]:
+            self.conn.execute(
+                "UPDATE articles SET last_seen_at = ?, next_revisit_at = ?, run_id = ?"
+                " WHERE id = ?",
+                (now, now, run_id, existing[0]),
+            )
+            self._written()
+            return CUT_AGAIN
         if existing is None:
             duplicate_of = article.get("duplicate_of") or self._same_content_elsewhere(article)
             born = article.get("published_at") or now
             interval, next_revisit = self._schedule(
                 self.revisit.first_interval(clock.now(), datetime.fromisoformat(born)), born
             )
+            next_revisit = now if incomplete else next_revisit
             cursor = self.conn.execute(
                 "INSERT INTO articles (url, source, title, published_at, date_source,"
                 " date_precision, date_conflict, listing_title, listing_date, body, body_html,"
                 " origin, author, content_hash, duplicate_of, page_id, first_seen_at,"
                 " last_seen_at, last_changed_at, last_checked_at, revisit_interval_days,"
-                " next_revisit_at, run_id, change_seq)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " next_revisit_at, run_id, change_seq, incomplete)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article["url"],
                     article["source"],
@@ -683,6 +762,7 @@ class Archive:
                     next_revisit,
                     run_id,
                     self._next_change(),
+                    incomplete,
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
@@ -690,7 +770,7 @@ class Archive:
             self._written()
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,
-         old_page, old_changed, first_seen, old_interval) = existing  # fmt: skip
+         old_page, old_changed, first_seen, old_interval, was_incomplete) = existing  # fmt: skip
         new_date = _stated_date(article)
         date_corrected = new_date is not None and new_date != old_published
         if old_hash == article["content_hash"] and not date_corrected:
@@ -701,15 +781,19 @@ class Archive:
             self.conn.execute(
                 "UPDATE articles SET last_seen_at = ?, last_checked_at = ?,"
                 " revisit_interval_days = ?, next_revisit_at = ?, listing_title = ?,"
-                " listing_date = ?, withdrawn_at = NULL, run_id = ? WHERE id = ?",
+                " listing_date = ?, withdrawn_at = NULL, run_id = ?, incomplete = ?,"
+                " change_seq = coalesce(?, change_seq) WHERE id = ?",
                 (
                     now,
                     now,
                     interval,
-                    next_revisit,
+                    now if incomplete else next_revisit,
                     article.get("listing_title"),
                     article.get("listing_date"),
                     run_id,
+                    incomplete,
+                    # A cut article now known whole is news to whoever exported it flagged.
+                    self._next_change() if incomplete != was_incomplete else None,
                     article_id,
                 ),
             )
@@ -750,8 +834,9 @@ class Archive:
             "last_changed_at": now,
             "last_checked_at": now,
             "revisit_interval_days": interval,
-            "next_revisit_at": next_revisit,
+            "next_revisit_at": now if incomplete else next_revisit,
             "withdrawn_at": None,
+            "incomplete": incomplete,
             "run_id": run_id,
             "change_seq": self._next_change(),
         }
@@ -829,23 +914,68 @@ class Archive:
         return True
 
     def mark_withdrawn(self, url: str, run_id: str) -> bool:
-        """The page is gone (404/410): keep the article, note when its absence was noticed."""
+        """The page answered 404/410: keep the article; whether it is withdrawn now.
+
+        One miss is only recorded, with a re-check the next day; the MISSES_TO_WITHDRAW-th
+        miss in a row (on as many runs) withdraws it. A withdrawn page is re-checked after 1,
+        2, 4 … days up to the revisit cap, so that a page that comes back is archived again.
+        """
         self._begin()
-        now = clock.now_iso()
+        at = clock.now()
+        now = at.isoformat(timespec="seconds")
         known = self.conn.execute(
-            "SELECT withdrawn_at IS NULL FROM articles WHERE url = ?", (url,)
+            "SELECT withdrawn_at, missed_count, revisit_interval_days, run_id FROM articles"
+            " WHERE url = ?",
+            (url,),
         ).fetchone()
         if known is None:
             return False
-        change = self._next_change() if known[0] else None  # news only the first time
-        cursor = self.conn.execute(
-            "UPDATE articles SET withdrawn_at = coalesce(withdrawn_at, ?), last_checked_at = ?,"
-            " next_revisit_at = NULL, run_id = ?, change_seq = coalesce(?, change_seq)"
-            " WHERE url = ?",
-            (now, now, run_id, change, url),
+        withdrawn_at, missed, interval, last_run = known
+        missed = missed or 0
+        if withdrawn_at is None and missed and last_run == run_id:
+            return False  # this run's miss is counted already
+        cap = self.revisit.max_interval_days
+        if withdrawn_at is not None:
+            interval = min(max(interval or 1, 1) * 2, cap)  # still gone: wait twice as long
+        else:
+            missed += 1
+            interval = self.revisit.first_days if missed >= MISSES_TO_WITHDRAW else interval
+        withdrawn_now = withdrawn_at is None and missed >= MISSES_TO_WITHDRAW
+        # Missed but not withdrawn: checked again the next day, however old the article.
+        wait = interval if withdrawn_at is not None or withdrawn_now else self.revisit.first_days
+        self.conn.execute(
+            "UPDATE articles SET withdrawn_at = ?, missed_count = ?, last_checked_at = ?,"
+            " revisit_interval_days = ?, next_revisit_at = ?, run_id = ?,"
+            " change_seq = coalesce(?, change_seq) WHERE url = ?",
+            (
+                now if withdrawn_now else withdrawn_at,
+                missed,
+                now,
+                interval,
+                (at + timedelta(days=wait)).isoformat(timespec="seconds"),
+                run_id,
+                self._next_change() if withdrawn_now else None,  # news only the first time
+                url,
+            ),
         )
         self._written()
-        return cursor.rowcount > 0
+        return withdrawn_at is not None or withdrawn_now
+
+    def page_present(self, url: str, run_id: str) -> None:
+        """The article's page answered (200 or 304): a run of misses ends, and a withdrawal
+        is cleared (as news: downstream tools hear that the article is back)."""
+        row = self.conn.execute(
+            "SELECT withdrawn_at, missed_count FROM articles WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None or (row[0] is None and not row[1]):
+            return
+        self._begin()
+        self.conn.execute(
+            "UPDATE articles SET withdrawn_at = NULL, missed_count = 0, run_id = ?,"
+            " change_seq = coalesce(?, change_seq) WHERE url = ?",
+            (run_id, self._next_change() if row[0] is not None else None, url),
+        )
+        self._written()
 
     def _same_content_elsewhere(self, article: Mapping[str, Any]) -> str | None:
         row = self.conn.execute(

@@ -6,7 +6,8 @@ from __future__ import annotations
 ARTICLE_COLUMNS = {
     "id": "Integer key; also the full-text index rowid.",
     "url": "Canonical URL: lower-case host, no default port, fragment or tracking parameters, "
-    "sorted query. Entries without a page of their own: first listing URL#entry-<hash>.",
+    "sorted query. Entries without a page of their own: first listing URL#entry-<hash of "
+    "title and date>.",
     "source": "Profile slug (see `sources`).",
     "title": "Title without the site-name suffix.",
     "published_at": "Publish date, ISO 8601 with +08:00 (midnight when only the day is known).",
@@ -21,9 +22,14 @@ ARTICLE_COLUMNS = {
     "first_seen_at": "When a crawl first archived it.",
     "last_seen_at": "When a crawl last saw it (listing or page).",
     "last_changed_at": "When its title or body last changed (first_seen_at if never).",
-    "withdrawn_at": "When its page was first found gone (404/410); never deleted.",
+    "withdrawn_at": "When its page was found gone (404/410) for the 2nd run in a row; never "
+    "deleted. A withdrawn page is re-checked after 1, 2, 4 … days (up to 32), and cleared when "
+    "it answers again.",
     "change_seq": "Grows with every new, changed or withdrawn article: "
     "export --changed-since-last-export hands over rows above the last export's number.",
+    "incomplete": "1 when the page ended before its document did (cut by the connection or a "
+    "short Content-Length; a fault `incomplete` says which): the text may lack its end, and "
+    "the page is fetched again on the next run.",
 }
 
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -41,7 +47,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "last_checked_at": "When its page was last fetched or confirmed unchanged (304).",
             "revisit_interval_days": "Days until the next re-check; doubles while unchanged.",
             "next_revisit_at": "When it is next due for a re-check (NULL: none; articles are "
-            "revisited while published within the last 90 days).",
+            "revisited while published within the last 90 days; missing and withdrawn pages "
+            "are re-checked whatever their age).",
+            "missed_count": "Runs in a row whose fetch of its page answered 404/410 (0 once it "
+            "answers); it is withdrawn at 2.",
         },
     ),
     "revisions": (
@@ -90,7 +99,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "crawl_runs": (
         "One row per run and source: what it fetched, stored and met.",
         {
-            "id": "Integer key.",
+            "id": "Integer key and run sequence: runs are ordered by it, not by their clock.",
             "run_id": "The run (one per tjcrawl invocation).",
             "source": "Profile slug.",
             "profile_sha256": "The profile as used (source_profiles.sha256).",
@@ -104,17 +113,24 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_new": "New articles.",
             "items_changed": "Articles that changed (a revision was kept).",
             "items_unchanged": "Articles seen again unchanged.",
-            "items_failed": "Items refused by validation (missing title or body, undecodable).",
+            "items_failed": "Articles that should have been archived and were not: pages lost to"
+            " a fault (timeout, 5xx, truncated, too large, offsite redirect …), items refused"
+            " (missing title or body, undecodable) or broken, writes that failed.",
             "items_duplicate": "Items dropped as a repeat within the run.",
             "field_failures": "JSON: missing fields and per-field coverage counts.",
             "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
             " next run resumes), or another Scrapy finish reason.",
-            "mode": "incremental, resume, full or reextract.",
+            "mode": "incremental, sweep (every listing page by conditional GET, at least "
+            "weekly), resume, full or reextract.",
             "faults": "JSON {kind: count} of the run's `faults` rows.",
             "duration_s": "Wall-clock seconds.",
             "retries": "Requests retried (5xx, timeouts) before success or giving up.",
             "listing_pages": "Listing pages parsed.",
             "listing_entries": "Listing entries found.",
+            "losses": 'JSON {"article"|"listing"|"attachment": {kind: count}}: what the run'
+            " lost, by fault kind; its articles add up to items_failed.",
+            "clock_skew_s": "Seconds by which the run started before the source's previous run"
+            " (the clock went back; fault clock_skew); NULL when it did not.",
         },
     ),
     "faults": (
@@ -124,10 +140,12 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "run_id": "The run.",
             "source": "Profile slug.",
             "url": "The page.",
-            "kind": "http_NNN, timeout, connection_lost, truncated, too_large, redirect_loop, "
+            "kind": "http_NNN, timeout, connection_lost, truncated, incomplete, too_large, "
+            "redirect_loop, "
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
-            "too_deep, write_failed (detail: the cause) …",
+            "too_deep, write_failed (detail: the cause), stale_304, clock_skew (the run started"
+            " before the previous one) …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",
@@ -142,6 +160,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "allowed_domains": "JSON list of hosts the spider may fetch.",
             "profile_sha256": "The profile's hash (source_profiles.sha256).",
             "verified": "never, or the date of the last passing live check.",
+            "stale_304_at": "When an unconditional re-fetch showed that the source answers 304 "
+            "for pages that changed (fault stale_304); from then on its pages are fetched "
+            "without If-None-Match / If-Modified-Since. NULL: its 304s are believed.",
             "updated_at": "When this row was last written.",
         },
     ),
@@ -253,7 +274,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "id": "Integer key.",
             "run_id": "The run.",
             "source": "Profile slug.",
-            "mode": "incremental, resume, full or reextract.",
+            "mode": "incremental, sweep (every listing page by conditional GET, at least "
+            "weekly), resume, full or reextract.",
             "started_at": "Start time.",
             "finished_at": "End time; NULL when it did not finish.",
             "finish_reason": "finished, interrupted, write_failed …",
@@ -264,7 +286,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "items_new": "New articles.",
             "items_changed": "Changed articles.",
             "items_unchanged": "Unchanged articles.",
-            "items_failed": "Items refused by validation.",
+            "items_failed": "Articles lost or refused (see crawl_runs.items_failed).",
             "faults": "JSON {kind: count}.",
         },
     ),

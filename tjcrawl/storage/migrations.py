@@ -315,6 +315,60 @@ def _sanitise_stored_body_html(db: sqlite_utils.Database) -> None:
         db.conn.executemany("UPDATE articles SET body_html = ? WHERE id = ?", updates)
 
 
+def _incomplete_articles(db: sqlite_utils.Database) -> None:
+    """articles.incomplete: 1 for an article kept from a page that ended before its document
+    did (tjcrawl.completeness); such an article is due again at once. current_articles shows it,
+    so that no downstream tool takes a cut article for a whole one."""
+    db["articles"].add_column("incomplete", int, not_null_default=0)
+    db.execute("DROP VIEW current_articles")
+    db.execute(CURRENT_ARTICLES_WITH_INCOMPLETE)
+
+
+CURRENT_ARTICLES_WITH_INCOMPLETE = """CREATE VIEW current_articles AS
+    SELECT id, url, source, title, published_at, date_source, date_precision, date_conflict,
+           origin, author, body, content_hash, duplicate_of, first_seen_at, last_seen_at,
+           last_changed_at, withdrawn_at, change_seq, incomplete
+    FROM articles"""
+
+
+def _entry_keys_by_title_and_date(db: sqlite_utils.Database) -> None:
+    """Articles-mode entries (URL `…#entry-<hash>`) were keyed by their title alone, so a
+    title repeated weekly kept one article; they are keyed by title and date now
+    (tjcrawl.entry_keys). Each stored entry whose key is its title's gets the key of its listing
+    title and date, so that the next crawl finds it under the key it computes."""
+    from tjcrawl.entry_keys import PREFIX, entry_key, title_only_key
+
+    rows = db.execute(
+        "SELECT id, url, listing_title, listing_date FROM articles WHERE url LIKE ?",
+        (f"%#{PREFIX}%",),
+    ).fetchall()
+    for article_id, url, listing_title, listing_date in rows:
+        page, _, key = url.rpartition("#")
+        if key != title_only_key(listing_title):
+            continue  # not a key this rule made: left as it is
+        new_url = f"{page}#{entry_key(listing_title, listing_date)}"
+        db.execute("UPDATE articles SET url = ? WHERE id = ?", (new_url, article_id))
+        db.execute("UPDATE revisions SET url = ? WHERE article_id = ?", (new_url, article_id))
+        db.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (new_url, url))
+
+
+def _incremental_completeness(db: sqlite_utils.Database) -> None:
+    """Withdrawals confirmed by repeated misses, and sources whose 304s are not believed."""
+    db["articles"].add_column("missed_count", int, not_null_default=0)
+    db["sources"].add_column("stale_304_at", str)
+
+
+def _run_losses_and_clock(db: sqlite_utils.Database) -> None:
+    """What each run lost, by page kind and fault kind, and whether its clock went back.
+
+    Runs are ordered by `crawl_runs.id` (the run sequence), not by start time; the index keeps
+    "a source's latest run" a lookup."""
+    runs = db["crawl_runs"]
+    runs.add_column("losses", str)
+    runs.add_column("clock_skew_s", float)
+    runs.create_index(["source", "id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -325,6 +379,10 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _kept_phrase_counts,
     _search_filter_index,
     _sanitise_stored_body_html,
+    _incomplete_articles,
+    _entry_keys_by_title_and_date,
+    _incremental_completeness,
+    _run_losses_and_clock,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -49,7 +49,7 @@ import math
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -536,7 +536,11 @@ def optimize_index(conn: sqlite3.Connection, counts: bool = True) -> None:
         refresh_phrases(conn)
 
 
-def keep_counts_fresh(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> None:
+def keep_counts_fresh(
+    conn: sqlite3.Connection,
+    min_docs: int = HEAD_MIN_DOCS,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
     """After a crawl: count common tokens anew, and find common phrases anew once the
     archive has grown by a tenth since they were found (a minute at a million articles).
 
@@ -546,10 +550,16 @@ def keep_counts_fresh(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     if articles <= LARGE_ARCHIVE:
         return
-    refresh_counts(conn, min_docs)
+    steps = [("search: counting common words", refresh_counts)]
     found_at = _generation(conn, PHRASES_AT_KEY)
     if found_at is None or articles >= PHRASES_REFRESH_GROWTH * int(found_at):
-        refresh_phrases(conn, min_docs)
+        steps.append(("search: counting common phrases", refresh_phrases))
+    for what, step in steps:
+        if progress is not None:
+            progress(what, 0, articles)
+        step(conn, min_docs)
+        if progress is not None:
+            progress(what, articles, articles)
 
 
 # -- searching ----------------------------------------------------------------------------
