@@ -100,6 +100,15 @@ def test_scrapy_crawl_of_a_fixture_source_as_the_readme_writes_it(tmp_path: Path
     assert "interrupted" not in health.stdout, health.stdout
 
 
+def test_a_served_fixture_site_is_dated_at_its_capture(tmp_path: Path) -> None:
+    """demo_enorth's listings say 昨天 and 3天前: days before the fixture was captured."""
+    result = scrapy("crawl", "demo_enorth", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with sqlite3.connect(tmp_path / "archive.db") as conn:
+        dated = dict(conn.execute("SELECT url, published_at FROM articles").fetchall())
+    assert dated == {g["url"]: g["published_at"] for g in read_goldens("demo_enorth")}
+
+
 def test_scrapy_crawl_does_the_post_crawl_work_of_tjcrawl_crawl(tmp_path: Path) -> None:
     """Re-post groups are computed over the archive after a `scrapy crawl` too."""
     db = tmp_path / "archive.db"
