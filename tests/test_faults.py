@@ -178,9 +178,11 @@ def test_the_crawl_finishes_and_counts_every_lost_article(crawl: FaultCrawl) -> 
     lost = json.loads(run["losses"])["article"]
     assert sum(lost.values()) == len(LOST_PAGES) == run["items_failed"], lost
     assert set(lost) <= set().union(*LOST_PAGES.values()), lost
-    total = len(LOST_PAGES) + len(ARCHIVABLE_URLS)
+    # The page cut short arrived (kept flagged incomplete): not lost, and said apart.
+    total = len(LOST_PAGES) + len(ARCHIVABLE_URLS) + 1
     assert f"{len(LOST_PAGES)} failed" in crawl.result.stdout, crawl.context()
     assert f"error: {SLUG}: {len(LOST_PAGES)} of {total} articles lost (" in crawl.result.stderr
+    assert f"error: {SLUG}: 1 article page arrived cut short" in crawl.result.stderr
 
 
 def test_the_crawl_drops_its_delays_when_told_the_site_is_ours(crawl: FaultCrawl) -> None:

@@ -14,7 +14,7 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import REPO, run_cli
+from conftest import REPO, count, run_cli
 from loss_server import HOST, MAXSIZE, LossServer
 
 from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
@@ -68,35 +68,43 @@ def test_a_run_that_lost_articles_to_network_faults_says_so(tmp_path: Path) -> N
     entries = ["good"] * 5 + ["truncated"] * 2 + ["too_large", "gzip_bomb", "http_503"]
     with LossServer(entries) as server:
         result = crawl(server, db)
-    # Not a finished-and-fine night: 5 of the 10 articles listed were not archived.
+    # Not a finished-and-fine night: 3 of the 10 articles listed were not archived, and the 2
+    # pages cut short are kept flagged incomplete (fetched whole next run), never as good ones.
     assert result.returncode == 3, context(result)
-    assert f"{SLUG}: " in result.stdout and "5 new, 0 changed, 0 unchanged, 5 failed" in (
+    assert f"{SLUG}: " in result.stdout and "7 new, 0 changed, 0 unchanged, 3 failed" in (
         result.stdout
     ), context(result)
-    expected = "5 of 10 articles lost (too_large 2, truncated 2, http_503 1)"
+    expected = "3 of 10 articles lost (too_large 2, http_503 1)"
+    cut = "2 article pages arrived cut short, kept flagged incomplete"
     assert f"error: {SLUG}: {expected}" in result.stderr, context(result)
+    assert f"error: {SLUG}: {cut}" in result.stderr, context(result)
     (run,) = runs(db)
-    assert run["items_failed"] == 5
+    assert run["items_failed"] == 3
     assert run["finish_reason"] == "finished"
-    assert json.loads(run["losses"]) == {"article": {"http_503": 1, "too_large": 2, "truncated": 2}}
+    assert json.loads(run["losses"]) == {
+        "article": {"http_503": 1, "too_large": 2},
+        "cut_article": {"incomplete": 2},
+    }
     # The gzip body that unpacks past the cap is too_large like the page that says so up front.
-    assert json.loads(run["faults"]) == {"http_503": 1, "too_large": 2, "truncated": 2}
+    assert json.loads(run["faults"]) == {"http_503": 1, "incomplete": 2, "too_large": 2}
+    assert count(db, "SELECT count(*) FROM articles WHERE incomplete = 1") == 2
 
     status, line, problems = health(db)
     assert status == 3, line
     assert line.split()[1] == "degraded", line
     assert expected in line, line
     assert f"problem: {SLUG}: {expected}" in problems
+    assert any(p.startswith(f"problem: {SLUG}: {cut}") for p in problems), problems
 
 
 def test_a_run_that_lost_most_articles_is_failing(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    with LossServer(["good", "http_503", "http_503", "truncated"]) as server:
+    with LossServer(["good", "http_503", "http_503", "too_large"]) as server:
         result = crawl(server, db)
     assert result.returncode == 3, context(result)
     status, line, _ = health(db)
     assert status == 3 and line.split()[1] == "failing", line
-    assert "3 of 4 articles lost (http_503 2, truncated 1)" in line, line
+    assert "3 of 4 articles lost (http_503 2, too_large 1)" in line, line
 
 
 def test_a_refused_article_is_a_loss_that_health_reports(tmp_path: Path) -> None:

@@ -53,7 +53,11 @@ def test_a_valid_profile_loads(tmp_path: Path) -> None:
     [
         (("[detail]", "[detail]\nbdy = 'p'"), "detail.bdy", "unknown key"),
         (('name = "测试站"', 'nmae = "测试站"'), "nmae", "unknown key"),
-        (('body = "div.TRS_Editor"', ""), "detail.body", "missing"),
+        (
+            ('body = "div.TRS_Editor"', 'body = "auto"\nattachments = "auto"'),
+            "detail.attachments",
+            '"auto" is only for title, date, body, origin, author',
+        ),
         (('entries = "div.list-item"', ""), "listing.entries", "missing"),
         (('body = "div.TRS_Editor"', 'body = "div[[["'), "detail.body", "parses neither"),
         (('title = "h1"', 'title = "xpath://h1["'), "detail.title", "does not parse"),

@@ -218,15 +218,17 @@ def test_a_page_that_extracts_for_the_first_time_becomes_an_article(
     assert no_network == []
 
 
-def test_a_profile_that_breaks_extraction_is_counted_not_stored(
-    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_network: list[Any]
+def test_pages_that_no_longer_extract_are_counted_not_stored(
+    archive: Path, no_network: list[Any]
 ) -> None:
-    folder = tmp_path / "broken"
-    folder.mkdir()
-    text = (BUNDLED_DIR / "demo_trs.toml").read_text(encoding="utf-8")
-    text = text.replace('body = "div.article-content"', 'body = "div.no-such-block"')
-    (folder / "demo_trs.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("TJCRAWL_SOURCES_DIR", str(folder))
+    # Neither the profile nor the generic extractor finds an article in a page without text.
+    blank = b"<html><head><title>t</title></head><body><div></div></body></html>"
+    with closing(sqlite3.connect(archive)) as conn, conn:
+        conn.execute(
+            "UPDATE pages SET body = ?, compression = NULL"
+            " WHERE source = 'demo_trs' AND kind = 'detail'",
+            (blank,),
+        )
     before = articles(archive)
 
     report = reextract(archive, ["demo_trs"])
@@ -240,6 +242,78 @@ def test_a_profile_that_breaks_extraction_is_counted_not_stored(
         archive, "SELECT kind, url FROM faults WHERE run_id = ? ORDER BY url", (report.run_id,)
     )
     assert len(faults) == stored and {f["kind"] for f in faults} == {"extraction_failed"}
+    assert no_network == []
+
+
+def test_a_body_selector_that_breaks_falls_back_to_the_generic_extractor(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_network: list[Any]
+) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    text = (BUNDLED_DIR / "demo_trs.toml").read_text(encoding="utf-8")
+    text = text.replace('body = "div.article-content"', 'body = "div.no-such-block"')
+    (folder / "demo_trs.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("TJCRAWL_SOURCES_DIR", str(folder))
+    before = articles(archive)
+    trs_before = {url: a for url, a in before.items() if a["source"] == "demo_trs"}
+    revisions = rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"]
+
+    report = reextract(archive, ["demo_trs"])
+
+    (trs,) = report.sources
+    stored = len(trs_before)
+    assert trs.failed == trs.lost == trs.new == 0 and trs.changed + trs.unchanged == stored
+    assert trs.generic_fills == {"body": stored}
+    assert report.problems == [
+        f"demo_trs: field detail.body matched nothing on {stored} of {stored} pages;"
+        " the generic extractor filled it (provenance generic)"
+    ]
+    after = articles(archive)
+    for url, old in trs_before.items():
+        sources = json.loads(after[url]["field_sources"])
+        assert sources["body"] == "generic" and sources["title"] == "profile", url
+        assert after[url]["title"] == old["title"]
+    # A changed body is a revision as usual; the article was never lost.
+    # Each changed article keeps its earlier version, as any re-extraction does.
+    assert rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"] == revisions + trs.changed
+    kinds = rows(archive, "SELECT DISTINCT kind FROM faults WHERE run_id = ?", (report.run_id,))
+    assert [k["kind"] for k in kinds] == ["selector_missed"]
+    (run,) = rows(archive, "SELECT * FROM crawl_runs WHERE run_id = ?", (report.run_id,))
+    assert json.loads(run["field_failures"])["generic"] == {"body": stored}
+    health = run_cli("health", "--db", str(archive))
+    assert health.returncode == 3
+    assert "detail.body matched nothing" in health.stdout, health.stdout
+    assert no_network == []
+
+
+def test_generic_re_extraction_reads_every_detail_field_without_selectors(
+    archive: Path, no_network: list[Any]
+) -> None:
+    before = articles(archive)
+    trs_before = {url: a for url, a in before.items() if a["source"] == "demo_trs"}
+    revisions = rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"]
+
+    report = reextract(archive, ["demo_trs", "demo_portal"], generic=True)
+
+    assert [s.source for s in report.sources] == ["demo_trs"]
+    assert report.skipped == [
+        "demo_portal: its articles are in its listings; no detail pages for the generic extractor"
+    ]
+    (trs,) = report.sources
+    assert trs.failed == trs.lost == trs.new == 0 and trs.generic_fills == {}
+    assert report.problems == []
+    after = articles(archive)
+    for url, old in trs_before.items():
+        sources = json.loads(after[url]["field_sources"])
+        assert sources == {
+            "title": "generic",
+            "date": "generic",
+            "body": "generic",
+            "origin": "generic",
+        }, url
+        assert after[url]["published_at"][:10] == old["published_at"][:10], url
+    # Each changed article keeps its earlier version, as any re-extraction does.
+    assert rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"] == revisions + trs.changed
     assert no_network == []
 
 

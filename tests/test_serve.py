@@ -1,8 +1,12 @@
-"""`tjcrawl serve`: the archive in Datasette, checked in-process and in headless Chromium.
+"""`tjcrawl serve`, plain `datasette`, sqlite-utils and sqlite3 on an archive, checked
+in-process, in their own processes and in headless Chromium.
 
 The browser tests drive Debian's Chromium (/usr/bin/chromium) through Debian's ChromeDriver
 (/usr/bin/chromedriver) with Selenium; nothing is downloaded. Without them they fail, saying
-what to install. Screenshots go to tests/artifacts/.
+what to install. Screenshots are kept in tests/artifacts/ (ignored by git).
+
+Plain `datasette` finds tjcrawl's plugin through its ``datasette`` entry point, which exists
+once tjcrawl is installed (``pip install -e '.[test]'``; again after pyproject.toml changes).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -26,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import REPO, DemoArchive, run_cli
 
+from tjcrawl.datasette_plugin import DEFAULT_COLUMNS
 from tjcrawl.serve import (
     INDEX_TABLES,
     QUERIES,
@@ -36,9 +42,10 @@ from tjcrawl.serve import (
     check_archive,
 )
 from tjcrawl.storage.descriptions import DESCRIPTIONS
-from tjcrawl.storage.search import search
+from tjcrawl.storage.search import CHARS, search
 
 ARTIFACTS = REPO / "tests" / "artifacts"
+BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = [
@@ -51,7 +58,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--no-proxy-server",  # the server is on loopback; never ask a proxy from the environment
-    "--window-size=1400,2000",
+    "--window-size=1400,900",  # a laptop's first screen
     "--lang=zh-CN",
 ]
 INSTALL_HINT = (
@@ -269,26 +276,18 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def served(demo_archive: DemoArchive, tmp_path: Path) -> Iterator[str]:
-    """`tjcrawl serve` on a free loopback port; its base URL. Always stopped."""
-    port = _free_port()
-    command = ["serve", "--db", str(demo_archive.path), "--host", "127.0.0.1", "--port", str(port)]
-    log_path = tmp_path / "serve.log"
+@contextmanager
+def _running(command: list[str], log_path: Path, port: int) -> Iterator[str]:
+    """A web server started by ``command`` on 127.0.0.1:PORT; its base URL. Always stopped."""
     with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tjcrawl.cli", *command],
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         deadline = time.monotonic() + 30
         while True:
             if server.poll() is not None:
-                pytest.fail(f"tjcrawl serve exited {server.returncode}:\n{log_path.read_text()}")
+                pytest.fail(f"{command} exited {server.returncode}:\n{log_path.read_text()}")
             try:
                 with no_proxy.open(f"{base}/-/versions.json", timeout=2) as response:
                     if response.status == 200:
@@ -296,7 +295,7 @@ def served(demo_archive: DemoArchive, tmp_path: Path) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"tjcrawl serve not ready after 30 s:\n{log_path.read_text()}")
+                pytest.fail(f"{command} not ready after 30 s:\n{log_path.read_text()}")
             time.sleep(0.2)
         yield base
     finally:
@@ -306,6 +305,26 @@ def served(demo_archive: DemoArchive, tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+def _get(url: str) -> tuple[int, str]:
+    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with no_proxy.open(url, timeout=20) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture
+def served(demo_archive: DemoArchive, tmp_path: Path) -> Iterator[str]:
+    """`tjcrawl serve` on a free loopback port; its base URL. Always stopped."""
+    port = _free_port()
+    command = ["serve", "--db", str(demo_archive.path), "--host", "127.0.0.1", "--port", str(port)]
+    with _running(
+        [sys.executable, "-m", "tjcrawl.cli", *command], tmp_path / "serve.log", port
+    ) as base:
+        yield base
 
 
 def _require_chromium() -> None:
@@ -400,7 +419,9 @@ def _search_and_browse(browser, served: str, demo_archive: DemoArchive, expected
     browser.get(f"{served}/archive/articles")
     description, columns = DESCRIPTIONS["articles"]
     assert description in browser.find_element(By.CSS_SELECTOR, ".metadata-description").text
-    column_list = browser.find_element(By.CSS_SELECTOR, "dl.column-descriptions").text
+    column_list = browser.find_element(By.CSS_SELECTOR, "dl.column-descriptions").get_attribute(
+        "textContent"
+    )  # folded away
     assert columns["url"] in column_list
     assert columns["published_at"] in column_list
     source_facet = browser.find_element(By.CSS_SELECTOR, ".facet-info[data-column=source]").text
@@ -425,3 +446,258 @@ def _search_and_browse(browser, served: str, demo_archive: DemoArchive, expected
     queries = browser.find_element(By.CSS_SELECTOR, "body").text
     for query in QUERIES.values():
         assert query["title"] in queries
+
+
+# Plain `datasette`, sqlite-utils and sqlite3: the tools users already have.
+
+
+def _tjcrawl_search_ids(db: Path, query: str, *options: str) -> set[int]:
+    result = run_cli("search", query, "--db", str(db), "--json", "--limit", "1000", *options)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["total"] == len(found["hits"]), "the demo's matches fit in one page"
+    return {hit["id"] for hit in found["hits"]}
+
+
+def test_plain_datasette_has_the_chinese_search_box_descriptions_and_facets(
+    demo_archive: DemoArchive, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive.path, db)
+    other = tmp_path / "other.db"  # another program's database is served as Datasette would
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT, at TEXT)")
+        conn.execute("INSERT INTO notes VALUES (1, '天津', '2025-08-22T00:30:00+08:00')")
+        conn.commit()
+    expected = _tjcrawl_search_ids(db, "天津")
+    assert expected
+    port = _free_port()
+    command = [str(BIN / "datasette"), str(db), str(other), "-h", "127.0.0.1", "-p", str(port)]
+    with _running(command, tmp_path / "datasette.log", port) as base:
+        status, page = _get(f"{base}/archive/articles")
+        assert status == 200, page[:2000]
+        assert 'id="_search"' in page, "no search box: is tjcrawl installed (entry point)?"
+        assert DESCRIPTIONS["articles"][0] in page
+        status, body = _get(
+            f"{base}/archive/articles.json?_search=%E5%A4%A9%E6%B4%A5&_size=max&_shape=objects"
+        )
+        assert status == 200, body[:2000]
+        searched = json.loads(body)
+        assert {row["id"] for row in searched["rows"]} == expected
+        assert searched["filtered_table_rows_count"] == len(expected)
+        assert set(searched["facet_results"]) == {"source", "published_at"}
+        status, body = _get(f"{base}/archive/search.json?_shape=array&q=%E5%A4%A9%E6%B4%A5")
+        assert status == 200, body[:2000]
+        assert len(json.loads(body)) == min(len(expected), SEARCH_LIMIT)
+        status, body = _get(f"{base}/archive.json")
+        tables = {t["name"]: t["hidden"] for t in json.loads(body)["tables"]}
+        index = {name for name in tables if name.startswith("articles_search")}
+        assert index and index <= set(INDEX_TABLES)
+        assert all(tables[name] for name in index)
+        status, page = _get(f"{base}/other/notes")
+        assert status == 200, page[:2000]
+        assert "tjcrawl" not in page
+        assert 'id="_search"' not in page
+        assert "published_at (day)" not in page
+
+
+def test_sqlite_utils_counts_every_table_of_an_archive(demo_archive: DemoArchive) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sqlite_utils", "tables", "--counts", str(demo_archive.path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    counts = {row["table"]: row["count"] for row in json.loads(result.stdout)}
+    with closing(read_only(demo_archive.path)) as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert counts["articles"] == counts["articles_search"] == counts[CHARS] == articles
+
+
+def test_an_older_archive_gets_a_scannable_character_index(
+    demo_archive: DemoArchive, tmp_path: Path
+) -> None:
+    """Archives indexed before schema 12 made articles_search_chars without row sizes."""
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive.path, db)
+    before = {q: _tjcrawl_search_ids(db, q) for q in ("津", "资", "a")}
+    with closing(sqlite3.connect(db)) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"DROP TABLE {CHARS}")
+        conn.execute(
+            f"CREATE VIRTUAL TABLE {CHARS} USING fts5("
+            "text, content='', detail=none, columnsize=0, tokenize='unicode61')"
+        )
+        conn.execute(f"PRAGMA user_version = {version - 1}")
+        conn.commit()
+        with pytest.raises(sqlite3.OperationalError, match="does not support scanning"):
+            conn.execute(f"SELECT count(*) FROM {CHARS}").fetchone()
+    result = run_cli("upgrade", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    with closing(sqlite3.connect(db)) as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        assert conn.execute(f"SELECT count(*) FROM {CHARS}").fetchone()[0] == articles
+    assert {q: _tjcrawl_search_ids(db, q) for q in before} == before
+
+
+def _plain_sqlite3_ids(db: Path, sql: str) -> set[int]:
+    """The ids a statement returns in SQLite without any tjcrawl function loaded."""
+    sqlite3_cli = shutil.which("sqlite3")
+    if sqlite3_cli is None:  # the same engine, through Python's module alone
+        with closing(read_only(db)) as conn:
+            return {row[0] for row in conn.execute(sql)}
+    result = subprocess.run(
+        [sqlite3_cli, "-readonly", "-list", str(db)],
+        input=sql,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    return {int(line.split("|", 1)[0]) for line in result.stdout.splitlines()}
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("天津", []),
+        ("津", []),
+        ("招商引资", []),
+        ("滨海新区", ["--order", "newest"]),
+        ("2024", []),
+        ("天津", ["--source", "demo_trs", "--since", "2024-01-01"]),
+        ("it's", []),
+        ("不存在的词语", []),
+    ],
+)
+def test_search_sql_runs_in_plain_sqlite3_and_finds_what_tjcrawl_search_finds(
+    demo_archive: DemoArchive, query: str, options: list[str]
+) -> None:
+    printed = run_cli("search", query, "--db", str(demo_archive.path), "--sql", *options)
+    assert printed.returncode == 0, printed.stderr
+    assert "tj_match" not in printed.stdout
+    found = _plain_sqlite3_ids(demo_archive.path, printed.stdout)
+    assert found == _tjcrawl_search_ids(demo_archive.path, query, *options)
+
+
+def test_day_facets_count_local_days_and_replace_the_utc_date_suggestion(
+    demo_archive: DemoArchive,
+) -> None:
+    with closing(read_only(demo_archive.path)) as conn:
+        by_day = dict(
+            conn.execute(
+                "SELECT substr(published_at, 1, 10), count(*) FROM articles"
+                " WHERE published_at IS NOT NULL GROUP BY 1"
+            )
+        )
+        utc_days = {r[0] for r in conn.execute("SELECT date(published_at) FROM articles") if r[0]}
+    assert utc_days != set(by_day), "the demo has articles whose UTC day is the day before"
+    day = max(by_day)
+    faceted, one_day, page = get_all(
+        demo_archive.path,
+        "/archive/articles.json?_facet_day=published_at&_facet_size=max",
+        f"/archive/articles.json?published_at__startswith={day}",
+        "/archive/articles",
+    )
+    [days] = [f for f in faceted.json()["facet_results"].values() if f["type"] == "day"]
+    assert days["name"] == "published_at"
+    assert {r["value"]: r["count"] for r in days["results"]} == by_day
+    assert one_day.json()["filtered_table_rows_count"] == by_day[day]
+    suggestions = page.text.split('class="suggested-facets"', 1)[1].split("</p>", 1)[0]
+    assert "_facet_day=published_at" in suggestions
+    assert "_facet_date=" not in suggestions
+
+
+# Reading in Chromium: an article page and the articles table on a laptop's first screen.
+
+
+def _article_to_read(db: Path) -> tuple[int, str, str, str, str, str, list[str]]:
+    with closing(read_only(db)) as conn:
+        row = conn.execute(
+            "SELECT id, title, published_at, source, origin, url, body FROM articles"
+            " WHERE origin IS NOT NULL AND origin != '' ORDER BY length(body) DESC LIMIT 1"
+        ).fetchone()
+    *fields, body = row
+    return (*fields, [line.strip() for line in body.split("\n") if line.strip()])
+
+
+def test_an_article_page_reads_well_in_chromium(
+    demo_archive: DemoArchive, served: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    _require_chromium()
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    article_id, title, published_at, source, origin, url, paragraphs = _article_to_read(
+        demo_archive.path
+    )
+    assert len(paragraphs) >= 2
+    with chromium(tmp_path) as browser:
+        browser.get(f"{served}/archive/articles/{article_id}")
+        width, height = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+        article = browser.find_element(By.CSS_SELECTOR, "article.tjcrawl-article")
+        assert article.find_element(By.TAG_NAME, "h1").text == title
+        facts = article.find_element(By.CSS_SELECTOR, "dl.tjcrawl-facts").text
+        for value in (published_at, source, origin, url):
+            assert value in facts
+        link = article.find_element(By.CSS_SELECTOR, ".tjcrawl-url a")
+        assert link.get_attribute("href") == url
+        body = article.find_element(By.CSS_SELECTOR, ".tjcrawl-body")
+        shown = [p.text for p in body.find_elements(By.TAG_NAME, "p")]
+        assert shown == paragraphs
+        assert body.size["width"] >= 0.6 * width, (body.size, width)
+        top = browser.execute_script("return arguments[0].getBoundingClientRect().top", body)
+        assert top < height, "the body starts on the first screen"
+        _screenshot(browser, "article-page.png")
+
+
+def test_the_articles_table_shows_its_first_rows_on_the_first_screen_in_chromium(
+    served: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    _require_chromium()
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    with chromium(tmp_path) as browser:
+        browser.get(f"{served}/archive/articles")
+        width, height = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+        headers = [
+            th.get_attribute("data-column")
+            for th in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns th")
+            if th.is_displayed()
+        ]
+        assert headers == list(DEFAULT_COLUMNS)
+        descriptions = browser.find_element(By.CSS_SELECTOR, "dl.column-descriptions")
+        assert not descriptions.is_displayed(), "column descriptions are folded away"
+        first_row = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+        bottom = browser.execute_script(
+            "return arguments[0].getBoundingClientRect().bottom", first_row
+        )
+        assert bottom <= height, f"the first row ends at {bottom}px, below the first screen"
+        title_cell = first_row.find_element(By.CSS_SELECTOR, "td.col-title")
+        assert title_cell.size["width"] >= 0.2 * width, title_cell.size
+        _screenshot(browser, "articles-table.png")
+
+        browser.get(f"{served}/archive/articles?_col=body")
+        assert browser.find_element(By.CSS_SELECTOR, "th.col-body").is_displayed()
+
+
+def _readme_plain_sql() -> str:
+    readme = (REPO / "README.md").read_text("utf-8")
+    start = readme.index("-- tjcrawl search in plain SQL")
+    return readme[start : readme.index("```", start)]
+
+
+@pytest.mark.parametrize("query", ["天津", "津", "招商引資", "臺灣投資", "2024", "it's", "不存在"])
+def test_the_readmes_plain_sql_search_finds_what_tjcrawl_search_finds(
+    demo_archive: DemoArchive, query: str
+) -> None:
+    first, second, rest = _readme_plain_sql().split("\n", 2)
+    assert "('天津')" in second
+    sql = "\n".join([first, second.replace("'天津'", "'" + query.replace("'", "''") + "'"), rest])
+    assert _plain_sqlite3_ids(demo_archive.path, sql) == _tjcrawl_search_ids(
+        demo_archive.path, query
+    )

@@ -21,8 +21,10 @@ class FailedPage:
 def failed_pages(
     conn: sqlite3.Connection, source: str | None = None, run_id: str | None = None
 ) -> list[FailedPage]:
-    """Pages whose extraction failed, in each source's latest run (or the run named)."""
-    where, params = ["f.kind = 'extraction_failed'"], []
+    """Pages whose extraction failed or on which a detail selector matched nothing, in each
+    source's latest run (or the run named)."""
+    # selector_missed: the generic extractor kept the article, but the profile needs fixing.
+    where, params = ["f.kind IN ('extraction_failed', 'selector_missed')"], []
     if source:
         where.append("f.source = ?")
         params.append(source)

@@ -30,6 +30,9 @@ fault_recorded = object()  # signal: url, kind, status, detail
 #: What a fault can cost (`report_fault(lost=...)`): an article, a listing page (whose entries
 #: stay unknown this run), an attachment (counted apart: the article itself was archived).
 LOST_ARTICLE, LOST_LISTING, LOST_ATTACHMENT = "article", "listing", "attachment"
+#: Not lost but not whole either: an article page cut short, kept flagged `incomplete` and
+#: fetched whole again next run. The verdict names it apart from losses.
+CUT_ARTICLE = "cut_article"
 LOST_PREFIX = "tjcrawl/lost/"
 #: What each page kind costs when it cannot be had (request.meta["page_kind"]).
 LOSS_OF_PAGE = {"detail": LOST_ARTICLE, "listing": LOST_LISTING, "attachment": LOST_ATTACHMENT}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,26 @@ def fixture_dir(slug: str, fixtures_dir: Path | None = None) -> Path:
 def fixture_fetched_at(slug: str, fixtures_dir: Path | None = None) -> datetime:
     meta = tomllib.loads((fixture_dir(slug, fixtures_dir) / "fixture.toml").read_text("utf-8"))
     return datetime.fromisoformat(meta["fetched_at"])
+
+
+def fixture_date_bases(
+    profiles: Iterable[Profile], fixtures_dir: Path | None = None
+) -> dict[str, datetime]:
+    """Each fixture site's capture time, which its relative dates (昨天, 3天前) mean: a frozen
+    site served or re-extracted today still means the day before its capture by 昨天.
+
+    Raises ValueError naming the fixture.toml whose fetched_at cannot be read."""
+    bases = {}
+    for profile in profiles:
+        meta = fixture_dir(profile.slug, fixtures_dir) / "fixture.toml"
+        if not (profile.fixture and meta.is_file()):
+            continue
+        try:
+            bases[profile.slug] = fixture_fetched_at(profile.slug, fixtures_dir)
+        except (KeyError, ValueError, OSError, tomllib.TOMLDecodeError) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            raise ValueError(f"{meta}: no usable fetched_at ({why})") from None
+    return bases
 
 
 def fixture_path(profile: Profile, url: str, fixtures_dir: Path | None = None) -> Path | None:

@@ -174,6 +174,11 @@ def loss_problems(
         total = lost + arrived
         most = lost > total * MOST_LOST
         lines.append(f"{slug}: {lost} of {total} articles lost ({kinds_text(articles)})")
+    if cut := sum((losses.get("cut_article") or {}).values()):
+        lines.append(
+            f"{slug}: {cut} article page{'s' if cut > 1 else ''} arrived cut short, kept"
+            " flagged incomplete; fetched whole again next run"
+        )
     listings = losses.get("listing") or {}
     if pages := sum(listings.values()):
         most = most or listings_read == 0
@@ -395,6 +400,30 @@ def alarms_for_run(conn: sqlite3.Connection, run_id: str, source: str) -> list[s
     )
 
 
+# -- selectors the generic extractor stood in for -----------------------------------------
+def generic_fill_problems(
+    source: str, fills: Mapping[str, int], items: int, min_coverage: float = COVERAGE_FLOOR
+) -> list[str]:
+    """One line per judged field whose detail selector matched nothing on more than
+    1 - `min_coverage` of the items: the generic extractor filled it, so nothing was lost, but
+    the selector is broken and the source fails until someone fixes it."""
+    problems = []
+    for name in JUDGED_FIELDS:
+        filled = int(fills.get(name) or 0)
+        if filled and items and (items - filled) / items < min_coverage:
+            problems.append(
+                f"{source}: field detail.{name} matched nothing on {filled} of {items} pages;"
+                " the generic extractor filled it (provenance generic)"
+            )
+    return problems
+
+
+def _generic_fills(field_failures: Any) -> dict[str, int]:
+    parsed = _json(field_failures)
+    fills = parsed.get("generic") if isinstance(parsed, dict) else None
+    return {str(k): int(v) for k, v in fills.items()} if isinstance(fills, dict) else {}
+
+
 # -- runs ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RunRow:
@@ -424,6 +453,7 @@ class RunRow:
     losses: dict[str, dict[str, int]] = field(default_factory=dict)
     #: How long before the previous run's start this one started (its clock went back).
     clock_skew_s: float | None = None
+    generic_fills: dict[str, int] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -469,6 +499,7 @@ def _run_row(row: Mapping[str, Any]) -> RunRow:
         listing_entries_per_page=listing_yield(row),
         losses=_losses(row.get("losses")),
         clock_skew_s=row.get("clock_skew_s"),
+        generic_fills=_generic_fills(row.get("field_failures")),
     )
 
 
@@ -565,7 +596,8 @@ def run_problems(conn: sqlite3.Connection, run: RunRow) -> list[str]:
     if must_yield and run.items_scraped == 0:
         problems.append(f"{slug}: no article was extracted in a {run.mode or 'full'} crawl")
         return problems
-    return problems + coverage_problems(conn, run)
+    generic = generic_fill_problems(slug, run.generic_fills, run.items_scraped)
+    return problems + coverage_problems(conn, run) + generic
 
 
 def _write_failure(conn: sqlite3.Connection, run: RunRow) -> str:

@@ -23,6 +23,7 @@ class ArticleItem(scrapy.Item):
     fetched_at = scrapy.Field()
     encoding = scrapy.Field()
     attachments = scrapy.Field()  # [{url, text}]
+    field_sources = scrapy.Field()  # field -> "profile" (its selector) or "generic"
     incomplete = scrapy.Field()  # why the page ended before its document did, if it did
     # Added by the pipelines.
     published_at = scrapy.Field()

@@ -20,7 +20,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from tjcrawl import clock
 from tjcrawl.completeness import ClosingHabit, declared_length, why_incomplete
 from tjcrawl.encoding import EncodingChoice, choose_encoding
-from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, report_fault
+from tjcrawl.faults import CUT_ARTICLE, LOSS_OF_PAGE, LOST_ARTICLE, report_fault
 
 # Set on a request whose page arrived cut short: why, in words (see tjcrawl.completeness).
 INCOMPLETE = "tjcrawl_incomplete"
@@ -67,7 +67,14 @@ class IncompletePageMiddleware:
         )
         if reason is not None:
             request.meta[INCOMPLETE] = reason
-            report_fault(self.crawler, response.url, "incomplete", 200, f"{kind} page {reason}")
+            report_fault(
+                self.crawler,
+                response.url,
+                "incomplete",
+                200,
+                f"{kind} page {reason}",
+                lost=CUT_ARTICLE if kind == "detail" else None,
+            )
         return response
 
 

@@ -80,15 +80,27 @@ class PaginationSpec:
     max_pages: int = 50
 
 
+#: Detail fields the generic extractor (tjcrawl.extract.generic) can fill.
+GENERIC_FIELDS = ("title", "date", "body", "origin", "author")
+#: Left out of `[detail]`, these are filled by the generic extractor. A left-out origin or
+#: author stays unextracted (`"auto"` asks for it): most pages state neither, and filling them
+#: would send every detail page through the generic extractor, several times the cost of the
+#: selectors.
+GENERIC_WHEN_OMITTED = ("title", "date", "body")
+AUTO = "auto"
+
+
 @dataclass(frozen=True)
 class DetailSpec:
-    body: FieldSpec
+    body: FieldSpec | None = None
     title: FieldSpec | None = None
     date: FieldSpec | None = None
     origin: FieldSpec | None = None
     author: FieldSpec | None = None
     attachments: FieldSpec | None = None
     boilerplate: tuple[FieldSpec, ...] = ()
+    # Fields the generic extractor fills because the profile says "auto" or leaves them out.
+    generic: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -366,11 +378,18 @@ def _parse_profile(path: Path, text: str | None) -> Profile:
         if detail_raw is None:
             raise reader.fail("detail", 'missing table (required when listing.mode = "links")')
         reader.check_keys(detail_raw, DETAIL_KEYS, "detail.")
-        if "body" not in detail_raw:
-            raise reader.fail("detail.body", "missing field")
+        auto = {name for name, value in detail_raw.items() if value == AUTO}
+        if not_generic := sorted(auto - set(GENERIC_FIELDS)):
+            raise reader.fail(
+                f"detail.{not_generic[0]}",
+                f'"auto" is only for {", ".join(GENERIC_FIELDS)} (the generic extractor\'s)',
+            )
+        declared = {name: value for name, value in detail_raw.items() if name not in auto}
+        generic = auto | {name for name in GENERIC_WHEN_OMITTED if name not in detail_raw}
         detail = DetailSpec(
             boilerplate=reader.boilerplate(detail_raw, "detail."),
-            **reader.fields(detail_raw, DETAIL_FIELDS, "detail."),
+            generic=frozenset(generic),
+            **reader.fields(declared, DETAIL_FIELDS, "detail."),
         )
     elif detail_raw is not None:
         raise reader.fail("detail", 'not used when listing.mode = "articles"; remove it')

@@ -40,7 +40,7 @@ import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -55,11 +55,12 @@ from scrapy.settings import Settings
 
 from tjcrawl.faults import fault_recorded
 from tjcrawl.frontier import article_url
+from tjcrawl.health import generic_fill_problems
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
 from tjcrawl.pipelines.archive import ARTICLE_COLUMNS, new_run_id
-from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
-from tjcrawl.profiles import Profile, load_profiles
+from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
+from tjcrawl.profiles import GENERIC_FIELDS, DetailSpec, Profile, load_profiles
 from tjcrawl.storage.archive import CHANGED, NEW, UNCHANGED, Archive, ArchiveError
 from tjcrawl.warc import page_body
 
@@ -93,6 +94,8 @@ class SourceReport:
     errors: int = 0  # callbacks that raised
     lost: int = 0  # stored articles whose page no longer extracts
     dates_differ: int = 0  # unchanged text, but the date would now be read differently
+    # {field: items} whose detail selector matched nothing and the generic extractor filled
+    generic_fills: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -137,6 +140,7 @@ class Report:
         """One line per source whose re-extraction lost stored articles or raised."""
         problems = []
         for s in self.sources:
+            problems += generic_fill_problems(s.source, s.generic_fills, s.items)
             if s.lost:
                 problems.append(f"{s.source}: {s.lost} stored articles no longer extract")
             if s.errors:
@@ -168,6 +172,7 @@ class StoredPage:
 class _Known:
     id: int
     content_hash: str
+    field_sources: str | None
     published_at: str | None
     listing_title: str | None
     listing_date: str | None
@@ -179,8 +184,8 @@ class _Known:
 
 
 _KNOWN_SQL = (
-    "SELECT url, id, content_hash, published_at, listing_title, listing_date, last_seen_at,"
-    " last_checked_at, revisit_interval_days, next_revisit_at, withdrawn_at"
+    "SELECT url, id, content_hash, field_sources, published_at, listing_title, listing_date,"
+    " last_seen_at, last_checked_at, revisit_interval_days, next_revisit_at, withdrawn_at"
     " FROM articles WHERE source = ?"
 )
 _NEWEST_SQL = (
@@ -352,7 +357,8 @@ class Extractor:
         self.spider.settings = crawler.settings  # type: ignore[assignment]
         crawler.spider = self.spider
         self.validate = ValidatePipeline(self.stats, crawler)  # type: ignore[arg-type]
-        self.normalise = NormalisePipeline({profile.slug: profile})
+        # A fixture site's relative dates mean its capture time, as when it was crawled.
+        self.normalise = NormalisePipeline({profile.slug: profile}, _date_bases(profile))
         self.listing_kwargs = {"page": 1, "first_url": profile.start_urls[0]}
 
     def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
@@ -572,6 +578,13 @@ class _SourceRun:
         known = self.known.get(article["url"])
         if known is not None and known.content_hash == article["content_hash"]:
             self.report.unchanged += 1
+            sources = json.dumps(article["field_sources"], ensure_ascii=False)
+            if article["field_sources"] and sources != known.field_sources:
+                # The same text from elsewhere (the generic extractor, a fixed selector): where
+                # it came from is what changed, which is no revision of the article.
+                self.conn.execute(
+                    "UPDATE articles SET field_sources = ? WHERE id = ?", (sources, known.id)
+                )
             if known.published_at != article["published_at"]:
                 self.report.dates_differ += 1
             return
@@ -613,6 +626,7 @@ class _SourceRun:
             }
         )
         present = {f: count(f"present/{f}") for f in COVERED_FIELDS}
+        self.report.generic_fills = generic_fills(self.stats.values)
         return {
             "requests": 0,
             "responses": 0,
@@ -625,7 +639,8 @@ class _SourceRun:
             "items_failed": count("items_failed"),
             "items_duplicate": count("items_duplicate"),
             "field_failures": json.dumps(
-                {"missing": missing, "present": present}, ensure_ascii=False
+                {"missing": missing, "present": present, "generic": self.report.generic_fills},
+                ensure_ascii=False,
             ),
             "mode": MODE,
             "duration_s": round(self.report.seconds, 3),
@@ -635,6 +650,14 @@ class _SourceRun:
             "retries": 0,
             "finish_reason": "finished",
         }
+
+
+def generic_profile(profile: Profile) -> Profile:
+    """The profile with every detail field left to the generic extractor (listings as before:
+    they give the pages and their listing titles and dates)."""
+    assert profile.detail is not None
+    detail = DetailSpec(attachments=profile.detail.attachments, generic=frozenset(GENERIC_FIELDS))
+    return replace(profile, detail=detail)
 
 
 def _seconds(timestamp: str) -> str:
@@ -648,6 +671,7 @@ def reextract(
     profiles: Mapping[str, Profile] | None = None,
     run_id: str | None = None,
     workers: int = 1,
+    generic: bool = False,
 ) -> Report:
     """Re-extract the named sources (every source with stored pages when none is named).
 
@@ -655,6 +679,9 @@ def reextract(
     through its own read-only connection); storing is always done here, in page order, so the
     result is the same. On the 2-core benchmark machine one process was faster (see
     docs/benchmarks.md), hence the default.
+    ``generic`` reads every detail field (title, date, body, origin, author) with the generic
+    extractor instead of the profiles' selectors; sources whose articles are in their
+    listings have no detail pages and are skipped.
     Raises ReextractError for an unknown source, ArchiveError when db_path is not an archive,
     and tjcrawl.storage.lock.ArchiveLocked when another run holds it.
     """
@@ -679,6 +706,14 @@ def reextract(
             if profile.slug not in stored:
                 report.skipped.append(f"{profile.slug}: no stored pages")
                 continue
+            if generic:
+                if profile.detail is None:
+                    report.skipped.append(
+                        f"{profile.slug}: its articles are in its listings; no detail pages"
+                        " for the generic extractor"
+                    )
+                    continue
+                profile = generic_profile(profile)
             archive.record_source(profile)
             row = archive.start_run(report.run_id, profile.slug, profile.sha256, MODE)
             source_run = _SourceRun(archive, profile, report.run_id, workers)
@@ -688,3 +723,13 @@ def reextract(
         archive.release()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _date_bases(profile: Profile) -> dict[str, datetime]:
+    from tjcrawl.fixture_server import default_fixtures_dir
+    from tjcrawl.fixtures import fixture_date_bases
+
+    try:
+        return fixture_date_bases([profile], default_fixtures_dir())
+    except ValueError:
+        return {}  # no usable capture time: the pages' own fetch times, as for a web source

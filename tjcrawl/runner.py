@@ -14,9 +14,9 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from tjcrawl.faults import losses
-from tjcrawl.health import alarms_for_run, attachments_note, loss_problems
+from tjcrawl.health import alarms_for_run, attachments_note, generic_fill_problems, loss_problems
 from tjcrawl.pipelines.archive import new_run_id
-from tjcrawl.pipelines.validate import REQUIRED_FIELDS
+from tjcrawl.pipelines.validate import REQUIRED_FIELDS, generic_fills
 from tjcrawl.profiles import Profile
 from tjcrawl.progress import StepProgress
 from tjcrawl.reposts import update_groups
@@ -175,6 +175,7 @@ def _broken(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> 
                 f"{slug}: field {table}.{name} found in {present} of {seen} items "
                 f"(below {min_coverage:.0%}); those items were not stored"
             )
+    problems += generic_fill_problems(slug, generic_fills(stats), seen, min_coverage)
     garbled = count("garbled/body") + count("garbled/title") + count("garbled/encoding")
     if garbled:
         problems.append(f"{slug}: {garbled} items could not be decoded cleanly; not stored")

@@ -1,9 +1,12 @@
 """`tjcrawl serve`: the archive in Datasette, described, faceted and searchable in Chinese.
 
-Everything is configured here in code, from `tjcrawl.storage.descriptions`: table and column
-descriptions, facets (by source, by month of publication), newest-first sorting, the full-text
-index's own tables hidden, and canned queries. The archive is opened read-only (SQLite
-``mode=ro``): serving never writes to it, and a crawl may run while it is served.
+What Datasette shows of an archive is defined here, from `tjcrawl.storage.descriptions`:
+table and column descriptions, facets (by source, by month of publication), newest-first
+sorting, the full-text index's own tables hidden, and canned queries. The tjcrawl Datasette
+plugin (`tjcrawl.datasette_plugin`, a ``datasette`` entry point) hands it to Datasette for
+every archive it serves, so plain ``datasette archive.db`` shows the same. `serve` adds the
+settings and opens the archive read-only (SQLite ``mode=ro``): serving never writes to it, and
+a crawl may run while it is served.
 
     from tjcrawl.serve import build_datasette, serve
     ds = build_datasette("archive.db")    # a configured Datasette, e.g. for ds.client in tests
@@ -42,8 +45,10 @@ INDEX_TABLES = [
     "articles_search_chars_config",
     "articles_search_chars_data",
     "articles_search_chars_idx",
+    "articles_search_chars_docsize",
     "articles_search_fold",
     "articles_search_counts",
+    "articles_search_phrases",
 ]
 
 # Per table or view: facets, default sort (newest first) and full-text search.
@@ -160,8 +165,8 @@ def database_name(db_path: str | Path) -> str:
     return Path(db_path).stem
 
 
-def build_metadata(name: str) -> dict[str, Any]:
-    """Datasette metadata for an archive served under ``name``."""
+def database_metadata() -> dict[str, Any]:
+    """Datasette metadata of one archive: its tables, views, their columns and its queries."""
     tables: dict[str, dict[str, Any]] = {}
     for table, (description, columns) in DESCRIPTIONS.items():
         tables[table] = {"description": description, "columns": dict(columns)}
@@ -169,16 +174,15 @@ def build_metadata(name: str) -> dict[str, Any]:
     for table in INDEX_TABLES:
         tables[table] = {"hidden": True}
     return {
-        "title": TITLE,
         "description": DESCRIPTION,
-        "databases": {
-            name: {
-                "description": DESCRIPTION,
-                "tables": tables,
-                "queries": {key: dict(query) for key, query in QUERIES.items()},
-            }
-        },
+        "tables": tables,
+        "queries": {key: dict(query) for key, query in QUERIES.items()},
     }
+
+
+def build_metadata(name: str) -> dict[str, Any]:
+    """Datasette metadata for an archive served under ``name``."""
+    return {"title": TITLE, "description": DESCRIPTION, "databases": {name: database_metadata()}}
 
 
 def check_archive(db_path: str | Path) -> str | None:
@@ -236,7 +240,11 @@ def build_datasette(db_path: str | Path, *, check: bool = True):
     register_plugin()
     path = str(Path(db_path).resolve())
     name = database_name(db_path)
-    ds = Datasette(files=[path], metadata=build_metadata(name), settings=SETTINGS)
+    # The plugin describes the archive (as for plain `datasette archive.db`); only the
+    # instance's own title is set here.
+    ds = Datasette(
+        files=[path], metadata={"title": TITLE, "description": DESCRIPTION}, settings=SETTINGS
+    )
     served = [n for n, db in ds.databases.items() if db.path == path]
     if served != [name]:  # Datasette names a file by its stem; the metadata relies on it
         raise ServeError(f"{db_path}: Datasette serves it as {served}, expected {name!r}")

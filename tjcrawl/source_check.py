@@ -41,7 +41,8 @@ from tjcrawl.fixture_paths import find_fixture_file, served_suffix
 from tjcrawl.fixture_server import CONTENT_TYPES, default_fixtures_dir
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
-from tjcrawl.profiles import Profile, parse_profile
+from tjcrawl.profiles import GENERIC_FIELDS, Profile, parse_profile
+from tjcrawl.urls import canonical_url
 
 LIVE_LISTING_PAGES = 2
 LIVE_DETAIL_PAGES = 3
@@ -430,9 +431,14 @@ class FieldResult:
     declared: bool = True
     missing: list[str] = field(default_factory=list)  # URLs where it did not match
     note: str = ""
+    auto: bool = False  # left to the generic extractor: `matched` counts its fills
 
     @property
     def status(self) -> str:
+        if self.auto:
+            if self.total and self.matched < self.total:
+                return "FAIL" if self.required else "part"
+            return "ok" if self.total else "n/a"
         if not self.declared:
             return "-"
         if self.required and (self.total == 0 or self.matched < self.total):
@@ -446,6 +452,11 @@ class FieldResult:
         return "ok"
 
     def line(self) -> str:
+        if self.auto:
+            counts = f"generic extractor on {self.matched}/{self.total} {self.unit}"
+            return f"  {self.status:5} {self.name:17} {counts}" + (
+                f" ({self.note})" if self.note else ""
+            )
         if not self.declared:
             return f"  {'-':5} {self.name:17} not in the profile"
         counts = f"{self.matched}/{self.total} {self.unit}"
@@ -456,7 +467,15 @@ class FieldResult:
         where = f"; first on {self.missing[0]}" if self.missing else ""
         if self.total == 0:
             return f"{slug}: {self.name}: nothing to check ({self.note or 'no ' + self.unit})"
-        return f"{slug}: {self.name}: matched {self.matched} of {self.total} {self.unit}{where}"
+        if self.auto:
+            return (
+                f"{slug}: {self.name}: the generic extractor found it on {self.matched} of "
+                f"{self.total} {self.unit}{where}"
+            )
+        note = f" ({self.note})" if self.note else ""
+        return (
+            f"{slug}: {self.name}: matched {self.matched} of {self.total} {self.unit}{where}{note}"
+        )
 
 
 @dataclass
@@ -557,17 +576,27 @@ def field_results(profile: Profile, result: Walk) -> list[FieldResult]:
             if articles and listing.body is not None:
                 _, paragraphs = body_html_and_paragraphs(entry, listing.body, listing.boilerplate)
                 tally.add("listing.body", bool(paragraphs), response.url)
+    # Where each item's fields came from: the generic extractor fills what a selector missed.
+    provenance = {item["url"]: item.get("field_sources") or {} for item in result.items}
+    generic: dict[str, int] = {}
     for response in result.details:
         assert detail is not None
         sel = response.selector
+        sources = provenance.get(canonical_url(response.url), {})
+        for name in GENERIC_FIELDS:
+            if sources.get(name) == "generic":
+                generic[name] = generic.get(name, 0) + 1
+            if name in detail.generic:
+                tally.add(f"detail.{name}", sources.get(name) == "generic", response.url)
         for name in ("title", "origin", "author"):
             spec = getattr(detail, name)
             if spec is not None:
                 tally.add(f"detail.{name}", bool(field_text(sel, spec)), response.url)
         if detail.date is not None:
             tally.add("detail.date", _date_ok(field_text(sel, detail.date), response), response.url)
-        _, paragraphs = body_html_and_paragraphs(sel, detail.body, detail.boilerplate)
-        tally.add("detail.body", bool(paragraphs), response.url)
+        if detail.body is not None:
+            _, paragraphs = body_html_and_paragraphs(sel, detail.body, detail.boilerplate)
+            tally.add("detail.body", bool(paragraphs), response.url)
 
     rows = [tally.result("listing.entries", "listing pages", True, True)]
     if articles:
@@ -583,16 +612,18 @@ def field_results(profile: Profile, result: Walk) -> list[FieldResult]:
         rows.append(tally.result("listing.title", "entries", False, listing.title is not None))
         rows.append(tally.result("listing.date", "entries", False, listing.date is not None))
         # A title is required of every item, from the detail page or else the listing.
-        rows.append(
-            tally.result(
-                "detail.title", "detail pages", listing.title is None, detail.title is not None
+        required = {"title": listing.title is None, "body": True}
+        for name in GENERIC_FIELDS:
+            row = tally.result(
+                f"detail.{name}",
+                "detail pages",
+                required.get(name, False),
+                getattr(detail, name) is not None,
             )
-        )
-        rows.append(tally.result("detail.date", "detail pages", False, detail.date is not None))
-        rows.append(tally.result("detail.body", "detail pages", True, True))
-        for name in ("origin", "author"):
-            spec = getattr(detail, name)
-            rows.append(tally.result(f"detail.{name}", "detail pages", False, spec is not None))
+            row.auto = name in detail.generic
+            if row.declared and generic.get(name):
+                row.note = f"the generic extractor filled it on {generic[name]}"
+            rows.append(row)
     if not articles and not result.details:
         for row in rows:
             if row.name.startswith("detail.") and row.declared:

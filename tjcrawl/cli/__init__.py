@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from tjcrawl import __version__, clock
-from tjcrawl.cli import archive_commands, crawling, exporting, source_commands
+from tjcrawl.cli import archive_commands, crawling, exporting, extracting, source_commands
 from tjcrawl.cli.crawling import _pick as _pick
 from tjcrawl.profiles import ProfileError
 
@@ -75,6 +75,7 @@ for _command in (
     exporting.export,
     archive_commands.search,
     archive_commands.reextract,
+    extracting.extract,
     archive_commands.schema,
     archive_commands.history,
     archive_commands.dups,

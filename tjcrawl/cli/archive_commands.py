@@ -33,6 +33,12 @@ from tjcrawl.storage.archive import ArchiveError
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--order", type=click.Choice(["rank", "newest"]), default="rank", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: total and hits.")
+@click.option(
+    "--sql",
+    "as_sql",
+    is_flag=True,
+    help="Print an SQL statement for plain sqlite3 that finds every match; search nothing.",
+)
 def search(
     query: str,
     db_path: Path,
@@ -42,6 +48,7 @@ def search(
     limit: int,
     order: str,
     as_json: bool,
+    as_sql: bool,
 ) -> None:
     """Find articles whose title or body contains QUERY (any length, Chinese or not).
 
@@ -51,12 +58,19 @@ def search(
     Examples:
       tjcrawl search 天津
       tjcrawl search 招商引资 --source demo_trs --since 2024-01-01 --json
+      tjcrawl search 天津 --sql | sqlite3 archive.db
     """
     from tjcrawl.storage.search import search as run_search
+    from tjcrawl.storage.search import search_sql
 
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
     with _read(db_path) as db:
+        if as_sql:  # the archive's own fold table spells the query
+            click.echo(
+                search_sql(db.conn, query, source=source, since=since, until=until, order=order)
+            )
+            return
         result = run_search(
             db.conn, query, source=source, since=since, until=until, limit=limit, order=order
         )
@@ -84,18 +98,26 @@ def search(
     show_default=True,
     help="Extraction processes per source; more pay only on idle cores.",
 )
-def reextract(sources: tuple[str, ...], db_path: Path, workers: int) -> None:
+@click.option(
+    "--generic",
+    is_flag=True,
+    help="Read every detail field with the generic extractor, not the profiles' selectors.",
+)
+def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bool) -> None:
     """Rebuild articles from the stored pages with the current profiles (no network).
 
     Every source with stored pages when none is named. Where an article's text changes, the
     earlier version goes to revisions and search follows; pages that extract for the first
     time become articles; unchanged articles are not touched. Exits 3 when stored articles no
-    longer extract (nothing is deleted), 4 when another run holds the archive.
+    longer extract (nothing is deleted) or a detail selector matched nothing on them (the
+    generic extractor filled the field), 4 when another run holds the archive. --generic reads
+    the detail pages without selectors (articles.field_sources says "generic").
 
     \b
     Examples:
       tjcrawl reextract --db archive.db
       TJCRAWL_SOURCES_DIR=profiles-next tjcrawl reextract demo_trs --db archive.db
+      tjcrawl reextract --generic demo_trs --db archive.db
     """
     from tjcrawl.reextract import ReextractError
     from tjcrawl.reextract import reextract as run_reextract
@@ -105,7 +127,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int) -> None:
     with _read(db_path, allow_older=True):
         pass  # no archive, an empty file, another program's database: one line, untouched
     try:
-        report = run_reextract(db_path, list(sources) or None, workers=workers)
+        report = run_reextract(db_path, list(sources) or None, workers=workers, generic=generic)
     except ReextractError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCE") from None
     except ArchiveLocked as exc:

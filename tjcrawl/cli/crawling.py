@@ -126,20 +126,13 @@ def _check_setting_types(overrides: dict[str, Any]) -> None:
 
 def _fixture_date_bases(profiles: list[Profile], fixtures_dir: Path) -> dict[str, str]:
     """Each served fixture's capture time, which its relative dates (昨天, 3天前) mean."""
-    from tjcrawl.fixtures import fixture_fetched_at
+    from tjcrawl.fixtures import fixture_date_bases
 
-    bases = {}
-    for profile in profiles:
-        meta = fixtures_dir / profile.slug / "fixture.toml"
-        if not meta.is_file():
-            continue
-        try:
-            bases[profile.slug] = fixture_fetched_at(profile.slug, fixtures_dir).isoformat()
-        except (KeyError, ValueError, OSError) as exc:
-            raise click.ClickException(
-                f"{meta}: no usable fetched_at ({exc.__class__.__name__}: {exc})"
-            ) from None
-    return bases
+    try:
+        bases = fixture_date_bases(profiles, fixtures_dir)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    return {slug: at.isoformat() for slug, at in bases.items()}
 
 
 def _crawl(request: CrawlRequest) -> list[Any]:

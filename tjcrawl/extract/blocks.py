@@ -17,12 +17,11 @@ from typing import Any
 from lxml import etree
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br dd details div dl dt fieldset figcaption figure "
+    "address article aside blockquote body dd details div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table "
     "tbody td tfoot th thead tr ul center caption legend".split()
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_SPACE_RE = re.compile(r"\s+")
 _ATTACHMENT_HREF_RE = re.compile(
     r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd|txt|csv)(?:[?#]|$)", re.IGNORECASE
 )
@@ -39,6 +38,9 @@ class Block:
     owner: Any  # the innermost block-level element holding the text
     row: Any  # the table row when the owner is a cell, to print a row as one line
     heading: bool
+    # The line follows a <br> in the same element: one paragraph's next line, not a new block
+    # (poems, addresses, blog posts written a phrase per line).
+    continues: bool = False
     weight: float = 0.0
     furniture: bool = False  # under a furniture name, above the headline or below the footer
 
@@ -55,10 +57,6 @@ class Segmented:
         return range(first, end)
 
 
-def _nonspace(text: str) -> int:
-    return len(text) - text.count(" ")
-
-
 class _Segmenter:
     def __init__(self) -> None:
         self.out = Segmented()
@@ -68,6 +66,8 @@ class _Segmenter:
         self.rows: list[Any] = []
         self.link_depth = 0
         self.heading_depth = 0
+        self.after_break = False
+        self.last_owner: Any = None
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -77,18 +77,21 @@ class _Segmenter:
             self.link_chars += len("".join(text.split()))
 
     def flush(self) -> None:
+        after_break, self.after_break = self.after_break, False
         if not self.pieces:
             return
-        text = _SPACE_RE.sub(" ", "".join(self.pieces)).strip()
+        text = " ".join("".join(self.pieces).split())
         link_chars = self.link_chars
         self.pieces, self.link_chars = [], 0
         if not text:
             return
         owner = self.owners[-1] if self.owners else None
+        continues = after_break and owner is self.last_owner
+        self.last_owner = owner
         row = None
         if owner is not None and self.rows and owner.tag in ("td", "th"):
             row = self.rows[-1]
-        chars = _nonspace(text)
+        chars = len(text) - text.count(" ")
         self.out.blocks.append(
             Block(
                 text=text,
@@ -98,45 +101,65 @@ class _Segmenter:
                 owner=owner,
                 row=row,
                 heading=self.heading_depth > 0,
+                continues=continues,
             )
         )
 
     def run(self, root: Any) -> Segmented:
+        # Locals, not attributes: this loop runs twice per element of the page.
         spans_start: dict[Any, int] = {}
+        spans = self.out.spans
+        blocks = self.out.blocks
+        order = self.out.order
+        owners = self.owners
+        add, flush = self.add, self.flush
+        link_kinds: list[bool] = []
         for event, el in etree.iterwalk(root, events=("start", "end")):
             tag = el.tag
             if not isinstance(tag, str):
                 if event == "end":
-                    self.add(el.tail)
+                    add(el.tail)
+                continue
+            if tag == "br":
+                if event == "start":
+                    flush()
+                    self.after_break = True
+                    spans_start[el] = len(blocks)
+                    order.append(el)
+                else:
+                    spans[el] = (spans_start.pop(el), len(blocks))
+                    add(el.tail)
                 continue
             if event == "start":
                 if tag in BLOCK_TAGS:
-                    self.flush()
-                    self.owners.append(el)
+                    flush()
+                    owners.append(el)
                     if tag == "tr":
                         self.rows.append(el)
-                if tag == "a":
+                elif tag == "a":
                     # A link to an attached file is part of the article (附件：….pdf), not
                     # navigation: its text counts as the article's own.
-                    self.link_depth += not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
-                elif tag in HEADING_TAGS:
+                    navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
+                    link_kinds.append(navigates)
+                    self.link_depth += navigates
+                if tag in HEADING_TAGS:
                     self.heading_depth += 1
-                spans_start[el] = len(self.out.blocks)
-                self.out.order.append(el)
-                self.add(el.text)
+                spans_start[el] = len(blocks)
+                order.append(el)
+                add(el.text)
             else:
                 if tag in BLOCK_TAGS:
-                    self.flush()
-                    self.owners.pop()
+                    flush()
+                    owners.pop()
                     if tag == "tr":
                         self.rows.pop()
-                if tag == "a":
-                    self.link_depth -= not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
-                elif tag in HEADING_TAGS:
+                elif tag == "a":
+                    self.link_depth -= link_kinds.pop()
+                if tag in HEADING_TAGS:
                     self.heading_depth -= 1
-                self.out.spans[el] = (spans_start.pop(el), len(self.out.blocks))
-                self.add(el.tail)
-        self.flush()
+                spans[el] = (spans_start.pop(el), len(blocks))
+                add(el.tail)
+        flush()
         return self.out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -33,18 +34,18 @@ DOCUMENTED_CONTAINERS: tuple[tuple[str, str], ...] = (
     ("class", "page_info"),
 )
 
+# Class/id names are matched as lower-cased words (_name_words), so these patterns are
+# lower-case and case-sensitive: re.I costs five times the time here.
 _UNLIKELY_RE = re.compile(
-    r"disqus|reply|social|sns|foot\b|sidebar|side-bar|aside|popular|hot-?news|ranking|rank-|"
-    r"menu|navbar|nav-|\bnav\b|pagination|pager|advert|\bads?\b|ad-|banner|sponsor|promo|"
+    r"disqus|reply|social|sns|foot\b|sidebar|side bar|aside|popular|hot ?news|ranking|\brank\b|"
+    r"menu|navbar|\bnav\b|pagination|pager|advert|\bads?\b|banner|sponsor|promo|"
     r"subscribe|newsletter|login|signup|cookie|modal|popup|toolbar|tags?\b|widget|qrcode|"
     r"erweima",
-    re.I,
 )
 # Never content, whatever else the name says (article-footer, content-recommend, post-comments).
 _FURNITURE_NAME_RE = re.compile(
     r"comment|share|recommend|related|footer|copyright|breadcrumb|crumb|xiangguan|tuijian|"
     r"cookie|consent|gdpr|onetrust|privacy",
-    re.I,
 )
 # The page's own footer line: what follows it (a cookie notice, a modal) is not the article.
 _PAGE_END_RE = re.compile(r"(©|\(c\)|copyright)\s*(\d{4})|版权所有|ICP备|all rights reserved", re.I)
@@ -57,7 +58,16 @@ _MORE_STORIES_RE = re.compile(
     r"\s*[:：]?$",
     re.I,
 )
-_LIKELY_RE = re.compile(r"article|content|main|post|story|body|text|entry|zoom|detail|zw", re.I)
+# A consent or privacy layer's vocabulary in the major languages; a block naming three of these
+# asks the reader to accept tracking, it does not tell the story.
+_CONSENT_RE = re.compile(
+    r"cookie|consent|gdpr|\biab\b|\brodo\b|privacy|prywatno|datenschutz|confidentialit|"
+    r"privacidad|privacidade|riservatezza|personal data|personal information|dane osobowe|"
+    r"danych osobowych|personenbezogene|données personnelles|datos personales|dados pessoais|"
+    r"dati personali|partner|zgod|einwillig|consentement|consentimiento|consentimento|"
+    r"tracking|advertis|reklam|werbung|publicité|publicidad",
+)
+_LIKELY_RE = re.compile(r"article|content|main|post|story|body|text|entry|zoom|detail|zw")
 _FURNITURE_TAGS = frozenset(("nav", "footer", "aside"))
 
 
@@ -71,8 +81,26 @@ class BodyChoice:
     score: float
 
 
-def _attr_words(el: Any) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
+_CAMEL_RE = re.compile(r"([a-z])([A-Z])")
+_NAME_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+
+def _name_words(raw: str) -> str:
+    """The class and id as lower-case words ("selectionShareable share-bar" -> "selection
+    share bar"). A word ending in "able" says what may be done with the content (shareable,
+    commentable), not that the element is a share or comment widget: it is left out."""
+    words = _NAME_SPLIT_RE.split(_CAMEL_RE.sub(r"\1 \2", raw).lower())
+    return " ".join(word for word in words if word and not word.endswith("able"))
+
+
+@lru_cache(maxsize=4096)
+def _name_strength(raw: str) -> int:
+    words = _name_words(raw)
+    if not words:
+        return 0
+    if _FURNITURE_NAME_RE.search(words):
+        return 2
+    return int(bool(_UNLIKELY_RE.search(words)) and not _LIKELY_RE.search(words))
 
 
 def _furniture_name(el: Any) -> int:
@@ -80,12 +108,11 @@ def _furniture_name(el: Any) -> int:
     (menu, widget, tags …) that a content-like name overrules; 0: nothing."""
     if el.tag in _FURNITURE_TAGS:
         return 2
-    words = _attr_words(el)
-    if not words.strip():
+    class_name, id_name = el.get("class"), el.get("id")
+    if not class_name and not id_name:
         return 0
-    if _FURNITURE_NAME_RE.search(words):
-        return 2
-    return int(bool(_UNLIKELY_RE.search(words)) and not _LIKELY_RE.search(words))
+    # Pages repeat a handful of class names over thousands of elements: read each name once.
+    return _name_strength(f"{class_name or ''} {id_name or ''}")
 
 
 def block_weight(block: Block) -> float:
@@ -93,7 +120,7 @@ def block_weight(block: Block) -> float:
     own = block.chars - block.link_chars
     if block.row is not None and block.link_chars <= own:
         return float(own)  # a table cell: short by nature, and tables belong to the article
-    weight = own - LINK_PENALTY * block.link_chars - 10.0
+    weight = own - LINK_PENALTY * block.link_chars - (0.0 if block.continues else 10.0)
     if block.punct and own > 0:
         weight += 5.0 * min(block.punct, own / 10)
     return weight
@@ -110,6 +137,7 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     lied.
     """
     raw = [block_weight(block) for block in seg.blocks]
+    consent = [_is_consent(block) for block in seg.blocks]
     positive_prefix = [0.0]  # prose weight only, to see where the prose is
     for weight in raw:
         positive_prefix.append(positive_prefix[-1] + max(weight, 0.0))
@@ -130,23 +158,37 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
             unlikely[i] = True
         unlikely_until = end
     prefix = [0.0]
-    page_end = _page_end(seg, headline)
+    page_end = _page_end(seg, headline, positive_prefix)
     teaser = _teasers(seg)
     more = _more_stories(seg)
     for index, (block, weight, bad) in enumerate(zip(seg.blocks, raw, unlikely, strict=True)):
         outside = (headline is not None and index < headline) or index >= page_end
-        bad = bad or teaser[index] or more[index]
+        bad = bad or teaser[index] or more[index] or consent[index]
         block.furniture = bad or outside
         block.weight = -abs(weight) - 5.0 if block.furniture else weight
         prefix.append(prefix[-1] + block.weight)
     return prefix
 
 
-def _page_end(seg: Segmented, headline: int | None) -> int:
-    """The index of the page's copyright line after the headline (or the end)."""
+def _is_consent(block: Block) -> bool:
+    if block.chars < 40 or block.punct == 0:
+        return False
+    return len({m[:5] for m in _CONSENT_RE.findall(block.text.lower())}) >= 3
+
+
+def _page_end(seg: Segmented, headline: int | None, positive_prefix: list[float]) -> int:
+    """The index of the page's copyright line after the headline (or the end).
+
+    A copyright line with most of the page's prose still below it is not the page's end but
+    a menu's or a header's small print (a side drawer printed before the article)."""
+    total = positive_prefix[-1]
     for index in range(headline or 0, len(seg.blocks)):
         block = seg.blocks[index]
-        if block.chars <= 120 and _PAGE_END_RE.search(block.text):
+        if (
+            block.chars <= 120
+            and _PAGE_END_RE.search(block.text)
+            and total - positive_prefix[index] < 0.5 * total
+        ):
             return index
     return len(seg.blocks)
 
@@ -157,12 +199,20 @@ def _more_stories(seg: Segmented) -> list[bool]:
     for index, block in enumerate(seg.blocks):
         if block.chars > 20 or not _MORE_STORIES_RE.match(block.text):
             continue
+        marked[index] = True
         holder = block.owner
         while holder is not None:
             end = seg.spans.get(holder, (0, 0))[1]
             if end > index + 1:
-                for i in range(index, end):
-                    marked[i] = True
+                # A heading whose own box is empty (its list loads later) climbs to the
+                # article's element: what follows it there is prose, not linked headlines.
+                after = seg.blocks[index + 1 : end]
+                chars = sum(b.chars for b in after)
+                links = sum(b.link_chars for b in after)
+                headlines = sum(1 for b in after if b.link_chars * 2 > b.chars)
+                if chars <= 200 or links * 2 >= chars or headlines >= 3:
+                    for i in range(index, end):
+                        marked[i] = True
                 break
             holder = holder.getparent()
     return marked
@@ -199,8 +249,15 @@ _CONTAINERS_XPATH = etree.XPath(
 )
 
 
-def documented_container(seg: Segmented, root: Any, min_chars: int = 20) -> Any | None:
-    """The first documented container (in DOCUMENTED_CONTAINERS order) holding some text."""
+def documented_container(
+    seg: Segmented, root: Any, page_text: str | None = None, min_chars: int = 20
+) -> Any | None:
+    """The first documented container (in DOCUMENTED_CONTAINERS order) holding some text.
+
+    `page_text`, the page's source, lets a page that names none of them skip the query (on a
+    small page the query costs as much as the parse)."""
+    if page_text is not None and not any(name in page_text for _, name in DOCUMENTED_CONTAINERS):
+        return None
     found = _CONTAINERS_XPATH(root)
     for attr, name in DOCUMENTED_CONTAINERS:
         for el in found:
@@ -229,3 +286,52 @@ def best_subtree(seg: Segmented, prefix: list[float]) -> BodyChoice | None:
     if best is None:
         return None
     return BodyChoice(best, "density", best_score)
+
+
+CORE_SHARE = 0.6
+
+
+def trim_to_core(seg: Segmented, kept: list[int], element: Any) -> list[int]:
+    """The body without what stands before its paragraphs' own element: the standfirst, the
+    byline, the date line and the lead picture's caption sit between the headline and the
+    paragraphs, outside the element that holds most of the text."""
+    if not kept:
+        return kept
+    held: dict[Any, int] = {}
+    depth: dict[Any, int] = {}
+    for index in kept:
+        chars = seg.blocks[index].chars
+        el, level = seg.blocks[index].owner, 0
+        chain = []
+        while el is not None and el is not element:
+            chain.append(el)
+            el = el.getparent()
+        for level, ancestor in enumerate(reversed(chain)):
+            held[ancestor] = held.get(ancestor, 0) + chars
+            depth[ancestor] = level
+    total = sum(seg.blocks[i].chars for i in kept)
+    core = None
+    for ancestor, chars in held.items():
+        if chars >= CORE_SHARE * total and (core is None or depth[ancestor] > depth[core]):
+            core = ancestor
+    if core is None:
+        return kept
+    first, end = seg.spans.get(core, (0, 0))
+    return [i for i in kept if first <= i < end or not _lead_in(seg.blocks[i])]
+
+
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def _lead_in(block: Block) -> bool:
+    """A line that introduces the article rather than being part of it: a byline, a date
+    line, a credit, a one-sentence standfirst. A list item or a punctuated paragraph is text."""
+    if block.owner is not None and block.owner.tag == "li":
+        return False
+    if block.chars <= 80 and _YEAR_RE.search(block.text):
+        return True  # a date line: its commas and full stops are not sentences
+    if len(_CJK_RE.findall(block.text)) * 2 > block.chars:
+        return block.punct == 0  # a Chinese caption or verse line is short but punctuated
+    return block.punct <= 1 and block.chars < 250

@@ -23,7 +23,8 @@ from lxml import etree
 
 from tjcrawl.encoding import choose_encoding
 from tjcrawl.extract.blocks import Block, Segmented, block_lines, segment
-from tjcrawl.extract.body import best_subtree, documented_container, weigh
+from tjcrawl.extract.body import best_subtree, documented_container, trim_to_core, weigh
+from tjcrawl.extract.boilerplate import is_boilerplate_line
 from tjcrawl.extract.fields import ATTACHMENT_RE
 from tjcrawl.extract.meta import find_author, find_date, find_origin, find_title, read_meta
 from tjcrawl.text import clean_paragraphs
@@ -75,6 +76,7 @@ class Article:
     title: str | None = None
     published_at: datetime | None = None
     date_precision: str | None = None
+    date_text: str | None = None  # the text the date was read from, as the page states it
     paragraphs: list[str] = field(default_factory=list)
     origin: str | None = None
     author: str | None = None
@@ -127,8 +129,8 @@ def parse_html(text: str) -> Any | None:
         return None
 
 
-def _body_blocks(seg: Segmented, element: Any, title_index: int | None) -> list[Block]:
-    kept: list[Block] = []
+def _body_blocks(seg: Segmented, element: Any, title_index: int | None) -> list[int]:
+    kept: list[int] = []
     span = seg.inside(element)
     for index in span:
         block = seg.blocks[index]
@@ -138,13 +140,15 @@ def _body_blocks(seg: Segmented, element: Any, title_index: int | None) -> list[
             continue
         if block.chars <= 120 and _FURNITURE_LINE_RE.search(block.text):
             continue
+        if is_boilerplate_line(block.text, block.chars):
+            continue
         if (
             block.chars <= 100
             and len(_META_LINE_RE.findall(block.text)) >= 1
             and (block.punct <= 3)
         ):
             continue
-        kept.append(block)
+        kept.append(index)
     return kept
 
 
@@ -194,7 +198,7 @@ def extract_article(
     if title is not None:
         article.title, article.how["title"] = title.value, title.how
 
-    container = documented_container(seg, root)
+    container = documented_container(seg, root, text)
     if container is not None:
         element, how = container, "documented container"
     else:
@@ -204,7 +208,10 @@ def extract_article(
     if element is not None:
         first = seg.inside(element).start
         cut = title_index if title_index is not None and title_index >= first else None
-        body = _body_blocks(seg, element, cut)
+        kept = _body_blocks(seg, element, cut)
+        if how == "text density":
+            kept = trim_to_core(seg, kept, element)
+        body = [seg.blocks[i] for i in kept]
         article.paragraphs = clean_paragraphs(block_lines(body))
         article.how["body"] = f"{how} <{element.tag}>"
         if truncated:
@@ -218,6 +225,7 @@ def extract_article(
     if found is not None:
         article.published_at = found.value.value
         article.date_precision = found.value.precision
+        article.date_text = found.text
         article.how["published_at"] = found.how
     if origin := find_origin(seg.blocks, meta, title_index, body_range):
         article.origin, article.how["origin"] = origin.value, origin.how

@@ -102,6 +102,7 @@ BEFORE_TITLE = 3  # blocks: how far from the headline a metadata line is looked 
 class Found:
     value: Any
     how: str
+    text: str | None = None  # the text a date was read from ("3天前" resolves by fetch time)
 
 
 def read_meta(root: Any) -> dict[str, str]:
@@ -271,7 +272,7 @@ def find_date(
         if text:
             found = parse_any_date(text, fetched_at)
             if _plausible(found, fetched_at):
-                return Found(found, f"meta {key}")
+                return Found(found, f"meta {key}", text)
     start = anchor if anchor is not None else 0
     near = _by_distance(blocks, start, NEAR_TITLE * 4)
     for index in near:
@@ -282,7 +283,7 @@ def find_date(
         if match:
             found = parse_any_date(match.group(1), fetched_at)
             if _plausible(found, fetched_at):
-                return Found(found, "labelled line near the title")
+                return Found(found, "labelled line near the title", match.group(1))
     # An unlabelled date: in a line at most a few blocks above the headline (above that is the
     # page header, which may show today's date) or below it, and not in a sentence (a date
     # followed by "，" is an event the text reports).
@@ -300,7 +301,7 @@ def find_date(
         if match:
             found = parse_any_date(match.group(0), fetched_at)
             if _plausible(found, fetched_at):
-                return Found(found, "date nearest the title")
+                return Found(found, "date nearest the title", match.group(0))
     if url:
         found = _url_date(url)
         if found is not None:

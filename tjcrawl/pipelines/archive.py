@@ -40,7 +40,7 @@ from tjcrawl.frontier import (
     choose_mode,
 )
 from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
-from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS
+from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
 from tjcrawl.storage.archive import (
     UNCHANGED,
     Archive,
@@ -67,6 +67,7 @@ ARTICLE_COLUMNS = (
     "author",
     "content_hash",
     "duplicate_of",
+    "field_sources",
 )
 #: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
 WRITE_KINDS = ("pages", "page_touches", "items", "faults", "attachments", "run_figures")
@@ -452,7 +453,8 @@ class ArchivePipeline:
             "clock_skew_s": self.clock_skew_s,
             "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
             "field_failures": json.dumps(
-                {"missing": failures, "present": coverage}, ensure_ascii=False
+                {"missing": failures, "present": coverage, "generic": generic_fills(stats)},
+                ensure_ascii=False,
             ),
             "finish_reason": reason,
         }

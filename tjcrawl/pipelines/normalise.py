@@ -93,6 +93,7 @@ class NormalisePipeline:
         )
         date_base = date_base.astimezone(SHANGHAI)
 
+        title_from_page = bool(adapter.get("title"))
         adapter["title"] = clean_title(adapter.get("title") or adapter["listing_title"], suffixes)
         adapter["body"] = "\n".join(clean_paragraphs(adapter["body"].split("\n")))
         if adapter.get("body_html"):
@@ -113,4 +114,21 @@ class NormalisePipeline:
         adapter["date_source"] = source
         adapter["date_conflict"] = conflict
         adapter["content_hash"] = content_hash(adapter["title"], adapter["body"])
+        adapter["field_sources"] = field_sources(adapter, title_from_page)
         return item
+
+
+def field_sources(adapter: ItemAdapter, title_from_page: bool) -> dict[str, str]:
+    """Where each archived field came from: "profile" (a selector of the profile), "generic"
+    (the generic extractor), or, for a title or date the page did not give, "listing" / "url"."""
+    given = adapter.get("field_sources") or {}
+    sources = {"title": given.get("title", "profile") if title_from_page else "listing"}
+    date_source = adapter.get("date_source")
+    if date_source == "detail":
+        sources["date"] = given.get("date", "profile")
+    elif date_source:
+        sources["date"] = date_source
+    for name in ("body", "origin", "author"):
+        if adapter.get(name):
+            sources[name] = given.get(name, "profile")
+    return sources

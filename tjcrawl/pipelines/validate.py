@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -13,6 +14,13 @@ from tjcrawl.faults import LOST_ARTICLE, report_fault
 
 REQUIRED_FIELDS = ("title", "body")
 COVERED_FIELDS = ("title", "body", "date", "origin", "author")
+
+
+def generic_fills(stats: Mapping[str, Any]) -> dict[str, int]:
+    """{field: items} whose detail selector matched nothing and which the generic extractor
+    filled (counted by the spider as `tjcrawl/generic/<field>`)."""
+    prefix = "tjcrawl/generic/"
+    return {key[len(prefix) :]: int(n) for key, n in stats.items() if key.startswith(prefix) and n}
 
 
 def field_present(adapter: ItemAdapter, field: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from typing import Any, ClassVar
 
 import scrapy
@@ -26,15 +27,29 @@ from tjcrawl.extract import (
     field_values,
     select,
 )
+from tjcrawl.extract.fallback import body_html as generic_body_html
+from tjcrawl.extract.fallback import generic_fields
+from tjcrawl.extract.generic import extract_article
 from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, classify, report_fault
 from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.middlewares import INCOMPLETE
-from tjcrawl.profiles import Profile
+from tjcrawl.profiles import GENERIC_FIELDS, Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
+#: The fault of a page on which a detail selector matched nothing and the generic extractor
+#: stood in for it.
+SELECTOR_MISSED = "selector_missed"
+#: Each detail field and the item key its raw string goes to.
+_DETAIL_KEYS = {
+    "title": "title",
+    "date": "date_text",
+    "body": "body",
+    "origin": "origin",
+    "author": "author",
+}
 LISTING_STATUSES = [304]
 NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
 DETAIL_STATUSES = [304, 404, 410]
@@ -388,19 +403,78 @@ class ProfileSpider(scrapy.Spider):
             "author": field_text(sel, detail.author),
         }
         # Last, because it cuts the boilerplate out of the page's own tree.
-        body_html, paragraphs = body_html_and_paragraphs(
-            sel, detail.body, detail.boilerplate, in_place=True
+        body_html, paragraphs = (
+            body_html_and_paragraphs(sel, detail.body, detail.boilerplate, in_place=True)
+            if detail.body is not None
+            else (None, [])
         )
+        fields |= {"body_html": body_html, "body": "\n".join(paragraphs)}
+        sources = {name: "profile" for name, key in _DETAIL_KEYS.items() if fields[key]}
+        wanted = [
+            name
+            for name in GENERIC_FIELDS
+            if name not in sources and (name in detail.generic or getattr(detail, name) is not None)
+        ]
+        if wanted:
+            attachments = self._fill_generic(response, wanted, fields, sources, attachments)
         yield from self._attachment_requests(attachments)
         yield self._item(
             response,
             attachments=attachments,
             url=response.url,
-            body_html=body_html,
-            body="\n".join(paragraphs),
+            field_sources=sources,
             **fields,
             **listed,
         )
+
+    def _fill_generic(
+        self,
+        response: Response,
+        wanted: list[str],
+        fields: dict[str, Any],
+        sources: dict[str, str],
+        attachments: list[dict[str, str]],
+    ) -> list[dict[str, str]]:
+        """Fill `wanted` fields from the generic extractor: those the profile leaves to it, and
+        those whose selector matched nothing on this page, which are counted (the run reports
+        the selector broken) but cost no article. The attachments, when the body is its."""
+        detail = self.profile.detail
+        assert detail is not None
+        fetched = response.meta.get("fetched_at")
+        fetched_at = datetime.fromisoformat(fetched) if fetched else clock.now()
+        text = response.text if isinstance(response, TextResponse) else response.body
+        article = extract_article(text, response.url, fetched_at=fetched_at)
+        found = generic_fields(article, fetched_at)
+        stood_in = []  # fields whose selector matched nothing here
+        for name in wanted:
+            value = found[name]
+            if not value:
+                continue
+            if name == "body":
+                fields["body"], fields["body_html"] = "\n".join(value), generic_body_html(value)
+                if detail.attachments is None:
+                    attachments = [
+                        {"url": url, "text": a["text"]}
+                        for a in article.attachments
+                        if (url := self._link(response, a["url"], "attachments"))
+                    ]
+            else:
+                fields[_DETAIL_KEYS[name]] = value
+            sources[name] = "generic"
+            if name not in detail.generic:
+                self._inc(f"generic/{name}")
+                stood_in.append(f"detail.{name}")
+        if stood_in:
+            # One row per page, so that `tjcrawl failures --save-fixtures` can make the page a
+            # fixture for the fix of the selector.
+            self._fault(
+                response.url,
+                SELECTOR_MISSED,
+                response.status,
+                f"{', '.join(stood_in)} matched nothing; the generic extractor filled "
+                + ("it" if len(stood_in) == 1 else "them"),
+            )
+        return attachments
 
     def _bad_attachment(self, response: Response) -> Callable[[str, str], None]:
         return lambda href, reason: self._bad_link(response.url, href, "attachments", reason)

@@ -43,6 +43,13 @@ MISSES_TO_WITHDRAW = 2
 logger = logging.getLogger(__name__)
 
 
+def _field_sources_json(sources: Any) -> str | None:
+    """`articles.field_sources`: where each field came from, as JSON (None: not recorded)."""
+    if not sources:
+        return None
+    return sources if isinstance(sources, str) else json.dumps(sources, ensure_ascii=False)
+
+
 def _stated_date(article: Mapping[str, Any]) -> str | None:
     """The item's publication time when the page states it as a calendar date.
 
@@ -709,6 +716,7 @@ class Archive:
         self._begin()
         now = clock.now_iso()
         incomplete = int(bool(article.get("incomplete")))
+        sources = _field_sources_json(article.get("field_sources"))
         existing = self.conn.execute(
             "SELECT id, title, body, published_at, origin, author, content_hash, page_id,"
             " last_changed_at, first_seen_at, revisit_interval_days, incomplete"
@@ -735,8 +743,8 @@ class Archive:
                 " date_precision, date_conflict, listing_title, listing_date, body, body_html,"
                 " origin, author, content_hash, duplicate_of, page_id, first_seen_at,"
                 " last_seen_at, last_changed_at, last_checked_at, revisit_interval_days,"
-                " next_revisit_at, run_id, change_seq, incomplete)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " next_revisit_at, run_id, change_seq, incomplete, field_sources)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article["url"],
                     article["source"],
@@ -763,6 +771,7 @@ class Archive:
                     run_id,
                     self._next_change(),
                     incomplete,
+                    sources,
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
@@ -782,6 +791,7 @@ class Archive:
                 "UPDATE articles SET last_seen_at = ?, last_checked_at = ?,"
                 " revisit_interval_days = ?, next_revisit_at = ?, listing_title = ?,"
                 " listing_date = ?, withdrawn_at = NULL, run_id = ?, incomplete = ?,"
+                " field_sources = coalesce(?, field_sources),"
                 " change_seq = coalesce(?, change_seq) WHERE id = ?",
                 (
                     now,
@@ -792,6 +802,7 @@ class Archive:
                     article.get("listing_date"),
                     run_id,
                     incomplete,
+                    sources,
                     # A cut article now known whole is news to whoever exported it flagged.
                     self._next_change() if incomplete != was_incomplete else None,
                     article_id,
@@ -840,6 +851,8 @@ class Archive:
             "run_id": run_id,
             "change_seq": self._next_change(),
         }
+        if sources is not None:
+            changed["field_sources"] = sources
         if new_date is not None or old_published is None:
             changed |= {
                 "published_at": article.get("published_at"),

@@ -51,6 +51,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "are re-checked whatever their age).",
             "missed_count": "Runs in a row whose fetch of its page answered 404/410 (0 once it "
             "answers); it is withdrawn at 2.",
+            "field_sources": "JSON {field: source} for title, date, body, origin, author: "
+            '"profile" (a selector of the profile), "generic" (the generic extractor: the '
+            "profile leaves the field to it, or its selector matched nothing on the page), "
+            '"listing" or "url" (a title or date the page did not give). NULL before schema 15.',
         },
     ),
     "revisions": (
@@ -117,7 +121,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             " a fault (timeout, 5xx, truncated, too large, offsite redirect …), items refused"
             " (missing title or body, undecodable) or broken, writes that failed.",
             "items_duplicate": "Items dropped as a repeat within the run.",
-            "field_failures": "JSON: missing fields and per-field coverage counts.",
+            "field_failures": "JSON: missing fields, per-field coverage counts, and `generic`:"
+            " {field: items} whose detail selector matched nothing and which the generic"
+            " extractor filled (the selector is reported broken).",
             "finish_reason": "finished, interrupted, write_failed (archive writes failed: the"
             " next run resumes), or another Scrapy finish reason.",
             "mode": "incremental, sweep (every listing page by conditional GET, at least "
@@ -145,7 +151,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "robots_disallowed, wrong_content_type, undecodable, lossy_decode, empty_body, "
             "pagination_cap, extraction_failed, bad_link (detail: the raw href), offsite, "
             "too_deep, write_failed (detail: the cause), stale_304, clock_skew (the run started"
-            " before the previous one) …",
+            " before the previous one), selector_missed (a detail selector matched nothing; the"
+            " generic extractor filled the field) …",
             "status": "HTTP status, when there was one.",
             "detail": "What happened, in words.",
             "at": "When.",

@@ -369,6 +369,21 @@ def _run_losses_and_clock(db: sqlite_utils.Database) -> None:
     runs.create_index(["source", "id"])
 
 
+def _scannable_char_index(db: sqlite_utils.Database) -> None:
+    """articles_search_chars keeps its row sizes, so that a full scan of it works (as
+    `sqlite-utils tables --counts` does); re-indexes every article's characters."""
+    from tjcrawl.storage import search
+
+    search.make_char_index_scannable(db.conn)
+
+
+def _field_sources(db: sqlite_utils.Database) -> None:
+    """articles.field_sources: JSON {field: where it came from}, "profile" for a selector of
+    the profile, "generic" for the generic extractor (a field the profile leaves to it, or one
+    whose selector matched nothing on the page). NULL for articles archived before."""
+    db["articles"].add_column("field_sources", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -383,6 +398,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _entry_keys_by_title_and_date,
     _incremental_completeness,
     _run_losses_and_clock,
+    _scannable_char_index,
+    _field_sources,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -308,10 +308,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
     conn.execute(
         f"CREATE VIRTUAL TABLE {BIGRAMS} USING fts5(text, content='', tokenize='unicode61')"
     )
-    conn.execute(
-        f"CREATE VIRTUAL TABLE {CHARS} USING fts5("
-        "text, content='', detail=none, columnsize=0, tokenize='unicode61')"
-    )
+    create_char_index(conn)
     conn.execute(f"CREATE TABLE {FOLD_TABLE} (char TEXT PRIMARY KEY, folded TEXT NOT NULL)")
     conn.execute(
         f"CREATE TABLE {COUNTS} (token TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID"
@@ -330,6 +327,38 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
         while batch := rows.fetchmany(500):
             index_articles(conn, batch)
         refresh_counts(conn)
+
+
+def create_char_index(conn: sqlite3.Connection) -> None:
+    # Keeps FTS5's per-row sizes (columnsize=1, ~10 bytes an article) although nothing reads
+    # them: without them a contentless table has no list of its rows, so every full scan
+    # (count(*), `sqlite-utils tables --counts`) fails with "table does not support scanning".
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {CHARS} USING fts5("
+        "text, content='', detail=none, tokenize='unicode61')"
+    )
+
+
+def make_char_index_scannable(conn: sqlite3.Connection) -> None:
+    """Re-create an archive's ``articles_search_chars`` made with columnsize=0 (migration 6
+    before schema 12) as `create_char_index` does, and index every article into it again.
+
+    Its tokens stay as they were, so the kept counts stay exact.
+    """
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (CHARS,)
+    ).fetchone()
+    if row is None or "columnsize=0" not in row[0].replace(" ", ""):
+        return
+    conn.execute(f"DROP TABLE {CHARS}")
+    create_char_index(conn)
+    table = fold_map(conn)
+    rows = conn.execute("SELECT id, title, body FROM articles ORDER BY id")
+    while batch := rows.fetchmany(500):
+        conn.executemany(
+            f"INSERT INTO {CHARS} (rowid, text) VALUES (?, ?)",
+            [(rowid, chars) for rowid, _, chars in prepare_many(batch, table)],
+        )
 
 
 def create_phrase_table(conn: sqlite3.Connection) -> None:
@@ -903,6 +932,51 @@ def _search(conn, query, source, since, until, limit, order) -> SearchResult:
             )
         )
     return SearchResult(query=query, total=total, hits=hits)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def search_sql(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    source: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    order: str = "rank",
+) -> str:
+    """A statement for plain ``sqlite3 archive.db`` (no tjcrawl function needed) that returns
+    every article `search` counts for ``query``: the folded query spelled as the bigram
+    index's tokens, as a MATCH literal.
+
+    The phrase of bigrams is already an exact substring match, so it needs no verification
+    against the text; a one-character query is a prefix query on the bigram index. Ordered
+    best first by FTS5's own bm25 over every match (`search` ranks at most RANK_WINDOW of them,
+    so its first page can differ on a large archive) or newest first.
+    """
+    if not query:
+        raise ValueError("empty query")
+    match = match_expression(query, fold_map(conn))
+    where = [f"{BIGRAMS} MATCH {_sql_text(match)}"]
+    if source:
+        where.append(f"a.source = {_sql_text(source)}")
+    if since:
+        where.append(f"a.published_at >= {_sql_text(since)}")
+    if until:
+        where.append(f"a.published_at < {_sql_text(until)}")
+    ordering = "a.published_at DESC, a.id DESC"
+    if order == "rank":
+        ordering = f"bm25({BIGRAMS}), {ordering}"
+    conditions = "\n  AND ".join(where)
+    return (
+        f"-- articles containing {query.replace(chr(10), ' ')}\n"
+        "SELECT a.id, a.published_at, a.source, a.title, a.url\n"
+        f"FROM {BIGRAMS} JOIN articles a ON a.id = {BIGRAMS}.rowid\n"
+        f"WHERE {conditions}\n"
+        f"ORDER BY {ordering};"
+    )
 
 
 def substring_scan_ids(conn: sqlite3.Connection, query: str) -> set[int]:

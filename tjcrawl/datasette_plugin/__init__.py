@@ -1,0 +1,288 @@
+"""tjcrawl's Datasette plugin: Chinese full-text search, descriptions, facets and readable
+articles for every tjcrawl archive Datasette serves.
+
+Installed as a ``datasette`` entry point (pyproject.toml), so plain ``datasette archive.db``
+loads it; `tjcrawl serve` registers it in-process as well. It acts only on databases that are
+tjcrawl archives (a ``tjcrawl_meta`` table and the ``articles_search`` index); every other
+database is served as Datasette serves it.
+
+* ``tj_match(q)``: the MATCH expression for ``q`` against the bigram index ``articles_search``
+  (`tjcrawl.storage.search.match_expression`), so that SQL can search the way
+  `tjcrawl search` does::
+
+      SELECT a.title FROM articles_search JOIN articles a ON a.id = articles_search.rowid
+      WHERE articles_search MATCH tj_match('天津')
+
+* ``tj_snippet(title, body, q)``: the text around the first occurrence of ``q``, marked
+  ``[like this]`` (the title when it holds ``q``, else the body).
+* In a tjcrawl archive, Datasette's own ``escape_fts()`` (what the search box of a table page
+  runs its query through) becomes ``tj_match()``, so ``/archive/articles?_search=天津`` searches
+  the bigram index: raw text would match nothing there.
+* Metadata (`get_metadata`): descriptions of every table, view and column, facets, newest
+  first, the search box, the index's own tables hidden, canned queries (`tjcrawl.serve`).
+* A ``month`` facet (``_facet_month=published_at``) and a ``day`` facet
+  (``_facet_day=published_at``): counts by the first seven or ten characters of an ISO 8601
+  text (2025-08, 2025-08-22), which are the local (+08:00) month and day; SQLite's ``date()``,
+  which Datasette's own ``date`` facet uses, converts to UTC and moves midnight articles to the
+  day before, so its suggestion is left out in an archive. A month or day is selected with
+  ``published_at__startswith=2025-08``.
+* Pages (templates/): an article's row page shows title, date, source, origin, a link to the
+  original and the body as paragraphs; the articles table shows a narrow default set of
+  columns (`DEFAULT_COLUMNS`; any ``_col``/``_nocol`` shows what it asks) and folds the column
+  descriptions away.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+from tjcrawl.storage.search import fold, match_expression, snippet
+
+INDEX_TABLE = "articles_search"
+META_TABLE = "tjcrawl_meta"
+NOTHING = '""'  # an empty FTS5 phrase: matches no row, raises no error
+ARTICLE_TABLES = ("articles", "current_articles")
+# What a table page of articles shows unless its URL picks columns (_col / _nocol).
+DEFAULT_COLUMNS = ("id", "source", "title", "published_at", "origin")  # in table order
+ISO_TIME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*"
+
+
+def tj_match(query: str | None) -> str:
+    if not query:
+        return NOTHING
+    return match_expression(str(query))
+
+
+def tj_snippet(title: str | None, body: str | None, query: str | None, width: int = 40) -> str:
+    title, body = title or "", body or ""
+    if not query:
+        return body[: width * 2].replace("\n", " ")
+    text = title if fold(str(query)) in fold(title) else body
+    return snippet(text, str(query), width)
+
+
+def is_archive(conn: sqlite3.Connection) -> bool:
+    """Whether ``conn`` is a tjcrawl archive: its meta table and its search index."""
+    try:
+        names = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+                (META_TABLE, INDEX_TABLE),
+            )
+        }
+    except sqlite3.DatabaseError:
+        return False
+    return names == {META_TABLE, INDEX_TABLE}
+
+
+def archive_names(datasette) -> list[str]:
+    """The names of the databases served that are tjcrawl archives (each checked once)."""
+    known: dict[tuple[str, str | None], bool] = datasette.__dict__.setdefault(
+        "_tjcrawl_archives", {}
+    )
+    names = []
+    for name, db in list(datasette.databases.items()):
+        key = (name, db.path)
+        if key not in known:
+            if db.is_memory or db.path is None:
+                known[key] = False
+            else:
+                # get_metadata is synchronous: a short connection of Datasette's own kind
+                # (read-only or immutable, as it serves the file).
+                try:
+                    conn = db.connect()
+                except (sqlite3.DatabaseError, OSError):
+                    known[key] = False
+                else:
+                    try:
+                        known[key] = is_archive(conn)
+                    finally:
+                        conn.close()
+        if known[key]:
+            names.append(name)
+    return names
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn, database, datasette):
+    # trylast: Datasette's built-in plugin registers its escape_fts() first, this replaces it.
+    conn.create_function("tj_match", 1, tj_match, deterministic=True)
+    conn.create_function("tj_snippet", 3, tj_snippet, deterministic=True)
+    if is_archive(conn):
+        conn.create_function("escape_fts", 1, tj_match, deterministic=True)
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    from tjcrawl.serve import database_metadata
+
+    names = archive_names(datasette)
+    if not names:
+        return {}
+    return {"databases": {name: database_metadata() for name in names}}
+
+
+def _article_page(datasette, database: str | None, table: str | None) -> bool:
+    return table in ARTICLE_TABLES and database in archive_names(datasette)
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    """``tjcrawl_page`` on an archive's pages: what the templates/ overrides need."""
+    if database is None or database not in archive_names(datasette):
+        return {}
+    article = table in ARTICLE_TABLES
+    picked = request is not None and any(arg in request.args for arg in ("_col", "_nocol"))
+    hidden = []
+    if article and view_name == "table" and not picked:
+        hidden = [c for c in columns or [] if c not in DEFAULT_COLUMNS]
+    return {
+        "tjcrawl_page": {
+            "article": article and view_name == "row",
+            "hidden_columns": hidden,
+        }
+    }
+
+
+@hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    if view_name != "table" or database not in archive_names(datasette):
+        return ""
+    # Datasette lists every column's description above the rows (25 of them fill the first
+    # screen of articles); fold them into one line that opens on click.
+    return """
+document.querySelectorAll("dl.column-descriptions").forEach(function (list) {
+  var fold = document.createElement("details");
+  fold.className = "tjcrawl-column-descriptions";
+  var summary = document.createElement("summary");
+  summary.textContent = "Column descriptions";
+  fold.appendChild(summary);
+  list.parentNode.insertBefore(fold, list);
+  fold.appendChild(list);
+});
+"""
+
+
+class _PrefixFacet(Facet):
+    """Counts by the first ``length`` characters of an ISO 8601 text column, newest first."""
+
+    length = 0
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        args = dict(self.get_querystring_pairs())
+        facet_size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            prefix = f"substr({escape_sqlite(column)}, 1, {self.length})"
+            sql = (
+                f"SELECT {prefix} AS value, count(*) AS count FROM ({self.sql}) "
+                f"WHERE {escape_sqlite(column)} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' "
+                f"GROUP BY value ORDER BY value DESC LIMIT {facet_size + 1}"
+            )
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            selected_key = f"{column}__startswith"
+            values = []
+            for row in rows.rows[:facet_size]:
+                selected = args.get(selected_key) == row["value"]
+                if selected:
+                    toggle = path_with_removed_args(self.request, {selected_key: row["value"]})
+                else:
+                    toggle = path_with_added_args(self.request, {selected_key: row["value"]})
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, toggle),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": path_with_removed_args(
+                        self.request, {f"_facet_{self.type}": column}
+                    ),
+                    "truncated": len(rows) > facet_size,
+                }
+            )
+        return results, timed_out
+
+
+class MonthFacet(_PrefixFacet):
+    """Counts by month (YYYY-MM) as published (+08:00)."""
+
+    type = "month"
+    length = 7
+
+
+class DayFacet(_PrefixFacet):
+    """Counts by day (YYYY-MM-DD) as published (+08:00); suggested in an archive instead of
+    Datasette's ``date`` facet, whose days are UTC."""
+
+    type = "day"
+    length = 10
+
+    async def suggest(self) -> list[dict[str, Any]]:
+        if self.database not in archive_names(self.ds):
+            return []
+        enabled = {c["config"]["simple"] for c in self.get_configs()}
+        suggested = []
+        for column in await self.get_columns(self.sql, self.params):
+            if column in enabled:
+                continue
+            sql = (
+                f"SELECT 1 FROM (SELECT {escape_sqlite(column)} AS v FROM ({self.sql}) LIMIT 100)"
+                f" WHERE v GLOB '{ISO_TIME}' LIMIT 1"
+            )
+            try:
+                found = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_suggest_time_limit_ms"),
+                    log_sql_errors=False,
+                )
+            except (QueryInterrupted, sqlite3.OperationalError):
+                continue
+            if found.rows:
+                toggle = path_with_added_args(self.request, {"_facet_day": column})
+                suggested.append(
+                    {
+                        "name": column,
+                        "type": self.type,
+                        "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+                    }
+                )
+        return suggested
+
+
+@hookimpl
+def register_facet_classes():
+    return [MonthFacet, DayFacet]
