@@ -11,6 +11,8 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +32,9 @@ from tjcrawl.profile_guards import (
     shown,
 )
 
-BUNDLED_DIR = Path(__file__).parent / "sources"
+# Read through importlib.resources: inside a zipped egg (Scrapyd) or a zip import there is no
+# folder on disk, and this is a zipfile.Path; installed normally it is a plain Path.
+BUNDLED_DIR: Traversable = resources.files("tjcrawl") / "sources"
 SOURCES_DIR_ENV = "TJCRAWL_SOURCES_DIR"
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
@@ -106,7 +110,7 @@ class Profile:
     allowed_domains: tuple[str, ...]
     start_urls: tuple[str, ...]
     listing: ListingSpec
-    path: Path
+    path: Path  # a zipfile.Path, read-only, for a bundled profile inside a zipped egg
     sha256: str
     pagination: PaginationSpec | None = None
     detail: DetailSpec | None = None
@@ -411,9 +415,11 @@ def _host_allowed(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def profile_dirs() -> list[Path]:
+def profile_dirs() -> list[Traversable]:
     """Bundled profiles first; folders named in TJCRAWL_SOURCES_DIR override them by slug."""
-    extra = [Path(p) for p in os.environ.get(SOURCES_DIR_ENV, "").split(os.pathsep) if p]
+    extra: list[Traversable] = [
+        Path(p) for p in os.environ.get(SOURCES_DIR_ENV, "").split(os.pathsep) if p
+    ]
     return [BUNDLED_DIR, *extra]
 
 
@@ -425,7 +431,7 @@ class ProfileSet:
     broken: dict[str, ProfileError]
 
 
-def load_profile_set(dirs: Iterable[Path] | None = None) -> ProfileSet:
+def load_profile_set(dirs: Iterable[Traversable] | None = None) -> ProfileSet:
     """Load every profile; one that cannot be loaded is set aside with its one-line error, so
     that a broken or hostile file in a profile folder stops only what names it.
 
@@ -437,23 +443,26 @@ def load_profile_set(dirs: Iterable[Path] | None = None) -> ProfileSet:
     for directory in profile_dirs() if dirs is None else dirs:
         if not directory.is_dir():
             raise ProfileError(f"{directory}: (folder): profile folder does not exist")
-        for path in sorted(directory.glob("*.toml")):
+        # As glob("*.toml") would: hidden files are not profiles.
+        files = (f for f in directory.iterdir() if f.name.endswith(".toml") and f.name[0] != ".")
+        for path in sorted(files, key=lambda f: f.name):
             try:
-                profile = parse_profile(path)
+                profile = parse_profile(path)  # type: ignore[arg-type]
             except Exception as exc:
                 # Even a bug in checking one file anyone may write must not stop every source.
                 if not isinstance(exc, ProfileError):
                     problem = " ".join(f"cannot be loaded: {type(exc).__name__}: {exc}".split())
                     exc = ProfileError(f"{path}: (file): {problem[:300]}")
-                profiles.pop(path.stem, None)
-                broken[path.stem] = exc
+                slug = path.name.removesuffix(".toml")
+                profiles.pop(slug, None)
+                broken[slug] = exc
                 continue
             broken.pop(profile.slug, None)
             profiles[profile.slug] = profile
     return ProfileSet(dict(sorted(profiles.items())), dict(sorted(broken.items())))
 
 
-def load_profiles(dirs: Iterable[Path] | None = None) -> dict[str, Profile]:
+def load_profiles(dirs: Iterable[Traversable] | None = None) -> dict[str, Profile]:
     """Every profile that loads. Callers that act on all sources should use load_profile_set
     and report its `broken` ones; this is for those that look a profile up by slug."""
     return load_profile_set(dirs).profiles

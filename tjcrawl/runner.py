@@ -82,6 +82,7 @@ def build_settings(
     settings.set("TJCRAWL_DB", db, priority="cmdline")
     settings.set("TJCRAWL_RUN_ID", run_id or new_run_id(), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("TJCRAWL_AFTER_CRAWL", False, priority="cmdline")  # run_crawl does it
     if proxy_map:
         settings.set("TJCRAWL_PROXY_MAP", dict(proxy_map), priority="cmdline")
     if loopback_fast:
@@ -193,19 +194,31 @@ def run_crawl(profiles: Iterable[Profile], settings: Settings) -> list[SourceRep
         crawlers.append((profile, crawler))
     process.start()
     logging.getLogger("scrapy").handlers.clear()
-    min_coverage = settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9)
+    finished = [
+        (profile, crawler.stats.get_stats() if crawler.stats else {})
+        for profile, crawler in crawlers
+    ]
+    return after_crawl(finished, settings, settings["TJCRAWL_RUN_ID"])
+
+
+def after_crawl(
+    finished: Iterable[tuple[Profile, Mapping[str, Any]]], settings: Settings, run_id: str
+) -> list[SourceReport]:
+    """Judge each source's run, then the archive's work after a crawl: re-post grouping and
+    the search counts. Shared by `tjcrawl crawl` and by runs that `scrapy crawl` or Scrapyd
+    start (tjcrawl.extensions.AfterCrawl); the caller holds the archive's run lock."""
+    db, min_coverage = settings["TJCRAWL_DB"], settings.getfloat("TJCRAWL_MIN_FIELD_COVERAGE", 0.9)
     reports = []
-    with closing(open_database(settings["TJCRAWL_DB"]).conn) as conn:
-        for profile, crawler in crawlers:
-            stats = crawler.stats.get_stats() if crawler.stats else {}
+    with closing(open_database(db).conn) as conn:
+        for profile, stats in finished:
             problems = judge(profile, stats, min_coverage)
             # Compared with the source's earlier runs only when nothing is plainly broken,
             # so that one failure is not reported twice.
-            problems = problems or alarms_for_run(conn, settings["TJCRAWL_RUN_ID"], profile.slug)
+            problems = problems or alarms_for_run(conn, run_id, profile.slug)
             reports.append(SourceReport(profile.slug, stats, problems))
         # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
         # failure here must not cost the crawl its report: the next crawl groups again.
-        log, db = logging.getLogger(__name__), settings["TJCRAWL_DB"]
+        log = logging.getLogger(__name__)
         progress = StepProgress(
             log=log.info,
             interactive=sys.stderr.isatty()

@@ -58,7 +58,13 @@ DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.middlewares.IncompletePageMiddleware": 585,
 }
 SPIDER_MIDDLEWARES = {"tjcrawl.recorders.ExtractionErrorMiddleware": 950}
-EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500}
+EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500, "tjcrawl.extensions.AfterCrawl": 600}
+# `scrapy crawl`, `scrapy shell` and Scrapyd run tjcrawl's sources as `tjcrawl crawl` does:
+# fixture sites served (tjcrawl/extensions.py), each run judged, its verdict the exit status
+# (tjcrawl/commands/), and a shell session never recorded as a run.
+ADDONS = {"tjcrawl.extensions.FixtureSites": 0}
+COMMANDS_MODULE = "tjcrawl.commands"
+SPIDER_CONTRACTS = {"tjcrawl.contracts.FixtureGoldensContract": 10}
 ITEM_PIPELINES = {
     "tjcrawl.pipelines.ValidatePipeline": 100,
     "tjcrawl.pipelines.NormalisePipeline": 200,
@@ -67,6 +73,14 @@ ITEM_PIPELINES = {
 }
 
 TJCRAWL_DB = "archive.db"
+# Seconds a run started by `scrapy crawl` (Scrapyd) waits for another run to let go of the
+# archive before it ends with exit status 4; Scrapyd starts several jobs at once.
+TJCRAWL_LOCK_WAIT = 1800.0
+# Where fixture sources' sites are (default: fixtures/ of the checkout or the working folder).
+TJCRAWL_FIXTURES_DIR = ""
+# Judge each run and do the archive's post-crawl work when the crawl ends (tjcrawl.extensions);
+# `tjcrawl crawl` does that itself, once for all its sources.
+TJCRAWL_AFTER_CRAWL = True
 # The crawl commits its writes every this many items or every this many seconds, whichever
 # comes first: readers (Datasette, exports) see progress that often, and a killed crawl loses
 # at most about that much fetched work.

@@ -28,6 +28,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from tjcrawl import clock
+from tjcrawl.extensions import ARCHIVE_LOCKED, RUN_ID_STAT
 from tjcrawl.faults import fault_recorded, losses, report_fault, summarise
 from tjcrawl.frontier import (
     DEFAULT_OVERLAP,
@@ -49,6 +50,7 @@ from tjcrawl.storage.archive import (
     WriteLedger,
     write_error_text,
 )
+from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable, RunLock
 
 ARTICLE_COLUMNS = (
     "url",
@@ -79,6 +81,8 @@ FATAL_WRITE_ERRORS = (
     "SQLITE_CORRUPT",
     "SQLITE_NOTADB",
 )
+#: How often a run waiting for the archive's lock tries again, in seconds.
+LOCK_POLL_S = 0.5
 logger = logging.getLogger(__name__)
 
 
@@ -124,6 +128,13 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
+        profile = getattr(spider, "profile", None)
+        if profile is None:
+            # Not one of tjcrawl's sources (Scrapy's DefaultSpider in `scrapy shell URL`, a
+            # spider of the user's own): no run of a source to record.
+            logger.info("%s is not a tjcrawl source: nothing is archived", spider)
+            return
+        held = self._wait_for_lock()
         try:
             archive = self.archive = Archive.acquire(
                 self.db_path, self.commit_every, self.revisit, self.commit_seconds
@@ -135,11 +146,12 @@ class ArchivePipeline:
             self.crawler.stats.set_value("tjcrawl/write_failed", 1)
             self.crawler.stats.set_value("tjcrawl/write_error", str(cause))
             raise CloseSpider(WRITE_FAILED) from None
+        finally:
+            held.release()  # the archive holds the lock now, or nobody does
         archive.start_writer()
         self._start_flushing(archive)
         if self.max_pages:
             archive.call(archive.limit_size, self.max_pages)
-        profile = spider.profile  # type: ignore[union-attr]
         try:
             archive.call(archive.record_source, profile)
             self.mode = archive.call(choose_mode, archive, profile.slug, self.mode, self.sweep_days)
@@ -150,6 +162,7 @@ class ArchivePipeline:
             spider.frontier = archive.call(  # type: ignore[union-attr]
                 Frontier, archive, profile.slug, self.mode, self.overlap, self.verify_304
             )
+            self.crawler.stats.set_value(RUN_ID_STAT, self.run_id)
         except sqlite3.Error as exc:
             # Not even the run could be recorded (a full disk): fetch nothing that could not
             # be kept. The writer thread has logged the cause.
@@ -163,6 +176,31 @@ class ArchivePipeline:
         # the frontier's map of every archived article (100,000 objects and more for a big
         # archive). Left to the collector, every full collection would walk it all again.
         gc.freeze()
+
+    def _wait_for_lock(self) -> RunLock:
+        """The archive's run lock, waited for up to TJCRAWL_LOCK_WAIT seconds: Scrapyd starts
+        jobs side by side, and jobs on one archive take turns. The wait blocks the reactor,
+        which has nothing else to do before this crawl's spider is open. (`tjcrawl crawl`
+        holds the lock already, so this returns at once.)"""
+        wait = self.crawler.settings.getfloat("TJCRAWL_LOCK_WAIT", 0)
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                return RunLock.acquire(self.db_path)
+            except ArchiveLocked as exc:
+                if time.monotonic() >= deadline:
+                    logger.error("gave up after %.0f s (TJCRAWL_LOCK_WAIT): %s", wait, exc)
+                    self.crawler.stats.set_value("tjcrawl/archive_locked", 1)
+                    raise CloseSpider(ARCHIVE_LOCKED) from None
+                if not told:
+                    logger.info("%s; waiting up to %.0f s", exc, wait)
+                    told = True
+                time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0)))
+            except LockUnavailable as exc:
+                logger.error("the archive cannot be written: %s", exc)
+                self.crawler.stats.set_value("tjcrawl/write_failed", 1)
+                self.crawler.stats.set_value("tjcrawl/write_error", str(exc))
+                raise CloseSpider(WRITE_FAILED) from None
 
     def _record_clock_skew(self, skew: ClockSkew) -> None:
         """This run started before the previous one: the machine's clock went back (or was
