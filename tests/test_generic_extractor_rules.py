@@ -143,3 +143,19 @@ def test_labels_and_sign_up_lines_between_and_after_paragraphs_are_left_out() ->
     article = extract_article(page.encode(), "https://example.com/news/budget")
 
     assert article.paragraphs == [first, second, "Get the look:", third]
+
+
+def test_a_copy_of_the_article_hidden_with_display_none_is_not_read() -> None:
+    # A schema.org copy of the story: headline, dates, image sizes and the whole text again,
+    # inside the article's element but never shown to the reader.
+    hidden = f"""<div style="display: none" itemscope>
+    <div itemprop="headline">Budget approved</div><div itemprop="datePublished">2024-05-01</div>
+    <div itemprop="width">500</div><div itemprop="articleBody">{" ".join(PROSE)}</div></div>"""
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <article><h1>Budget approved</h1><div class="body">{_paragraphs()}</div>{hidden}
+    <p hidden>Press the button to load the comments.</p></article>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == list(PROSE)
