@@ -10,6 +10,10 @@ PROSE = (
     "Members said the plan would repair roads, schools and bridges across the district.",
     "The vote passed with a large majority, and work is expected to begin in the spring.",
 )
+CHINESE_PROSE = (
+    "市议会周二批准了新的预算，此前议员们就成本问题进行了长时间的辩论。",
+    "议员们表示，该计划将修缮全区的道路、学校和桥梁，改善居民的生活。",
+)
 
 
 def _paragraphs(attrs: str = "") -> str:
@@ -159,3 +163,37 @@ def test_a_copy_of_the_article_hidden_with_display_none_is_not_read() -> None:
     article = extract_article(page.encode(), "https://example.com/news/budget")
 
     assert article.paragraphs == list(PROSE)
+
+
+def test_photo_credit_lines_are_not_article_text_but_inline_captions_are() -> None:
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <article><h1>Budget approved</h1>
+    <figure><img src="/a.jpg"><figcaption>Council members vote on the budget.</figcaption>
+    <div class="credit">Photo: Jane Doe, AP</div></figure>
+    {_paragraphs()}<p>(AP Photo/John Roe)</p></article>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == ["Council members vote on the budget.", *PROSE]
+
+
+def test_slideshow_captions_are_left_out_unless_written_in_chinese() -> None:
+    slides = "".join(
+        f'<li class="slide"><img src="/{i}.jpg"><div class="caption">'
+        f"<p>Workers repair the road near the bridge, picture {i}.</p></div></li>"
+        for i in range(3)
+    )
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <article><h1>Budget approved</h1><ul class="gallery">{slides}</ul>{_paragraphs()}
+    </article></body></html>"""
+    chinese = "".join(f"<p>{line}</p>" for line in CHINESE_PROSE)
+    chinese_page = f"""<html><head><title>预算获批</title></head><body>
+    <article><h1>预算获批</h1><div class="gallery"><figure><img src="/1.jpg">
+    <figcaption>工人在桥边修路。</figcaption></figure></div>{chinese}</article></body></html>"""
+
+    assert extract_article(page.encode(), "https://example.com/a").paragraphs == list(PROSE)
+    assert extract_article(chinese_page.encode(), "https://example.cn/a").paragraphs == [
+        "工人在桥边修路。",
+        *CHINESE_PROSE,
+    ]

@@ -167,16 +167,18 @@ class _Segmenter:
 # consent layer, a template filled in later. A reader never sees them, so they are not text.
 # Not visibility:hidden (WeChat hides the whole article that way until its script runs) nor
 # aria-hidden (carousels mark every slide but the current one, icons and menus alike).
-_HIDDEN_XPATH = etree.XPath("//*[@hidden or contains(@style, 'none')]")
+# Attributes, not elements: the query runs in half the time. Their .getparent() is the element.
+_HIDDEN_XPATH = etree.XPath("//@style[contains(., 'none')] | //@hidden")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none", re.I)
 
 
 def drop_hidden(root: Any) -> None:
     """Remove the elements the page hides from its reader, keeping their tails."""
-    for el in _HIDDEN_XPATH(root):
-        if el.get("hidden") is None and not _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+    for attribute in _HIDDEN_XPATH(root):
+        if attribute.attrname == "style" and not _HIDDEN_STYLE_RE.search(attribute):
             continue
-        parent = el.getparent()
+        el = attribute.getparent()
+        parent = el.getparent() if el is not None else None
         if parent is None:
             continue
         if el.tail:
