@@ -197,3 +197,16 @@ def test_slideshow_captions_are_left_out_unless_written_in_chinese() -> None:
         "工人在桥边修路。",
         *CHINESE_PROSE,
     ]
+
+
+def test_the_h1_in_other_words_is_the_headline_not_a_later_card_repeating_the_title() -> None:
+    card = """<div class="card"><h2>Council Budget Vote</h2><ul><li>Roads: 40 %</li>
+    <li>Schools: 35 %</li><li>Bridges: 25 %</li></ul></div>"""
+    page = f"""<html><head><title>Council Budget Vote Explained | Example News</title></head>
+    <body><article><h1>How the council budget vote went on Tuesday</h1>
+    {_paragraphs()}{card}</article></body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.title == "How the council budget vote went on Tuesday"
+    assert article.paragraphs[:3] == list(PROSE)
