@@ -210,3 +210,15 @@ def test_the_h1_in_other_words_is_the_headline_not_a_later_card_repeating_the_ti
 
     assert article.title == "How the council budget vote went on Tuesday"
     assert article.paragraphs[:3] == list(PROSE)
+
+
+def test_a_headline_that_links_to_its_own_page_is_still_the_headline() -> None:
+    # A blog: <h1><a href=self>; the site's name, the <title>'s second part, in the footer.
+    page = f"""<html><head><title>Council budget notes - Example Blog</title></head><body>
+    <div class="post"><h1><a href="/p/1">Council budget notes</a></h1>{_paragraphs()}</div>
+    <div id="footer"><p>Example Blog</p></div></body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/p/1")
+
+    assert article.title == "Council budget notes"
+    assert article.paragraphs == list(PROSE)

@@ -178,7 +178,10 @@ def find_title(blocks: list[Block], meta: dict[str, str]) -> tuple[Found | None,
         if meta.get(k)
     ]
     for index, block in enumerate(blocks):
-        if not (2 <= block.chars <= min(200, longest)) or block.link_chars > block.chars / 2:
+        if not 2 <= block.chars <= min(200, longest):
+            continue
+        # A link is not the headline, except a heading that links to its own page (blogs).
+        if block.link_chars > block.chars / 2 and not block.heading:
             continue
         if index > TITLE_SEARCH_BLOCKS and not block.heading:
             continue
