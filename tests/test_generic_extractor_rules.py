@@ -10,6 +10,10 @@ PROSE = (
     "Members said the plan would repair roads, schools and bridges across the district.",
     "The vote passed with a large majority, and work is expected to begin in the spring.",
 )
+CHINESE_PROSE = (
+    "市议会周二批准了新的预算，此前议员们就成本问题进行了长时间的辩论。",
+    "议员们表示，该计划将修缮全区的道路、学校和桥梁，改善居民的生活。",
+)
 
 
 def _paragraphs(attrs: str = "") -> str:
@@ -143,3 +147,78 @@ def test_labels_and_sign_up_lines_between_and_after_paragraphs_are_left_out() ->
     article = extract_article(page.encode(), "https://example.com/news/budget")
 
     assert article.paragraphs == [first, second, "Get the look:", third]
+
+
+def test_a_copy_of_the_article_hidden_with_display_none_is_not_read() -> None:
+    # A schema.org copy of the story: headline, dates, image sizes and the whole text again,
+    # inside the article's element but never shown to the reader.
+    hidden = f"""<div style="display: none" itemscope>
+    <div itemprop="headline">Budget approved</div><div itemprop="datePublished">2024-05-01</div>
+    <div itemprop="width">500</div><div itemprop="articleBody">{" ".join(PROSE)}</div></div>"""
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <article><h1>Budget approved</h1><div class="body">{_paragraphs()}</div>{hidden}
+    <p hidden>Press the button to load the comments.</p></article>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == list(PROSE)
+
+
+def test_photo_credit_lines_are_not_article_text_but_inline_captions_are() -> None:
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <article><h1>Budget approved</h1>
+    <figure><img src="/a.jpg"><figcaption>Council members vote on the budget.</figcaption>
+    <div class="credit">Photo: Jane Doe, AP</div></figure>
+    {_paragraphs()}<p>(AP Photo/John Roe)</p></article>
+    </body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.paragraphs == ["Council members vote on the budget.", *PROSE]
+
+
+def test_slideshow_captions_are_left_out_unless_written_in_chinese() -> None:
+    slides = "".join(
+        f'<li class="slide"><img src="/{i}.jpg"><div class="caption">'
+        f"<p>Workers repair the road near the bridge, picture {i}.</p></div></li>"
+        for i in range(3)
+    )
+    page = f"""<html><head><title>Budget approved</title></head><body>
+    <article><h1>Budget approved</h1><ul class="gallery">{slides}</ul>{_paragraphs()}
+    </article></body></html>"""
+    chinese = "".join(f"<p>{line}</p>" for line in CHINESE_PROSE)
+    chinese_page = f"""<html><head><title>预算获批</title></head><body>
+    <article><h1>预算获批</h1><div class="gallery"><figure><img src="/1.jpg">
+    <figcaption>工人在桥边修路。</figcaption></figure></div>{chinese}</article></body></html>"""
+
+    assert extract_article(page.encode(), "https://example.com/a").paragraphs == list(PROSE)
+    assert extract_article(chinese_page.encode(), "https://example.cn/a").paragraphs == [
+        "工人在桥边修路。",
+        *CHINESE_PROSE,
+    ]
+
+
+def test_the_h1_in_other_words_is_the_headline_not_a_later_card_repeating_the_title() -> None:
+    card = """<div class="card"><h2>Council Budget Vote</h2><ul><li>Roads: 40 %</li>
+    <li>Schools: 35 %</li><li>Bridges: 25 %</li></ul></div>"""
+    page = f"""<html><head><title>Council Budget Vote Explained | Example News</title></head>
+    <body><article><h1>How the council budget vote went on Tuesday</h1>
+    {_paragraphs()}{card}</article></body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/news/budget")
+
+    assert article.title == "How the council budget vote went on Tuesday"
+    assert article.paragraphs[:3] == list(PROSE)
+
+
+def test_a_headline_that_links_to_its_own_page_is_still_the_headline() -> None:
+    # A blog: <h1><a href=self>; the site's name, the <title>'s second part, in the footer.
+    page = f"""<html><head><title>Council budget notes - Example Blog</title></head><body>
+    <div class="post"><h1><a href="/p/1">Council budget notes</a></h1>{_paragraphs()}</div>
+    <div id="footer"><p>Example Blog</p></div></body></html>"""
+
+    article = extract_article(page.encode(), "https://example.com/p/1")
+
+    assert article.title == "Council budget notes"
+    assert article.paragraphs == list(PROSE)

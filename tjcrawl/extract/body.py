@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from tjcrawl.extract.blocks import Block, Segmented
+from tjcrawl.extract.captions import CAPTION, NO_PICTURE, Pictures, credit_lines, picture_role
 
 # The Tianjin TRS templates' body containers (shared/real-markup.md, §1 and "General
 # conventions" 6), in the order a page is most likely to be specific about.
@@ -94,25 +95,29 @@ def _name_words(raw: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _name_strength(raw: str) -> int:
+def _name_strength(raw: str) -> tuple[int, int]:
     words = _name_words(raw)
     if not words:
-        return 0
+        return 0, NO_PICTURE
+    role = picture_role(words)
     if _FURNITURE_NAME_RE.search(words):
-        return 2
-    return int(bool(_UNLIKELY_RE.search(words)) and not _LIKELY_RE.search(words))
+        return 2, role
+    return int(bool(_UNLIKELY_RE.search(words)) and not _LIKELY_RE.search(words)), role
 
 
-def _furniture_name(el: Any) -> int:
+def _furniture_name(el: Any) -> tuple[int, int]:
     """2: named or tagged as furniture outright (comment, share, footer …); 1: a weaker hint
-    (menu, widget, tags …) that a content-like name overrules; 0: nothing."""
-    if el.tag in _FURNITURE_TAGS:
-        return 2
+    (menu, widget, tags …) that a content-like name overrules; 0: nothing. And whether the
+    element is a picture's caption or a gallery (tjcrawl.extract.captions)."""
+    tag = el.tag
+    if tag in _FURNITURE_TAGS:
+        return 2, NO_PICTURE
     class_name, id_name = el.get("class"), el.get("id")
     if not class_name and not id_name:
-        return 0
+        return 0, CAPTION if tag == "figcaption" else NO_PICTURE
     # Pages repeat a handful of class names over thousands of elements: read each name once.
-    return _name_strength(f"{class_name or ''} {id_name or ''}")
+    strength, role = _name_strength(f"{class_name or ''} {id_name or ''}")
+    return strength, CAPTION if tag == "figcaption" else role
 
 
 def block_weight(block: Block) -> float:
@@ -144,11 +149,14 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     positive = positive_prefix[-1]
     unlikely = [False] * len(raw)
     unlikely_until = -1
+    pictures = Pictures()
     for el in seg.order:
         first, end = seg.spans.get(el, (0, 0))
         if end <= first or first < unlikely_until:
             continue
-        strength = _furniture_name(el)
+        strength, role = _furniture_name(el)
+        if role:
+            pictures.add(role, first, end)
         if not strength or (headline is not None and first <= headline < end):
             continue
         holds_prose = positive_prefix[end] - positive_prefix[first] > max(100.0, 0.5 * positive)
@@ -167,6 +175,10 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
         block.furniture = bad or outside
         block.weight = -abs(weight) - 5.0 if block.furniture else weight
         prefix.append(prefix[-1] + block.weight)
+    # A caption or credit is left out of the body without weighing against the element that
+    # holds it: pictures belong to articles.
+    for index in (*credit_lines(seg), *pictures.gallery_captions(seg)):
+        seg.blocks[index].furniture = True
     return prefix
 
 

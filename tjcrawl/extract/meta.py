@@ -135,6 +135,27 @@ def _loose(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum()).lower()
 
 
+_WORD_RE = re.compile(r"\w+")
+# Short words say little about which heading is the headline.
+_MIN_WORD_CHARS = 3
+
+
+def _words(text: str) -> set[str]:
+    return {
+        w
+        for w in _WORD_RE.findall(unicodedata.normalize("NFKC", text).lower())
+        if len(w) >= _MIN_WORD_CHARS
+    }
+
+
+def _shares_most_words(heading: str, title_words: set[str]) -> bool:
+    """Whether an <h1> says the title in other words ("Homemade Spiced Honey Pear Jam for the
+    Holidays" for "Spiced Honey Pear Jam Recipe"): most of the title's words are in it."""
+    if len(title_words) < 3:
+        return False  # Chinese titles have no spaces; a two-word title matches too easily
+    return len(_words(heading) & title_words) >= 0.6 * len(title_words)
+
+
 def _title_parts(title: str) -> list[str]:
     parts = [p for p in _TITLE_SPLIT_RE.split(title) if p.strip()]
     return sorted(parts, key=len, reverse=True)
@@ -150,8 +171,17 @@ def find_title(blocks: list[Block], meta: dict[str, str]) -> tuple[Found | None,
     parts = [p for p in parts if len(p) >= 2]
     best: tuple[float, int] | None = None
     longest = max((len(r) for r in references), default=0) + 10
+    # The first part of each title ("Headline | Site"), as words.
+    title_words = [
+        _words(_TITLE_SPLIT_RE.split(meta[k])[0])
+        for k in (*TITLE_META_KEYS, "<title>")
+        if meta.get(k)
+    ]
     for index, block in enumerate(blocks):
-        if not (2 <= block.chars <= min(200, longest)) or block.link_chars > block.chars / 2:
+        if not 2 <= block.chars <= min(200, longest):
+            continue
+        # A link is not the headline, except a heading that links to its own page (blogs).
+        if block.link_chars > block.chars / 2 and not block.heading:
             continue
         if index > TITLE_SEARCH_BLOCKS and not block.heading:
             continue
@@ -170,6 +200,15 @@ def find_title(blocks: list[Block], meta: dict[str, str]) -> tuple[Found | None,
             score = max(score, 2.6)
         elif loose in parts:
             score = max(score, 2.2)
+        # The page's <h1> in other words beats a later heading that repeats the title more
+        # literally (a recipe card's or a video box's title): still below an exact match.
+        if (
+            score < 2.2
+            and block.owner is not None
+            and block.owner.tag == "h1"
+            and any(_shares_most_words(block.text, words) for words in title_words)
+        ):
+            score = 2.2
         if not score:
             continue
         if block.heading:
