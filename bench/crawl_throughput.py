@@ -49,6 +49,7 @@ from pathlib import Path
 # package that Scrapy or Twisted imports (bench/incremental.py hides Twisted's `incremental`).
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))  # this checkout's tjcrawl, not an installed one
 
 HOST = "bench.tjcrawl.test"
 SECTION = "/sy/tjxw/"
