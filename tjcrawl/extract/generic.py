@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from tjcrawl.encoding import choose_encoding
+from tjcrawl.encoding import EncodingChoice, choose_encoding
 from tjcrawl.extract.blocks import Block, Segmented, block_lines, segment
 from tjcrawl.extract.body import best_subtree, documented_container, trim_to_core, weigh
 from tjcrawl.extract.boilerplate import is_boilerplate_line
@@ -97,7 +97,10 @@ def decode_page(raw: bytes | str, encoding: str | None = None) -> str:
     """The page's text as tjcrawl's crawl would decode it (tjcrawl.encoding)."""
     if isinstance(raw, str):
         return raw
-    choice = choose_encoding(raw, None, forced=encoding)
+    return _decode(raw, choose_encoding(raw, None, forced=encoding))
+
+
+def _decode(raw: bytes, choice: EncodingChoice) -> str:
     try:
         return raw.decode(choice.used, errors="replace")
     except LookupError:
@@ -193,10 +196,13 @@ def extract_article(
             return Article(no_article="empty page")
         if kind := _binary_kind(page):
             return Article(no_article=f"binary content ({kind}), not an HTML page")
-        if encoding is None and choose_encoding(page, None).undecodable:
+        choice = choose_encoding(page, None, forced=encoding)
+        if choice.undecodable and encoding is None:
             # What a crawl refuses to archive (tjcrawl.encoding): no encoding reads it as text.
             return Article(no_article="binary content (no encoding decodes it), not an HTML page")
-    text = decode_page(page, encoding)
+        text = _decode(page, choice)
+    else:
+        text = page
     truncated = len(text) > MAX_TEXT_CHARS
     # A page with control characters is parsed anew: parse_html drops them, another parser may
     # have kept them in the tree's text.
