@@ -416,7 +416,9 @@ class ProfileSpider(scrapy.Spider):
             if name not in sources and (name in detail.generic or getattr(detail, name) is not None)
         ]
         if wanted:
-            attachments = self._fill_generic(response, wanted, fields, sources, attachments)
+            # The page's HTML tree, unless the profile's body was cut out of it in place.
+            tree = sel.root if body_html is None and sel.type == "html" else None
+            attachments = self._fill_generic(response, wanted, fields, sources, attachments, tree)
         yield from self._attachment_requests(attachments)
         yield self._item(
             response,
@@ -434,16 +436,21 @@ class ProfileSpider(scrapy.Spider):
         fields: dict[str, Any],
         sources: dict[str, str],
         attachments: list[dict[str, str]],
+        tree: Any | None = None,
     ) -> list[dict[str, str]]:
         """Fill `wanted` fields from the generic extractor: those the profile leaves to it, and
         those whose selector matched nothing on this page, which are counted (the run reports
-        the selector broken) but cost no article. The attachments, when the body is its."""
+        the selector broken) but cost no article. The attachments, when the body is its.
+        `tree`, the response's parsed page if still whole, spares the extractor a parse."""
         detail = self.profile.detail
         assert detail is not None
         fetched = response.meta.get("fetched_at")
         fetched_at = datetime.fromisoformat(fetched) if fetched else clock.now()
-        text = response.text if isinstance(response, TextResponse) else response.body
-        article = extract_article(text, response.url, fetched_at=fetched_at)
+        if isinstance(response, TextResponse):
+            text: str | bytes = response.text
+        else:
+            text, tree = response.body, None
+        article = extract_article(text, response.url, fetched_at=fetched_at, tree=tree)
         found = generic_fields(article, fetched_at)
         stood_in = []  # fields whose selector matched nothing here
         for name in wanted:
