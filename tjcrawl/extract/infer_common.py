@@ -116,6 +116,7 @@ class Doc:
     url: str
     sel: Selector
     fetched_at: datetime
+    text: str = ""  # the decoded page, for the generic extractor
 
     @property
     def root(self) -> Any:
@@ -139,6 +140,8 @@ def unique_css(el: Any, sel: Selector, depth: int = 3) -> list[str]:
         return len(matches) == 1 and is_same(matches[0], el)
 
     tag = el.tag
+    if ":" in tag:
+        return found  # CSS reads `cms_include:article` as a pseudo-class: XPath only
     element_id = el.get("id") or ""
     if element_id and CSS_IDENT_RE.match(element_id) and unique(f"{tag}#{element_id}"):
         found.append(f"{tag}#{element_id}")
@@ -178,7 +181,7 @@ def labelled_xpath(el: Any, label: str, sel: Selector) -> str | None:
     parent = el.getparent()
     if parent is None or not is_element(parent) or not label:
         return None
-    xpath = f"//{xpath_step(parent)}/{el.tag}[contains(., {xpath_literal(label)})]"
+    xpath = f"//{xpath_step(parent)}/{tag_test(el.tag)}[contains(., {xpath_literal(label)})]"
     try:
         matches = sel.xpath(xpath)
     except ValueError:
@@ -187,20 +190,74 @@ def labelled_xpath(el: Any, label: str, sel: Selector) -> str | None:
 
 
 def page_selectors(el: Any, sel: Selector) -> list[str]:
+    """Selectors anchored on an id, a class or a label: never a positional path from the root
+    (`/html/body/table[2]/tr/td[1]`), which holds on one template only."""
     found = unique_css(el, sel)
-    if not found:
-        found.append(el.getroottree().getpath(el))
+    if not found and (anchored := anchored_xpath(el, sel)):
+        found.append(anchored)
     return found
 
 
+def anchored_xpath(el: Any, sel: Selector, levels: int = 4) -> str | None:
+    """An XPath from the nearest ancestor with a unique id or class down to this element:
+    `//div[@id='main']/table/tr/td[2]`; None when no ancestor within `levels` has one."""
+    current = el.getparent()
+    for _ in range(levels):
+        if current is None or not is_element(current) or current.tag in ("html", "body"):
+            return None
+        anchor = _unique_anchor(current, sel)
+        if anchor is not None:
+            path = relative_path(current, el)
+            if path is None:
+                return None
+            inner = path[1:] if path.startswith(".") else path
+            if path.startswith("("):
+                inner, _, position = path[2:].rpartition(")")
+                xpath = f"({anchor}{inner}){position}"
+            else:
+                xpath = f"{anchor}{inner}"
+            try:
+                matches = sel.xpath(xpath)
+            except ValueError:
+                return None
+            return xpath if len(matches) == 1 and is_same(matches[0], el) else None
+        current = current.getparent()
+    return None
+
+
+def _unique_anchor(el: Any, sel: Selector) -> str | None:
+    tag = tag_test(el.tag)
+    tests = []
+    if (element_id := el.get("id")) and "'" not in element_id:
+        tests.append(f"//{tag}[@id={xpath_literal(element_id)}]")
+    cls = (el.get("class") or "").strip()
+    if cls and "'" not in cls:
+        tests.append(f"//{tag}[@class={xpath_literal(cls)}]")
+    for xpath in tests:
+        try:
+            matches = sel.xpath(xpath)
+        except ValueError:
+            continue
+        if len(matches) == 1 and is_same(matches[0], el):
+            return xpath
+    return None
+
+
+def tag_test(tag: str) -> str:
+    """An XPath name test for a tag; `cms_include:article` would read as an undefined
+    namespace prefix, so such a tag is matched by its name."""
+    return f"*[name()={xpath_literal(tag)}]" if ":" in tag else tag
+
+
 def xpath_step(el: Any, siblings_of_kind: list[Any] | None = None) -> str:
-    cls = el.get("class")
-    if cls and " " not in cls.strip():
-        step = f"{el.tag}[@class='{cls.strip()}']"
-    elif cls:
-        step = f"{el.tag}[contains(@class, '{cls.split()[0]}')]"
+    cls = (el.get("class") or "").strip()
+    tag = tag_test(el.tag)
+    if cls and " " not in cls and "'" not in cls:
+        step = f"{tag}[@class='{cls}']"
+    elif cls and "'" not in cls:
+        step = f"{tag}[contains(@class, '{cls.split()[0]}')]"
     else:
-        step = el.tag
+        step = tag
     return step
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from tjcrawl.dates import _ABSOLUTE_RE, parse_date
+from tjcrawl.dates import _ABSOLUTE_RE, date_from_url
 from tjcrawl.extract.infer_common import (
     ALL_LABELS,
     DATE_LABELS,
@@ -23,9 +25,12 @@ from tjcrawl.extract.infer_common import (
     labelled_xpath,
     node_text,
     page_selectors,
+    tag_test,
     xpath_literal,
 )
+from tjcrawl.extract.infer_cover import cover
 from tjcrawl.extract.infer_detail import Sample, choose, outside_body
+from tjcrawl.extract.meta import parse_any_date
 
 
 def label_before(el: Any) -> str:
@@ -45,12 +50,64 @@ def line_regex(labels: Iterable[str], capture: str) -> str:
     )
 
 
+@dataclass
+class DateVotes:
+    """What each witness says a sample page's publish day is, and the day chosen."""
+
+    page: str | None = None  # the generic extractor: a meta tag, a labelled line, near the title
+    page_how: str = ""
+    listing: str | None = None
+    url: str | None = None
+    chosen: str | None = None
+
+    def disagreement(self) -> str:
+        said = {"page": self.page, "listing": self.listing, "URL": self.url}
+        days = {day for day in said.values() if day}
+        if len(days) <= 1:
+            return ""
+        return ", ".join(f"{who} {day}" for who, day in said.items() if day)
+
+
+def _day(text: str | None, fetched_at: Any) -> str | None:
+    if not text:
+        return None
+    found = parse_any_date(text, fetched_at)
+    return found.value.date().isoformat() if found is not None else None
+
+
+def date_votes(sample: Sample) -> DateVotes:
+    """The page's own date (meta tags, a labelled line, the date nearest the title, inside or
+    outside the body), the listing's and the URL's; the day most of them agree on, the page's
+    when they all differ (a listing's date may be the day the entry was moved or updated)."""
+    votes = DateVotes()
+    article = sample.article
+    if article is not None and article.published_at is not None:
+        votes.page_how = article.how.get("published_at", "")
+        if votes.page_how != "URL":
+            votes.page = article.published_at.date().isoformat()
+    # A listing date without its year (`12-05`) or relative to the fetch (`3天前`) says
+    # little about a page saved at another time: it votes only when it states the year.
+    if sample.listing_date and re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", sample.listing_date):
+        votes.listing = _day(sample.listing_date, sample.doc.fetched_at)
+    url_date = date_from_url(sample.doc.url)
+    votes.url = url_date.value.date().isoformat() if url_date else None
+    counted = Counter(day for day in (votes.page, votes.listing, votes.url) if day)
+    if counted:
+        best = max(counted.values())
+        agreed = [day for day, n in counted.items() if n == best]
+        for day in (votes.page, votes.listing, votes.url):
+            if day in agreed:
+                votes.chosen = day
+                break
+    return votes
+
+
 def detail_date(samples: list[Sample], proposal: Findings) -> None:
-    candidates: list[tuple[str, str | None, int]] = []
+    candidates: list[tuple[str, str | None, float]] = []
     for sample in samples:
         sel, root = sample.doc.sel, sample.doc.root
         for el in root.iter():
-            if not is_element(el) or el.tag in SKIP_TAGS or not outside_body(el, sample.body):
+            if not is_element(el) or el.tag in SKIP_TAGS:
                 continue
             if LAYOUT_CLASS_RE.search(ident(el)) and "info" not in ident(el):
                 continue
@@ -71,11 +128,11 @@ def detail_date(samples: list[Sample], proposal: Findings) -> None:
                 : _ABSOLUTE_RE.search(unicodedata.normalize("NFKC", text)).start()
             ]  # type: ignore[union-attr]
             own_label = next((lb for lb in DATE_LABELS if lb in prefix), "")
-            score = _label_score(label or own_label)
+            score = _label_score(label or own_label) - (0 if outside_body(el, sample.body) else 1)
             if label:
                 select = (
-                    f"//{el.getprevious().tag}[normalize-space()={xpath_literal(label)}]"
-                    f"/following-sibling::{el.tag}[1]"
+                    f"//{tag_test(el.getprevious().tag)}[normalize-space()={xpath_literal(label)}]"
+                    f"/following-sibling::{tag_test(el.tag)}[1]"
                 )
                 candidates.append((select, None, score + 1))
             normalised = unicodedata.normalize("NFKC", text)
@@ -96,18 +153,50 @@ def detail_date(samples: list[Sample], proposal: Findings) -> None:
             if sel.xpath(f"//meta[@name='{name}']/@content"):
                 candidates.append((f"meta[name='{name}']::attr(content)", None, 0))
 
-    def parses(sample: Sample, text: str | None) -> bool:
-        return bool(text) and parse_date(text, sample.doc.fetched_at) is not None
-
-    chosen = choose(samples, candidates, parses)
-    if chosen is None:
-        proposal.unsure.append("detail.date: no date on the detail pages; the listing's is used")
+    votes = [date_votes(sample) for sample in samples]
+    for sample, vote in zip(samples, votes, strict=True):
+        if differ := vote.disagreement():
+            proposal.unsure.append(
+                f"detail.date: the witnesses disagree on {sample.doc.url} ({differ}); "
+                f"{vote.chosen} chosen by agreement"
+            )
+    dated = {n for n, vote in enumerate(votes) if vote.chosen}
+    if not dated:
+        proposal.unsure.append("detail.date: no date on the detail pages, the listing or the URLs")
         return
-    select, regex, score = chosen
-    note = ""
-    if score < len(samples):
-        note = f"found on {score} of {len(samples)} sample pages (else the listing date)"
-    proposal.detail["date"] = FieldChoice(select, regex, note)
+
+    def agrees(sample: Sample, text: str | None) -> bool:
+        chosen = votes[samples.index(sample)].chosen
+        return chosen is not None and _day(text, sample.doc.fetched_at) == chosen
+
+    chosen = cover(samples, candidates, agrees, required=dated)
+    undated = len(samples) - len(dated)
+    if chosen is not None and not chosen.missed:
+        note = chosen.describe([s.doc.url for s in samples])
+        if undated:
+            note = (note + "; " if note else "") + (
+                f"{undated} of {len(samples)} sample pages have no date to check it on"
+            )
+        proposal.detail["date"] = FieldChoice(chosen.select, chosen.regex, note)
+        return
+    generic = sum(
+        1
+        for n in dated
+        if votes[n].page == votes[n].chosen
+        or (votes[n].page is None and votes[n].url == votes[n].chosen)
+    )
+    held = len(dated) - len(chosen.missed) if chosen else 0
+    proposal.detail["date"] = FieldChoice(
+        "auto",
+        note=f"no selector gave the agreed date on every dated sample page (best: {held} of "
+        f"{len(dated)}); the generic extractor (meta tags, labelled lines, the date nearest the "
+        f"title, the URL) gives it on {generic}",
+    )
+    if generic < len(dated):
+        proposal.unsure.append(
+            f"detail.date: the generic extractor gives the agreed date on {generic} of "
+            f"{len(dated)} dated sample pages"
+        )
 
 
 def selector_bonus(el: Any, select: str) -> float:
@@ -152,8 +241,8 @@ def detail_labelled(
             if before and label_re.match(before) and 0 < len(text) <= 40:
                 label = label_re.match(before).group(1)  # type: ignore[union-attr]
                 select = (
-                    f"//{el.getprevious().tag}[normalize-space()={xpath_literal(before)}]"
-                    f"/following-sibling::{el.tag}[1]"
+                    f"//{tag_test(el.getprevious().tag)}[normalize-space()={xpath_literal(before)}]"
+                    f"/following-sibling::{tag_test(el.tag)}[1]"
                 )
                 candidates.append((select, None, 3))
                 continue

@@ -14,6 +14,8 @@ from typing import Any
 
 from lxml import etree
 
+from tjcrawl.extract.fields import body_html_and_paragraphs
+from tjcrawl.extract.generic import Article, extract_article
 from tjcrawl.extract.infer_common import (
     ATTACHMENT_RE,
     CSS_IDENT_RE,
@@ -32,10 +34,18 @@ from tjcrawl.extract.infer_common import (
     is_element,
     node_text,
     page_selectors,
+    tag_test,
     value,
     xpath_literal,
 )
-from tjcrawl.profiles import ProfileError, compile_selector
+from tjcrawl.extract.infer_cover import Cover, cover, f1, overlap
+from tjcrawl.profiles import FieldSpec, ProfileError, compile_selector
+
+# A body selector's text against the generic extractor's body: most of it is article text, and
+# it holds nearly all the article; after the boilerplate is cut, the two agree.
+BODY_PRECISION = 0.7
+BODY_RECALL = 0.9
+BODY_F1 = 0.85
 
 
 def own_text(el: Any) -> int:
@@ -129,14 +139,16 @@ def boilerplate_rules(bodies: list[Any]) -> list[str]:
             ):
                 continue  # an ancestor inside the body is furniture already
             safe = [c for c in classes(el) if CSS_IDENT_RE.match(c)]
-            if el.get("id") and CSS_IDENT_RE.match(el.get("id")):
+            if ":" in el.tag:
+                safe = []  # CSS cannot name the tag (a pseudo-class to it)
+            if ":" not in el.tag and el.get("id") and CSS_IDENT_RE.match(el.get("id")):
                 css = f"{el.tag}#{el.get('id')}"
             elif safe:
                 css = f"{el.tag}.{safe[0]}"
             else:
                 keyword = FURNITURE_RE.search(text[:40]).group(0)  # type: ignore[union-attr]
                 css = (
-                    f".//{el.tag}[contains(., {xpath_literal(keyword)})"
+                    f".//{tag_test(el.tag)}[contains(., {xpath_literal(keyword)})"
                     " and string-length(normalize-space()) < 60]"
                 )
             if css not in found:
@@ -162,6 +174,9 @@ class Sample:
     doc: Doc
     listing_title: str | None
     body: Any = None
+    listing_date: str | None = None  # the entry's date text on the listing
+    article: Article | None = None  # the generic extractor's reading of the page
+    wanted_body: str = ""  # the article's text, as the generic extractor (else density) reads it
 
 
 def _score_selector(
@@ -209,7 +224,7 @@ def outside_body(el: Any, body: Any) -> bool:
 
 
 def detail_title(samples: list[Sample], proposal: Findings) -> None:
-    candidates: list[tuple[str, str | None, int]] = []
+    candidates: list[tuple[str, str | None, float]] = []
     for sample in samples:
         sel = sample.doc.sel
         for el in sample.doc.root.iter():
@@ -230,7 +245,7 @@ def detail_title(samples: list[Sample], proposal: Findings) -> None:
                 candidates.append((css, None, priority))
                 candidates.append(
                     (
-                        f"{css}::text" if not css.startswith("/") else f"{css}/text()",
+                        f"{css}::text" if not css.startswith(("/", "(")) else f"{css}/text()",
                         None,
                         priority - 0.5,
                     )
@@ -239,22 +254,31 @@ def detail_title(samples: list[Sample], proposal: Findings) -> None:
             if sel.xpath(f"//meta[@name='{name}']/@content"):
                 candidates.append((f"meta[name='{name}']::attr(content)", None, 2.5))
     have_titles = any(s.listing_title for s in samples)
-    if have_titles:
-        chosen = choose(samples, candidates, lambda s, t: _title_matches(t, s.listing_title))
-    else:
-        chosen = choose(samples, candidates, lambda s, t: bool(t) and len(t) < 120)
-    if chosen is None:
-        proposal.unsure.append("detail.title: nothing on the detail pages matches the listing")
-        proposal.detail["title"] = FieldChoice("h1")
+
+    def test(sample: Sample, text: str | None) -> bool:
+        if have_titles:
+            return _title_matches(text, sample.listing_title)
+        return bool(text) and len(text or "") < 120
+
+    chosen = cover(samples, candidates, test)
+    if chosen is None or chosen.missed:
+        held = len(samples) - len(chosen.missed) if chosen else 0
+        generic = sum(1 for s in samples if test(s, s.article.title if s.article else None))
+        proposal.detail["title"] = FieldChoice(
+            "auto",
+            note=f"no selector matched the listing title on every sample page (best: "
+            f"{held} of {len(samples)}); the generic extractor's title matched on {generic}",
+        )
+        if generic < len(samples):
+            proposal.unsure.append(
+                f"detail.title: the generic extractor's title matched the listing on {generic} "
+                f"of {len(samples)} sample pages"
+            )
         return
-    select, _, score = chosen
-    note = ""
-    if score < len(samples):
-        note = f"matched the listing title on {score} of {len(samples)} sample pages"
-        proposal.unsure.append(f"detail.title: {note}")
     if not have_titles:
         proposal.unsure.append("detail.title: no listing titles to compare with; a guess")
-    proposal.detail["title"] = FieldChoice(select, note=note)
+    select = chosen.select
+    proposal.detail["title"] = FieldChoice(select, note=chosen.describe(_urls(samples)))
     if select == "title" or select.startswith("head"):
         suffixes = set()
         for sample in samples:
@@ -265,37 +289,103 @@ def detail_title(samples: list[Sample], proposal: Findings) -> None:
             proposal.title_suffixes = [suffix]
 
 
-def detail_body(samples: list[Sample], proposal: Findings) -> None:
-    for sample in samples:
-        sample.body = body_node(sample.doc)
-    candidates: list[tuple[str, str | None, int]] = []
-    for sample in samples:
-        if sample.body is None:
-            continue
-        for rank, css in enumerate(page_selectors(sample.body, sample.doc.sel)[:4]):
-            candidates.append((css, None, 10 - rank))
+def _urls(samples: list[Sample]) -> list[str]:
+    return [s.doc.url for s in samples]
 
-    def wanted(sample: Sample, text: str | None) -> bool:
-        if sample.body is None or not text:
-            return False
-        target = cjk(node_text(sample.body))
-        return target > 0 and abs(cjk(text) - target) <= 0.1 * target
 
-    chosen = choose(samples, candidates, wanted)
-    if chosen is None:
-        proposal.unsure.append("detail.body: no element holds the text on the sample pages")
-        proposal.detail["body"] = FieldChoice("body")
-        return
-    select, _, score = chosen
-    note = ""
-    if score < len(samples):
-        note = f"holds the article on {score} of {len(samples)} sample pages"
-        proposal.unsure.append(f"detail.body: {note}")
-    proposal.detail["body"] = FieldChoice(select, note=note)
+def _read_generic(sample: Sample) -> None:
+    sample.article = extract_article(
+        sample.doc.text or etree.tostring(sample.doc.root, encoding="unicode"),
+        sample.doc.url,
+        fetched_at=sample.doc.fetched_at,
+    )
+    sample.body = body_node(sample.doc)
+    generic = sample.article
+    if generic.no_article is None and generic.paragraphs:
+        sample.wanted_body = generic.body_text
+    elif sample.body is not None:
+        sample.wanted_body = node_text(sample.body)
+
+
+def _body_candidates(sample: Sample) -> list[Any]:
+    """The densest element and its near ancestors, and the elements whose text is closest to
+    the generic extractor's body (its container, give or take a wrapper)."""
+    found: list[Any] = []
+    if sample.body is not None:
+        found.append(sample.body)
+        found += [a for a, _ in zip(sample.body.iterancestors(), range(3), strict=False)]
+    wanted = sample.wanted_body
+    if wanted:
+        size = len(wanted)
+        close: list[tuple[float, Any]] = []
+        for el in sample.doc.root.iter():
+            if not is_element(el) or el.tag in SKIP_TAGS or el.tag in ("html", "body"):
+                continue
+            raw = len("".join(el.itertext()))  # cheap bound before the real text
+            if raw < 0.8 * size or raw > 4 * size:
+                continue
+            close.append((f1(node_text(el), wanted), el))
+        close.sort(key=lambda pair: -pair[0])
+        found += [el for score, el in close[:4] if score >= 0.6]
+    return [
+        el for n, el in enumerate(found) if el.tag not in ("html", "body") and el not in found[:n]
+    ]
+
+
+def _body_agrees(sample: Sample, text: str | None) -> bool:
+    if not text or not sample.wanted_body:
+        return False
+    precision, recall = overlap(text, sample.wanted_body)
+    return precision >= BODY_PRECISION and recall >= BODY_RECALL
+
+
+def detail_body(samples: list[Sample], proposal: Findings) -> Cover | None:
+    """The body: a selector (or a union per template) whose text is the article on every
+    sample page, judged against the generic extractor's reading of it; else "auto"."""
+    for sample in samples:
+        _read_generic(sample)
+    candidates: list[tuple[str, str | None, float]] = []
+    for sample in samples:
+        for el in _body_candidates(sample):
+            for rank, css in enumerate(page_selectors(el, sample.doc.sel)[:4]):
+                candidates.append((css, None, 10 - rank - (el is not sample.body)))
+    chosen = cover(samples, candidates, _body_agrees)
+    if chosen is None or chosen.missed:
+        held = len(samples) - len(chosen.missed) if chosen else 0
+        proposal.detail["body"] = FieldChoice(
+            "auto",
+            note=f"no selector held the article on every sample page (best: {held} of "
+            f"{len(samples)}); the generic extractor reads it",
+        )
+        return None
+    select = chosen.select
     nodes = []
-    for sample in samples:
-        found = sample.doc.sel.xpath(compile_selector(select))
+    for index, sample in enumerate(samples):
+        part = chosen.parts[chosen.part_of(index) or 0]
+        found = sample.doc.sel.xpath(compile_selector(part))
         if found and is_element(found[0].root):
             nodes.append(found[0].root)
             sample.body = found[0].root
-    proposal.detail_boilerplate = boilerplate_rules(nodes)
+    boilerplate = boilerplate_rules(nodes)
+    # With the boilerplate cut, the text must still be the article on every page.
+    agreement = [_body_f1(sample, select, boilerplate) for sample in samples]
+    if min(agreement) < BODY_F1:
+        worst = min(range(len(samples)), key=agreement.__getitem__)
+        proposal.detail["body"] = FieldChoice(
+            "auto",
+            note=f"{select} read as a body agreed with the generic extractor at F1 "
+            f"{agreement[worst]:.2f} on {samples[worst].doc.url}; the generic extractor reads it",
+        )
+        return None
+    proposal.detail["body"] = FieldChoice(select, note=chosen.describe(_urls(samples)))
+    proposal.detail_boilerplate = boilerplate
+    return chosen
+
+
+def _body_f1(sample: Sample, select: str, boilerplate: list[str]) -> float:
+    if not sample.wanted_body:
+        return 1.0
+    spec = FieldSpec(select, compile_selector(select))
+    rules = tuple(FieldSpec(rule, compile_selector(rule)) for rule in boilerplate)
+    _, paragraphs = body_html_and_paragraphs(sample.doc.sel, spec, rules)
+    return f1("\n".join(paragraphs), sample.wanted_body)

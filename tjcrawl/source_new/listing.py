@@ -357,3 +357,12 @@ def _articles_fields(doc: Doc, group: EntryGroup, proposal: Proposal) -> None:
 def entry_groups_like(doc: Doc, entries: str) -> list[Member]:
     nodes = [r.root for r in doc_entries(doc, entries) if is_element(r.root)]
     return [m for m in describe_members(nodes, doc.url, doc.fetched_at) if m.link]
+
+
+def member_date(member: Member) -> str | None:
+    """The entry's date text on the listing, for the date's agreement on its detail page."""
+    if member.date_node is not None:
+        return node_text(member.date_node) or None
+    if member.date_in_text:
+        return fold_space(" ".join(member.el.xpath("./text()"))) or None
+    return None

@@ -36,13 +36,17 @@ def fixture_source(slug: str, fixtures_dir: Path | None = None) -> tuple[str, Fe
     """
     import tomllib
 
+    from tjcrawl.fixture_server import FIXTURES_DIR_ENV
     from tjcrawl.fixtures import fixture_dir
     from tjcrawl.profiles import load_profiles
     from tjcrawl.source_check import FixtureFetcher
 
     folder = fixture_dir(slug, fixtures_dir)
     if not (folder / "site").is_dir():
-        raise ValueError(f"{slug}: no fixture site at {folder / 'site'}")
+        raise ValueError(
+            f"{slug}: no fixture site at {folder / 'site'} (fixture folders are read from "
+            f"${FIXTURES_DIR_ENV} when it is set, else from fixtures/ of the checkout)"
+        )
     meta_path = folder / "fixture.toml"
     meta = tomllib.loads(meta_path.read_text("utf-8")) if meta_path.is_file() else {}
     profile = load_profiles().get(slug)

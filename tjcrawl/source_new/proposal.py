@@ -32,12 +32,19 @@ class Proposal:
     notes: list[str] = field(default_factory=list)  # what was seen (page counts …)
     sample_urls: list[str] = field(default_factory=list)
     trial: list[Any] = field(default_factory=list)  # source_check.FieldResult rows
+    templates: dict[str, str] = field(default_factory=dict)  # sample URL -> template letter
+    sample_results: list[Any] = field(default_factory=list)  # trial.SampleResult per sample
+    verdict: str = "unsure"  # "ok" when the trial found title, date and body everywhere
+    verdict_reasons: list[str] = field(default_factory=list)
 
     def toml(self) -> str:
         out = [
             f"# Proposed by `tjcrawl source new` from {self.start_url}",
             f"# on {clock.now().date().isoformat()}: review every selector before use.",
         ]
+        if self.sample_results:
+            out.append(f"# Trial on {len(self.sample_results)} sample pages: {self.verdict}")
+            out += [f"#   {reason}" for reason in self.verdict_reasons]
         out += [f"# Seen: {note}" for note in self.notes]
         out += [f"# UNSURE: {item}" for item in self.unsure]
         out += [
