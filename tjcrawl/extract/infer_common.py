@@ -198,7 +198,7 @@ def page_selectors(el: Any, sel: Selector) -> list[str]:
     return found
 
 
-def anchored_xpath(el: Any, sel: Selector, levels: int = 4) -> str | None:
+def anchored_xpath(el: Any, sel: Selector, levels: int = 6) -> str | None:
     """An XPath from the nearest ancestor with a unique id or class down to this element:
     `//div[@id='main']/table/tr/td[2]`; None when no ancestor within `levels` has one."""
     current = el.getparent()

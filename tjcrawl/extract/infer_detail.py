@@ -236,6 +236,10 @@ def detail_title(samples: list[Sample], proposal: Findings) -> None:
                 priority = 4 if el.tag == "h1" else 3
             elif TITLE_CLASS_RE.search(f"{el.get('id') or ''} {el.get('class') or ''}"):
                 priority = 2
+            elif _title_matches(node_text(el), sample.listing_title) and not any(
+                is_element(c) and _title_matches(node_text(c), sample.listing_title) for c in el
+            ):
+                priority = 1.5  # the smallest element that holds the title: an old table cell
             else:
                 continue
             text = node_text(el)
@@ -347,8 +351,12 @@ def detail_body(samples: list[Sample], proposal: Findings) -> Cover | None:
     candidates: list[tuple[str, str | None, float]] = []
     for sample in samples:
         for el in _body_candidates(sample):
+            # A container that holds the headline too holds the page's header with it.
+            title = sample.listing_title
+            headline = bool(title) and (title or "") in node_text(el)
             for rank, css in enumerate(page_selectors(el, sample.doc.sel)[:4]):
-                candidates.append((css, None, 10 - rank - (el is not sample.body)))
+                priority = 10 - rank - (el is not sample.body) - 5 * headline
+                candidates.append((css, None, priority))
     chosen = cover(samples, candidates, _body_agrees)
     if chosen is None or chosen.missed:
         held = len(samples) - len(chosen.missed) if chosen else 0

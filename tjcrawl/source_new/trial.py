@@ -13,8 +13,9 @@ from tjcrawl.source_new.pages import Fetch
 from tjcrawl.text import fold_space
 from tjcrawl.urls import canonical_url
 
-# A body holding more than this share of the page's text is the page, not its article: the
-# navigation, the headline and the footer came with it.
+# A body holding more than this share of the page's text, the headline included, is the page,
+# not its article. (A clean page may hold little but its headline and its article: a body of
+# 95% of it that leaves the headline out is the article.)
 WHOLE_PAGE_SHARE = 0.9
 
 
@@ -26,10 +27,11 @@ class SampleResult:
     date: bool
     body: bool
     body_share: float  # the body's share of the page's text
+    body_holds_title: bool = False
 
     @property
     def whole_page(self) -> bool:
-        return self.body_share > WHOLE_PAGE_SHARE
+        return self.body_share > WHOLE_PAGE_SHARE and self.body_holds_title
 
 
 def _page_chars(page: Page) -> int:
@@ -66,6 +68,7 @@ def run_trial(
         item = items.get(key, {})
         page = pages.get(key)
         body = "".join((item.get("body") or "").split())
+        title = "".join((item.get("title") or "").split())
         total = _page_chars(page) if page is not None and page.status == 200 else 0
         found.append(
             SampleResult(
@@ -75,6 +78,7 @@ def run_trial(
                 bool(item.get("published_at")),
                 bool(body),
                 len(body) / total if total else 0.0,
+                bool(title) and title in body,
             )
         )
     return rows, found
@@ -109,6 +113,7 @@ def verdict(results: list[SampleResult]) -> tuple[str, list[str]]:
     if whole:
         reasons.append(
             f"the body is {whole[0].body_share:.0%} of the page's text on {len(whole)} of "
-            f"{len(results)} sample pages ({whole[0].url}): the whole page, not the article"
+            f"{len(results)} sample pages ({whole[0].url}), the headline with it: the whole "
+            "page, not the article"
         )
     return ("unsure" if reasons else "ok"), reasons
