@@ -25,10 +25,17 @@ _ABSOLUTE_RE = re.compile(
 )
 _RELATIVE_HINT_RE = re.compile(r"前|昨|今|刚刚|明天|上午|下午|ago|yesterday|today", re.I)
 _HAS_TIME_RE = re.compile(r"\d\s*[:时]\s*\d|小时|分钟|秒|刚刚")
+# The forms CMS paths carry a day in: TRS `t20241114_`, `/2025/08/22/`, `/2024-05-16/`,
+# `/20050311/`, `/2005-03/11/`, `/200503/11/`, `/2005/0311/`. A separator or the path's end
+# must follow, so that an id of digits (`/2005031112345.html`) is not read as a date.
 _URL_DATE_RES = (
     re.compile(r"/t(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})_"),
     re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{2})/(?P<d>\d{2})/"),
     re.compile(r"/(?P<y>20\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})-(?P<m>\d{2})/(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})/(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{2})(?P<d>\d{2})/"),
 )
 
 
@@ -118,7 +125,8 @@ def _parse_relative(text: str, fetched_at: datetime) -> ParsedDate | None:
 
 
 def date_from_url(url: str) -> ParsedDate | None:
-    """The date many CMS paths carry: TRS ``t20241114_…``, enorth ``/2025/08/22/``."""
+    """The date many CMS paths carry: TRS ``t20241114_…``, enorth ``/2025/08/22/``,
+    ``/20050311/``, ``/2005-03/11/``, ``/200503/11/``, ``/2005/0311/``."""
     for pattern in _URL_DATE_RES:
         match = pattern.search(url)
         if match:

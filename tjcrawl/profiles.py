@@ -7,6 +7,7 @@ user editing TOML sees exactly what to fix without reading a traceback.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,9 @@ SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
 class ProfileError(ValueError):
     """A profile that cannot be used; the message is one line: ``file: key: problem``."""
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,9 +192,23 @@ class _Reader:
         if not isinstance(text, str) or not text.strip():
             raise self.fail(key, "selector must be a non-empty string")
         try:
-            return compile_selector(text, lambda problem: self.fail(key, problem))
+            query = compile_selector(text, lambda problem: self.fail(key, problem))
         except RecursionError:
             raise self.fail(key, "selector nested too deeply") from None
+        if (why := not_css_reason(text)) is not None:
+            # `h1 | title[not(//h1)]` loads, and on a page matches nothing: its `h1` is a child
+            # of the context node (<html>), not any h1. Loading it is fair; silence is not.
+            log.warning(
+                "%s: %s: selector %s is not CSS (%s): it is read as XPath relative to the page "
+                "or entry (`h1` there is a child of <html>, not any h1); write `xpath:%s` if "
+                "that is meant, or start it with // or ./",
+                self.path,
+                key,
+                shown(text.strip()),
+                why,
+                text.strip(),
+            )
+        return query
 
     def field(self, value: Any, key: str) -> FieldSpec:
         regex = None
@@ -263,6 +281,19 @@ def compile_selector(text: str, fail: Any = None) -> str:
                     f"selector {shown(stripped)} parses neither as CSS ({exc}) nor as XPath"
                 ) from None
     return _checked_xpath(query, stripped, fail)
+
+
+def not_css_reason(text: str) -> str | None:
+    """Why a selector without a prefix that does not look like XPath is no CSS (then
+    compile_selector reads it as XPath), or None when it is CSS, prefixed or XPath-shaped."""
+    stripped = text.strip()
+    if stripped.startswith(("xpath:", "css:", "/", "./", "(")):
+        return None
+    try:
+        css2xpath(stripped)
+    except (SelectorError, ValueError) as exc:
+        return str(exc)
+    return None
 
 
 def _checked_xpath(query: str, original: str, fail: Any) -> str:

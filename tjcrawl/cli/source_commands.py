@@ -325,6 +325,7 @@ def source_new(
     from tjcrawl import source_new as inference
     from tjcrawl.profiles import SLUG_RE
     from tjcrawl.source_check import LiveFetcher
+    from tjcrawl.source_new.sampling import registrable_domain
 
     if slug and not SLUG_RE.match(slug):
         raise click.BadParameter("lower-case letters, digits and _", param_hint="--slug")
@@ -338,8 +339,9 @@ def source_new(
             slug = slug or from_fixtures
         elif target and target.startswith(("http://", "https://")):
             start_url = target
-            host = (urlsplit(target).hostname or "").lower()
-            fetch = LiveFetcher(allowed_domains=[host], proxies=proxies, timeout=timeout).fetch
+            # Every host of the site: articles may stand on a sister host (news. and ent.).
+            site = registrable_domain(urlsplit(target).hostname or "")
+            fetch = LiveFetcher(allowed_domains=[site], proxies=proxies, timeout=timeout).fetch
         elif target:
             path = Path(target)
             if not path.is_file():
@@ -347,8 +349,8 @@ def source_new(
             if not base_url:
                 raise click.UsageError("a saved listing FILE needs --base-url URL")
             start_url = base_url
-            host = (urlsplit(base_url).hostname or "").lower()
-            live = LiveFetcher(allowed_domains=[host], proxies=proxies, timeout=timeout)
+            site = registrable_domain(urlsplit(base_url).hostname or "")
+            live = LiveFetcher(allowed_domains=[site], proxies=proxies, timeout=timeout)
             fetch = inference.file_source(path, base_url, live.fetch)
         else:
             raise click.UsageError("give a listing URL, a saved FILE or --from-fixtures SOURCE")
@@ -370,8 +372,18 @@ def source_new(
     report("tried on the sample pages:")
     for row in proposal.trial:
         report(row.line())
+    if proposal.sample_results:
+        from tjcrawl.source_new.trial import template_lines
+
+        report("per template (the body's selector part):")
+        for line in template_lines(proposal.sample_results):
+            report(line)
     for item in proposal.unsure:
         report(f"unsure: {item}")
+    if proposal.sample_results:
+        report(f"verdict: {proposal.verdict}")
+        for reason in proposal.verdict_reasons:
+            report(f"  {reason}")
     if compare:
         profiles = _profiles()
         if from_fixtures not in profiles:

@@ -94,13 +94,22 @@ def field_values(node: Node, spec: FieldSpec) -> list[str]:
 
 
 def body_html_and_paragraphs(
-    node: Node, spec: FieldSpec, boilerplate: tuple[FieldSpec, ...], *, in_place: bool = False
+    node: Node,
+    spec: FieldSpec,
+    boilerplate: tuple[FieldSpec, ...],
+    *,
+    in_place: bool = False,
+    on_emptied: Callable[[str], None] | None = None,
 ) -> tuple[str | None, list[str]]:
     """The body nodes with boilerplate cut out, as HTML and as paragraphs of text.
 
     The boilerplate is cut from a copy of each body node, since the tree is shared with the
     other fields; `in_place=True` cuts it from the tree itself, for a caller that has read
     every other field of the page first (a detail page: the copy cost as much as the cut).
+
+    A rule that would cut all the text of a body node (a rule too wide for this page's
+    template) is skipped for that node and handed to `on_emptied` (its selector): furniture
+    removal must never cost the article.
     """
     html_parts: list[str] = []
     paragraphs: list[str] = []
@@ -115,13 +124,34 @@ def body_html_and_paragraphs(
                 paragraphs.append(text)
             continue
         for rule in boilerplate:
-            for cut in compiled_xpath(rule.query)(value):
-                if isinstance(cut, etree._Element) and cut is not value:
-                    remove_keeping_tail(cut)
+            cuts = [
+                cut
+                for cut in compiled_xpath(rule.query)(value)
+                if isinstance(cut, etree._Element) and cut is not value
+            ]
+            if cuts and _cuts_everything(value, cuts):
+                if on_emptied is not None:
+                    on_emptied(rule.source)
+                continue
+            for cut in cuts:
+                remove_keeping_tail(cut)
         value.tail = None
         html_parts.append(etree.tostring(value, encoding="unicode", method="html"))
         paragraphs.extend(element_paragraphs(value))
     return ("\n".join(html_parts) or None), paragraphs
+
+
+def _visible_chars(texts: Any) -> int:
+    return sum(len("".join(text.split())) for text in texts if isinstance(text, str))
+
+
+def _cuts_everything(body: etree._Element, cuts: list[etree._Element]) -> bool:
+    """Whether cutting these nodes (their tails stay) leaves the body without text."""
+    total = _visible_chars(body.itertext())
+    if total == 0:
+        return False
+    outermost = [c for c in cuts if not any(a in cuts for a in c.iterancestors())]
+    return sum(_visible_chars(c.itertext()) for c in outermost) >= total
 
 
 ATTACHMENT_RE = re.compile(

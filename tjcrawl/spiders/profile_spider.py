@@ -160,6 +160,17 @@ class ProfileSpider(scrapy.Spider):
     ) -> None:
         report_fault(getattr(self, "crawler", None), url, kind, status, detail, lost=lost)
 
+    def _boilerplate_emptied(self, response: Response) -> Callable[[str], None]:
+        def report(rule: str) -> None:
+            self._fault(
+                response.url,
+                "boilerplate_emptied_body",
+                response.status,
+                f"boilerplate rule {rule} would remove the whole body; skipped on this page",
+            )
+
+        return report
+
     def _link(self, response: Response, href: str, field: str) -> str | None:
         """The URL a link on this page leads to; None, and a fault, when it leads nowhere the
         crawler can go. One bad link costs its own entry, never the rest of the walk."""
@@ -404,7 +415,13 @@ class ProfileSpider(scrapy.Spider):
         }
         # Last, because it cuts the boilerplate out of the page's own tree.
         body_html, paragraphs = (
-            body_html_and_paragraphs(sel, detail.body, detail.boilerplate, in_place=True)
+            body_html_and_paragraphs(
+                sel,
+                detail.body,
+                detail.boilerplate,
+                in_place=True,
+                on_emptied=self._boilerplate_emptied(response),
+            )
             if detail.body is not None
             else (None, [])
         )
