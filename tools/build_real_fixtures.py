@@ -668,8 +668,9 @@ def fzgg_row(a: dict) -> str:
 
 
 def fzgg_detail(a: dict, column: str) -> str:
-    day = a["date"].split(" ")[0]
-    note = f'<div class="details-main-note"><span>来源：{t(a["origin"])}</span><span>发布时间：{day}</span><span class="details-main-zh">字号：<a href="javascript:doZoom(18)">大</a><a href="javascript:doZoom(16)">中</a><a href="javascript:doZoom(14)">小</a></span></div>'
+    # `…：YYYY-MM-DD…` (the unattributed code): the time after the date is assumed
+    shown = fzgg_pubdate(a["date"]).replace("/", "-")
+    note = f'<div class="details-main-note"><span>来源：{t(a["origin"])}</span><span>发布时间：{shown}</span><span class="details-main-zh">字号：<a href="javascript:doZoom(18)">大</a><a href="javascript:doZoom(16)">中</a><a href="javascript:doZoom(14)">小</a></span></div>'
     fj = "\n".join(trs_attachment_html(a))
     meta = f"""<meta name="ArticleTitle" content="{attr(a["title"])}">
 <meta name="PubDate" content="{fzgg_pubdate(a["date"])}">"""
@@ -798,6 +799,7 @@ def build_fzgg() -> None:
                     "title and date from the meta tags",
                 ),
             ],
+            "the time after the date in `div.details-main-note span[2]` (documented as `…：YYYY-MM-DD…`); "
             "the `来源：` text of `div.details-main-note span[1]` (the profile leaves 来源 to the generic "
             "extractor); the classes around the documented elements (`div.details-main`, `div.xl-zw`, "
             "`div.xlrllt-box`, `div.xlrllt-con`, a share bar as `div[2]` of `#xlrllt/div`); that the 政策法规 list "
@@ -831,8 +833,8 @@ def kxjs_detail(a: dict) -> str:
 <div class="page_info">
 <div class="TRS_Editor">
 {paras_html(a["paras"], indent=True)}
-</div>
 {fj}
+</div>
 </div>
 </div>"""
         meta = ""
