@@ -11,11 +11,13 @@ ending in ``/`` maps to ``index.html``), ``fixtures/<slug>/fixture.toml`` and
 written by hand, against the live site, and this script only checks that its start URL and
 hosts match the fixture.
 
-The pages follow the markup documented in ``shared/sources.md`` (listing rows, links, dates,
-pagination, encodings). What that file does not document, above all the detail pages, is
-assumed: it is written in the style of the site's CMS (TRS WCM, the ``/channels/`` CMS of the
-Binhai sites, enorth's own) and said so in each fixture's README. Article texts live in
-``tools/real_fixture_articles.py``.
+The pages follow the markup documented in ``shared/real-markup.md`` (it outranks
+``shared/sources.md``): one page or more per documented template (an article's ``template``
+key picks it), at the documented URL paths and encodings; ``evidence_readme`` writes, per
+template, which documented facts the pages follow. What is documented nowhere (for most sites
+the whole detail page) is assumed, in the style of the site's CMS (TRS WCM, the ``/channels/``
+CMS of the Binhai sites, enorth's own), and said so in each fixture's README. Article texts live
+in ``tools/real_fixture_articles.py``.
 """
 
 from __future__ import annotations
