@@ -28,10 +28,9 @@ def profile_text_without(profile: Profile, key: str, instead: str | None = None)
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
     at = [i for i in range(start + 1, end) if re.match(rf"{key}\s*=", lines[i])]
     assert len(at) == 1, f"{profile.slug}: one line of detail.{key} expected"
-    if instead is None:
-        del lines[at[0]]
-    else:
-        lines[at[0]] = f"{key} = {instead}"
+    # A value may go on over more lines (a multi-line string): up to the next key.
+    stop = next((i for i in range(at[0] + 1, end) if re.match(r"\w+\s*=", lines[i])), end)
+    lines[at[0] : stop] = [] if instead is None else [f"{key} = {instead}"]
     return "\n".join(lines) + "\n"
 
 

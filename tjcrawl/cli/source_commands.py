@@ -389,7 +389,7 @@ def source_new(
         if from_fixtures not in profiles:
             raise click.ClickException(f"{from_fixtures}: no profile to compare with")
         result = inference.compare_with_profile(proposal, profiles[from_fixtures])
-        fields = ", ".join(f"{n} {result.field_share(n):.0%}" for n in inference.COMPARED_FIELDS)
+        fields = ", ".join(f"{n} {result.field_share(n):.0%}" for n in result.compared)
         report(
             f"{from_fixtures}: {result.share:.1%} of fields equal to the hand-written profile's"
             f" items ({result.reference_items} items; proposal {result.proposed_items}): {fields}"

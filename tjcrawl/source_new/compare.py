@@ -35,10 +35,11 @@ class Comparison:
     total: int  # items compared (the union of both sides' URLs)
     missing: list[str]
     extra: list[str]
+    compared: tuple[str, ...] = COMPARED_FIELDS
 
     @property
     def fields(self) -> int:
-        return self.total * len(COMPARED_FIELDS)
+        return self.total * len(self.compared)
 
     @property
     def share(self) -> float:
@@ -49,14 +50,17 @@ class Comparison:
 
 
 def compare_items(
-    slug: str, reference: list[dict[str, Any]], proposed: list[dict[str, Any]]
+    slug: str,
+    reference: list[dict[str, Any]],
+    proposed: list[dict[str, Any]],
+    compared: tuple[str, ...] = COMPARED_FIELDS,
 ) -> Comparison:
     """Field by field over the union of URLs: a missing or extra item counts as all unequal."""
     ref = {item["url"]: item for item in reference}
     new = {item["url"]: item for item in proposed}
     equal: Counter[str] = Counter()
     for url in set(ref) & set(new):
-        for name in COMPARED_FIELDS:
+        for name in compared:
             if ref[url].get(name) == new[url].get(name):
                 equal[name] += 1
     return Comparison(
@@ -67,6 +71,7 @@ def compare_items(
         len(set(ref) | set(new)),
         sorted(set(ref) - set(new)),
         sorted(set(new) - set(ref)),
+        compared,
     )
 
 
@@ -74,7 +79,9 @@ def compare_with_profile(
     proposal: Proposal, reference: Profile, fixtures_dir: Path | None = None
 ) -> Comparison:
     """The proposal's items against the reference profile's, both crawled offline over the
-    reference's whole fixture site."""
+    reference's fixture site from the one listing the proposal was made from (the reference's
+    first start URL), on the fields the reference reads: a 来源 or author it leaves unread is
+    no error of a proposal that finds one."""
     from dataclasses import replace
 
     from tjcrawl.fixtures import offline_crawl
@@ -82,8 +89,19 @@ def compare_with_profile(
     with tempfile.TemporaryDirectory() as tmp:
         proposed = replace(proposal.profile(Path(tmp)), slug=reference.slug)
         proposed_items, _ = offline_crawl(proposed, fixtures_dir)
-    reference_items, _ = offline_crawl(reference, fixtures_dir)
-    return compare_items(reference.slug, reference_items, proposed_items)
+    first_listing_only = replace(reference, start_urls=reference.start_urls[:1])
+    reference_items, _ = offline_crawl(first_listing_only, fixtures_dir)
+    unread = {
+        name
+        for name in ("origin", "author")
+        if getattr(reference.listing, name) is None
+        and (
+            reference.detail is None
+            or (getattr(reference.detail, name) is None and name not in reference.detail.generic)
+        )
+    }
+    compared = tuple(name for name in COMPARED_FIELDS if name not in unread)
+    return compare_items(reference.slug, reference_items, proposed_items, compared)
 
 
 def evaluate(slug: str, fixtures_dir: Path | None = None) -> tuple[Proposal, Comparison]:
