@@ -635,7 +635,7 @@ def sthj_detail(art: Article, owner: str, column: str) -> str:
 <div class="position">当前位置：<a href="/">首页</a> &gt; <a href="../">{t(column)}</a></div>
 <div class="xl-box">
 <div class="xl-title">{t(art.title)}</div>
-<div class="xw-xtitle clear"><span>发布时间：{art.published}</span> <span>来源：{t(art.origin)}</span></div>
+<div class="xw-xtitle clear"><span>发布时间：{art.published}:00</span> <span>来源：{t(art.origin)}</span></div>
 <div id="xlrllt"><div class="TRS_PreAppend">
 {art.body()}
 </div></div>
