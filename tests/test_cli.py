@@ -81,6 +81,29 @@ def test_sources_lists_every_profile_with_its_state() -> None:
         )
 
 
+def test_sources_are_listed_by_group_with_the_fixture_sites_last(tmp_path: Path) -> None:
+    base = 'allowed_domains = ["{0}.test"]\nstart_urls = ["http://{0}.test/"]\n'
+    base += '[listing]\nentries = "li"\nlink = "a/@href"\n[detail]\n'
+    for slug, group in (("zz_city", "city"), ("aa_media", "media"), ("mm_district", "districts")):
+        text = f'name = "{slug}"\ngroup = "{group}"\n' + base.format(slug.replace("_", "-"))
+        (tmp_path / f"{slug}.toml").write_text(text, "utf-8")
+    result = run_cli("sources", env={"TJCRAWL_SOURCES_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    sections: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("["):
+            heading = line[1 : line.index("]")]
+            sections[heading] = []
+        else:
+            sections[heading].append(line.split()[0])
+    order = ["city", "bureaus", "districts", "zones", "media", "other", "fixture sites"]
+    assert list(sections) == [h for h in order if h in sections]
+    assert "zz_city" in sections["city"] and "mm_district" in sections["districts"]
+    assert "aa_media" in sections["media"]
+    assert {"demo_trs", "demo_portal", "demo_enorth"} <= set(sections["fixture sites"])
+    assert all(sorted(slugs) == slugs for slugs in sections.values())
+
+
 def test_a_broken_profile_is_reported_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "bad_one.toml").write_text('name = "x"\nallowed_domains = ["a.test"]\n', "utf-8")
     result = run_cli("sources", env={"TJCRAWL_SOURCES_DIR": str(tmp_path)})

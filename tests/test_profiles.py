@@ -407,3 +407,14 @@ def test_scrapy_list_skips_a_hostile_profile(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "demo_trs" in result.stdout.split() and "hostile" not in result.stdout.split()
     assert f"{folder / 'hostile.toml'}: (file):" in result.stderr
+
+
+def test_a_group_is_one_of_the_known_ones_and_defaults_to_other(tmp_path: Path) -> None:
+    assert parse_profile(write(tmp_path, VALID)).group == "other"
+    grouped = parse_profile(write(tmp_path, 'group = "districts"\n' + VALID, "gov_b.toml"))
+    assert grouped.group == "districts"
+    with pytest.raises(ProfileError) as exc:
+        parse_profile(write(tmp_path, 'group = "ministries"\n' + VALID, "gov_c.toml"))
+    message = str(exc.value)
+    assert "gov_c.toml: group: must be one of city, bureaus, districts" in message
+    assert "'ministries'" in message and "\n" not in message

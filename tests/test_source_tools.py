@@ -38,6 +38,8 @@ PROFILES = load_profiles()
 WITH_FIXTURES = sorted(p.slug for p in profiles_with_fixtures())
 DEMO = sorted(s for s in WITH_FIXTURES if PROFILES[s].fixture)
 REAL = sorted(s for s in WITH_FIXTURES if not PROFILES[s].fixture)
+# `source new` proposes HTML listings only (docs/source-new.md): JSON APIs are written by hand
+REAL_HTML = [s for s in REAL if PROFILES[s].listing.format == "html"]
 
 
 def _site_of(slug: str) -> Path:
@@ -265,7 +267,7 @@ def test_new_matches_the_hand_written_profile_on_each_demo_site(slug: str) -> No
     assert tomllib.loads(text)["start_urls"] == list(PROFILES[slug].start_urls)
 
 
-@pytest.mark.parametrize("slug", REAL)
+@pytest.mark.parametrize("slug", REAL_HTML)
 def test_new_matches_the_hand_written_profile_on_real_source_fixtures(slug: str) -> None:
     proposal, comparison = evaluate(slug)
     assert comparison.share >= 0.9, (comparison.share, proposal.toml())

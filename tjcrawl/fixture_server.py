@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,15 +47,29 @@ def default_fixtures_dir() -> Path:
     return checkout if checkout.is_dir() else Path.cwd() / "fixtures"
 
 
-def site_roots(profiles: Iterable[Profile], fixtures_dir: Path) -> dict[str, Path]:
-    """Host name -> folder served for it, for every profile that has a fixture site."""
-    roots: dict[str, Path] = {}
+Roots = Mapping[str, Path | Sequence[Path]]
+
+
+def site_roots(profiles: Iterable[Profile], fixtures_dir: Path) -> dict[str, tuple[Path, ...]]:
+    """Host name -> folders served for it, for every profile that has a fixture site.
+
+    Several sources may crawl sections of one host (www.tj.gov.cn's columns and its JSON API):
+    each keeps its own folder, and a request is answered from the first folder holding it.
+    """
+    roots: dict[str, tuple[Path, ...]] = {}
     for profile in profiles:
         site = fixtures_dir / profile.slug / "site"
         if site.is_dir():
             for host in profile.hosts:
-                roots[host] = site
+                roots[host] = (*roots.get(host, ()), site)
     return roots
+
+
+def _find_in(folders: tuple[Path, ...], path: str) -> Path | None:
+    for folder in folders:
+        if (target := find_fixture_file(folder, path)) is not None:
+            return target
+    return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -68,10 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _resolve(self) -> tuple[str, Path | None]:
         parts = urlsplit(self.path)
         host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        root = self.server.roots.get(host)
-        if root is None:
+        folders = self.server.roots.get(host)
+        if folders is None:
             return host, None
-        return host, find_fixture_file(root, self.path)
+        return host, _find_in(folders, self.path)
 
     def _answer(self, with_body: bool) -> None:
         if self.server.delay:
@@ -118,9 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, roots: Mapping[str, Path], port: int = 0, delay: float = 0.0) -> None:
+    def __init__(self, roots: Roots, port: int = 0, delay: float = 0.0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
-        self.roots = dict(roots)
+        self.roots = {
+            host: (folders,) if isinstance(folders, Path) else tuple(folders)
+            for host, folders in roots.items()
+        }
         self.delay = delay  # seconds per request: a deliberately slow site for crash tests
         self.requests: list[tuple[str, str]] = []
         self._log_lock = threading.Lock()
@@ -143,9 +160,7 @@ class FixtureServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serving(
-    roots: Mapping[str, Path], port: int = 0, delay: float = 0.0
-) -> Iterator[FixtureServer]:
+def serving(roots: Roots, port: int = 0, delay: float = 0.0) -> Iterator[FixtureServer]:
     server = FixtureServer(roots, port, delay)
     thread = threading.Thread(target=server.serve_forever, name="fixture-server", daemon=True)
     thread.start()

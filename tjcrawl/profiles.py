@@ -38,6 +38,10 @@ from tjcrawl.profile_guards import (
 BUNDLED_DIR: Traversable = resources.files("tjcrawl") / "sources"
 SOURCES_DIR_ENV = "TJCRAWL_SOURCES_DIR"
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+#: What kind of publisher a source is, in the order `tjcrawl sources` lists them. A profile
+#: without a `group` is in "other".
+GROUPS = ("city", "bureaus", "districts", "zones", "media", "other")
+DEFAULT_GROUP = "other"
 
 
 class ProfileError(ValueError):
@@ -122,6 +126,7 @@ class Profile:
     encoding: str | None = None
     title_suffixes: tuple[str, ...] = ()
     verified: str = "never"
+    group: str = DEFAULT_GROUP
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,6 +147,7 @@ TOP_KEYS = {
     "encoding",
     "title_suffixes",
     "verified",
+    "group",
     "listing",
     "pagination",
     "detail",
@@ -349,6 +355,9 @@ def _parse_profile(path: Path, text: str | None) -> Profile:
     verified = data.get("verified", "never")
     if not isinstance(verified, str):
         raise reader.fail("verified", 'must be "never" or a date')
+    group = data.get("group", DEFAULT_GROUP)
+    if group not in GROUPS:
+        raise reader.fail("group", f"must be one of {', '.join(GROUPS)} (got {shown(str(group))})")
 
     listing_raw = reader.table(data, "listing")
     if listing_raw is None:
@@ -437,6 +446,7 @@ def _parse_profile(path: Path, text: str | None) -> Profile:
         encoding=encoding,
         title_suffixes=reader.strings(data, "title_suffixes", required=False),
         verified=verified,
+        group=group,
         path=path,
         sha256=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(),
     )

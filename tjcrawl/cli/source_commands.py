@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,29 +16,44 @@ from tjcrawl.cli.common import (
     _profile_set,
     _profiles,
 )
-from tjcrawl.profiles import Profile
+from tjcrawl.profiles import GROUPS, Profile
 
 
 @click.command()
 def sources() -> None:
-    """List every source profile: slug, kind, verification state and name.
+    """List every source profile by group: slug, kind, verification state and name.
+
+    Web sources come under their `group` (city, bureaus, districts, zones, media, other),
+    then the bundled fixture sites, then the profiles that cannot be loaded.
 
     \b
     Example:
       tjcrawl sources
     """
     loaded = _profile_set()
-    for slug in sorted({*loaded.profiles, *loaded.broken}):
-        if slug in loaded.broken:
-            click.echo(f"{slug:20} {'broken':8} cannot be loaded (see the error below)")
-            continue
-        profile = loaded.profiles[slug]
-        kind = "fixture" if profile.fixture else "web"
-        click.echo(f"{profile.slug:20} {kind:8} verified={profile.verified:12} {profile.name}")
+    for heading, profiles in _grouped(loaded.profiles.values()):
+        click.echo(f"[{heading}] {len(profiles)}")
+        for profile in profiles:
+            kind = "fixture" if profile.fixture else "web"
+            click.echo(f"{profile.slug:20} {kind:8} verified={profile.verified:12} {profile.name}")
+    if loaded.broken:
+        click.echo(f"[broken] {len(loaded.broken)}")
+    for slug in loaded.broken:
+        click.echo(f"{slug:20} {'broken':8} cannot be loaded (see the error below)")
     for error in loaded.broken.values():
         click.echo(f"Error: {error}", err=True)
     if loaded.broken:
         sys.exit(1)
+
+
+def _grouped(profiles: Iterable[Profile]) -> list[tuple[str, list[Profile]]]:
+    """Web sources by group in GROUPS order, then the fixture sites; by slug within each."""
+    by_heading: dict[str, list[Profile]] = {}
+    for profile in sorted(profiles, key=lambda p: p.slug):
+        heading = "fixture sites" if profile.fixture else profile.group
+        by_heading.setdefault(heading, []).append(profile)
+    order = [*GROUPS, "fixture sites"]
+    return [(heading, by_heading[heading]) for heading in order if heading in by_heading]
 
 
 @click.command()
