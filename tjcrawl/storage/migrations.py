@@ -384,6 +384,20 @@ def _field_sources(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("field_sources", str)
 
 
+def _source_verification(db: sqlite_utils.Database) -> None:
+    """Whether each source's profile works against its live site lives in the archive (it used
+    to be a `verified` line that a live check wrote into the git-tracked profile): its state,
+    why, its last live check and its last good run. `verified` keeps its meaning, the date of
+    the last passing check; a source verified before keeps that as its state."""
+    sources = db["sources"]
+    for column in ("state", "state_reason", "state_at", "last_check_at", "last_good_run_at"):
+        sources.add_column(column, str)
+    db.execute(
+        "UPDATE sources SET state = CASE WHEN coalesce(verified, 'never') = 'never'"
+        " THEN 'unchecked' ELSE 'verified' END"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -400,6 +414,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _run_losses_and_clock,
     _scannable_char_index,
     _field_sources,
+    _source_verification,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
