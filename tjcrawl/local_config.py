@@ -2,8 +2,9 @@
 them: which sources not to crawl.
 
 The file is `$TJCRAWL_CONFIG` when set (it must then exist; an empty value means none), else
-`$XDG_CONFIG_HOME/tjcrawl/config.toml` (`~/.config/tjcrawl/config.toml`) when that exists. It is
-TOML:
+the first that exists of `$XDG_CONFIG_HOME/tjcrawl/config.toml` (`~/.config/tjcrawl/config.toml`)
+and `/etc/tjcrawl/config.toml` (for a system service such as deploy/tjcrawl-nightly.service).
+It is TOML:
 
     # sources this machine does not crawl when none is named
     disabled = ["eco_city", "tj_kxjs"]
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONFIG_ENV = "TJCRAWL_CONFIG"
+SYSTEM_CONFIG = Path("/etc/tjcrawl/config.toml")
 KEYS = {"disabled"}
 
 
@@ -40,9 +42,13 @@ def config_path() -> Path | None:
         if not path.is_file():
             raise ConfigError(f"{CONFIG_ENV}={value}: no such file")
         return path
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    path = Path(base) / "tjcrawl" / "config.toml"
-    return path if path.is_file() else None
+    candidates = [SYSTEM_CONFIG]
+    try:
+        base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+        candidates.insert(0, Path(base) / "tjcrawl" / "config.toml")
+    except RuntimeError:  # no home folder at all (a bare service account): only the system's
+        pass
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def load_config() -> LocalConfig:

@@ -35,9 +35,8 @@ class Verdict:
         """What the verdict changed, for the crawl's summary ("" when nothing worth saying)."""
         if self.state is None or (self.state == self.previous and self.state == VERIFIED):
             return ""
-        how = "first crawl, its live check" if self.live_check else "this run"
-        reason = f": {self.reason}" if self.state != VERIFIED else f" ({self.reason})"
-        return f"{slug}: {self.state} ({how}){reason}"
+        how = "by its first crawl (its live check)" if self.live_check else "now"
+        return f"{slug}: {self.state} {how}: {self.reason}"
 
 
 def _without_slug(slug: str, line: str) -> str:
