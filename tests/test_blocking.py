@@ -141,7 +141,7 @@ def test_a_source_whose_listing_is_blocked_is_blocked_not_broken(
     )
     assert lines[0].startswith(line) and lines[0].endswith(ADVICE_END), lines
     assert not any("no listing page could be fetched" in x or "field" in x for x in lines), lines
-    assert "block_site: blocked (first crawl, its live check): blocked (1 listing page)" in (
+    assert "block_site: blocked by its first crawl (its live check): blocked (1 listing page)" in (
         result.stdout
     )
     assert listing_requests == 1
