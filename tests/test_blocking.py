@@ -154,6 +154,10 @@ def test_a_source_whose_listing_is_blocked_is_blocked_not_broken(
     assert shown.returncode == 0, shown.stderr
     row = next(x for x in shown.stdout.splitlines() if x.startswith(SLUG))
     assert " blocked " in row and row.endswith(ADVICE_END)
+    health = run_cli("health", "--db", str(db), env=ENV)
+    row = next(x for x in health.stdout.splitlines() if x.startswith(f"{SLUG} "))
+    assert " failing " in row and "blocked (1 listing page): the site answers" in row, row
+    assert f"problem: {SLUG}: blocked (1 listing page): " in health.stdout
 
 
 def test_a_live_check_names_a_block_and_records_it(tmp_path: Path) -> None:

@@ -135,17 +135,20 @@ def test_a_source_whose_first_crawl_breaks_is_failing_in_one_line_and_the_night_
         (folder / f"{slug}.toml").write_text(text, encoding="utf-8")
     db = tmp_path / "archive.db"
     command = nightly_command()
+    others = [s for s in WEB if s not in (good, broken)]
     env = {
+        # The copies override the bundled profiles of these two; the rest are disabled.
         "TJCRAWL_SOURCES_DIR": str(folder),
+        "TJCRAWL_CONFIG": str(write_config(tmp_path / "config.toml", others)),
         "TJCRAWL_NOW": NOW,
         "TJCRAWL_SETTINGS": json.dumps(LOOPBACK_FAST_SETTINGS),
     }
     profiles = [PROFILES[good], PROFILES[broken]]
     with serving(site_roots(profiles, FIXTURES)) as server:
-        proxies = [
-            arg for p in profiles for h in p.hosts for arg in ("--proxy", f"{h}={server.proxy_url}")
-        ]
+        hosts = sorted({h for s in WEB for h in PROFILES[s].hosts})
+        proxies = [arg for h in hosts for arg in ("--proxy", f"{h}={server.proxy_url}")]
         result = run_cli(*command[1:3], str(db), *proxies, env=env, timeout=120)
+        served = {host for host, _ in server.requests}
     assert result.returncode == 3, result.stderr[-3000:]
     why = "field listing.entries matched nothing on any listing page"
     assert f"error: {broken}: {why}" in result.stderr.splitlines()
@@ -160,6 +163,8 @@ def test_a_source_whose_first_crawl_breaks_is_failing_in_one_line_and_the_night_
         articles = dict(conn.execute("SELECT source, count(*) FROM articles GROUP BY source"))
     finally:
         conn.close()
+    assert served <= {h for p in profiles for h in p.hosts}, served
+    assert set(states) == {good, broken}, "only the enabled sources are crawled"
     assert states[broken] == ("failing", why, "never")
     assert states[good][0] == "verified" and articles.get(good, 0) > 0
     shown = run_cli("sources", "--db", str(db), env=env).stdout.splitlines()
