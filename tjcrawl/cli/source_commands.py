@@ -121,8 +121,8 @@ def source() -> None:
     \b
     Examples:
       tjcrawl source check                        every source against its fixtures
-      tjcrawl source check tj_gov_tjxw --live --db archive.db   a few live pages; verdict
-                                                                 kept in the archive
+      tjcrawl source check tj_gov_tjxw --live --db archive.db    a few live pages,
+                                                  the verdict kept in the archive
       tjcrawl source capture tj_gov_tjxw          live pages -> fixtures/, goldens diff
       tjcrawl source new https://www.tj.gov.cn/sy/tjxw/
     """
