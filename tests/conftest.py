@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# This machine's tjcrawl config (~/.config/tjcrawl/config.toml, /etc/tjcrawl/config.toml) must
+# not change what the tests crawl: none, unless a test gives its own.
+os.environ["TJCRAWL_CONFIG"] = ""
 FIXTURES = REPO / "fixtures"
 
 

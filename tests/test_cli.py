@@ -44,7 +44,6 @@ def test_every_option_is_described() -> None:
         (["export", "--format", "xml"], "xml"),
         (["goldens", "no_such_source"], "no fixture site"),
         (["frobnicate"], "No such command"),
-        (["crawl"], "no verified source to crawl"),
     ],
 )
 def test_user_mistakes_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
@@ -72,13 +71,15 @@ def test_a_missing_or_corrupt_archive_is_explained(command: str, tmp_path: Path)
     assert corrupt.read_bytes() == b"this is not sqlite" * 100, "the file must be left as it was"
 
 
-def test_sources_lists_every_profile_with_its_state() -> None:
+def test_sources_lists_every_profile_with_its_kind_and_with_db_its_state(tmp_path: Path) -> None:
     result = run_cli("sources")
     assert result.returncode == 0
+    lines = result.stdout.splitlines()
     for slug in ("demo_portal", "demo_trs", "demo_enorth"):
-        assert any(
-            line.startswith(slug) and "verified=" in line for line in result.stdout.splitlines()
-        )
+        assert any(line.split()[:2] == [slug, "fixture"] for line in lines)
+    assert any(line.split()[1] == "web" for line in lines)
+    missing = run_cli("sources", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 1 and "no archive here" in missing.stderr
 
 
 def test_sources_are_listed_by_group_with_the_fixture_sites_last(tmp_path: Path) -> None:
@@ -110,14 +111,3 @@ def test_a_broken_profile_is_reported_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"{tmp_path / 'bad_one.toml'}: start_urls:" in result.stderr
-
-
-def test_unnamed_crawls_take_only_verified_sources_unless_asked() -> None:
-    from tjcrawl.cli import _pick
-
-    everything = _pick((), serve_fixtures=False, include_unverified=True)
-    assert len(everything) >= 10 and all(not p.fixture for p in everything)
-    with pytest.raises(click.UsageError, match="no verified source"):
-        _pick((), serve_fixtures=False)
-    named = _pick(("tj_gov_tjxw",), serve_fixtures=False)
-    assert [p.slug for p in named] == ["tj_gov_tjxw"], "a named source runs, verified or not"

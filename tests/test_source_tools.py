@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import tomllib
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,6 @@ from tjcrawl.source_check import (
     check_source,
     spread,
     walk,
-    with_verified,
 )
 from tjcrawl.source_new import evaluate, file_source, fixture_source, propose
 
@@ -85,20 +85,17 @@ def _profile_copy(slug: str, folder: Path):
     return parse_profile(target)
 
 
-def test_live_check_on_a_loopback_copy_records_the_date(
+def test_live_check_on_a_loopback_copy_writes_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TJCRAWL_NOW", "2025-09-01T12:00:00+08:00")
     profile = _profile_copy("demo_trs", tmp_path / "sources")
-    before = profile.path.read_text(encoding="utf-8")
+    before = profile.path.read_bytes()
     with serving({h: _site_of("demo_trs") for h in profile.hosts}) as server:
         report = check_source(profile, live=True, proxies=server.proxy_map())
         requests = [path for _, path in server.requests]
     assert report.ok, "\n".join(report.problems)
-    after = profile.path.read_text(encoding="utf-8")
-    assert parse_profile(profile.path).verified == "2025-09-01"
-    # only the verified line is new; every other byte is as it was
-    assert after.replace('verified = "2025-09-01"\n', "", 1) == before
+    assert profile.path.read_bytes() == before, "a live check edits no profile"
     # polite and bounded: robots.txt first, then 2 listing pages and 3 detail pages
     assert requests[0].endswith("/robots.txt")
     assert len(requests) == 6
@@ -144,26 +141,34 @@ def test_a_fixture_host_is_not_fetched_without_a_proxy() -> None:
     assert report.problems[0] == "demo_trs: no listing page could be fetched"
 
 
-def test_cli_live_check_records_the_date_in_a_copy_of_the_profile(tmp_path: Path) -> None:
+def test_cli_live_check_records_its_verdict_in_the_archive_not_the_profile(
+    tmp_path: Path,
+) -> None:
     profile = _profile_copy("demo_trs", tmp_path / "sources")
+    before = profile.path.read_bytes()
+    db = tmp_path / "archive.db"
     with serving({h: _site_of("demo_trs") for h in profile.hosts}) as server:
         proxy = f"gov.tjcrawl.test={server.proxy_url}"
+        env = {
+            "TJCRAWL_SOURCES_DIR": str(profile.path.parent),
+            "TJCRAWL_NOW": "2025-09-01T12:00:00+08:00",
+        }
+        unrecorded = run_cli("source", "check", "demo_trs", "--live", "--proxy", proxy, env=env)
         result = run_cli(
-            "source",
-            "check",
-            "demo_trs",
-            "--live",
-            "--proxy",
-            proxy,
-            env={
-                "TJCRAWL_SOURCES_DIR": str(profile.path.parent),
-                "TJCRAWL_NOW": "2025-09-01T12:00:00+08:00",
-            },
+            "source", "check", "demo_trs", "--live", "--proxy", proxy, "--db", str(db), env=env
         )
+    assert unrecorded.returncode == 0, unrecorded.stderr
+    assert "demo_trs: verified (not recorded: add --db ARCHIVE)" in unrecorded.stdout
     assert result.returncode == 0, result.stderr
-    assert "verified = 2025-09-01" in result.stdout
-    assert 'verified = "2025-09-01"' in profile.path.read_text(encoding="utf-8")
-    assert "verified" not in _repo_text("demo_trs")
+    assert f"demo_trs: verified, recorded in {db}" in result.stdout
+    assert profile.path.read_bytes() == before, "no command edits a profile"
+    with sqlite3.connect(db) as conn:
+        state, verified, checked, good_run = conn.execute(
+            "SELECT state, verified, last_check_at, last_good_run_at FROM sources"
+            " WHERE slug = 'demo_trs'"
+        ).fetchone()
+    assert (state, verified) == ("verified", "2025-09-01")
+    assert checked.startswith("2025-09-01T12:00") and good_run is None
 
 
 def test_cli_check_passes_on_every_fixture_and_fails_loudly(tmp_path: Path) -> None:
@@ -369,21 +374,6 @@ def test_new_is_not_fooled_by_sidebars_navigation_or_furniture(tmp_path: Path) -
 
 
 # -- small parts ----------------------------------------------------------------------------------
-def test_with_verified_changes_one_line_only() -> None:
-    day = date(2025, 9, 1)
-    assert with_verified('name = "x"\nverified = "never" # c\n[listing]\n', day) == (
-        'name = "x"\nverified = "2025-09-01" # c\n[listing]\n'
-    )
-    text = 'name = "x"\nstart_urls = [\n  "http://a.test/",\n]\n\n# comment\n[listing]\nx = 1\n'
-    added = with_verified(text, day)
-    assert added == text.replace("]\n\n# comment", ']\nverified = "2025-09-01"\n\n# comment')
-    assert with_verified(added, day) == added
-    # a key named verified inside a table is not the profile's
-    assert with_verified('name = "x"\n[t]\nverified = 1\n', day).startswith(
-        'name = "x"\nverified = "2025-09-01"\n[t]\nverified = 1'
-    )
-
-
 def test_spread_picks_first_middle_last() -> None:
     assert spread(list(range(10)), 3) == [0, 4, 9] or spread(list(range(10)), 3) == [0, 5, 9]
     assert spread([1, 2], 3) == [1, 2]

@@ -688,7 +688,10 @@ def source_states(
     """
     conn = _connection(conn)
     now = now or default_now()
-    catalogue = {r["slug"]: r for r in _rows(conn, "SELECT slug, name, verified FROM sources")}
+    verdict = ", state, state_reason" if "state" in columns(conn, "sources") else ", NULL AS state"
+    catalogue = {
+        r["slug"]: r for r in _rows(conn, f"SELECT slug, name, verified{verdict} FROM sources")
+    }
     run_sources = {r["source"] for r in _rows(conn, "SELECT DISTINCT source FROM crawl_runs")}
     withdrawn = (
         ", sum(withdrawn_at IS NOT NULL) AS withdrawn"
@@ -797,6 +800,9 @@ def _state(
     lost += skew_problem(last)
     if problems or lost:
         problems += lost
+        if source.get("state") == "blocked" and source.get("state_reason"):
+            # The site refused this machine (tjcrawl.blocking): that, with its advice, first.
+            problems.insert(0, f"{slug}: {source['state_reason']}")
         first = problems[0].split(": ", 1)[-1]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return SourceState(

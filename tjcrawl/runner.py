@@ -13,6 +13,8 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from tjcrawl import verification
+from tjcrawl.blocking import blocked_pages, blocked_problem
 from tjcrawl.faults import losses
 from tjcrawl.health import alarms_for_run, attachments_note, generic_fill_problems, loss_problems
 from tjcrawl.pipelines.archive import new_run_id
@@ -29,6 +31,8 @@ class SourceReport:
     slug: str
     stats: Mapping[str, Any]
     problems: list[str] = field(default_factory=list)
+    # What the run says of the profile against the live site (tjcrawl.verification).
+    verdict: verification.Verdict | None = None
 
     def count(self, key: str) -> int:
         return int(self.stats.get(f"tjcrawl/{key}", 0))
@@ -102,6 +106,9 @@ def judge(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> li
         return int(stats.get(f"tjcrawl/{key}", 0))
 
     problems = _broken(profile, stats, min_coverage)
+    if blocked := blocked_problem(slug, stats):
+        # First: a site that refuses this machine is what to act on, not the profile.
+        problems.insert(0, blocked)
     # Articles that failed to be written have their line already, among what broke.
     arrived = count("items_new") + count("items_changed") + count("items_unchanged")
     read = count("listing_pages") + count("listing_pages_not_modified")
@@ -155,7 +162,8 @@ def _broken(profile: Profile, stats: Mapping[str, Any], min_coverage: float) -> 
             f" allowed_domains {list(profile.allowed_domains)} (faults of kind offsite)"
         )
     if count("listing_pages") + count("listing_pages_not_modified") == 0:
-        problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
+        if not blocked_pages(stats).get("listing"):  # else the blocked line says why
+            problems.append(f"{slug}: no listing page could be fetched (start_urls, robots.txt?)")
         return problems
     if count("listing_pages") and count("listing_entries") == 0:
         problems.append(f"{slug}: field listing.entries matched nothing on any listing page")
@@ -215,7 +223,16 @@ def after_crawl(
             # Compared with the source's earlier runs only when nothing is plainly broken,
             # so that one failure is not reported twice.
             problems = problems or alarms_for_run(conn, run_id, profile.slug)
-            reports.append(SourceReport(profile.slug, stats, problems))
+            report = SourceReport(profile.slug, stats, problems)
+            try:
+                report.verdict = verification.record_crawl(conn, profile.slug, stats, problems)
+            except sqlite3.Error as exc:  # the report still goes out; the next run records
+                logging.getLogger(__name__).error(
+                    "%s: verification state not recorded: %s",
+                    profile.slug,
+                    write_error_text(exc, settings["TJCRAWL_DB"]),
+                )
+            reports.append(report)
         # Re-posts (转载) are grouped over the whole archive, this run's articles included. A
         # failure here must not cost the crawl its report: the next crawl groups again.
         log = logging.getLogger(__name__)

@@ -56,6 +56,9 @@ DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.middlewares.BackoffRetryMiddleware": 550,
     "tjcrawl.middlewares.EncodingMiddleware": 580,
     "tjcrawl.middlewares.IncompletePageMiddleware": 585,
+    # Responses pass middlewares from high to low: a block page is caught before the others
+    # look at it as a page (and before retries: a challenge answered again is still one).
+    "tjcrawl.blocking.BlockedPageMiddleware": 590,
 }
 SPIDER_MIDDLEWARES = {"tjcrawl.recorders.ExtractionErrorMiddleware": 950}
 EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500, "tjcrawl.extensions.AfterCrawl": 600}

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import os
-import re
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +22,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -35,13 +33,14 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Response
 
 from tjcrawl import clock, settings
+from tjcrawl.blocking import Block, recognise
 from tjcrawl.dates import parse_date
 from tjcrawl.extract import body_html_and_paragraphs, field_text, field_values, select
 from tjcrawl.fixture_paths import find_fixture_file, served_suffix
 from tjcrawl.fixture_server import CONTENT_TYPES, default_fixtures_dir
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
-from tjcrawl.profiles import GENERIC_FIELDS, Profile, parse_profile
+from tjcrawl.profiles import GENERIC_FIELDS, Profile
 from tjcrawl.urls import canonical_url
 
 LIVE_LISTING_PAGES = 2
@@ -328,6 +327,7 @@ class Walk:
     dropped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # "url: problem"
     detail_links: int = 0  # detail links found on the listing pages walked
+    blocked: list[tuple[str, Block]] = field(default_factory=list)  # (url, block page)
 
 
 def spread(values: list[Any], count: int) -> list[Any]:
@@ -371,6 +371,11 @@ def walk(
             result.errors.append(str(exc))
             return None
         result.pages.append(page)
+        cookies = [v.encode("latin-1", "replace") for v in page.headers.get("Set-Cookie", [])]
+        if block := recognise(page.status, cookies, page.body):
+            # As in a crawl (tjcrawl.blocking): not a page to extract, nor an HTTP error.
+            result.blocked.append((request.url, block))
+            return None
         if page.status != 200:
             kind = request.meta.get("page_kind")
             first_page = request.cb_kwargs.get("page", 1) == 1
@@ -490,11 +495,17 @@ class CheckReport:
     @property
     def problems(self) -> list[str]:
         slug = self.profile.slug
+        blocked = self.walk.blocked
+        if blocked:
+            pages = f"{len(blocked)} page{'s' if len(blocked) > 1 else ''}, first {blocked[0][0]}"
+            first = [f"{slug}: blocked ({pages}): {blocked[0][1].advice}"]
+        else:
+            first = []
         if not self.walk.listings:
-            lines = [f"{slug}: no listing page could be fetched"]
+            lines = [*first, f"{slug}: no listing page could be fetched"]
             lines += [f"{slug}: fetch: {e}" for e in self.walk.errors]
             return lines + [f"{slug}: goldens: {p}" for p in self.golden_problems]
-        lines = [f.problem(slug) for f in self.fields if f.status == "FAIL"]
+        lines = [*first, *(f.problem(slug) for f in self.fields if f.status == "FAIL")]
         lines += [f"{slug}: fetch: {e}" for e in self.walk.errors if self.live]
         lines += [f"{slug}: goldens: {p}" for p in self.golden_problems]
         return lines
@@ -719,59 +730,15 @@ def check_live(
     return CheckReport(profile, True, result, field_results(profile, result))
 
 
-# -- recording a passing live check ---------------------------------------------------------------
-_VERIFIED_RE = re.compile(
-    r"""^(verified[ \t]*=[ \t]*)("[^"\n]*"|'[^'\n]*'|[^#\n]*?)([ \t]*#[^\n]*)?$""", re.MULTILINE
-)
-_TABLE_RE = re.compile(r"^[ \t]*\[[^\]\n]+\][ \t]*(#[^\n]*)?$", re.MULTILINE)
-
-
-def with_verified(text: str, day: date) -> str:
-    """The profile text with ``verified = "YYYY-MM-DD"``, every other byte unchanged."""
-    line = f'verified = "{day.isoformat()}"'
-    first_table = _TABLE_RE.search(text)
-    top_end = first_table.start() if first_table else len(text)
-    match = _VERIFIED_RE.search(text, 0, top_end)
-    if match:
-        value = f'"{day.isoformat()}"'
-        return text[: match.start(2)] + value + text[match.end(2) :]
-    # No key yet: after the last top-level key, before the comments that head the first table.
-    lines = text[:top_end].splitlines(keepends=True)
-    cut = len(lines)
-    while cut and (not lines[cut - 1].strip() or lines[cut - 1].lstrip().startswith("#")):
-        cut -= 1
-    head = "".join(lines[:cut])
-    if head and not head.endswith("\n"):
-        head += "\n"
-    return head + line + "\n" + "".join(lines[cut:]) + text[top_end:]
-
-
-def record_verified(path: Path, day: date | None = None) -> str:
-    """Rewrite the profile's verified line in place (atomically); the new value."""
-    day = day or clock.now().date()
-    text = path.read_text(encoding="utf-8")
-    updated = with_verified(text, day)
-    profile = parse_profile(path, updated)  # never write a profile that no longer loads
-    if profile.verified != day.isoformat():
-        raise ValueError(f"{path}: verified line not rewritten as expected")
-    if updated != text:
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(updated, encoding="utf-8")
-        os.replace(temporary, path)
-    return profile.verified
-
-
 def check_source(
     profile: Profile,
     *,
     live: bool = False,
-    record: bool = True,
     fixtures_dir: Path | None = None,
     **live_options: Any,
 ) -> CheckReport:
+    """A check over the fixtures, or with live=True over a few live pages. Nothing is written:
+    `tjcrawl source check --live --db ARCHIVE` keeps the verdict in the archive."""
     if not live:
         return check_fixtures(profile, fixtures_dir or default_fixtures_dir())
-    report = check_live(profile, **live_options)
-    if report.ok and record:
-        record_verified(profile.path)
-    return report
+    return check_live(profile, **live_options)

@@ -23,6 +23,7 @@ from tjcrawl.cli.common import (
     _proxy_pairs,
     _read,
 )
+from tjcrawl.local_config import ConfigError, LocalConfig, load_config
 from tjcrawl.profiles import Profile
 
 
@@ -30,8 +31,11 @@ def _pick(
     slugs: tuple[str, ...],
     serve_fixtures: bool,
     proxies: dict[str, str] | None = None,
-    include_unverified: bool = False,
 ) -> list[Profile]:
+    """The named sources; with none named, every enabled web source (or, with
+    --serve-fixtures, every fixture source). A web source nobody has checked is crawled too:
+    its first crawl is its live check (tjcrawl.verification). Sources are disabled in the local
+    config (tjcrawl.local_config), never in the profiles."""
     profiles = _profiles(slugs)
     unknown = [s for s in slugs if s not in profiles]
     if unknown:
@@ -42,16 +46,18 @@ def _pick(
         chosen = [profiles[s] for s in slugs]
     else:
         chosen = [p for p in profiles.values() if p.fixture == serve_fixtures]
-        # Unnamed, only profiles a live check has passed: a nightly crawl is not made noisy
-        # by profiles nobody has checked against their site.
-        unverified = [p.slug for p in chosen if not p.fixture and p.verified == "never"]
-        if unverified and not include_unverified:
-            chosen = [p for p in chosen if p.slug not in unverified]
+        config = _local_config()
+        if not serve_fixtures and config.disabled:
+            if stray := sorted(set(config.disabled) - set(profiles)):
+                click.echo(
+                    f"Warning: {config.path}: disabled names no source {', '.join(stray)}"
+                    " (ignored)",
+                    err=True,
+                )
+            chosen = [p for p in chosen if p.slug not in config.disabled]
             if not chosen:
                 raise click.UsageError(
-                    f"no verified source to crawl ({len(unverified)} unverified: "
-                    "`tjcrawl source check SLUG --live` verifies one); name sources or add "
-                    "--include-unverified"
+                    f"no source to crawl: {config.path} disables every web source"
                 )
     if not serve_fixtures:
         # A fixture site is reachable only when served here or through a given proxy.
@@ -63,6 +69,13 @@ def _pick(
     if not chosen:
         raise click.UsageError("no sources to crawl; name one (see `tjcrawl sources`)")
     return chosen
+
+
+def _local_config() -> LocalConfig:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @dataclass
@@ -188,9 +201,14 @@ def _crawl(request: CrawlRequest) -> list[Any]:
         lock.release()
 
 
-def _report(reports: list[Any]) -> int:
+def _report(reports: list[Any], web: frozenset[str] = frozenset()) -> int:
     for report in reports:
         click.echo(report.summary())
+    for report in reports:
+        # A web source's first crawl (its live check), or a change of its state.
+        verdict = report.verdict if report.slug in web else None
+        if verdict is not None and (line := verdict.line(report.slug)):
+            click.echo(line)
     problems = [p for r in reports for p in r.problems]
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
@@ -208,7 +226,8 @@ def _report(reports: list[Any]) -> int:
 @click.option(
     "--include-unverified",
     is_flag=True,
-    help="With no SOURCE: also the profiles no live check has passed (verified = never).",
+    hidden=True,
+    help="Deprecated, no effect: with no SOURCE, every enabled web source is crawled.",
 )
 @click.option(
     "--attachments",
@@ -252,26 +271,29 @@ def crawl(
     attachments: bool,
     include_unverified: bool,
 ) -> None:
-    """Crawl sources (every verified web source when none is named) into the archive.
+    """Crawl sources (every enabled web source when none is named) into the archive.
 
     Incremental by default: listings are read newest first until two pages in a row hold
     nothing new (every listing page, by conditional GET, once a week: a sweep), and article
     pages are fetched only when new, changed on the listing, or due for a revisit. Exits 3,
-    naming source and field, when a source's extraction broke; 4 when another run holds the
-    archive.
+    naming source and field, when a source's extraction broke or its pages were blocked; 4
+    when another run holds the archive. A source's first crawl is its live check: it leaves
+    the source verified, failing or blocked in the archive (`tjcrawl sources --db`). Sources
+    are disabled in the local config ($TJCRAWL_CONFIG or ~/.config/tjcrawl/config.toml,
+    `disabled = ["slug"]`; see docs/nightly.md).
 
     \b
     Examples:
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
     """
-    profiles = _pick(sources, serve_fixtures, proxies, include_unverified)
+    profiles = _pick(sources, serve_fixtures, proxies)
     reports = _crawl(
         CrawlRequest(
             profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments
         )
     )
-    status = _report(reports)
+    status = _report(reports, frozenset(p.slug for p in profiles if not p.fixture))
     broken = _profile_set().broken if not sources else {}
     if broken:
         # A crawl of every source that skipped some is not a clean run.

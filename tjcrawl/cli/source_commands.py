@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -13,29 +14,56 @@ from tjcrawl.cli.common import (
     EXIT_CRAWL_PROBLEM,
     PROXY_OPTION,
     TIMEOUT_OPTION,
+    _archive,
     _profile_set,
     _profiles,
+    _read,
 )
 from tjcrawl.profiles import GROUPS, Profile
 
 
 @click.command()
-def sources() -> None:
-    """List every source profile by group: slug, kind, verification state and name.
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also show each source's verification state as this archive keeps it.",
+)
+def sources(db_path: Path | None) -> None:
+    """List every source profile by group: slug, kind and name; with --db, whether each works.
 
     Web sources come under their `group` (city, bureaus, districts, zones, media, other),
     then the bundled fixture sites, then the profiles that cannot be loaded.
 
+    With --db, each web source's state as the archive keeps it: unchecked (never crawled or
+    checked live), verified, failing or blocked (with why), its last live check and its last
+    good run. Crawls and `source check --live --db` set it; no profile file is written.
+
     \b
-    Example:
+    Examples:
       tjcrawl sources
+      tjcrawl sources --db /var/lib/tjcrawl/archive.db
     """
     loaded = _profile_set()
+    states = _source_states(db_path) if db_path is not None else None
+    if states is not None:
+        click.echo(
+            f"{'source':20} {'kind':8} {'state':10} {'last check':16} {'last good run':16} name"
+        )
     for heading, profiles in _grouped(loaded.profiles.values()):
         click.echo(f"[{heading}] {len(profiles)}")
         for profile in profiles:
             kind = "fixture" if profile.fixture else "web"
-            click.echo(f"{profile.slug:20} {kind:8} verified={profile.verified:12} {profile.name}")
+            if states is None:
+                click.echo(f"{profile.slug:20} {kind:8} {profile.name}")
+                continue
+            row = states.get(profile.slug, {})
+            state = row.get("state") or "unchecked"
+            why = f" — {row['state_reason']}" if state in ("failing", "blocked") else ""
+            click.echo(
+                f"{profile.slug:20} {kind:8} {state:10} {_minute(row.get('last_check_at')):16}"
+                f" {_minute(row.get('last_good_run_at')):16} {profile.name}{why}"
+            )
     if loaded.broken:
         click.echo(f"[broken] {len(loaded.broken)}")
     for slug in loaded.broken:
@@ -54,6 +82,16 @@ def _grouped(profiles: Iterable[Profile]) -> list[tuple[str, list[Profile]]]:
         by_heading.setdefault(heading, []).append(profile)
     order = [*GROUPS, "fixture sites"]
     return [(heading, by_heading[heading]) for heading in order if heading in by_heading]
+
+
+def _minute(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else "-"
+
+
+def _source_states(db_path: Path) -> dict[str, dict[str, Any]]:
+    """The archive's sources rows by slug (an archive of an older schema: what it has)."""
+    with _read(db_path, allow_older=True) as db:
+        return {row["slug"]: row for row in db["sources"].rows}
 
 
 @click.command()
@@ -99,7 +137,8 @@ def source() -> None:
     \b
     Examples:
       tjcrawl source check                        every source against its fixtures
-      tjcrawl source check tj_gov_tjxw --live     a few live pages; records verified = DATE
+      tjcrawl source check tj_gov_tjxw --live --db archive.db    a few live pages,
+                                                  the verdict kept in the archive
       tjcrawl source capture tj_gov_tjxw          live pages -> fixtures/, goldens diff
       tjcrawl source new https://www.tj.gov.cn/sy/tjxw/
     """
@@ -123,30 +162,45 @@ def _live_reachable(profile: Profile, proxies: dict[str, str]) -> None:
 )
 @PROXY_OPTION
 @TIMEOUT_OPTION
-@click.option("--no-record", is_flag=True, help="Do not write verified = DATE into the profile.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --live: keep the verdict (verified, failing, blocked) in this archive.",
+)
+@click.option(
+    "--no-record",
+    is_flag=True,
+    hidden=True,
+    help="Deprecated, no effect: a live check records only into the archive given by --db.",
+)
 def source_check(
     sources: tuple[str, ...],
     live: bool,
     proxies: dict[str, str],
     timeout: float,
+    db_path: Path | None,
     no_record: bool,
 ) -> None:
     """Run profiles over their fixtures (default) or a few live pages; report per field.
 
     Every field gets a line: on how many pages or entries it matched. Fixture checks also
-    compare the items with the goldens. A passing --live check writes today's date into the
-    profile's verified line (the rest of the file is left as it is). Exits 3, one line per
-    failing field on stderr, when a required field (entries, link, title, body) does not
-    match everywhere.
+    compare the items with the goldens. A --live check with --db keeps its verdict in the
+    archive's sources table (state verified, failing or blocked; see `tjcrawl sources --db`);
+    no file of the repository is written. A block or challenge page (a WAF, 403) is named as
+    such. Exits 3, one line per failing field on stderr, when a required field (entries, link,
+    title, body) does not match everywhere.
 
     \b
     Examples:
       tjcrawl source check
-      tjcrawl source check tj_gov_tjxw --live
+      tjcrawl source check tj_gov_tjxw --live --db /var/lib/tjcrawl/archive.db
       tjcrawl source check demo_trs --live --proxy gov.tjcrawl.test=http://127.0.0.1:8000
     """
     from tjcrawl import source_check as checks
     from tjcrawl.fixtures import fixture_dir
+    from tjcrawl.storage.archive import record_source_row
+    from tjcrawl.verification import check_verdict, record
 
     profiles = _profiles()
     unknown = [s for s in sources if s not in profiles]
@@ -156,6 +210,11 @@ def source_check(
         )
     if live and not sources:
         raise click.UsageError("--live fetches from the web: name the source(s) to check")
+    if db_path is not None and not live:
+        raise click.UsageError("--db records a live check: add --live")
+    if db_path is not None:
+        with _archive(db_path, must_exist=False):
+            pass  # a path that is no archive fails here, in one line, before any fetch
     chosen = [profiles[s] for s in sources] if sources else list(profiles.values())
     problems: list[str] = []
     for profile in chosen:
@@ -169,9 +228,15 @@ def source_check(
             report = checks.check_fixtures(profile)
         click.echo(report.text())
         problems += report.problems
-        if live and report.ok and not no_record:
-            day = checks.record_verified(profile.path)
-            click.echo(f"{profile.slug}: verified = {day} written to {profile.path}")
+        if live:
+            verdict = check_verdict(report.ok, report.problems, profile.slug)
+            if db_path is None:
+                click.echo(f"{profile.slug}: {verdict.state} (not recorded: add --db ARCHIVE)")
+                continue
+            with _archive(db_path, must_exist=False) as db:
+                record_source_row(db.conn, profile)
+                record(db.conn, profile.slug, verdict)
+            click.echo(f"{profile.slug}: {verdict.state}, recorded in {db_path}")
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:

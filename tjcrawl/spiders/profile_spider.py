@@ -18,6 +18,7 @@ from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from tjcrawl import clock
+from tjcrawl.blocking import BLOCKED_RECORDED
 from tjcrawl.entry_keys import EntryKeys
 from tjcrawl.extract import (
     Node,
@@ -534,7 +535,7 @@ class ProfileSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """A page that could not be had, after every retry: its fault, and what it cost."""
         request = failure.request  # type: ignore[attr-defined]
-        if request.meta.get(OFFSITE_RECORDED):
+        if request.meta.get(OFFSITE_RECORDED) or request.meta.get(BLOCKED_RECORDED):
             return  # recorded (and counted) where it was filtered
         kind, status, detail = classify(failure)
         page_kind = request.meta.get("page_kind")

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -504,30 +505,8 @@ class Archive:
     # -- sources and runs ---------------------------------------------------------------
     def record_source(self, profile: Profile) -> None:
         self.commit()
-        now = clock.now_iso()
         with self.db.atomic():
-            self.db["source_profiles"].insert(
-                {
-                    "sha256": profile.sha256,
-                    "slug": profile.slug,
-                    "toml": profile.path.read_text(encoding="utf-8"),
-                    "first_used_at": now,
-                },
-                pk="sha256",
-                ignore=True,
-            )
-            self.db["sources"].upsert(
-                {
-                    "slug": profile.slug,
-                    "name": profile.name,
-                    "base_url": profile.start_urls[0],
-                    "allowed_domains": json.dumps(list(profile.allowed_domains)),
-                    "profile_sha256": profile.sha256,
-                    "verified": profile.verified,
-                    "updated_at": now,
-                },
-                pk="slug",
-            )
+            record_source_row(self.conn, profile)
 
     def limit_size(self, max_pages: int) -> None:
         """Let the archive grow to at most this many database pages (SQLITE_FULL beyond).
@@ -1046,3 +1025,94 @@ class Archive:
             (article["content_hash"], article["url"]),
         ).fetchone()
         return row[0] if row else None
+
+
+# -- the sources table: what each profile is and whether it works ------------------------------
+#: Verification states (sources.state); see tjcrawl.verification for how each is decided.
+UNCHECKED, VERIFIED, FAILING, BLOCKED = "unchecked", "verified", "failing", "blocked"
+_DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def record_source_row(conn: sqlite3.Connection, profile: Profile) -> None:
+    """The source's row, with the profile as used now; its verification state is left alone.
+
+    A profile's `verified` key (deprecated) is read once, as the state of a source the archive
+    knows nothing about yet: a date there means a live check passed before the archive kept
+    such things. Nothing writes it back.
+    """
+    now = clock.now_iso()
+    conn.execute(
+        "INSERT OR IGNORE INTO source_profiles (sha256, slug, toml, first_used_at)"
+        " VALUES (?,?,?,?)",
+        (profile.sha256, profile.slug, profile.path.read_text(encoding="utf-8"), now),
+    )
+    seeded = profile.verified if _is_day(profile.verified) else "never"
+    conn.execute(
+        "INSERT INTO sources (slug, name, base_url, allowed_domains, profile_sha256, verified,"
+        " state, updated_at) VALUES (?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (slug) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,"
+        " allowed_domains = excluded.allowed_domains,"
+        " profile_sha256 = excluded.profile_sha256, updated_at = excluded.updated_at,"
+        " verified = CASE WHEN coalesce(sources.verified, 'never') = 'never'"
+        "   THEN excluded.verified ELSE sources.verified END,"
+        " state = CASE WHEN coalesce(sources.state, ?) = ? THEN excluded.state"
+        "   ELSE sources.state END",
+        (
+            profile.slug,
+            profile.name,
+            profile.start_urls[0],
+            json.dumps(list(profile.allowed_domains)),
+            profile.sha256,
+            seeded,
+            VERIFIED if seeded != "never" else UNCHECKED,
+            now,
+            UNCHECKED,
+            UNCHECKED,
+        ),
+    )
+
+
+def _is_day(value: str | None) -> bool:
+    return bool(value and re.match(_DAY_RE, value))
+
+
+def record_verdict(
+    conn: sqlite3.Connection,
+    slug: str,
+    state: str | None,
+    reason: str,
+    *,
+    live_check: bool = False,
+    good_run: bool = False,
+) -> None:
+    """A live check's or a crawl's verdict on a source: its state and why (None: as it was,
+    for a quiet night that proves nothing), and the check or good run it was."""
+    now = clock.now_iso()
+    day = now[:10]
+    conn.execute(
+        "UPDATE sources SET"
+        " state = coalesce(?, state),"
+        " state_reason = CASE WHEN ? IS NULL THEN state_reason ELSE ? END,"
+        " state_at = CASE WHEN ? IS NULL THEN state_at ELSE ? END,"
+        " verified = CASE WHEN ? = ? THEN ? ELSE verified END,"
+        " last_check_at = CASE WHEN ? THEN ? ELSE last_check_at END,"
+        " last_good_run_at = CASE WHEN ? THEN ? ELSE last_good_run_at END,"
+        " updated_at = ?"
+        " WHERE slug = ?",
+        (
+            state,
+            state,
+            reason,
+            state,
+            now,
+            state,
+            VERIFIED,
+            day,
+            live_check,
+            now,
+            good_run,
+            now,
+            now,
+            slug,
+        ),
+    )

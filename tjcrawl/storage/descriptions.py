@@ -166,7 +166,19 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "base_url": "First start URL.",
             "allowed_domains": "JSON list of hosts the spider may fetch.",
             "profile_sha256": "The profile's hash (source_profiles.sha256).",
-            "verified": "never, or the date of the last passing live check.",
+            "verified": "never, or the day of the last passing live check: `tjcrawl source "
+            "check --live --db`, or a crawl that extracted well. Seeded once from a profile's "
+            "deprecated `verified` key; nothing writes it into a profile any more.",
+            "state": "Whether the profile works against the live site: unchecked (no live check "
+            "or crawl yet), verified (the last check or crawl with items extracted well), "
+            "failing (its extraction broke, or it lost most of its pages), blocked (the site "
+            "answered with a block or challenge page: a WAF, a JavaScript cookie challenge, "
+            "403/412/521). Set by every crawl and live check.",
+            "state_reason": "Why, in one line (the first problem; for blocked, the advice).",
+            "state_at": "When the state was last set.",
+            "last_check_at": "When the source was last checked live: `source check --live "
+            "--db`, or its first crawl, which is its live check.",
+            "last_good_run_at": "When a crawl of it last finished with no problem.",
             "stale_304_at": "When an unconditional re-fetch showed that the source answers 304 "
             "for pages that changed (fault stale_304); from then on its pages are fetched "
             "without If-None-Match / If-Modified-Since. NULL: its 304s are believed.",

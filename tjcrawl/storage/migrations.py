@@ -381,7 +381,23 @@ def _field_sources(db: sqlite_utils.Database) -> None:
     """articles.field_sources: JSON {field: where it came from}, "profile" for a selector of
     the profile, "generic" for the generic extractor (a field the profile leaves to it, or one
     whose selector matched nothing on the page). NULL for articles archived before."""
-    db["articles"].add_column("field_sources", str)
+    if "field_sources" not in db["articles"].columns_dict:  # run again: harmless
+        db["articles"].add_column("field_sources", str)
+
+
+def _source_verification(db: sqlite_utils.Database) -> None:
+    """Whether each source's profile works against its live site lives in the archive (it used
+    to be a `verified` line that a live check wrote into the git-tracked profile): its state,
+    why, its last live check and its last good run. `verified` keeps its meaning, the date of
+    the last passing check; a source verified before keeps that as its state."""
+    sources = db["sources"]
+    for column in ("state", "state_reason", "state_at", "last_check_at", "last_good_run_at"):
+        if column not in sources.columns_dict:  # run again (a user_version set back): harmless
+            sources.add_column(column, str)
+    db.execute(
+        "UPDATE sources SET state = CASE WHEN coalesce(verified, 'never') = 'never'"
+        " THEN 'unchecked' ELSE 'verified' END"
+    )
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
@@ -400,6 +416,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _run_losses_and_clock,
     _scannable_char_index,
     _field_sources,
+    _source_verification,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
