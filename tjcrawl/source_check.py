@@ -534,7 +534,14 @@ class CheckReport:
 def _listing_root(profile: Profile, response: Response) -> Selector:
     if getattr(profile.listing, "format", "html") == "json":
         return Selector(text=response.text, type="json")
-    return response.selector
+    return _page_as_fetched(response)
+
+
+def _page_as_fetched(response: Response) -> Selector:
+    """The page parsed anew: the spider's callbacks cut the body and the generic extractor's
+    dropped tags (head, meta …) out of the response's own tree, which a field read after them
+    would miss."""
+    return Selector(text=response.text, type="html")
 
 
 def _fetched_at(response: Response) -> datetime | None:
@@ -592,7 +599,7 @@ def field_results(profile: Profile, result: Walk) -> list[FieldResult]:
     generic: dict[str, int] = {}
     for response in result.details:
         assert detail is not None
-        sel = response.selector
+        sel = _page_as_fetched(response)
         sources = provenance.get(canonical_url(response.url), {})
         for name in GENERIC_FIELDS:
             if sources.get(name) == "generic":
