@@ -368,6 +368,9 @@ def detail_body(samples: list[Sample], proposal: Findings) -> Cover | None:
         return None
     select = chosen.select
     nodes = []
+    # The bodies the generic extractor found: kept for the fields read outside the body if
+    # the selector is refused below.
+    generic_bodies = [sample.body for sample in samples]
     for index, sample in enumerate(samples):
         part = chosen.parts[chosen.part_of(index) or 0]
         found = sample.doc.sel.xpath(compile_selector(part))
@@ -379,6 +382,8 @@ def detail_body(samples: list[Sample], proposal: Findings) -> Cover | None:
     agreement = [_body_f1(sample, select, boilerplate) for sample in samples]
     if min(agreement) < BODY_F1:
         worst = min(range(len(samples)), key=agreement.__getitem__)
+        for sample, body in zip(samples, generic_bodies, strict=True):
+            sample.body = body
         proposal.detail["body"] = FieldChoice(
             "auto",
             note=f"{select} read as a body agreed with the generic extractor at F1 "
