@@ -83,3 +83,34 @@ def test_every_real_source_crawls_its_fixture_over_loopback(tmp_path: Path) -> N
     expected = {row["url"] for slug in WEB for row in read_goldens(slug)}
     assert stored == expected
     assert len(WEB) >= 25
+
+
+def test_one_url_is_one_page_across_the_fixture_sites() -> None:
+    """A host serves one page per URL. Two fixture sites of one host that disagree on a path
+    hide a page from whichever source the fixture server answers second: tj_gov_tjxw and
+    tj_gov_szfwj once both held /zwgk/szfwj/tjsrmzf/index_10960.html, and a crawl of both lost
+    two articles."""
+    served: dict[tuple[str, str], tuple[str, bytes]] = {}
+    clashes = []
+    for slug, profile in sorted(PROFILES.items()):
+        site = fixture_dir(slug) / "site"
+        if not site.is_dir():
+            continue
+        for path in sorted(p for p in site.rglob("*") if p.is_file() and p.name != "robots.txt"):
+            for host in profile.hosts:
+                key = (host, path.relative_to(site).as_posix())
+                body = path.read_bytes()
+                first = served.setdefault(key, (slug, body))
+                if first[0] != slug and first[1] != body:
+                    clashes.append(f"{host}/{key[1]}: {first[0]} and {slug}")
+    assert not clashes
+
+
+def test_no_two_sources_walk_the_same_listing() -> None:
+    starts: dict[str, str] = {}
+    shared = []
+    for slug, profile in sorted(PROFILES.items()):
+        for url in profile.start_urls:
+            if (other := starts.setdefault(url, slug)) != slug:
+                shared.append(f"{url}: {other} and {slug}")
+    assert not shared

@@ -69,13 +69,14 @@ DETAIL_TEMPLATES = [
         PROFILE,
     ),
     (
-        "tj_gov_tjxw",
-        TJ + "/zwgk/szfwj/tjsrmzf/202407/t20240718_6677201.html",
+        # the 2024 policy template, once on tj_gov_tjxw's policy list, which is tj_gov_szfwj's
+        "tj_gov_szfwj",
+        TJ + "/zwgk/szfwj/tjsrmzf/202508/t20250822_7010233.html",
         "policy-2024",
         "#xlrllt > div > div p",
-        "天津市人民政府关于印发天津市促进招商引资高质量发展若干措施的通知",
-        "2024-07-18T16:05:00+08:00",
-        "各区人民政府，市政府各委、局，各直属单位：现将",
+        "天津市人民政府关于印发天津市推进新型工业化实施方案的通知",
+        "2025-08-22T15:30:00+08:00",
+        "各区人民政府，市政府各委、办、局：现将《天津市推进",
         PROFILE,
     ),
     (
@@ -272,16 +273,6 @@ LISTING_TEMPLATES = [
         [
             TJ + "/sy/tjxw/202508/t20250827_7012417.html",
             TJ + "/sy/tjxw/202508/t20250826_7011836.html",
-        ],
-    ),
-    (
-        "tj_gov_tjxw",
-        TJ + "/zwgk/szfwj/tjsrmzf/index_10960.html",
-        "policy-file list",
-        "a.list-item-con[href][title][target=_blank]",
-        [
-            TJ + "/zwgk/szfwj/tjsrmzf/202407/t20240718_6677201.html",
-            TJ + "/zwgk/szfwj/tjsrmzf/202407/t20240709_6668830.html",
         ],
     ),
     (

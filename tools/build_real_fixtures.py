@@ -317,26 +317,6 @@ def tj_detail(a: dict, column: str) -> str:
 {close}
 {TJ_BOTTOM.format(editor=t(a["editor"]))}
 </div>"""
-    elif template == "policy-2024":
-        # GYSpider 2024-07: ArticleTitle/PubDate meta, #xlrllt, the hidden #hid_WZFL column;
-        # scrapymbt 2023-03: the text in #xlrllt/div/div[1]//p.
-        meta = tj_column_meta(column) + "\n" + tj_article_meta(a)
-        main = f"""<input type="hidden" id="hid_WZFL" value="{attr(a["wzfl"])}">
-<div class="xl-main">
-<div class="xl-title">{t(a["title"])}</div>
-<div class="xl-wh">{t(a["wh"])}</div>
-<div id="xlrllt">
-<div class="xlrllt-box">
-<div class="TRS_UEDITOR trs_paper_default trs_word">
-{paras_html(a["paras"], indent=True)}
-</div>
-<div class="xlrllt-fj">
-{chr(10).join(trs_attachment_html(a))}
-</div>
-</div>
-</div>
-{TJ_BOTTOM.format(editor=t(a["editor"]))}
-</div>"""
     else:
         raise ValueError(template)
     return f"""<!DOCTYPE html>
@@ -387,7 +367,8 @@ function jumpToDetail(url) {{ window.open(url, "_blank"); }}
 
 def build_tj_gov() -> None:
     site = Site("tj_gov_tjxw", "www.tj.gov.cn")
-    news, policy = A.TJ_GOV, A.TJ_GOV_POLICY
+    # The policy-file list (index_10960.html) is tj_gov_szfwj's: one URL, one page, one source.
+    news = A.TJ_GOV
     col = "/sy/tjxw/"
     pages = chunks(news, PER_PAGE)
     names = trs_listing_names(len(pages), "html")
@@ -403,37 +384,21 @@ def build_tj_gov() -> None:
             )
         pager = trs_pager("page_div", len(pages), i, "html")
         site.add(path, tj_listing_page("天津新闻", "\n".join(rows), pager))
-    # 市政府文件 · 津政发: rows a.list-item-con with href/title/target; numbered base name
-    policy_list = "/zwgk/szfwj/tjsrmzf/index_10960.html"
-    rows = "\n".join(
-        f'<a class="list-item-con" href="{rel(policy_list, a["path"])}" title="{attr(a["title"])}" target="_blank"><span class="list-item-con-title">{t(a["title"])}</span><span class="list-item-con-wh">{t(a["wh"])}</span></a>'
-        for a in policy
-    )
-    pager = """<div class="page" id="page_div"></div>
-<script type="text/javascript">
-var countPage = 1;//共多少页
-var currentPage = 0;//所在页从0开始
-createPageHTML("page_div", countPage, currentPage, "index_10960", "html");
-</script>"""
-    site.add(policy_list, tj_listing_page("津政发", rows, pager))
     for a in news:
         site.add_attachments(a)
         site.add(a["path"], tj_detail(a, "天津新闻"))
-    for a in policy:
-        site.add_attachments(a)
-        site.add(a["path"], tj_detail(a, "市政府文件"))
-    starts = ["https://www.tj.gov.cn/sy/tjxw/", "https://www.tj.gov.cn" + policy_list]
+    starts = ["https://www.tj.gov.cn/sy/tjxw/"]
     by_template: dict[str, list[str]] = {}
-    for a in news + policy:
+    for a in news:
         by_template.setdefault(a["template"], []).append(f"`{posixpath.basename(a['path'])}`")
     site.write(
         starts,
-        [*names, policy_list],
-        news + policy,
-        "天津市人民政府（TRS，UTF-8）：天津要闻 div.list-item 行 + onclick jumpToDetail（含 ../ 变体）、index_N.html；津政发 a.list-item-con、index_10960.html；详情页四种已记载模板（qt-title/xw-xtitle/xw-txt；ArticleTitle/PubDate + #xlrllt；#zoom、div.common-content、div.article_content）",
+        names,
+        news,
+        "天津市人民政府（TRS，UTF-8）：天津要闻 div.list-item 行 + onclick jumpToDetail（含 ../ 变体）、index_N.html；详情页已记载模板（qt-title/xw-xtitle/xw-txt；ArticleTitle/PubDate meta；#zoom、div.common-content、div.article_content）",
         evidence_readme(
             "tj_gov_tjxw",
-            "天津市人民政府 · 天津要闻、市政府文件",
+            "天津市人民政府 · 天津要闻",
             starts,
             'UTF-8 (`<meta charset="utf-8">`; §1a: crawlers set utf-8, the saved 2018 page declares it)',
             "§1a (and the site ID code of §1c)",
@@ -444,12 +409,6 @@ createPageHTML("page_div", countPage, currentPage, "index_10960", "html");
                     "rows `div[class=list-item clear]`; the link an `a` inside `div span` with no href but "
                     "`onclick=\"jumpToDetail('./YYYYMM/tYYYYMMDD_ID.html')\"`, on `index_1.html` the `../` variant; "
                     "date `span.list-item-date`; paging `index.html`, `index_1.html` … (mefly521/master-ms, 2020-05)",
-                ),
-                (
-                    "policy-file list",
-                    f"`{policy_list}`",
-                    'rows `a.list-item-con` with `href`, `title`, `target="_blank"`; the numbered base name '
-                    "`index_10960.html` of 津政发 (edddyeddy/GYSpider, 2024-02 … 2024-07)",
                 ),
                 (
                     "news-2020",
@@ -469,25 +428,18 @@ createPageHTML("page_div", countPage, currentPage, "index_10960", "html");
                     "alternative parsers (Kira-yoshikage-d/spider-gov, 2022-09 / 2022-10); title and date from the "
                     "`ArticleTitle` / `PubDate` meta tags (GYSpider 2024-07; General conventions 1)",
                 ),
-                (
-                    "policy-2024",
-                    ", ".join(by_template["policy-2024"]),
-                    '`meta[name=ArticleTitle]`; `meta[name=PubDate]` as "date time"; body `#xlrllt` with the text '
-                    "in `#xlrllt/div/div[1]//p`; `input[type=hidden]#hid_WZFL` (GYSpider 2024-07; lokyii/scrapymbt "
-                    "2023-03); article URLs `/<column>/YYYYMM/tYYYYMMDD_ID.html`",
-                ),
             ],
             "the wrappers and classes around the documented elements (`div.xw-box`, `div.xl-box`, `div.xl-main`, "
-            "`h1.xl-title`, the `xl-info` line of the 2022 pages, `div.xlrllt-box`, `div.xlrllt-fj`); the "
+            "`h1.xl-title`, the `xl-info` line of the 2022 pages); the "
             "`ContentSource` meta tag (General conventions 1 names it; no Tianjin crawler read it) on the meta-tag "
             "pages; that news pages of 2020 carry no `ArticleTitle` meta (none is documented for them, so the "
             "fixture leaves it out and exercises the visible markup); the `<title>` suffix `_<column>_天津政务网` "
-            "(documented, 2025+); how the policy-file list's later pages are reached (`index_10960_1.html`: the "
-            "profile's pagination template cannot name them, so only the first page is crawled); the rows' "
-            "inner spans; share bar, 责任编辑, print and close links.",
-            f"{len(news)} news articles, {PER_PAGE} a page, and {len(policy)} policy files on one page; the page "
-            "count only in a script; t20250828_7012980 and t20240718_6677201 have attachment links (`./P0….pdf`, "
-            "`./P0….docx`, with TRS's `OLDSRC`; only the PDFs exist, placeholders).",
+            "(documented, 2025+); the rows' inner spans; share bar, 责任编辑, print and close links. The "
+            "policy-file list (津政发, `index_10960.html`) and its `#xlrllt` pages are `tj_gov_szfwj`'s: "
+            "one URL is one page, served and archived once.",
+            f"{len(news)} news articles, {PER_PAGE} a page; the page count only in a script; "
+            "t20250828_7012980 has attachment links (`./P0….pdf`, `./P0….docx`, with TRS's `OLDSRC`; "
+            "only the PDF exists, a placeholder).",
         ),
     )
 
