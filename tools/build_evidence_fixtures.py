@@ -15,35 +15,18 @@ from __future__ import annotations
 
 import json
 import posixpath
-import shutil
 import sys
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from html import escape
-from pathlib import Path
+from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
-from w3lib.url import safe_url_string
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tjcrawl
+import fixture_kit as kit
 from evidence_articles import ARTICLES
+from fixture_kit import attr, content_type_meta, document, paras_html, rel, short, t
 
-from tjcrawl.fixture_paths import fixture_relpath
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-SOURCES = ROOT / "tjcrawl" / "sources"
-FETCHED_AT = "2025-09-01T09:00:00+08:00"
-PER_PAGE = 2  # three articles: listing pages of 2 and 1 entries
-
-
-def t(s: str) -> str:
-    return escape(s, quote=False)
-
-
-def a_(s: str) -> str:
-    return escape(s, quote=True)
+# The pager as the cluster's pages write it (no comment after currentPage).
+trs_pager = partial(kit.trs_pager, current_comment="")
 
 
 @dataclass
@@ -71,30 +54,17 @@ class Article:
         return f"{column}{self.ym}/t{self.ymd}_{self.doc_id}.{ext}"
 
     def body(self) -> str:
-        return "\n".join(f'<p style="text-indent:2em;">{t(p)}</p>' for p in self.paras)
+        return paras_html(self.paras, indent=True)
 
 
 def articles(slug: str) -> list[Article]:
     return [Article(*row) for row in ARTICLES[slug]]
 
 
-def rel(from_path: str, to_path: str) -> str:
-    r = posixpath.relpath(to_path, posixpath.dirname(from_path))
-    return r if r.startswith("../") else "./" + r
-
-
 def page(title: str, body: str, head: str = "", charset: str = "utf-8") -> str:
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset={charset}">
-<title>{t(title)}</title>
-{head}</head>
-<body>
-{body}
-</body>
-</html>
-"""
+    return document(
+        f"{content_type_meta(charset)}\n<title>{t(title)}</title>\n{head}", body, lang="zh-CN"
+    )
 
 
 def footer(owner: str, site_code: str) -> str:
@@ -111,23 +81,14 @@ def meta_block(
     site: str, column: str, art: Article | None = None, pubdate: str | None = None
 ) -> str:
     lines = [
-        f'<meta name="SiteName" content="{a_(site)}">',
-        f'<meta name="ColumnName" content="{a_(column)}">',
+        f'<meta name="SiteName" content="{attr(site)}">',
+        f'<meta name="ColumnName" content="{attr(column)}">',
     ]
     if art is not None:
-        lines.append(f'<meta name="ArticleTitle" content="{a_(art.title)}">')
+        lines.append(f'<meta name="ArticleTitle" content="{attr(art.title)}">')
         lines.append(f'<meta name="PubDate" content="{pubdate or art.published}">')
-        lines.append(f'<meta name="ContentSource" content="{a_(art.origin)}">')
+        lines.append(f'<meta name="ContentSource" content="{attr(art.origin)}">')
     return "\n".join(lines) + "\n"
-
-
-def trs_pager(count: int, current: int, base: str = "index", ext: str = "html") -> str:
-    return f"""<div class="page" id="page_div"></div>
-<script type="text/javascript">
-var countPage = {count};//共多少页
-var currentPage = {current};
-createPageHTML("page_div", countPage, currentPage, "{base}", "{ext}");
-</script>"""
 
 
 def plain_detail(art: Article, owner: str, column: str, charset: str = "utf-8") -> str:
@@ -150,52 +111,17 @@ def plain_detail(art: Article, owner: str, column: str, charset: str = "utf-8") 
     )
 
 
-@dataclass
-class Site:
-    slug: str
-    start_url: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    encoding: str = "utf-8"
+class Site(kit.Site):
+    """A site of this generator, named by its one start URL."""
 
-    @property
-    def host(self) -> str:
-        return urlsplit(self.start_url).hostname or ""
-
-    def add(self, url: str, data: str | bytes) -> None:
-        """`url`: a path (with its query, if any) on the site's host."""
-        assert url.startswith("/"), url
-        if isinstance(data, str):
-            data = data.encode(self.encoding)
-        # named as the savers name what Scrapy requests (brackets in a query become %5B %5D)
-        key = "/" + str(fixture_relpath(safe_url_string(f"https://{self.host}{url}")))
-        assert key not in self.files, key
-        self.files[key] = data
+    def __init__(self, slug: str, start_url: str, encoding: str = "utf-8") -> None:
+        super().__init__(slug, urlsplit(start_url).hostname or "", encoding=encoding)
+        self.start_url = start_url
 
     def write(self, description: str, readme: str, count: int) -> None:
-        self.check_profile()
-        self.add(
-            "/robots.txt",
-            f"# fixture robots.txt for {self.host} (not a copy of the live one)\nUser-agent: *\nDisallow: /private/\n",
-        )
-        out = FIXTURES / self.slug
-        site_dir = out / "site"
-        if site_dir.exists():
-            shutil.rmtree(site_dir)
-        for key, data in sorted(self.files.items()):
-            target = site_dir / key.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        meta = f'fetched_at = "{FETCHED_AT}"\narticles = {count}\ndescription = "{description}"\n'
-        tomllib.loads(meta)
-        (out / "fixture.toml").write_text(meta, "utf-8")
-        (out / "README.md").write_text(readme, "utf-8")
+        self.check_profile([self.start_url])
+        self.write_fixture(description, count, readme)
         print(f"{self.slug}: {len(self.files)} files")
-
-    def check_profile(self) -> None:
-        path = SOURCES / f"{self.slug}.toml"
-        profile = tomllib.loads(path.read_text("utf-8"))
-        assert profile["start_urls"][0] == self.start_url, (self.slug, profile["start_urls"])
-        assert profile.get("verified", "never") == "never"
 
 
 def readme(slug: str, name: str, start: str, encoding: str, documented: str, assumed: str) -> str:
@@ -229,7 +155,7 @@ function createPageHTML(id, countPage, currentPage, prefix, ext) { /* TRS pager 
 def tj_list_item(list_path: str, art: Article, onclick: str | None = None) -> str:
     target = onclick or rel(list_path, art.path)
     return f"""<div class="list-item clear">
-<div><span><a href="javascript:void(0)" onclick="jumpToDetail('{target}')" title="{a_(art.title)}">{t(art.title)}</a></span></div>
+<div><span><a href="javascript:void(0)" onclick="jumpToDetail('{target}')" title="{attr(art.title)}">{t(art.title)}</a></span></div>
 <span class="list-item-date">{art.day}</span>
 </div>"""
 
@@ -274,7 +200,7 @@ def tj_policy_detail(art: Article, column: str, wzfl: str) -> str:
 </div>
 {footer("天津市人民政府办公厅", "1200000052")}""",
         '<meta name="SiteName" content="天津政务网">\n<meta name="SiteDomain" content="www.tj.gov.cn">\n<meta name="SiteIDCode" content="1200000052">\n'
-        + f'<meta name="ColumnName" content="{a_(column)}">\n<meta name="ArticleTitle" content="{a_(art.title)}">\n<meta name="PubDate" content="{art.published}:00">\n',
+        + f'<meta name="ColumnName" content="{attr(column)}">\n<meta name="ArticleTitle" content="{attr(art.title)}">\n<meta name="PubDate" content="{art.published}:00">\n',
     )
 
 
@@ -362,7 +288,7 @@ def build_tj_gov_szfwj() -> None:
         base = "index_10960"
         path = col + (f"{base}.html" if i == 0 else f"{base}_{i}.html")
         rows = "\n".join(
-            f'<li><a class="list-item-con" href="{rel(path, art.path)}" title="{a_(art.title)}" target="_blank"><span class="list-item-title">{t(art.title)}</span><span class="list-item-wh">津政发〔2025〕{10 - n}号</span></a></li>'
+            f'<li><a class="list-item-con" href="{rel(path, art.path)}" title="{attr(art.title)}" target="_blank"><span class="list-item-title">{t(art.title)}</span><span class="list-item-wh">津政发〔2025〕{10 - n}号</span></a></li>'
             for n, art in enumerate(chunk)
         )
         site.add(
@@ -374,7 +300,7 @@ def build_tj_gov_szfwj() -> None:
 <ul class="list-con">
 {rows}
 </ul>
-{trs_pager(len(pages), i, base)}
+{trs_pager(len(pages), i, base=base)}
 {footer("天津市人民政府办公厅", "1200000052")}""",
                 TJ_JS,
             ),
@@ -612,7 +538,7 @@ class ListSite:
                 f"""{header(self.owner)}
 <div class="position">当前位置：<a href="/">首页</a> &gt; <a href="./">{t(self.column)}</a></div>
 {self.wrap(rows)}
-{trs_pager(2, i, "index" if "index" in path else "list", self.page_names[0].rsplit(".", 1)[1])}
+{trs_pager(2, i, base="index" if "index" in path else "list", ext=self.page_names[0].rsplit(".", 1)[1])}
 {footer(self.owner, "1200000000")}""",
                 meta_block(self.owner, self.column),
                 self.encoding,
@@ -666,8 +592,8 @@ def xq_detail(art: Article, owner: str, column: str) -> str:
     """西青: the crawler read `name="ArticleTitle" content="…" />` (name first, self-closing)."""
     html = plain_detail(art, owner, column)
     return html.replace(
-        f'<meta name="ArticleTitle" content="{a_(art.title)}">',
-        f'<meta name="ArticleTitle" content="{a_(art.title)}" />',
+        f'<meta name="ArticleTitle" content="{attr(art.title)}">',
+        f'<meta name="ArticleTitle" content="{attr(art.title)}" />',
     )
 
 
@@ -677,11 +603,7 @@ def sthj_row(path: str, art: Article) -> str:
         href = "./../../" + posixpath.relpath(
             art.path, posixpath.dirname(posixpath.dirname(posixpath.dirname(path)))
         )
-    return f'<li><a href="{href}" target="_blank" title="{a_(art.title)}">{t(art.title)}</a></li>'
-
-
-def short(s: str, n: int = 16) -> str:
-    return s if len(s) <= n else s[:n] + "..."
+    return f'<li><a href="{href}" target="_blank" title="{attr(art.title)}">{t(art.title)}</a></li>'
 
 
 LIST_SITES = [
@@ -711,7 +633,7 @@ LIST_SITES = [
         "https://sasac.tj.gov.cn/GZJG8342/JGDT5617/",
         "/GZJG8342/JGDT5617/",
         lambda path, art: (
-            f'<dd><a href="{rel(path, art.path)}" target="_blank" title="{a_(art.title)}">{t(art.title)}</a><span class="time">[{art.day}]</span></dd>'
+            f'<dd><a href="{rel(path, art.path)}" target="_blank" title="{attr(art.title)}">{t(art.title)}</a><span class="time">[{art.day}]</span></dd>'
         ),
         lambda rows: f'<div class="l_jz"><dl>\n{rows}\n</dl></div>\n<div class="fy">共2页</div>',
         ("/GZJG8342/JGDT5617/index.html", "/GZJG8342/JGDT5617/index_1.html"),
@@ -765,7 +687,7 @@ LIST_SITES = [
         "https://jy.tj.gov.cn/ZWGK_52172/TZGG/",
         "/ZWGK_52172/TZGG/",
         lambda path, art: (
-            f"""<li><a href="javascript:void(0)" onclick="isDownLoad(this,'https://jy.tj.gov.cn{art.path}')" title="{a_(art.title)}">{t(art.title)}</a><p class="list-date">{art.day}</p><div class="hidDom"><span class="text">{t(art.paras[0][:40])}</span></div></li>"""
+            f"""<li><a href="javascript:void(0)" onclick="isDownLoad(this,'https://jy.tj.gov.cn{art.path}')" title="{attr(art.title)}">{t(art.title)}</a><p class="list-date">{art.day}</p><div class="hidDom"><span class="text">{t(art.paras[0][:40])}</span></div></li>"""
         ),
         lambda rows: f'<div class="list-main"><ul>\n{rows}\n</ul></div>',
         ("/ZWGK_52172/TZGG/index.html", "/ZWGK_52172/TZGG/index_1.html"),
@@ -781,7 +703,7 @@ LIST_SITES = [
         "https://zscq.tj.gov.cn/xwdt/tztg/",
         "/xwdt/tztg/",
         lambda path, art: (
-            f'<li><span><a href="{rel(path, art.path)}" target="_blank" title="{a_(art.title)}">{t(art.title)}</a></span><span>{art.day}</span></li>'
+            f'<li><span><a href="{rel(path, art.path)}" target="_blank" title="{attr(art.title)}">{t(art.title)}</a></span><span>{art.day}</span></li>'
         ),
         lambda rows: f'<div class="list"><ul>\n{rows}\n</ul></div>',
         ("/xwdt/tztg/index.html", "/xwdt/tztg/index_1.html"),
@@ -813,7 +735,7 @@ LIST_SITES = [
         "https://www.tjxq.gov.cn/xqxwzx/gsgg/index.shtml",
         "/xqxwzx/gsgg/",
         lambda path, art: (
-            f'<tr><td><span><a href="{rel(path, art.path)}" target="_blank">{t(short(art.title))}</a></span></td><td width="30%">{art.day}</td></tr>'
+            f'<tr><td><span><a href="{rel(path, art.path)}" target="_blank">{t(short(art.title, 16))}</a></span></td><td width="30%">{art.day}</td></tr>'
         ),
         lambda rows: (
             f'<table class="nav-table"><tr><td>公示公告</td></tr></table>\n<table width="100%" class="list-table">\n{rows}\n</table>'
@@ -832,7 +754,7 @@ LIST_SITES = [
         "https://www.tjhp.gov.cn/tjhp/zxxx/list.shtml",
         "/tjhp/zxxx/",
         lambda path, art: (
-            f'<li><a href="{rel(path, art.path)}" target="_blank" title="{a_(art.title)}">{t(art.title)}</a><span>{art.day}</span></li>'
+            f'<li><a href="{rel(path, art.path)}" target="_blank" title="{attr(art.title)}">{t(art.title)}</a><span>{art.day}</span></li>'
         ),
         lambda rows: f'<ul class="list gglists">\n{rows}\n</ul>',
         ("/tjhp/zxxx/list.shtml", "/tjhp/zxxx/list_1.shtml"),
@@ -849,7 +771,7 @@ LIST_SITES = [
         "https://www.tjjz.gov.cn/jxzww/gsgg/list.shtml",
         "/jxzww/gsgg/",
         lambda path, art: (
-            f'<li><span class="dot">·</span><a href="../..{art.path}" target="_blank" title="{a_(art.title)}">{t(art.title)}</a><span>{art.day}</span></li>'
+            f'<li><span class="dot">·</span><a href="../..{art.path}" target="_blank" title="{attr(art.title)}">{t(art.title)}</a><span>{art.day}</span></li>'
         ),
         lambda rows: f'<div class="list_ul"><ul>\n{rows}\n</ul></div>',
         ("/jxzww/gsgg/list.shtml", "/jxzww/gsgg/list_1.shtml"),
