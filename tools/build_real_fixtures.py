@@ -3,7 +3,9 @@
 
     .venv/bin/python tools/build_real_fixtures.py [SLUG]...
 
-Stdlib only and deterministic: the same input gives byte-identical output. For each slug it
+Deterministic: the same input gives byte-identical output; run it with the project's venv (the
+machinery it shares with the other generators, ``tools/fixture_kit.py``, names files as
+``tjcrawl.fixture_paths`` does). For each slug it
 replaces ``fixtures/<slug>/site/`` (a tree that mirrors URL paths on the real host; a path
 ending in ``/`` maps to ``index.html``), ``fixtures/<slug>/fixture.toml`` and
 ``fixtures/<slug>/README.md``. Anything else under ``fixtures/<slug>/`` (such as
@@ -24,59 +26,26 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shutil
 import sys
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from html import escape
-from pathlib import Path
-from urllib.parse import urlsplit
 
+import fixture_kit as kit
 import real_fixture_articles as A
+from fixture_kit import (
+    TRS_PAGER_FN,
+    attr,
+    chunks,
+    gb,
+    paras_html,
+    rel,
+    short,
+    t,
+    trs_listing_names,
+    trs_pager,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-SOURCES = ROOT / "tjcrawl" / "sources"
-
-FETCHED_AT = "2025-09-01T09:00:00+08:00"
 PER_PAGE = 2  # five articles: listing pages of 2, 2 and 1 rows
 PDF = b"%PDF-1.4\n% tjcrawl fixture placeholder\n%%EOF\n"
-
-
-def t(s: str) -> str:
-    """Escape text content."""
-    return escape(s, quote=False)
-
-
-def attr(s: str) -> str:
-    return escape(s, quote=True)
-
-
-def chunks(items: list, n: int) -> list[list]:
-    return [items[i : i + n] for i in range(0, len(items), n)]
-
-
-def rel(from_path: str, to_path: str) -> str:
-    """Relative URL from the page at from_path to to_path, both absolute URL paths."""
-    r = posixpath.relpath(to_path, posixpath.dirname(from_path))
-    return r if r.startswith("../") else "./" + r
-
-
-def gb(html: str) -> bytes:
-    """GB pages: the text must be plain GB2312; the bytes are written as GBK."""
-    html.encode("gb2312")  # raises on any character outside GB2312
-    return html.encode("gbk")
-
-
-def short(title: str, n: int, ellipsis: str = "...") -> str:
-    """A listing's cut-off title (the full one is in a title attribute)."""
-    return title if len(title) <= n else title[:n] + ellipsis
-
-
-def paras_html(paras: list[str], indent: bool = False) -> str:
-    style = ' style="text-indent:2em;"' if indent else ""
-    return "\n".join(f"<p{style}>{t(p)}</p>" for p in paras)
 
 
 def attachment_target(article_path: str, href: str) -> str:
@@ -85,24 +54,7 @@ def attachment_target(article_path: str, href: str) -> str:
     )
 
 
-@dataclass
-class Site:
-    slug: str
-    host: str
-    scheme: str = "https"
-    files: dict[str, bytes] = field(default_factory=dict)
-
-    @property
-    def origin(self) -> str:
-        return f"{self.scheme}://{self.host}"
-
-    def add(self, url_path: str, data: bytes | str) -> None:
-        assert url_path.startswith("/"), url_path
-        if url_path.endswith("/"):
-            url_path += "index.html"
-        assert url_path not in self.files, url_path
-        self.files[url_path] = data.encode("utf-8") if isinstance(data, str) else data
-
+class Site(kit.Site):
     def add_attachments(self, article: dict) -> None:
         for href, _label in article.get("attachments", []):
             if href.endswith(".pdf"):  # only PDFs get a (placeholder) file, as in demo_trs
@@ -116,61 +68,17 @@ class Site:
         description: str,
         readme: str,
     ) -> None:
-        self.check_profile(start_url)
+        self.check_profile([start_url] if isinstance(start_url, str) else start_url)
         assert len(listing) >= 2 and len(articles) >= 3
         assert any(a.get("attachments") for a in articles), f"{self.slug}: no page with attachments"
         for a in articles:
             assert a["path"] in self.files, a["path"]
             assert "。" in "".join(a["paras"]), a["path"]
-        self.add(
-            "/robots.txt",
-            f"# fixture robots.txt for {self.host} (not a copy of the live one)\nUser-agent: *\nDisallow: /private/\n",
-        )
-        out_dir = FIXTURES / self.slug
-        site_dir = out_dir / "site"
-        if site_dir.exists():
-            shutil.rmtree(site_dir)
-        for url_path, data in sorted(self.files.items()):
-            out = site_dir / url_path.lstrip("/")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        meta = f'fetched_at = "{FETCHED_AT}"\narticles = {len(articles)}\ndescription = "{description}"\n'
-        tomllib.loads(meta)
-        (out_dir / "fixture.toml").write_bytes(meta.encode("utf-8"))
-        (out_dir / "README.md").write_bytes(readme.encode("utf-8"))
+        self.write_fixture(description, len(articles), readme)
         size = sum(len(b) for b in self.files.values())
         print(
             f"{self.slug}: {len(listing)} listing pages, {len(articles)} articles, {len(self.files)} files, {size:,} bytes"
         )
-
-    def check_profile(self, start_url: str | list[str]) -> None:
-        """The hand-written profile must crawl this fixture: same start URLs and host."""
-        starts = [start_url] if isinstance(start_url, str) else start_url
-        path = SOURCES / f"{self.slug}.toml"
-        if not path.is_file():
-            print(f"  note: {path.relative_to(ROOT)} does not exist yet")
-            return
-        profile = tomllib.loads(path.read_text("utf-8"))
-        assert profile["start_urls"] == starts, (self.slug, profile["start_urls"])
-        assert self.host in profile["allowed_domains"], (self.slug, profile["allowed_domains"])
-        assert all(urlsplit(u).hostname == self.host for u in starts)
-
-
-def readme(
-    slug: str, name: str, start_url: str, encoding: str, documented: str, assumed: str, quirks: str
-) -> str:
-    return f"""# {slug}
-
-Imitates **{name}** (`{start_url}`), a web source (`fixture = false`, `verified = "never"` in
-`tjcrawl/sources/{slug}.toml`). Written by `tools/build_real_fixtures.py`; the article texts
-(`tools/real_fixture_articles.py`) are invented. Encoding: {encoding}.
-
-Documented in `shared/sources.md` (followed here): {documented}
-
-Assumed (not documented, not checked against the live site): {assumed}
-
-Quirks in the fixture: {quirks}
-"""
 
 
 def evidence_readme(
@@ -210,30 +118,8 @@ Quirks in the fixture: {quirks}
 
 
 # --------------------------------------------------------------------------------------------
-# TRS WCM listing pager: the page count is only in a script variable
+# TRS WCM attachments
 # --------------------------------------------------------------------------------------------
-
-TRS_PAGER_FN = """function createPageHTML(id, countPage, currentPage, prefix, ext) {
-  var s = "";
-  for (var n = 0; n < countPage; n++) {
-    var href = n == 0 ? prefix + "." + ext : prefix + "_" + n + "." + ext;
-    s += n == currentPage ? "<span>" + (n + 1) + "</span>" : "<a href=\\"" + href + "\\">" + (n + 1) + "</a>";
-  }
-  document.getElementById(id).innerHTML = s;
-}"""
-
-
-def trs_pager(id_: str, count: int, current: int, ext: str) -> str:
-    return f"""<div class="page" id="{id_}"></div>
-<script type="text/javascript">
-var countPage = {count};//共多少页
-var currentPage = {current};//所在页从0开始
-createPageHTML("{id_}", countPage, currentPage, "index", "{ext}");
-</script>"""
-
-
-def trs_listing_names(n: int, ext: str) -> list[str]:
-    return [f"index.{ext}"] + [f"index_{i}.{ext}" for i in range(1, n)]
 
 
 def trs_attachment_html(article: dict, base: str = "") -> list[str]:
@@ -382,7 +268,7 @@ def build_tj_gov() -> None:
             rows.append(
                 f'<div class="list-item clear"><div class="list-item-l"><span><a href="javascript:void(0)" onclick="jumpToDetail(\'{href}\')">{t(a["title"])}</a></span></div><span class="list-item-date">{a["list_date"]}</span></div>'
             )
-        pager = trs_pager("page_div", len(pages), i, "html")
+        pager = trs_pager(len(pages), i, id_="page_div")
         site.add(path, tj_listing_page("天津新闻", "\n".join(rows), pager))
     for a in news:
         site.add_attachments(a)
@@ -486,7 +372,7 @@ def build_swj() -> None:
 <ul>
 {rows}
 </ul>
-{trs_pager("pagebar", len(pages), i, "html")}
+{trs_pager(len(pages), i, id_="pagebar")}
 </div>
 </div>
 {SWJ_FOOTER}
@@ -697,10 +583,10 @@ def build_fzgg() -> None:
     for i, page in enumerate(pages):
         rows = "\n".join(fzgg_row(a) for a in page)
         site.add(
-            col + names[i], fzgg_listing("通知公告", rows, trs_pager("page", len(pages), i, "html"))
+            col + names[i], fzgg_listing("通知公告", rows, trs_pager(len(pages), i, id_="page"))
         )
     rows = "\n".join(fzgg_row(a) for a in policy)
-    site.add(policy_col, fzgg_listing("政策法规", rows, trs_pager("page", 1, 0, "html")))
+    site.add(policy_col, fzgg_listing("政策法规", rows, trs_pager(1, 0, id_="page")))
     for a in news:
         site.add_attachments(a)
         site.add(a["path"], fzgg_detail(a, "通知公告"))
@@ -859,7 +745,7 @@ def build_kxjs() -> None:
 <ul class="news_list news_list2">
 {rows}
 </ul>
-{trs_pager("page_box", len(pages), i, "html")}
+{trs_pager(len(pages), i, id_="page_box")}
 </div>
 </div>
 {KXJS_FOOTER}
@@ -1400,7 +1286,7 @@ def build_tjdl() -> None:
 <ul class="newsList">
 {rows}
 </ul>
-{trs_pager("pagenav", len(pages), i, "shtml")}
+{trs_pager(len(pages), i, id_="pagenav", ext="shtml")}
 </div>
 {footer}
 </body>
