@@ -35,6 +35,7 @@ from fixture_kit import (
     TRS_PAGER_FN,
     attr,
     chunks,
+    document,
     gb,
     paras_html,
     rel,
@@ -205,29 +206,23 @@ def tj_detail(a: dict, column: str) -> str:
 </div>"""
     else:
         raise ValueError(template)
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
+    return document(
+        f"""<meta charset="utf-8">
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
 <title>{t(a["title"])}_{column}_天津政务网</title>
 {meta}
-</head>
-<body>
-{TJ_HEADER}
+""",
+        f"""{TJ_HEADER}
 {crumb}
 {main}
-{TJ_FOOTER}
-</body>
-</html>
-"""
+{TJ_FOOTER}""",
+        lang="zh-CN",
+    )
 
 
 def tj_listing_page(column: str, rows: str, pager: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
+    return document(
+        f"""<meta charset="utf-8">
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
 <title>{column}_天津政务网</title>
 {tj_column_meta(column)}
@@ -235,9 +230,8 @@ def tj_listing_page(column: str, rows: str, pager: str) -> str:
 function jumpToDetail(url) {{ window.open(url, "_blank"); }}
 {TRS_PAGER_FN}
 </script>
-</head>
-<body>
-{TJ_HEADER}
+""",
+        f"""{TJ_HEADER}
 <div class="position">当前位置：<a href="/">首页</a> &gt; <a href="./">{column}</a></div>
 <div class="main">
 <div class="content-list">
@@ -245,10 +239,9 @@ function jumpToDetail(url) {{ window.open(url, "_blank"); }}
 </div>
 {pager}
 </div>
-{TJ_FOOTER}
-</body>
-</html>
-"""
+{TJ_FOOTER}""",
+        lang="zh-CN",
+    )
 
 
 def build_tj_gov() -> None:
@@ -352,19 +345,16 @@ def build_swj() -> None:
             f'<li><a href="{rel(path, a["path"])}" target="_blank" title="{attr(a["title"])}">{t(a["title"])}</a><span>{a["list_date"]}</span></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>公示公告-天津市商务局</title>
 <meta name="SiteName" content="天津市商务局">
 <meta name="ColumnName" content="公示公告">
 <script type="text/javascript">
 {TRS_PAGER_FN}
 </script>
-</head>
-<body>
-{SWJ_HEADER}
+""",
+            f"""{SWJ_HEADER}
 <div class="container">
 <div class="left_nav"><ul><li><a href="../xwdt/">新闻动态</a></li><li class="on"><a href="./">公示公告</a></li><li><a href="../tzgg/">通知公告</a></li></ul></div>
 <div class="news_1">
@@ -375,28 +365,23 @@ def build_swj() -> None:
 {trs_pager(len(pages), i, id_="pagebar")}
 </div>
 </div>
-{SWJ_FOOTER}
-</body>
-</html>
-"""
+{SWJ_FOOTER}""",
+        )
         site.add(path, html)
     for a in arts:
         site.add_attachments(a)
         fj = ""
         if a.get("attachments"):
             fj = '<div class="article-fj">\n' + "\n".join(trs_attachment_html(a)) + "\n</div>"
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>{t(a["title"])}</title>
 <meta name="SiteName" content="天津市商务局">
 <meta name="ColumnName" content="公示公告">
 <meta name="ArticleTitle" content="{attr(a["title"])}">
 <meta name="PubDate" content="{a["date"]}">
-</head>
-<body>
-{SWJ_HEADER}
+""",
+            f"""{SWJ_HEADER}
 <div class="container">
 <div class="crumb">当前位置：<a href="../../../">首页</a> &gt; <a href="../../">政务动态</a> &gt; <a href="../">公示公告</a></div>
 <div class="article">
@@ -415,10 +400,8 @@ def build_swj() -> None:
 </div>
 </div>
 </div>
-{SWJ_FOOTER}
-</body>
-</html>
-"""
+{SWJ_FOOTER}""",
+        )
         site.add(a["path"], html)
     start = "https://shangwuju.tj.gov.cn/tjsswjzz/zwdt/gsgg/"
     site.write(
@@ -474,18 +457,15 @@ def fzgg_pubdate(date: str) -> str:
 
 
 def fzgg_listing(column: str, rows: str, pager: str) -> str:
-    return f"""<!DOCTYPE html>
-<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+    return document(
+        f"""<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>{column}_天津市发展和改革委员会</title>
 <script type="text/javascript">
 function isDownLoad(obj, url) {{ window.open(url, "_blank"); }}
 {TRS_PAGER_FN}
 </script>
-</head>
-<body>
-{FZGG_HEADER}
+""",
+        f"""{FZGG_HEADER}
 <div class="list-main">
 <div class="list-main-tit">{column}</div>
 <ul class="list-main-group">
@@ -493,10 +473,8 @@ function isDownLoad(obj, url) {{ window.open(url, "_blank"); }}
 </ul>
 {pager}
 </div>
-{FZGG_FOOTER}
-</body>
-</html>
-"""
+{FZGG_FOOTER}""",
+    )
 
 
 def fzgg_row(a: dict) -> str:
@@ -554,24 +532,19 @@ def fzgg_detail(a: dict, column: str) -> str:
 </div>"""
     else:
         raise ValueError(template)
-    return f"""<!DOCTYPE html>
-<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+    return document(
+        f"""<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>{t(a["title"])}_天津市发展和改革委员会</title>
 {meta}
-</head>
-<body>
-{FZGG_HEADER}
+""",
+        f"""{FZGG_HEADER}
 <div class="details-main">
 <div class="crumb">您现在的位置：<a href="/">首页</a> &gt; <a href="../">{column}</a></div>
 {main}
 {FZGG_TOOLS}
 </div>
-{FZGG_FOOTER}
-</body>
-</html>
-"""
+{FZGG_FOOTER}""",
+    )
 
 
 def build_fzgg() -> None:
@@ -697,22 +670,17 @@ def kxjs_detail(a: dict) -> str:
         meta = ""
     else:
         raise ValueError(template)
-    return f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+    return document(
+        f"""<meta charset="utf-8">
 <title>{t(a["title"])}-天津市科学技术局</title>
 {meta}
-</head>
-<body>
-{KXJS_HEADER}
+""",
+        f"""{KXJS_HEADER}
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/ZWGK4143/">政务公开</a></div>
 {main}
 {KXJS_TOOLS}
-{KXJS_FOOTER}
-</body>
-</html>
-"""
+{KXJS_FOOTER}""",
+    )
 
 
 def build_kxjs() -> None:
@@ -727,17 +695,14 @@ def build_kxjs() -> None:
             f'<li><a href="{rel(path, a["path"]) if a["path"].startswith(col) else a["path"]}" target="_blank">{t(a["title"])}<span class="time">{a["list_date"]}</span></a></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            f"""<meta charset="utf-8">
 <title>通知公告-天津市科学技术局</title>
 <script type="text/javascript">
 {TRS_PAGER_FN}
 </script>
-</head>
-<body>
-{KXJS_HEADER}
+""",
+            f"""{KXJS_HEADER}
 <div class="sub_main">
 <div class="sub_left"><h3>政务公开</h3><ul><li class="on"><a href="./">通知公告</a></li><li><a href="../ZCJD/">政策解读</a></li></ul></div>
 <div class="sub_right">
@@ -748,10 +713,8 @@ def build_kxjs() -> None:
 {trs_pager(len(pages), i, id_="page_box")}
 </div>
 </div>
-{KXJS_FOOTER}
-</body>
-</html>
-"""
+{KXJS_FOOTER}""",
+        )
         site.add(path, html)
     for a in arts:
         site.add_attachments(a)
@@ -848,17 +811,14 @@ def build_tjftz() -> None:
             f'<li><div class="layui-row"><div class="layui-col-md10 layui-col-xs9"><a href="{a["path"]}" target="_blank" title="{attr(a["title"])}">{t(short(a["title"], 22, "…"))}</a></div><div class="layui-col-md2 layui-col-xs3"><span>{a["list_date"]}</span></div></div></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            """<meta charset="utf-8">
 <meta name="renderer" content="webkit">
 <title>区域聚焦 - 天津港保税区</title>
 <link rel="stylesheet" href="/static/layui/css/layui.css">
 <script src="/static/layui/layui.js"></script>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="layui-container sec-main">
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/channels/6300.html">新闻</a> &gt; <a href="/channels/6301.html">保税区要闻</a> &gt; 区域聚焦</div>
 <div class="layui-row">
@@ -872,10 +832,8 @@ def build_tjftz() -> None:
 </div>
 </div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(names[i], html)
     for a in arts:
         site.add_attachments(a)
@@ -883,16 +841,13 @@ def build_tjftz() -> None:
             f'<p><img src="/static/images/icon_file.gif"><a href="{href}" target="_blank">{t(label)}</a></p>'
             for href, label in a.get("attachments", [])
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            f"""<meta charset="utf-8">
 <title>{t(a["title"])} - 天津港保税区</title>
 <meta name="ArticleTitle" content="{attr(a["title"])}">
 <link rel="stylesheet" href="/static/layui/css/layui.css">
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="layui-container detail">
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/channels/6301.html">保税区要闻</a> &gt; <a href="/channels/{ch}.html">区域聚焦</a></div>
 <div class="detail-title"><h2>{t(a["title"])}</h2></div>
@@ -908,10 +863,8 @@ def build_tjftz() -> None:
 <div class="detail-share">分享到：<a class="share-wx" href="javascript:;">微信</a><a class="share-wb" href="javascript:;">微博</a></div>
 <div class="detail-editor">责任编辑：{t(a["editor"])}</div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(a["path"], html)
     start = f"https://www.tjftz.gov.cn/channels/{ch}.html"
     site.write(
@@ -963,15 +916,12 @@ def build_teda() -> None:
             f'<li><a href="{a["path"]}" target="_blank">{t(a["title"])}</a><span>{a["list_date"]}</span></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            """<meta charset="utf-8">
 <title>泰达要闻-天津经济技术开发区</title>
 <script src="/r/cms/www/teda/js/layui.js"></script>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="ET_main">
 <div class="ET_main_tit"><span>泰达要闻</span></div>
 <div class="ET_main_list">
@@ -981,10 +931,8 @@ def build_teda() -> None:
 </div>
 {laypage_script(ch, len(arts), i)}
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(names[i], html)
     for a in arts:
         site.add_attachments(a)
@@ -992,14 +940,11 @@ def build_teda() -> None:
             f'<p><a href="{href}" target="_blank">{t(label)}</a></p>'
             for href, label in a.get("attachments", [])
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            f"""<meta charset="utf-8">
 <title>{t(a["title"])}-天津经济技术开发区</title>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="ET_detail">
 <div class="ET_crumb">当前位置：<a href="/">首页</a> &gt; <a href="/channels/3960.html">泰达资讯</a> &gt; <a href="/channels/{ch}.html">泰达要闻</a></div>
 <h3 class="ET_detail_title">{t(a["title"])}</h3>
@@ -1010,10 +955,8 @@ def build_teda() -> None:
 </div>
 <div class="ET_detail_bottom"><a href="javascript:window.print()">【打印】</a><a href="javascript:window.close()">【关闭】</a></div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(a["path"], html)
     start = f"https://www.teda.gov.cn/channels/{ch}.html"
     site.write(
@@ -1065,16 +1008,13 @@ def build_tht() -> None:
             f'<li><div class="layui-row"><div class="layui-col-md10 layui-col-xs12"><a href="{a["path"]}" target="_blank">• {t(a["title"])}</a></div><div class="layui-col-md2 layui-hide-xs"><span>{a["list_date"]}</span></div></div></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            """<meta charset="utf-8">
 <title>政务信息-天津滨海高新技术产业开发区</title>
 <link rel="stylesheet" href="/static/layui/css/layui.css">
 <script src="/static/layui/layui.js"></script>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="layui-container sec-main">
 <div class="sec-crumb">当前位置：<a href="/">首页</a> &gt; <a href="/channels/3900.html">政务公开</a> &gt; 政务信息</div>
 <ul class="sec-list gk-level4">
@@ -1082,10 +1022,8 @@ def build_tht() -> None:
 </ul>
 {laypage_script(ch, len(arts), i)}
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(names[i], html)
     for a in arts:
         site.add_attachments(a)
@@ -1093,15 +1031,12 @@ def build_tht() -> None:
             f'<p>附件：<a href="{href}" target="_blank">{t(label)}</a></p>'
             for href, label in a.get("attachments", [])
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            f"""<meta charset="utf-8">
 <title>{t(a["title"])}-天津滨海高新技术产业开发区</title>
 <link rel="stylesheet" href="/static/layui/css/layui.css">
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="layui-container article">
 <div class="article-title"><h1>{t(a["title"])}</h1></div>
 <div class="article-attr"><span>发布日期：{a["date"]}</span><span>信息来源：{t(a["origin"])}</span><span class="article-font">字号：<a href="javascript:;">大</a> <a href="javascript:;">中</a> <a href="javascript:;">小</a></span></div>
@@ -1111,10 +1046,8 @@ def build_tht() -> None:
 </div>
 <div class="article-tools"><a href="javascript:window.print()">打印本页</a> <a href="javascript:window.close()">关闭窗口</a></div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(a["path"], html)
     start = f"https://www.tht.gov.cn/channels/{ch}.html"
     site.write(
@@ -1162,16 +1095,13 @@ def build_bhxq() -> None:
             f'<li class="xxgk-list"><div class="layui-row"><div class="layui-col-md10 layui-col-sm10"><a href="{a["path"]}" target="_blank" title="{attr(a["title"])}">{t(short(a["title"], 30, "…"))}</a></div><div class="layui-col-md2 layui-col-sm2"><span>{a["list_date"]}</span></div></div></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            """<meta charset="utf-8">
 <title>通知公告-天津市滨海新区人民政府</title>
 <link rel="stylesheet" href="/static/layui/css/layui.css">
 <script src="/static/layui/layui.js"></script>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="layui-container xxgk-main">
 <div class="xxgk-crumb">当前位置：<a href="/">首页</a> &gt; <a href="/channels/6340.html">政府信息公开</a> &gt; 通知公告</div>
 <ul class="xxgk-ul">
@@ -1179,10 +1109,8 @@ def build_bhxq() -> None:
 </ul>
 {laypage_script(ch, len(arts), i)}
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(names[i], html)
     for a in arts:
         site.add_attachments(a)
@@ -1192,15 +1120,12 @@ def build_bhxq() -> None:
         )
         if fj:
             fj = "<p>附件：</p>\n" + fj
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            f"""<meta charset="utf-8">
 <title>{t(a["title"])}-天津市滨海新区人民政府</title>
 <link rel="stylesheet" href="/static/layui/css/layui.css">
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="layui-container xxgk-detail">
 <table class="xxgk-info">
 <tr><td class="t">索引号：</td><td>{a["index_no"]}</td><td class="t">发布机构：</td><td>{t(a["origin"])}</td></tr>
@@ -1214,10 +1139,8 @@ def build_bhxq() -> None:
 </div>
 <div class="xxgk-tools"><a href="javascript:window.print()">【打印本页】</a><a href="javascript:window.close()">【关闭窗口】</a></div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(a["path"], html)
     start = f"http://www.tjbh.gov.cn/channels/{ch}.html"
     site.write(
@@ -1270,17 +1193,14 @@ def build_tjdl() -> None:
             f'<li><a href="{site.origin}{a["path"]}" target="_blank">{t(a["title"])}</a><span>{a["list_date"]}</span></li>'
             for a in page
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>公示公告_天津市东丽区人民政府</title>
 <script type="text/javascript">
 {TRS_PAGER_FN}
 </script>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="main">
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; 公示公告</div>
 <ul class="newsList">
@@ -1288,24 +1208,19 @@ def build_tjdl() -> None:
 </ul>
 {trs_pager(len(pages), i, id_="pagenav", ext="shtml")}
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(col + names[i], html)
     for a in arts:
         site.add_attachments(a)
         body = [paras_html(a["paras"], indent=True), *trs_attachment_html(a)]
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>{t(a["title"])}_天津市东丽区人民政府</title>
 <meta name="ArticleTitle" content="{attr(a["title"])}">
 <meta name="PubDate" content="{a["date"]}">
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="main detail">
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; <a href="../">公示公告</a></div>
 <div class="detail_tit"><h1>{t(a["title"])}</h1></div>
@@ -1317,10 +1232,8 @@ def build_tjdl() -> None:
 </div>
 <div class="detail_foot"><span class="zrbj">【责任编辑：{t(a["editor"])}】</span><span class="tools"><a href="javascript:window.print()">【打印】</a><a href="javascript:window.close()">【关闭】</a></span></div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(a["path"], html)
     start = "https://www.tjdl.gov.cn/zwgk/gsgg/gsgg/index.shtml"
     site.write(
@@ -1378,14 +1291,11 @@ def build_eco() -> None:
             pager.append(f'<a href="{names[0]}">首页</a> <a href="{names[i - 1]}">上一页</a>')
         if i + 1 < len(pages):
             pager.append(f'<a href="{names[i + 1]}">下一页</a> <a href="{names[-1]}">尾页</a>')
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            """<meta charset="utf-8">
 <title>政务公告-中新天津生态城</title>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="main">
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/html/zwgk/">政务公开</a> &gt; 政务公告</div>
 <div class="text_lists">
@@ -1395,10 +1305,8 @@ def build_eco() -> None:
 </div>
 <div class="pages"><span>共{len(pages)}页</span> {" ".join(pager)}</div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(col + names[i], html)
     for a in arts:
         site.add_attachments(a)
@@ -1406,14 +1314,11 @@ def build_eco() -> None:
             f'<p>附件：<a href="{href}" target="_blank">{t(label)}</a></p>'
             for href, label in a.get("attachments", [])
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
+        html = document(
+            f"""<meta charset="utf-8">
 <title>{t(a["title"])}-中新天津生态城</title>
-</head>
-<body>
-{header}
+""",
+            f"""{header}
 <div class="main article">
 <div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/html/zwgk/">政务公开</a> &gt; <a href="{col}">政务公告</a></div>
 <div class="article_title"><h2>{t(a["title"])}</h2></div>
@@ -1424,10 +1329,8 @@ def build_eco() -> None:
 </div>
 <div class="article_foot"><a href="javascript:window.print()">【打印本页】</a><a href="javascript:window.close()">【关闭窗口】</a></div>
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        )
         site.add(a["path"], html)
     start = "https://www.eco-city.gov.cn/html/zwgg/"
     site.write(
@@ -1546,21 +1449,18 @@ def enorth_detail(a: dict, nav: str, footer: str) -> str:
 </div>"""
     else:
         raise ValueError(template)
-    html = f"""<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+    html = document(
+        f"""<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>{page_title}</title>
 <meta name="keywords" content="北方网,天津">
-</head>
-<body>
-{nav}
+""",
+        f"""{nav}
 <div class="wrap">
 {main}
 </div>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+        doctype=False,
+    )
     return html
 
 
@@ -1584,14 +1484,12 @@ def build_enorth() -> None:
             links.append(f'<a href="{site.origin}{names[i - 1]}">上一页</a>')
         if i + 1 < len(pages):
             links.append(f'<a href="{site.origin}{names[i + 1]}">下一页</a>')
-        html = f"""<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>天津_北方网</title>
 <script type="text/javascript" src="{ENORTH_COUNT}"></script>
-</head>
-<body>
-{nav}
+""",
+            f"""{nav}
 <table width="960" border="0" cellspacing="0" cellpadding="0" align="center">
 <tr><td class="colname">天津</td></tr>
 <tr><td>
@@ -1601,10 +1499,9 @@ def build_enorth() -> None:
 </td></tr>
 <tr><td class="pages" align="center">{" ".join(links)}</td></tr>
 </table>
-{footer}
-</body>
-</html>
-"""
+{footer}""",
+            doctype=False,
+        )
         site.add(names[i], gb(html))
     for a in arts:
         site.add_attachments(a)
