@@ -3,7 +3,8 @@
 
     .venv/bin/python tools/build_fixtures.py
 
-Stdlib only and deterministic: the same input gives byte-identical output. For each slug it
+Deterministic (run it with the project's venv; it shares ``tools/fixture_kit.py`` with the
+web sources' generators): the same input gives byte-identical output. For each slug it
 replaces ``fixtures/<slug>/site/`` (a tree that mirrors URL paths on the site's host; a path
 ending in ``/`` maps to ``index.html``), ``fixtures/<slug>/fixture.toml``,
 ``fixtures/<slug>/README.md`` and ``tjcrawl/sources/<slug>.toml``. Anything else under
@@ -16,54 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-import shutil
 import sys
 import tomllib
-from html import escape
-from pathlib import Path
 
 import fixture_articles as A
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-SOURCES = ROOT / "tjcrawl" / "sources"
+from fixture_kit import SOURCES, attr, chunks, gb, rel, t, write_fixture_dir
 
 FETCHED_AT = "2025-08-23T10:00:00+08:00"
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 PER_PAGE = 5
 
 
-def t(s: str) -> str:
-    """Escape text content."""
-    return escape(s, quote=False)
-
-
-def attr(s: str) -> str:
-    return escape(s, quote=True)
-
-
-def chunks(items: list, n: int) -> list[list]:
-    return [items[i : i + n] for i in range(0, len(items), n)]
-
-
-def rel(from_path: str, to_path: str) -> str:
-    """Relative URL from the page at from_path to to_path, both absolute URL paths."""
-    r = posixpath.relpath(to_path, posixpath.dirname(from_path))
-    if to_path.endswith("/"):
-        r += "/"
-    return r if r.startswith("../") else "./" + r
-
-
-def gb(html: str) -> bytes:
-    """GB pages: the text must be plain GB2312; the bytes are written as GBK."""
-    html.encode("gb2312")  # raises on any character outside GB2312
-    return html.encode("gbk")
-
-
 class Site:
     def __init__(self, slug: str):
         self.slug = slug
-        self.dir = FIXTURES / slug / "site"
         self.files: dict[str, bytes] = {}
 
     def add(self, url_path: str, data: bytes | str) -> None:
@@ -76,18 +43,14 @@ class Site:
     def write(self, description: str, articles: int, readme: str, profile: str) -> None:
         self.add("/robots.txt", ROBOTS)
         tomllib.loads(profile)  # must parse
-        if self.dir.exists():
-            shutil.rmtree(self.dir)
-        for url_path, data in sorted(self.files.items()):
-            out = self.dir / url_path.lstrip("/")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        meta = (
-            f'fetched_at = "{FETCHED_AT}"\narticles = {articles}\ndescription = "{description}"\n'
+        write_fixture_dir(
+            self.slug,
+            self.files,
+            fetched_at=FETCHED_AT,
+            articles=articles,
+            description=description,
+            readme=readme,
         )
-        tomllib.loads(meta)
-        (FIXTURES / self.slug / "fixture.toml").write_bytes(meta.encode("utf-8"))
-        (FIXTURES / self.slug / "README.md").write_bytes(readme.encode("utf-8"))
         SOURCES.mkdir(parents=True, exist_ok=True)
         (SOURCES / f"{self.slug}.toml").write_bytes(profile.encode("utf-8"))
         size = sum(len(b) for b in self.files.values())
