@@ -21,7 +21,19 @@ import sys
 import tomllib
 
 import fixture_articles as A
-from fixture_kit import SOURCES, attr, chunks, gb, rel, t, write_fixture_dir
+from fixture_kit import (
+    PDF,
+    SOURCES,
+    TRS_PAGER_FN,
+    attachment_target,
+    attr,
+    chunks,
+    document,
+    gb,
+    rel,
+    t,
+    write_fixture_dir,
+)
 
 FETCHED_AT = "2025-08-23T10:00:00+08:00"
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
@@ -121,16 +133,13 @@ def build_portal() -> tuple[int, int]:
             )
         if i + 1 < len(pages):
             pager.append(f'<a href="{names[i + 1]}">下一页</a>')
-        html = f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
+        html = document(
+            """<meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>招商引资 - 天津招商资讯网</title>
-<style>.news-item{{margin:16px 0;border-bottom:1px solid #ddd}}.news-date{{color:#999}}</style>
-</head>
-<body>
-<div class="header">
+<style>.news-item{margin:16px 0;border-bottom:1px solid #ddd}.news-date{color:#999}</style>
+""",
+            f"""<div class="header">
 <div class="logo"><a href="/">天津招商资讯网</a></div>
 <ul class="nav"><li><a href="/">首页</a></li><li><a href="/zsyz/index.html">招商引资</a></li><li><a href="/zcfg/">政策法规</a></li><li><a href="/qyfw/">企业服务</a></li></ul>
 </div>
@@ -147,10 +156,9 @@ def build_portal() -> tuple[int, int]:
 </div>
 <div class="footer">
 <p>版权所有 © 2025 天津招商资讯网 津ICP备2025000123号-1</p>
-</div>
-</body>
-</html>
-"""
+</div>""",
+            lang="zh-CN",
+        )
         site.add(f"/zsyz/{names[i]}", html)
 
     site.write(
@@ -249,27 +257,17 @@ def build_trs() -> tuple[int, int]:
             rows.append(
                 f'<div class="list-item">{link}<span class="list-item-date">{a["list_date"]}</span></div>'
             )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-{TRS_META["http-gb2312"]}
+        html = document(
+            f"""{TRS_META["http-gb2312"]}
 <title>天津要闻_{TRS_SITE}</title>
 <meta name="SiteName" content="{TRS_SITE}">
 <meta name="ColumnName" content="天津要闻">
 <script type="text/javascript">
 function jumpToDetail(url) {{ window.open(url, "_blank"); }}
-function createPageHTML(id, countPage, currentPage, prefix, ext) {{
-  var s = "";
-  for (var n = 0; n < countPage; n++) {{
-    var href = n == 0 ? prefix + "." + ext : prefix + "_" + n + "." + ext;
-    s += n == currentPage ? "<span>" + (n + 1) + "</span>" : "<a href=\\"" + href + "\\">" + (n + 1) + "</a>";
-  }}
-  document.getElementById(id).innerHTML = s;
-}}
+{TRS_PAGER_FN}
 </script>
-</head>
-<body>
-{TRS_HEADER}
+""",
+            f"""{TRS_HEADER}
 <div class="position">当前位置：<a href="../../">首页</a> &gt; <a href="./">天津要闻</a></div>
 <div class="main">
 <div class="list-box">
@@ -286,10 +284,8 @@ createPageHTML("page", countPage, currentPage, "index", "html");
 <h3>政务公开</h3>
 <ul><li><a href="../../zwgk/zcjd/">政策解读</a></li><li><a href="../tzgg/">通知公告</a></li><li><a href="../jrgz/">今日关注</a></li></ul>
 </div>
-{TRS_FOOTER}
-</body>
-</html>
-"""
+{TRS_FOOTER}""",
+        )
         site.add(listing_path, gb(html))
 
     for k, a in enumerate(arts):
@@ -299,19 +295,14 @@ createPageHTML("page", countPage, currentPage, "index", "html");
         for href, label in a.get("attachments", []):
             paras.append(f'<p><a href="{href}" target="_blank">{t(label)}</a></p>')
             if href.endswith(".pdf"):  # only the PDF gets a (placeholder) file
-                site.add(
-                    posixpath.join(posixpath.dirname(path), href[2:]),
-                    b"%PDF-1.4\n% tjcrawl fixture placeholder\n%%EOF\n",
-                )
+                site.add(attachment_target(path, href), PDF)
         related = [arts[j] for j in (k - 1, k + 1) if 0 <= j < len(arts)]
         related_html = "".join(
             f'<li><a href="{rel(path, r["path"])}" target="_blank">{t(r["title"])}</a></li>'
             for r in related
         )
-        html = f"""<!DOCTYPE html>
-<html>
-<head>
-{TRS_META[a["meta"]]}
+        html = document(
+            f"""{TRS_META[a["meta"]]}
 <title>{t(a["title"])}_{TRS_SITE}</title>
 <meta name="SiteName" content="{TRS_SITE}">
 <meta name="ColumnName" content="{col_name}">
@@ -319,9 +310,8 @@ createPageHTML("page", countPage, currentPage, "index", "html");
 <script type="text/javascript">
 function doZoom(size) {{ document.getElementById("zoom").style.fontSize = size + "px"; }}
 </script>
-</head>
-<body>
-{TRS_HEADER}
+""",
+            f"""{TRS_HEADER}
 <div class="position">当前位置：<a href="{rel(path, "/")}">首页</a> &gt; <a href="{rel(path, col_prefix)}">{col_name}</a></div>
 <div class="article">
 <h1>{t(a["title"])}</h1>
@@ -336,10 +326,8 @@ function doZoom(size) {{ document.getElementById("zoom").style.fontSize = size +
 <div class="editor">责任编辑：{t(a["editor"])}</div>
 </div>
 </div>
-{TRS_FOOTER}
-</body>
-</html>
-"""
+{TRS_FOOTER}""",
+        )
         if a["meta"] == "lie":
             html.encode("gb2312")
             data = html.encode("utf-8")  # declares gb2312, is UTF-8
@@ -463,14 +451,12 @@ def build_enorth() -> tuple[int, int]:
                 for label, j in targets.items()
             ]
         )
-        html = f"""<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>天津新闻_新闻中心_北方网</title>
 <script type="text/javascript" src="{ENORTH_COUNT.format(ch=ENORTH_CH)}"></script>
-</head>
-<body>
-{ENORTH_NAV}
+""",
+            f"""{ENORTH_NAV}
 <table width="960" border="0" cellspacing="0" cellpadding="0" align="center">
 <tr>
 <td width="700" valign="top">
@@ -487,10 +473,9 @@ def build_enorth() -> tuple[int, int]:
 </td>
 </tr>
 </table>
-{ENORTH_FOOTER}
-</body>
-</html>
-"""
+{ENORTH_FOOTER}""",
+            doctype=False,
+        )
         site.add(listing[i], gb(html))
 
     for a in arts:
@@ -505,14 +490,12 @@ def build_enorth() -> tuple[int, int]:
         if a["author"] is not None:
             info.append(f'<span id="author_baidu">作者：{t(a["author"])}</span>')
         paras = "\n".join(f"<p>{t(p)}</p>" for p in a["paras"])
-        html = f"""<html>
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+        html = document(
+            f"""<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>{t(a["title"])}_新闻中心_北方网</title>
 <meta name="keywords" content="北方网,天津新闻">
-</head>
-<body>
-{ENORTH_NAV}
+""",
+            f"""{ENORTH_NAV}
 <table width="960" border="0" cellspacing="0" cellpadding="0" align="center" class="main">
 <tr><td class="position">您的位置：<a href="/">北方网</a> &gt; <a href="{listing[0]}">天津新闻</a></td></tr>
 <tr><td class="title" align="center"><h1>{t(a["title"])}</h1></td></tr>
@@ -525,10 +508,9 @@ def build_enorth() -> tuple[int, int]:
 </td></tr>
 <tr><td class="tools" align="right">【<a href="javascript:window.print()">打印</a>】【<a href="javascript:window.close()">关闭</a>】</td></tr>
 </table>
-{ENORTH_FOOTER}
-</body>
-</html>
-"""
+{ENORTH_FOOTER}""",
+            doctype=False,
+        )
         site.add(a["path"], gb(html))
 
     site.write(

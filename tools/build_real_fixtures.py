@@ -32,7 +32,9 @@ from collections.abc import Callable
 import fixture_kit as kit
 import real_fixture_articles as A
 from fixture_kit import (
+    PDF,
     TRS_PAGER_FN,
+    attachment_target,
     attr,
     chunks,
     document,
@@ -46,13 +48,6 @@ from fixture_kit import (
 )
 
 PER_PAGE = 2  # five articles: listing pages of 2, 2 and 1 rows
-PDF = b"%PDF-1.4\n% tjcrawl fixture placeholder\n%%EOF\n"
-
-
-def attachment_target(article_path: str, href: str) -> str:
-    return (
-        href if href.startswith("/") else posixpath.join(posixpath.dirname(article_path), href[2:])
-    )
 
 
 class Site(kit.Site):

@@ -69,6 +69,17 @@ def paras_html(paras: list[str], indent: bool = False) -> str:
     return "\n".join(f"<p{style}>{t(p)}</p>" for p in paras)
 
 
+#: The placeholder written for a PDF attachment (other attachment links lead nowhere).
+PDF = b"%PDF-1.4\n% tjcrawl fixture placeholder\n%%EOF\n"
+
+
+def attachment_target(article_path: str, href: str) -> str:
+    """The URL path of an attachment link: root-relative, or `./name` beside the article."""
+    return (
+        href if href.startswith("/") else posixpath.join(posixpath.dirname(article_path), href[2:])
+    )
+
+
 def document(head: str, body: str, *, lang: str = "", doctype: bool = True) -> str:
     """A whole HTML page. `head`: the head's lines, each ending in a newline; `body`: the
     body's lines, without the last newline."""
