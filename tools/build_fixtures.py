@@ -21,6 +21,7 @@ import sys
 import tomllib
 
 import fixture_articles as A
+import fixture_kit as kit
 from fixture_kit import (
     PDF,
     SOURCES,
@@ -32,7 +33,6 @@ from fixture_kit import (
     gb,
     rel,
     t,
-    write_fixture_dir,
 )
 
 FETCHED_AT = "2025-08-23T10:00:00+08:00"
@@ -40,29 +40,10 @@ ROBOTS = "User-agent: *\nDisallow: /private/\n"
 PER_PAGE = 5
 
 
-class Site:
-    def __init__(self, slug: str):
-        self.slug = slug
-        self.files: dict[str, bytes] = {}
-
-    def add(self, url_path: str, data: bytes | str) -> None:
-        assert url_path.startswith("/"), url_path
-        if url_path.endswith("/"):
-            url_path += "index.html"
-        assert url_path not in self.files, url_path
-        self.files[url_path] = data.encode("utf-8") if isinstance(data, str) else data
-
+class Site(kit.Site):
     def write(self, description: str, articles: int, readme: str, profile: str) -> None:
-        self.add("/robots.txt", ROBOTS)
         tomllib.loads(profile)  # must parse
-        write_fixture_dir(
-            self.slug,
-            self.files,
-            fetched_at=FETCHED_AT,
-            articles=articles,
-            description=description,
-            readme=readme,
-        )
+        self.write_fixture(description, articles, readme, robots=ROBOTS, fetched_at=FETCHED_AT)
         SOURCES.mkdir(parents=True, exist_ok=True)
         (SOURCES / f"{self.slug}.toml").write_bytes(profile.encode("utf-8"))
         size = sum(len(b) for b in self.files.values())
@@ -100,7 +81,7 @@ def split_seed_body(body: str) -> list[str]:
 
 def build_portal() -> tuple[int, int]:
     host = "portal.tjcrawl.test"
-    site = Site("demo_portal")
+    site = Site("demo_portal", host)
     entries = [dict(title=ti, paras=split_seed_body(b), date=d) for ti, b, d in A.SEED]
     entries += A.PORTAL_EXTRA
     assert len({e["title"] for e in entries}) == len(entries)
@@ -229,7 +210,7 @@ def trs_column(path: str) -> tuple[str, str]:
 
 def build_trs() -> tuple[int, int]:
     host = "gov.tjcrawl.test"
-    site = Site("demo_trs")
+    site = Site("demo_trs", host)
     arts = A.TRS
     listing_dir = "/sy/tjxw/"
     pages = chunks(arts, PER_PAGE)
@@ -412,7 +393,7 @@ def resolve_listing_time(text: str, now: dt.datetime) -> dt.date:
 
 def build_enorth() -> tuple[int, int]:
     host = "news.tjcrawl.test"
-    site = Site("demo_enorth")
+    site = Site("demo_enorth", host)
     arts = A.ENORTH
     now = dt.datetime.fromisoformat(FETCHED_AT)
     for a in arts:

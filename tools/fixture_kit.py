@@ -204,12 +204,21 @@ class Site:
         assert all(urlsplit(u).hostname == self.host for u in start_urls), start_urls
         assert profile.get("verified", "never") == "never", self.slug
 
-    def write_fixture(self, description: str, articles: int, readme: str) -> None:
-        self.add("/robots.txt", fixture_robots(self.host))
+    def write_fixture(
+        self,
+        description: str,
+        articles: int,
+        readme: str,
+        *,
+        robots: str | None = None,
+        fetched_at: str = FETCHED_AT,
+    ) -> None:
+        """Write the fixture folder, with `robots` (else the commented fixture one) added."""
+        self.add("/robots.txt", fixture_robots(self.host) if robots is None else robots)
         write_fixture_dir(
             self.slug,
             self.files,
-            fetched_at=FETCHED_AT,
+            fetched_at=fetched_at,
             articles=articles,
             description=description,
             readme=readme,
