@@ -248,8 +248,18 @@ def after_crawl(
             log.error(
                 "re-post grouping failed: %s; the next crawl retries", write_error_text(exc, db)
             )
-        except Exception:
+        except Exception as exc:
+            # A bug in tjcrawl: the crawl keeps its report but ends non-zero, or a nightly
+            # would go on for weeks with groups that no longer grow. Said once, not per
+            # source: the grouping is the archive's.
             log.exception("re-post grouping failed; the next crawl retries")
+            if not reports:
+                raise
+            summary = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            reports[0].problems.append(
+                f"re-post grouping failed ({summary}); this is a bug in tjcrawl, please report"
+                " it; the next crawl retries"
+            )
         else:
             log.info(grouped.summary())
         # Large archives keep exact counts of common search tokens and phrases for instant

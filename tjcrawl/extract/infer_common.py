@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from cssselect import SelectorError
 from lxml import etree
 from parsel import Selector
 
@@ -135,7 +136,7 @@ def unique_css(el: Any, sel: Selector, depth: int = 3) -> list[str]:
     def unique(css: str) -> bool:
         try:
             matches = sel.css(css)
-        except Exception:
+        except (SelectorError, ValueError):  # a tag or class CSS cannot spell (`<p2$>`)
             return False
         return len(matches) == 1 and is_same(matches[0], el)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from cssselect import SelectorError
+
 from tjcrawl.extract.infer_common import (
     CSS_IDENT_RE,
     DATE_PATTERN,
@@ -213,7 +215,7 @@ def entries_selector(doc: Doc, group: EntryGroup) -> str:
         css = f"{parent_css} > {step}{suffix}"
         try:
             matched = doc.sel.css(css)
-        except Exception:
+        except (SelectorError, ValueError):  # a tag CSS cannot spell: the XPath below
             continue
         wanted = [m.el for m in group.members if not need_link or m.link is not None]
         if len(matched) == len(wanted) and all(
