@@ -44,7 +44,9 @@ def test_a_tag_css_cannot_spell_gets_no_css_selector() -> None:
 def test_entries_of_a_tag_css_cannot_spell_get_their_xpath() -> None:
     doc = Doc("http://x.test/list.html", Selector(text=listing_page("li$")), FETCHED_AT)
     group = entry_groups(doc)[0]
-    assert entries_selector(doc, group) == "/html/body/div/ul/li$"
+    path = entries_selector(doc, group)
+    assert path == "/html/body/div/ul/*[name()='li$']"
+    assert len(doc.sel.xpath(path)) == 5  # a path an XPath engine reads, finding every entry
 
 
 def test_an_error_in_css_matching_is_not_taken_for_a_selector_that_does_not_match() -> None:
@@ -64,3 +66,22 @@ def test_an_error_in_matching_entries_is_not_taken_for_entries_that_do_not_match
     doc = Doc("http://x.test/list.html", broken, FETCHED_AT)
     with pytest.raises(TypeError, match="matching went wrong"):
         entries_selector(doc, entry_groups(doc)[0])
+
+
+def test_a_tag_xpath_cannot_name_gets_a_path_that_finds_it() -> None:
+    """lxml keeps `<p2$>` as a tag; a step `p2$` raised XPathEvalError inside `source new`."""
+    from tjcrawl.extract.generic import parse_html
+    from tjcrawl.extract.infer_common import absolute_path, relative_path
+
+    root = parse_html(
+        '<html><body><div id="x"><p2$><a href="/a">一</a></p2$><p2$><a href="/b">二</a></p2$>'
+        "</div></body></html>"
+    )
+    second = root.xpath("//a")[1]
+    entry = second.getparent()
+    assert entry.tag == "p2$"
+    assert root.xpath(absolute_path(second)) == [second]
+    assert root.xpath(absolute_path(entry)) == [entry]
+    assert entry.xpath(relative_path(entry, second) or "") == [second]
+    div = entry.getparent()
+    assert div.xpath(relative_path(div, second) or "") == [second]

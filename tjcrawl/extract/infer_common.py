@@ -244,10 +244,31 @@ def _unique_anchor(el: Any, sel: Selector) -> str | None:
     return None
 
 
+# What XPath reads as a plain element name; lxml's HTML parser keeps tags such as `p2$`.
+_NAME_TEST_RE = re.compile(r"[^\W\d][\w.\-]*")
+
+
 def tag_test(tag: str) -> str:
     """An XPath name test for a tag; `cms_include:article` would read as an undefined
-    namespace prefix, so such a tag is matched by its name."""
-    return f"*[name()={xpath_literal(tag)}]" if ":" in tag else tag
+    namespace prefix and `p2$` as no name at all, so such a tag is matched by its name."""
+    return tag if _NAME_TEST_RE.fullmatch(tag) else f"*[name()={xpath_literal(tag)}]"
+
+
+def absolute_path(el: Any) -> str:
+    """The element's path from the root, as lxml's getpath writes it but with every step a
+    valid name test (getpath writes `/html/body/p2$`, which no XPath engine reads)."""
+    steps = []
+    current = el
+    while current is not None:
+        parent = current.getparent()
+        step = tag_test(current.tag)
+        if parent is not None:
+            same = [c for c in parent if is_element(c) and c.tag == current.tag]
+            if len(same) > 1:
+                step += f"[{same.index(current) + 1}]"
+        steps.append(step)
+        current = parent
+    return "/" + "/".join(reversed(steps))
 
 
 def xpath_step(el: Any, siblings_of_kind: list[Any] | None = None) -> str:

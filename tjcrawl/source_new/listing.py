@@ -21,6 +21,7 @@ from tjcrawl.extract.infer_common import (
     TITLE_CLASS_RE,
     Doc,
     FieldChoice,
+    absolute_path,
     cjk,
     classes,
     ident,
@@ -222,7 +223,7 @@ def entries_selector(doc: Doc, group: EntryGroup) -> str:
             is_same(r, e) for r, e in zip(matched, wanted, strict=True)
         ):
             return css
-    path = doc.root.getroottree().getpath(group.parent)
+    path = absolute_path(group.parent)
     step_xpath = xpath_step(group.elements[0])
     return f"{path}/{step_xpath}" + ("[.//a]" if need_link else "")
 
