@@ -10,14 +10,9 @@ the listing page itself ("page" for the real listing).
 
 from __future__ import annotations
 
-import sys
-import threading
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+
+from loopback import LoopbackHandler, LoopbackServer, Target
 
 HOST = "block.tjcrawl.test"
 LISTING_PATH = "/news/index.html"
@@ -69,34 +64,18 @@ def listing_html(entries: list[str]) -> bytes:
     ).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: BlockServer
-    protocol_version = "HTTP/1.1"
-    timeout = 15
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def _answer(self, behaviour: str, real: bytes) -> None:
         status, headers, page = BEHAVIOURS[behaviour]
-        self._send(status, (PAGES / page).read_bytes() if page else real, headers)
+        self.send_page(status, (PAGES / page).read_bytes() if page else real, headers)
 
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        path = parts.path or "/"
+    def answer(self, target: Target) -> None:
+        path = target.path
         self.server.record(path)
-        if host != HOST:
-            self._send(404, b"not this host", {})
+        if target.host != HOST:
+            self.send_page(404, b"not this host")
         elif path == LISTING_PATH:
             self._answer(self.server.listing, listing_html(self.server.entries))
         elif path in (
@@ -105,47 +84,16 @@ class _Handler(BaseHTTPRequestHandler):
             n, behaviour = pages[path]
             self._answer(behaviour, article_html(n))
         else:
-            self._send(404, b"<html><body>404</body></html>", {})
+            self.send_page(404, b"<html><body>404</body></html>")
 
 
-class BlockServer(ThreadingHTTPServer):
+class BlockServer(LoopbackServer):
     """The site on 127.0.0.1 (a free port); a context manager."""
 
-    daemon_threads = True
+    handler = _Handler
 
     def __init__(self, entries: list[str], listing: str = "page") -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__()
         assert set(entries) <= set(BEHAVIOURS) and listing in BEHAVIOURS
         self.entries = list(entries)
         self.listing = listing
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def record(self, key: str) -> None:
-        with self._lock:
-            self.counts[key] += 1
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> BlockServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="block-site", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.server_close()

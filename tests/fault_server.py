@@ -27,9 +27,8 @@ import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from urllib.parse import urlsplit
+
+from loopback import LoopbackHandler, LoopbackServer, Target
 
 HOST = "faults.tjcrawl.test"
 BASE_URL = f"http://{HOST}"
@@ -265,35 +264,12 @@ def junk_bytes() -> bytes:
     return random.Random(JUNK_SEED).randbytes(JUNK_LENGTH)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: FaultServer
-    protocol_version = "HTTP/1.1"
-    # An idle keep-alive connection or a client that stops reading frees its thread after this.
-    timeout = 15
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def _send(
-        self,
-        status: int,
-        body: bytes = b"",
-        content_type: str | None = "text/html",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    content_type = "text/html"  # no charset: the lying-charset page's meta tag must count
 
     def _not_found(self) -> None:
-        self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
+        self.send_page(404, b"<html><body><h1>404 Not Found</h1></body></html>")
 
     def _reset(self) -> None:
         """Abort the connection: SO_LINGER 0 then close sends RST instead of FIN."""
@@ -306,29 +282,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.close()
         self.wfile = io.BytesIO()  # what http.server still flushes after we return
 
-    # -- dispatch ---------------------------------------------------------------------------
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        path = parts.path or "/"
-        key = path + (f"?{parts.query}" if parts.query else "")
-        hit = self.server.record(key)
-        if host != HOST:
+    def answer(self, target: Target) -> None:
+        path = target.path
+        hit = self.server.record(path + (f"?{target.query}" if target.query else ""))
+        if target.host != HOST:
             self._not_found()
             return
-        try:
-            self._route(path, hit)
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            self.close_connection = True  # the client went away: fine, and nothing to answer
-
-    def _route(self, path: str, hit: int) -> None:
         server = self.server
         if path == "/robots.txt":
-            self._send(200, ROBOTS_TXT, "text/plain")
+            self.send_page(200, ROBOTS_TXT, content_type="text/plain")
         elif path in LISTINGS:
             title = "招商动态" if path == LISTING_PATHS[0] else "招商动态（第2页）"
-            self._send(200, listing_html(title, LISTINGS[path], NEXT_PAGE[path]))
+            self.send_page(200, listing_html(title, LISTINGS[path], NEXT_PAGE[path]))
         elif match := _CALENDAR_RE.match(path):
             year, month = int(match[1]), int(match[2])
             if not 1 <= month <= 12:
@@ -337,55 +302,47 @@ class _Handler(BaseHTTPRequestHandler):
             nxt = f"{year + month // 12:04d}-{month % 12 + 1:02d}.html"
             # Each month repeats the same two news items: an endless chain with nothing new.
             entries = [GOOD_ARTICLES[0].path, GOOD_ARTICLES[4].path]
-            self._send(200, listing_html(f"新闻日历 {year}年{month}月", entries, nxt))
+            self.send_page(200, listing_html(f"新闻日历 {year}年{month}月", entries, nxt))
         elif path in ARTICLES_BY_PATH and not path.startswith("/news/fault/"):
-            self._send(200, article_html(ARTICLES_BY_PATH[path]))
+            self.send_page(200, article_html(ARTICLES_BY_PATH[path]))
         elif path == "/news/fault/500.html":
-            self._send(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>")
+            self.send_page(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>")
         elif path == "/news/fault/503.html":
             if hit == 1:
-                self._send(
-                    503,
-                    b"<html><body>Service Unavailable</body></html>",
-                    headers=_retry_after(server),
+                self.send_page(
+                    503, b"<html><body>Service Unavailable</body></html>", _retry_after(server)
                 )
             else:
-                self._send(200, article_html(RETRIED_503))
+                self.send_page(200, article_html(RETRIED_503))
         elif path == "/news/fault/503-always.html":
-            self._send(
-                503, b"<html><body>Service Unavailable</body></html>", headers=_retry_after(server)
+            self.send_page(
+                503, b"<html><body>Service Unavailable</body></html>", _retry_after(server)
             )
         elif path == "/news/fault/timeout.html":
             server.stopping.wait(server.timeout_sleep)
             self.close_connection = True
-            self._send(200, article_html(TOO_LATE))  # usually nobody is listening any more
+            self.send_page(200, article_html(TOO_LATE))  # usually nobody is listening any more
         elif path == "/news/fault/reset.html":
             self._reset()
         elif path == "/news/fault/truncated.html":
             body = article_html(GOOD_ARTICLES[0]).ljust(TRUNCATED_DECLARED, b" ")
-            self.close_connection = True
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(TRUNCATED_DECLARED))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body[:TRUNCATED_SENT])
+            self.send_page(200, body[:TRUNCATED_SENT], declared=TRUNCATED_DECLARED)
         elif path == "/news/fault/huge.html":
             self._huge()
         elif path == "/news/fault/loop.html":
-            self._send(302, b"", headers={"Location": BASE_URL + LOOP_B})
+            self.send_page(302, b"", {"Location": BASE_URL + LOOP_B})
         elif path == LOOP_B:
-            self._send(302, b"", headers={"Location": BASE_URL + "/news/fault/loop.html"})
+            self.send_page(302, b"", {"Location": BASE_URL + "/news/fault/loop.html"})
         elif path == "/news/fault/private.html":
-            self._send(200, article_html(PRIVATE))
+            self.send_page(200, article_html(PRIVATE))
         elif path == "/news/fault/wrong-type.html":
-            self._send(200, article_html(WRONG_TYPE), "application/octet-stream")
+            self.send_page(200, article_html(WRONG_TYPE), content_type="application/octet-stream")
         elif path == "/news/fault/junk.html":
-            self._send(200, junk_bytes(), "text/html")
+            self.send_page(200, junk_bytes())
         elif path == "/news/fault/lying.html":
-            self._send(200, article_html(LYING_CHARSET, charset="gb2312"), "text/html")
+            self.send_page(200, article_html(LYING_CHARSET, charset="gb2312"))
         elif path == "/news/fault/empty.html":
-            self._send(200, b"", "text/html")
+            self.send_page(200, b"")
         else:
             self._not_found()
 
@@ -415,77 +372,23 @@ def _retry_after(server: FaultServer) -> dict[str, str]:
     return {"Retry-After": str(server.retry_after)}
 
 
-class FaultServer(ThreadingHTTPServer):
-    """The fault site on 127.0.0.1 (port 0 picks a free one); a context manager."""
+class FaultServer(LoopbackServer):
+    """The fault site on 127.0.0.1 (port 0 picks a free one); a context manager.
 
-    daemon_threads = True
+    Stopping it ends the timeout page's sleep and the huge page's stream.
+    """
+
+    handler = _Handler
 
     def __init__(self, port: int = 0, *, timeout_sleep: float = 5.0, retry_after: int = 1) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port)
         self.timeout_sleep = timeout_sleep
         self.retry_after = retry_after
-        self.stopping = threading.Event()
-        self.requests: list[str] = []  # every path (with query) asked for, in order
-        self.counts: Counter[str] = Counter()
         self.bytes_sent: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that hung up is part of the game; anything else is a bug worth printing."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-    def record(self, key: str) -> int:
-        """Count a request; returns how many times this path has been asked for, this one too."""
-        with self._lock:
-            self.requests.append(key)
-            self.counts[key] += 1
-            return self.counts[key]
 
     def record_bytes(self, key: str, count: int) -> None:
-        with self._lock:
+        with self.lock:
             self.bytes_sent[key] += count
-
-    def hits(self, path: str) -> int:
-        with self._lock:
-            return self.counts[path]
-
-    def snapshot(self) -> Counter[str]:
-        with self._lock:
-            return Counter(self.counts)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FaultServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="fault-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()  # ends the timeout page's sleep and the huge page's stream
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.server_close()
-
-    def __enter__(self) -> FaultServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":  # serve it by hand: python tests/fault_server.py [PORT]

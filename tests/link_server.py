@@ -11,13 +11,10 @@ mostly lie on other hosts. Every request is counted per path.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+
+from loopback import LoopbackHandler, LoopbackServer, Target, count_key
 
 HOST = "links.tjcrawl.test"
 BASE_URL = f"http://{HOST}"
@@ -147,78 +144,28 @@ def listing_html(entries: list[tuple[str, str]], next_href: str | None) -> bytes
 """.encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: LinkServer
-    protocol_version = "HTTP/1.1"
-    timeout = 15
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        path = parts.path or "/"
-        self.server.record(path if host == HOST else f"//{host}{path}")
-        if host != HOST:
-            self._send(404, b"not this host")
+    def answer(self, target: Target) -> None:
+        path = target.path
+        self.server.record(count_key(target, HOST))
+        if target.host != HOST:
+            self.send_page(404, b"not this host")
         elif path in LISTINGS:
-            self._send(200, listing_html(*LISTINGS[path]))
+            self.send_page(200, listing_html(*LISTINGS[path]))
         elif path in BY_PATH:
-            self._send(200, article_html(BY_PATH[path]))
+            self.send_page(200, article_html(BY_PATH[path]))
         elif path == REDIRECTED_ENTRY:
-            self._send(302, headers={"Location": REDIRECT_TARGET})
+            self.send_page(302, headers={"Location": REDIRECT_TARGET})
         else:
-            self._send(404, b"<html><body>404</body></html>")
+            self.send_page(404, b"<html><body>404</body></html>")
 
 
-class LinkServer(ThreadingHTTPServer):
+class LinkServer(LoopbackServer):
     """The site on 127.0.0.1 (a free port); a context manager."""
 
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def record(self, key: str) -> None:
-        with self._lock:
-            self.counts[key] += 1
-
-    def snapshot(self) -> Counter[str]:
-        with self._lock:
-            return Counter(self.counts)
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> LinkServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="link-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.server_close()
+    handler = _Handler
 
 
 class ExplodingPipeline:

@@ -11,13 +11,8 @@ makes the listing itself fail. Tests may change both between crawls.
 from __future__ import annotations
 
 import gzip
-import sys
-import threading
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+
+from loopback import LoopbackHandler, LoopbackServer, Target
 
 HOST = "loss.tjcrawl.test"
 BASE_URL = f"http://{HOST}"
@@ -61,115 +56,54 @@ def listing_html(entries: list[str]) -> bytes:
     ).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: LossServer
-    protocol_version = "HTTP/1.1"
-    timeout = 15
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        path = parts.path or "/"
-        self.server.record(path)
-        try:
-            self._route(host, path)
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            self.close_connection = True  # the client gave up on a page: fine
-
-    def _route(self, host: str, path: str) -> None:
-        server = self.server
-        if host != HOST:
-            self._send(404, b"not this host")
+    def answer(self, target: Target) -> None:
+        server, path = self.server, target.path
+        server.record(path)
+        if target.host != HOST:
+            self.send_page(404, b"not this host")
             return
         if path == LISTING_PATH:
             if server.listing_status != 200:
-                self._send(server.listing_status, b"<html><body>error</body></html>")
+                self.send_page(server.listing_status, b"<html><body>error</body></html>")
             else:
-                self._send(200, listing_html(server.entries))
+                self.send_page(200, listing_html(server.entries))
             return
         pages = {detail_path(n, b): (n, b) for n, b in enumerate(server.entries, 1)}
         if path not in pages:
-            self._send(404, b"<html><body>404</body></html>")
+            self.send_page(404, b"<html><body>404</body></html>")
             return
         n, behaviour = pages[path]
         if behaviour == "good":
-            self._send(200, article_html(n))
+            self.send_page(200, article_html(n))
         elif behaviour == "no_body":
-            self._send(200, article_html(n, body=False))
+            self.send_page(200, article_html(n, body=False))
         elif behaviour == "http_503":
-            self._send(503, b"<html><body>Service Unavailable</body></html>")
+            self.send_page(503, b"<html><body>Service Unavailable</body></html>")
         elif behaviour == "offsite":
-            self._send(302, headers={"Location": OFFSITE_TARGET})
+            self.send_page(302, headers={"Location": OFFSITE_TARGET})
         elif behaviour == "truncated":
             body = article_html(n)
-            self.close_connection = True
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body) + 4000))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_page(200, body, declared=len(body) + 4000)
         elif behaviour == "too_large":
-            self._send(200, article_html(n) + b" " * MAXSIZE)
+            self.send_page(200, article_html(n) + b" " * MAXSIZE)
         elif behaviour == "gzip_bomb":
             # 64 KB of spaces and more pack into a few hundred bytes: small on the wire, over
             # the cap once unpacked.
             packed = gzip.compress(article_html(n) + b" " * (4 * MAXSIZE))
-            self._send(200, packed, {"Content-Encoding": "gzip"})
+            self.send_page(200, packed, {"Content-Encoding": "gzip"})
 
 
-class LossServer(ThreadingHTTPServer):
+class LossServer(LoopbackServer):
     """The site on 127.0.0.1 (a free port); a context manager."""
 
-    daemon_threads = True
+    handler = _Handler
 
     def __init__(self, entries: list[str]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__()
         unknown = set(entries) - set(BEHAVIOURS)
         assert not unknown, unknown
         self.entries = list(entries)
         self.listing_status = 200
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up on a page it refused is part of the game."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def record(self, key: str) -> None:
-        with self._lock:
-            self.counts[key] += 1
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> LossServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="loss-site", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.server_close()

@@ -14,12 +14,9 @@ the test's process), so a test can tell which pages the crawler had fetched by a
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+
+from loopback import LoopbackHandler, LoopbackServer, Target
 
 HOST = "steady.tjcrawl.test"
 BASE_URL = f"http://{HOST}"
@@ -66,99 +63,54 @@ def listing_html(page: int, articles: int) -> bytes:
 """.encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: SteadyServer
-    protocol_version = "HTTP/1.1"
-    timeout = 15
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        path = parts.path or "/"
-        server = self.server
-        if host != HOST:
-            self._send(404, b"not this host")
+    def answer(self, target: Target) -> None:
+        path, server = target.path, self.server
+        if target.host != HOST:
+            self.send_page(404, b"not this host")
             return
         if path == "/robots.txt":
-            self._send(404, b"")
+            self.send_page(404, b"")
             return
         for page in range(server.listing_pages):
             if path == listing_path(page):
-                self._send(200, listing_html(page, server.articles))
+                self.send_page(200, listing_html(page, server.articles))
                 return
         for n in range(server.articles):
             if path == article_path(n):
                 server.stopping.wait(server.delay)  # bounded: ends early when the server stops
-                self._send(200, article_html(n))
+                self.send_page(200, article_html(n))
                 server.note_served(BASE_URL + path)
                 return
-        self._send(404, b"<html><body>404</body></html>")
+        self.send_page(404, b"<html><body>404</body></html>")
 
 
-class SteadyServer(ThreadingHTTPServer):
+class SteadyServer(LoopbackServer):
     """The site on 127.0.0.1 (a free port); a context manager."""
 
-    daemon_threads = True
+    handler = _Handler
 
     def __init__(self, articles: int, delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__()
         self.articles = articles
         self.delay = delay
         self.listing_pages = -(-articles // PER_LISTING)
-        self.stopping = threading.Event()
         self._served: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a crawler killed mid-request hangs up; that is what the tests do
 
     def note_served(self, url: str) -> None:
-        with self._lock:
+        with self.lock:
             self._served.setdefault(url, time.monotonic())
 
     def served_before(self, moment: float) -> set[str]:
-        with self._lock:
+        with self.lock:
             return {url for url, at in self._served.items() if at < moment}
 
     def first_served(self) -> float | None:
-        with self._lock:
+        with self.lock:
             return min(self._served.values(), default=None)
 
     @property
     def all_urls(self) -> set[str]:
         return {BASE_URL + article_path(n) for n in range(self.articles)}
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> SteadyServer:
-        self._thread = threading.Thread(
-            target=self.serve_forever, name="steady-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stopping.set()
-        self.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.server_close()

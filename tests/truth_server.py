@@ -16,12 +16,9 @@ bulletin repeats its title. Requests are counted per host and path, with their I
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+
+from loopback import LoopbackHandler, LoopbackServer, Target, count_key
 
 HOST = "truth.tjcrawl.test"
 MOVED_HOST = "moved.tjcrawl.test"  # in the profile's allowed_domains
@@ -152,129 +149,67 @@ def inline_html() -> bytes:
 """.encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: TruthServer
-    protocol_version = "HTTP/1.1"
-    timeout = 15
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(
-        self,
-        status: int,
-        body: bytes = b"",
-        headers: dict[str, str] | None = None,
-        *,
-        declared: int | None = None,
-        sent: int | None = None,
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body) if declared is None else declared))
-        if declared is not None:
-            # A lying length leaves the connection in no state to carry another response.
-            self.close_connection = True
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body if sent is None else body[:sent])
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        path = parts.path or "/"
-        self.server.record(host, path, self.headers.get("If-None-Match"))
+    def answer(self, target: Target) -> None:
+        host, path = target.host, target.path
+        self.server.record_validator(count_key(target, HOST), self.headers.get("If-None-Match"))
         healed = self.server.healed.is_set()
-        try:
-            if host == MOVED_HOST and path == MOVED.path:
-                self._send(200, article_html(MOVED))
-            elif host != HOST:
-                self._send(404, b"<html><body>404</body></html>")
-            elif path == "/news/index.html":
-                self._send(200, listing_html())
-            elif path == "/inline/index.html":
-                self._send(200, inline_html())
-            elif path in REDIRECTS:
-                self._send(302, headers={"Location": REDIRECTS[path]})
-            elif path == CUT.path:
-                if self.headers.get("If-None-Match") == CUT_ETAG:
-                    # The ETag names the whole page: a conditional request learns nothing.
-                    self._send(304, headers={"ETag": CUT_ETAG})
-                    return
-                body = article_html(CUT)
-                lie = None if healed else cut_point(CUT)
-                self._send(200, body, {"ETag": CUT_ETAG}, declared=lie)
-            elif path == SHORT.path:
-                body = article_html(SHORT)
-                if healed:
-                    self._send(200, body)
-                else:
-                    self._send(200, body, declared=len(body), sent=cut_point(SHORT))
-            elif path in DETAIL:
-                self._send(200, article_html(DETAIL[path]))
+        if host == MOVED_HOST and path == MOVED.path:
+            self.send_page(200, article_html(MOVED))
+        elif host != HOST:
+            self.send_page(404, b"<html><body>404</body></html>")
+        elif path == "/news/index.html":
+            self.send_page(200, listing_html())
+        elif path == "/inline/index.html":
+            self.send_page(200, inline_html())
+        elif path in REDIRECTS:
+            self.send_page(302, headers={"Location": REDIRECTS[path]})
+        elif path == CUT.path:
+            if self.headers.get("If-None-Match") == CUT_ETAG:
+                # The ETag names the whole page: a conditional request learns nothing.
+                self.send_page(304, headers={"ETag": CUT_ETAG})
+                return
+            body = article_html(CUT)
+            lie = None if healed else cut_point(CUT)
+            self.send_page(200, body, {"ETag": CUT_ETAG}, declared=lie)
+        elif path == SHORT.path:
+            body = article_html(SHORT)
+            if healed:
+                self.send_page(200, body)
             else:
-                self._send(404, b"<html><body>404</body></html>")
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+                self.send_page(200, body[: cut_point(SHORT)], declared=len(body))
+        elif path in DETAIL:
+            self.send_page(200, article_html(DETAIL[path]))
+        else:
+            self.send_page(404, b"<html><body>404</body></html>")
 
 
-class TruthServer(ThreadingHTTPServer):
+class TruthServer(LoopbackServer):
     """The site on 127.0.0.1 (a free port); a context manager."""
 
-    daemon_threads = True
+    handler = _Handler
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.counts: Counter[str] = Counter()
+        super().__init__()
         self.validators: dict[str, list[str | None]] = {}
         self.healed = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
 
-    def record(self, host: str, path: str, if_none_match: str | None) -> None:
-        key = path if host == HOST else f"//{host}{path}"
-        with self._lock:
-            self.counts[key] += 1
+    def record_validator(self, key: str, if_none_match: str | None) -> None:
+        """Count a request and note the If-None-Match it came with."""
+        self.record(key)
+        with self.lock:
             self.validators.setdefault(key, []).append(if_none_match)
 
     def reset_counts(self) -> None:
-        with self._lock:
-            self.counts.clear()
+        super().reset_counts()
+        with self.lock:
             self.validators.clear()
 
     def heal(self) -> None:
         """From now on every page is served whole."""
         self.healed.set()
 
-    def snapshot(self) -> Counter[str]:
-        with self._lock:
-            return Counter(self.counts)
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
     def proxies(self) -> list[str]:
-        return [
-            arg
-            for host in (HOST, MOVED_HOST, ELSEWHERE_HOST)
-            for arg in ("--proxy", f"{host}={self.proxy_url}")
-        ]
-
-    def __enter__(self) -> TruthServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="truth", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.server_close()
+        return self.proxy_args(HOST, MOVED_HOST, ELSEWHERE_HOST)
