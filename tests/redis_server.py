@@ -53,9 +53,7 @@ class RedisServer:
 def start_redis(folder: Path) -> RedisServer:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(binary).exists():
-        raise RuntimeError(
-            "redis-server is not installed: run  sudo bash scripts/system-deps.sh"
-        )
+        raise RuntimeError("redis-server is not installed: run  sudo bash scripts/system-deps.sh")
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     process = subprocess.Popen(

@@ -14,7 +14,6 @@ import click
 from tjcrawl.cli.common import DB_OPTION, EXIT_CRAWL_PROBLEM, EXIT_LOCKED, _profiles
 from tjcrawl.profiles import Profile
 
-
 #: A Redis URL that is malformed or names no reachable server: a usage error, as click's.
 EXIT_BAD_REDIS = 2
 
@@ -71,6 +70,13 @@ def crawl_worker(
         )
         if reason != "finished":
             click.echo(f"error: {slug}: worker ended early ({reason})", err=True)
+            status = EXIT_CRAWL_PROBLEM
+        if failed := stats.get("tjcrawl/outbox_failed"):
+            click.echo(
+                f"error: {slug}: {failed} records could not be sent to the writer;"
+                " their requests return to the queue when this worker's lease expires",
+                err=True,
+            )
             status = EXIT_CRAWL_PROBLEM
     return status
 

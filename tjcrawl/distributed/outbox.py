@@ -15,6 +15,7 @@ import logging
 import uuid
 from typing import Any
 
+import redis
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -25,6 +26,8 @@ from tjcrawl.faults import fault_recorded
 from tjcrawl.pipelines.archive_writes import article_from_item
 
 logger = logging.getLogger(__name__)
+#: The stat counting records that could not be sent.
+OUTBOX_FAILED = "tjcrawl/outbox_failed"
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -52,10 +55,24 @@ class OutboxPipeline:
     def from_crawler(cls, crawler: Crawler) -> OutboxPipeline:
         return cls(crawler)
 
-    def _send(self, kind: str, source: str, **fields: Any) -> None:
-        record = {"id": uuid.uuid4().hex, "type": kind, "run_id": self.run_id, "source": source}
-        self.server.rpush(OUTBOX, encode({**record, **fields}))
-        self.crawler.stats.inc_value(f"tjcrawl/outbox/{kind}")
+    def _send(self, record_type: str, source: str, **fields: Any) -> None:
+        record = {
+            "id": uuid.uuid4().hex,
+            "type": record_type,
+            "run_id": self.run_id,
+            "source": source,
+            **fields,
+        }
+        try:
+            self.server.rpush(OUTBOX, encode(record))
+        except (redis.RedisError, TypeError, ValueError) as exc:
+            # Not sent: the scheduler stops acknowledging leases (OUTBOX_FAILED), so what this
+            # worker holds goes back to the queue when its lease expires, and the worker ends
+            # with an error.
+            self.crawler.stats.inc_value(OUTBOX_FAILED)
+            logger.error("could not send a %s to the writer: %s", record_type, exc)
+            raise
+        self.crawler.stats.inc_value(f"tjcrawl/outbox/{record_type}")
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         kind = request.meta.get("page_kind")

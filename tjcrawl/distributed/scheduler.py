@@ -25,6 +25,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from tjcrawl.distributed.leases import LEASE_META, LeasingQueue
+from tjcrawl.distributed.outbox import OUTBOX_FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class LeasingScheduler(Scheduler):
     def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
         instance = super().from_crawler(crawler)
         instance.crawler = crawler
+        # scrapy-redis counts with StatsCollector.inc_value(spider=...), which Scrapy 2.13
+        # deprecates: the counting is done here instead.
+        instance.stats = None
         instance._hooked = False
         instance._beat: task.LoopingCall | None = None
         instance._idle_since: float | None = None
@@ -82,19 +86,33 @@ class LeasingScheduler(Scheduler):
             )
         leases = self.queue.leases
 
+        stats = self.crawler.stats
+        assert stats is not None
+
         def remove_request(request: Request) -> None:
             remove(request)
             lease = request.meta.get(LEASE_META)
-            if lease:
+            # Once a record could not be sent, nothing is acknowledged: what this worker
+            # holds returns to the queue when its lease expires.
+            if lease and not stats.get_value(OUTBOX_FAILED):
                 leases.ack(lease)
 
         slot.remove_request = remove_request
         self._hooked = True
 
+    def enqueue_request(self, request: Request) -> bool:
+        queued = super().enqueue_request(request)
+        if queued:
+            self.crawler.stats.inc_value("scheduler/enqueued/redis")  # type: ignore[union-attr]
+        return queued
+
     def next_request(self) -> Request | None:
         if not self._hooked:
             self._hook_engine()
-        return super().next_request()
+        request = super().next_request()
+        if request is not None:
+            self.crawler.stats.inc_value("scheduler/dequeued/redis")  # type: ignore[union-attr]
+        return request
 
     def spider_idle(self, spider: Spider) -> None:
         """Stay while the cluster has work for this source: requests queued, or leased by
