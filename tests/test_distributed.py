@@ -30,7 +30,7 @@ from tjcrawl.distributed.keys import OUTBOX, PROCESSING, QUEUE_KEY, WORKERS
 from tjcrawl.distributed.leases import Leases
 from tjcrawl.storage.search import search, substring_scan_ids
 
-SOURCES_DIR = REPO / "tests" / "steady_site"
+SOURCES_DIR = REPO / "tests" / "cluster_site"
 ARTICLES = 2000
 PER_LISTING = 10
 DELAY_S = 0.01
@@ -96,7 +96,6 @@ class ClusterSite(LoopbackServer):
 def _env() -> dict[str, str]:
     settings = {
         "DOWNLOAD_DELAY": DELAY_S,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
         "DOWNLOAD_TIMEOUT": 5,
@@ -138,7 +137,7 @@ class Cluster:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         worker = self._spawn(
-            "crawl", "steady_site", "--redis", self.redis_url, *self.site.proxy_args(HOST)
+            "crawl", "cluster_site", "--redis", self.redis_url, *self.site.proxy_args(HOST)
         )
         self.workers.append(worker)
         return worker
@@ -289,8 +288,8 @@ def test_a_dead_workers_lease_expires_and_its_requests_return_to_the_queue(
 @pytest.mark.parametrize(
     "args",
     [
-        ["crawl", "steady_site", "--redis", "http://127.0.0.1:6379/0"],
-        ["crawl", "steady_site", "--redis", "redis://127.0.0.1:notaport/0"],
+        ["crawl", "cluster_site", "--redis", "http://127.0.0.1:6379/0"],
+        ["crawl", "cluster_site", "--redis", "redis://127.0.0.1:notaport/0"],
         ["writer", "--redis", "redis://127.0.0.1:1/0"],
     ],
 )
