@@ -26,8 +26,10 @@ from loopback import LoopbackHandler, LoopbackServer, Target
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
 from steady_server import BASE_URL, HOST, article_html, article_path, listing_html
 
-from tjcrawl.distributed.keys import OUTBOX, PROCESSING, QUEUE_KEY, WORKERS
+from tjcrawl.distributed.keys import OUTBOX, PROCESSING, QUEUE_KEY, REJECTED, WORKERS
 from tjcrawl.distributed.leases import Leases
+from tjcrawl.distributed.outbox import encode
+from tjcrawl.distributed.writer import OutboxWriter, batch_id
 from tjcrawl.storage.search import search, substring_scan_ids
 
 SOURCES_DIR = REPO / "tests" / "cluster_site"
@@ -307,3 +309,58 @@ def test_a_bad_redis_url_is_one_line_and_exit_2(args: list[str], tmp_path: Path)
     assert len(lines) == 1 and lines[0].startswith("Error: --redis:"), result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "a.db").exists()
+
+
+def _fault(n: int) -> bytes:
+    return encode(
+        {
+            "id": f"fault-{n}",
+            "type": "fault",
+            "run_id": "20250101T000000-abcdef",
+            "source": "cluster_site",
+            "url": f"{BASE_URL}/news/a{n:04d}.html",
+            "kind": "http_404",
+            "status": 404,
+            "detail": "gone",
+        }
+    )
+
+
+def test_a_writer_killed_before_or_after_its_commit_stores_each_record_once(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Fault rows are plain inserts: only the batch id the archive keeps stops a replay of a
+    committed batch from storing them twice."""
+    client = redis_server.client()
+    client.flushdb()
+    db = tmp_path / "archive.db"
+
+    def faults() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM faults").fetchone()[0]
+
+    client.rpush(OUTBOX, *(_fault(n) for n in range(3)))
+    # Killed after COMMIT, before the processing list was deleted.
+    first = OutboxWriter(client, db, {}, batch_size=10)
+    raws = [client.lmove(OUTBOX, PROCESSING, "LEFT", "RIGHT") for _ in range(3)]
+    first._store_batch(raws, batch_id(raws))
+    first.close()
+    assert client.llen(PROCESSING) == 3 and faults() == 3
+    second = OutboxWriter(client, db, {}, batch_size=10)
+    second.recover()
+    assert client.llen(PROCESSING) == 0 and faults() == 3  # dropped, not stored again
+    # Killed after taking a batch, before storing it: the next start stores it.
+    client.rpush(OUTBOX, _fault(3), _fault(4))
+    client.lmove(OUTBOX, PROCESSING, "LEFT", "RIGHT")
+    client.lmove(OUTBOX, PROCESSING, "LEFT", "RIGHT")
+    second.recover()
+    second.close()
+    assert client.llen(PROCESSING) == 0 and faults() == 5
+    # A record that is not one of tjcrawl's is kept aside and counted, not dropped.
+    client.rpush(OUTBOX, b"not json")
+    third = OutboxWriter(client, db, {}, batch_size=10)
+    assert third.take_batch()
+    third.close()
+    assert client.lrange(REJECTED, 0, -1) == [b"not json"] and third.figures.rejected == 1
+    assert faults() == 5
