@@ -35,9 +35,9 @@ from tjcrawl.storage.search import search, substring_scan_ids
 SOURCES_DIR = REPO / "tests" / "cluster_site"
 ARTICLES = 2000
 PER_LISTING = 10
-DELAY_S = 0.01
+DELAY_S = 0.015
 JITTER_S = 0.03
-SERVE_S = 0.025  # each article page takes this long to answer
+SERVE_S = 0.02  # each article page takes this long: two in flight, yet the delay binds
 LEASE_S = 3.0
 CRAWL_TIMEOUT_S = 150.0
 SEED = int(os.environ.get("TJCRAWL_TEST_SEED", "15"))
