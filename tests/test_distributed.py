@@ -24,7 +24,7 @@ import pytest
 from conftest import REPO, run_cli
 from loopback import LoopbackHandler, LoopbackServer, Target
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
-from steady_server import BASE_URL, HOST, article_html, article_path, listing_html
+from steady_server import BASE_URL, HOST, article_html, article_path
 
 from tjcrawl.distributed.keys import OUTBOX, PROCESSING, QUEUE_KEY, REJECTED, WORKERS
 from tjcrawl.distributed.leases import Leases
@@ -34,15 +34,30 @@ from tjcrawl.storage.search import search, substring_scan_ids
 
 SOURCES_DIR = REPO / "tests" / "cluster_site"
 ARTICLES = 2000
-PER_LISTING = 10
+PER_LISTING = 50  # a short listing walk: the queue fills, and the delay is what binds
 DELAY_S = 0.015
 JITTER_S = 0.03
-SERVE_S = 0.02  # each article page takes this long: two in flight, yet the delay binds
+SERVE_S = 0.08  # every tenth article page takes this long to answer
 LEASE_S = 3.0
 CRAWL_TIMEOUT_S = 150.0
 SEED = int(os.environ.get("TJCRAWL_TEST_SEED", "15"))
 LISTING = re.compile(r"^/news/index(?:_(\d+))?\.html$")
 ARTICLE = re.compile(r"^/news/a(\d{4})\.html$")
+
+
+def listing_html(page: int, articles: int) -> bytes:
+    """The steady site's listing page, PER_LISTING entries long."""
+    first = page * PER_LISTING
+    items = "\n".join(
+        f'<li><a href="{article_path(n)}">稳定站点第{n}篇新闻</a><span>2025-09-01</span></li>'
+        for n in range(first, min(first + PER_LISTING, articles))
+    )
+    more = first + PER_LISTING < articles
+    pager = f'<a class="next" href="/news/index_{page + 1}.html">下一页</a>' if more else ""
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>新闻</title></head>'
+        f'<body><ul class="list">{items}</ul><div class="pager">{pager}</div></body></html>'
+    ).encode()
 
 
 class _Handler(LoopbackHandler):
@@ -62,10 +77,13 @@ class _Handler(LoopbackHandler):
                 page = int(match.group(1) or 0)
                 self.send_page(200, listing_html(page, server.articles))
             elif (match := ARTICLE.match(target.path)) and int(match.group(1)) < server.articles:
-                # Slower than the delay, so that a cluster that may have two requests in
-                # flight does, and one that allowed three would be caught.
-                server.stopping.wait(SERVE_S)
-                self.send_page(200, article_html(int(match.group(1))))
+                n = int(match.group(1))
+                if n % 10 == 0:
+                    # Slower than the delay, so that a cluster that may have two requests in
+                    # flight does, and one that allowed three would be caught. The others
+                    # answer at once: left alone, the workers would go faster than the delay.
+                    server.stopping.wait(SERVE_S)
+                self.send_page(200, article_html(n))
             else:
                 self.send_page(404, b"<html><body>404</body></html>")
         finally:
