@@ -58,7 +58,8 @@ from tjcrawl.frontier import article_url
 from tjcrawl.health import generic_fill_problems
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
-from tjcrawl.pipelines.archive import ARTICLE_COLUMNS, new_run_id
+from tjcrawl.pipelines.archive import new_run_id
+from tjcrawl.pipelines.archive_writes import ARTICLE_COLUMNS
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
 from tjcrawl.profiles import GENERIC_FIELDS, DetailSpec, Profile, load_profiles
 from tjcrawl.storage.archive import CHANGED, NEW, UNCHANGED, Archive, ArchiveError

@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from tjcrawl import __version__, clock
-from tjcrawl.cli import archive_commands, crawling, exporting, extracting, source_commands
+from tjcrawl.cli import (
+    archive_commands,
+    crawling,
+    distributed_commands,
+    exporting,
+    extracting,
+    source_commands,
+)
 from tjcrawl.cli.crawling import _pick as _pick
 from tjcrawl.profiles import ProfileError
 
@@ -72,6 +79,7 @@ def main() -> None:
 for _command in (
     crawling.crawl,
     crawling.demo,
+    distributed_commands.writer,
     exporting.export,
     archive_commands.search,
     archive_commands.reextract,

@@ -260,6 +260,18 @@ def _report(reports: list[Any], web: frozenset[str] = frozenset()) -> int:
     callback=_output_file,
     help="Write the crawl log here instead of standard error.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Run as one worker of a distributed crawl (redis://HOST:PORT/DB): frontier and"
+    " politeness in Redis, pages and articles to `tjcrawl writer` (--db unused).",
+)
+@click.option(
+    "--new-run",
+    is_flag=True,
+    help="With --redis: start a new distributed run (clears the previous run's frontier).",
+)
 def crawl(
     sources: tuple[str, ...],
     db_path: Path,
@@ -270,6 +282,8 @@ def crawl(
     log_file: Path | None,
     attachments: bool,
     include_unverified: bool,
+    redis_url: str | None,
+    new_run: bool,
 ) -> None:
     """Crawl sources (every enabled web source when none is named) into the archive.
 
@@ -286,8 +300,31 @@ def crawl(
     Examples:
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
+      tjcrawl crawl --redis redis://10.0.0.5:6379/0   # a worker (docs/distributed.md)
     """
+    if new_run and not redis_url:
+        raise click.UsageError("--new-run needs --redis")
     profiles = _pick(sources, serve_fixtures, proxies)
+    if redis_url:
+        from tjcrawl.cli.distributed_commands import crawl_worker
+
+        if serve_fixtures or full or attachments:
+            raise click.UsageError(
+                "--redis workers crawl every page of web sources or --proxy sites"
+                " (no --serve-fixtures, --full or --attachments yet)"
+            )
+        _settings_from_env()  # a bad setting is refused before Redis is touched
+        sys.exit(
+            crawl_worker(
+                profiles,
+                redis_url,
+                new_run=new_run,
+                proxies=proxies,
+                log_level=log_level,
+                log_file=log_file,
+                overrides=_settings_from_env(),
+            )
+        )
     reports = _crawl(
         CrawlRequest(
             profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments

@@ -19,7 +19,6 @@ from collections import Counter
 from functools import partial
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
@@ -36,13 +35,16 @@ from tjcrawl.frontier import (
     DEFAULT_VERIFY_304,
     INCREMENTAL,
     Frontier,
-    article_url,
     choose_mode,
 )
 from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
+from tjcrawl.pipelines.archive_writes import (
+    article_from_item,
+    store_item,
+    store_response,
+)
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
 from tjcrawl.storage.archive import (
-    UNCHANGED,
     Archive,
     ArchiveError,
     PackedBody,
@@ -52,23 +54,6 @@ from tjcrawl.storage.archive import (
 )
 from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable, RunLock
 
-ARTICLE_COLUMNS = (
-    "url",
-    "source",
-    "title",
-    "published_at",
-    "date_source",
-    "date_precision",
-    "date_conflict",
-    "listing_date",
-    "body",
-    "body_html",
-    "origin",
-    "author",
-    "content_hash",
-    "duplicate_of",
-    "field_sources",
-)
 #: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
 WRITE_KINDS = ("pages", "page_touches", "items", "faults", "attachments", "run_figures")
 #: Errors after which no later write can succeed either: the crawl stops instead of fetching
@@ -253,44 +238,24 @@ class ArchivePipeline:
     ) -> None:
         archive = self.archive
         assert archive is not None
-        if kind == "attachment":
-            if status == 200:
-                content_type = (headers.get("Content-Type") or [""])[0]
-                archive.tally(self.ledger, "attachments")
-                archive.store_attachment_file(
-                    url=url,
-                    status=status,
-                    content_type=content_type or None,
-                    body=body,
-                    run_id=self.run_id,
-                )
-            return
-        if kind == "detail" and status in (200, 304):
-            archive.page_present(article_url(url), self.run_id)
-        if status == 304:
-            archive.tally(self.ledger, "page_touches")
-            archive.touch_page(url, fetched_at, self.run_id)
-            if kind == "detail" and archive.touch_unchanged(article_url(url), self.run_id):
-                archive.tally(self.ledger, UNCHANGED)
-            return
-        # Counted before the write: a write that raises is one of the transaction's failures.
-        archive.tally(self.ledger, "pages")
-        gone = kind == "detail" and status in (404, 410)
-        if gone and archive.mark_withdrawn(article_url(url), self.run_id):
-            archive.tally(self.ledger, "withdrawn")
-        self._uncommitted_pages.append(url)
-        self.page_ids[url] = archive.store_page(
-            url=url,
-            source=source,
+        if kind not in ("attachment",) and status not in (304,):
+            self._uncommitted_pages.append(url)
+        page_id = store_response(
+            archive,
+            self.ledger,
+            self.run_id,
             kind=kind,
+            url=url,
             status=status,
             headers=headers,
             body=body,
+            packed=packed,
             encoding=encoding,
             fetched_at=fetched_at,
-            run_id=self.run_id,
-            packed=packed,
+            source=source,
         )
+        if page_id is not None:
+            self.page_ids[url] = page_id
 
     def fault_recorded(
         self, url: str, kind: str, status: int | None = None, detail: str = ""
@@ -319,14 +284,8 @@ class ArchivePipeline:
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.archive is not None
-        adapter = ItemAdapter(item)
-        article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
-        article["listing_title"] = adapter.get("listing_title")
-        article["date_text"] = adapter.get("date_text")  # to tell a stated date from "3天前"
-        article["incomplete"] = bool(adapter.get("incomplete"))
-        self.archive.submit(
-            self._store_item, article, adapter.get("page_url"), adapter.get("attachments") or []
-        )
+        article, page_url, attachments = article_from_item(item)
+        self.archive.submit(self._store_item, article, page_url, attachments)
         return item
 
     def _store_item(
@@ -334,10 +293,14 @@ class ArchivePipeline:
     ) -> None:
         archive = self.archive
         assert archive is not None
-        archive.tally(self.ledger, "items")
-        outcome = archive.store_article(article, self.page_ids.get(page_url or ""), self.run_id)
-        archive.store_attachment_links(article["url"], attachments)
-        archive.tally(self.ledger, outcome)
+        store_item(
+            archive,
+            self.ledger,
+            self.run_id,
+            article,
+            self.page_ids.get(page_url or ""),
+            attachments,
+        )
 
     def _settled(self, settled: Counter[str], committed: bool) -> None:
         """A transaction holding writes of this run ended (on the writer thread)."""

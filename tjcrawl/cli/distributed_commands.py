@@ -1,0 +1,135 @@
+"""`tjcrawl crawl --redis URL` (a worker) and `tjcrawl writer`: crawling from several
+machines into one archive (docs/distributed.md)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tjcrawl.cli.common import DB_OPTION, EXIT_CRAWL_PROBLEM, EXIT_LOCKED, _profiles
+from tjcrawl.profiles import Profile
+
+#: A Redis URL that is malformed or names no reachable server: a usage error, as click's.
+EXIT_BAD_REDIS = 2
+
+
+def redis_client(url: str) -> Any:
+    """A connected client, or a one-line error naming --redis (exit status 2)."""
+    from tjcrawl.distributed.keys import RedisUnavailable, connect
+
+    try:
+        return connect(url)
+    except RedisUnavailable as exc:
+        click.echo(f"Error: --redis: {exc}", err=True)
+        sys.exit(EXIT_BAD_REDIS)
+
+
+def crawl_worker(
+    profiles: list[Profile],
+    redis_url: str,
+    *,
+    new_run: bool,
+    proxies: dict[str, str],
+    log_level: str,
+    log_file: Path | None,
+    overrides: dict[str, Any],
+) -> int:
+    """Run one worker of the distributed crawl until the shared frontier is empty."""
+    from tjcrawl.distributed.keys import clear_crawl
+    from tjcrawl.distributed.worker import run_worker, shared_run_id, worker_id, worker_settings
+    from tjcrawl.runner import build_settings
+
+    server = redis_client(redis_url)
+    if new_run:
+        cleared = clear_crawl(server)
+        click.echo(f"new run: {cleared} keys of the previous distributed crawl deleted", err=True)
+    run_id = shared_run_id(server)
+    if log_file:
+        overrides = {**overrides, "LOG_FILE": str(log_file)}
+    base = build_settings(
+        "archive.db",  # never opened: a worker's writes go to Redis
+        proxy_map=proxies,
+        run_id=run_id,
+        log_level=log_level,
+        overrides=overrides,
+    )
+    settings = worker_settings(base, redis_url, run_id, worker_id())
+    status = 0
+    for slug, stats in run_worker(profiles, settings):
+        reason = stats.get("finish_reason")
+        click.echo(
+            f"{slug}: {stats.get('downloader/request_count', 0)} requests,"
+            f" {stats.get('tjcrawl/outbox/page', 0)} pages and"
+            f" {stats.get('tjcrawl/outbox/item', 0)} articles sent to the writer"
+            f" (run {run_id}, {reason})"
+        )
+        if reason != "finished":
+            click.echo(f"error: {slug}: worker ended early ({reason})", err=True)
+            status = EXIT_CRAWL_PROBLEM
+        if failed := stats.get("tjcrawl/outbox_failed"):
+            click.echo(
+                f"error: {slug}: {failed} records could not be sent to the writer;"
+                " their requests return to the queue when this worker's lease expires",
+                err=True,
+            )
+            status = EXIT_CRAWL_PROBLEM
+    return status
+
+
+@click.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="redis://HOST:PORT/DB")
+@DB_OPTION
+@click.option(
+    "--idle-exit",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Stop once nothing arrived for this long (default: run until stopped).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Records stored per SQLite transaction.",
+)
+def writer(redis_url: str, db_path: Path, idle_exit: float | None, batch: int) -> None:
+    """Store what crawl workers send through Redis in the archive: the one writer of a
+    distributed crawl (docs/distributed.md). Killed at any moment, it loses nothing and
+    stores nothing twice: what it had taken is taken up again at its next start.
+
+    \b
+    Examples:
+      tjcrawl writer --redis redis://10.0.0.5:6379/0 --db /srv/tj/archive.db
+      tjcrawl writer --redis redis://127.0.0.1:6379/0 --db archive.db --idle-exit 30
+    """
+    from tjcrawl.distributed.writer import OutboxWriter
+    from tjcrawl.storage.archive import ArchiveError
+    from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
+
+    server = redis_client(redis_url)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        out = OutboxWriter(server, db_path, _profiles(), batch_size=batch)
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except (ArchiveError, LockUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        out.run(idle_exit, should_stop=lambda: bool(stopping))
+    except sqlite3.Error as exc:
+        raise click.ClickException(
+            f"{db_path}: {exc}; the batch stays in Redis for the next start"
+        ) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        out.close()
+    click.echo(out.figures.line())

@@ -1,0 +1,107 @@
+"""What a worker sends to the archive writer: every page, article and fault as one JSON record
+on the Redis list OUTBOX (the writer takes them in order; tjcrawl.distributed.writer).
+
+A page is sent when its response arrives, before its callback runs; an article when it has
+passed the pipelines before this one; both before the request's lease is acknowledged. A
+record carries an id of its own, the run and the source, so the writer can store it with the
+archive pipeline's own functions (tjcrawl.pipelines.archive_writes).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import uuid
+from typing import Any
+
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from tjcrawl import clock
+from tjcrawl.distributed.keys import OUTBOX, connect
+from tjcrawl.faults import fault_recorded
+from tjcrawl.pipelines.archive_writes import article_from_item
+
+logger = logging.getLogger(__name__)
+#: The stat counting records that could not be sent.
+OUTBOX_FAILED = "tjcrawl/outbox_failed"
+
+
+def encode(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    record = json.loads(raw)
+    if not isinstance(record, dict) or record.get("type") not in ("page", "item", "fault"):
+        raise ValueError("not a tjcrawl outbox record")
+    return record
+
+
+class OutboxPipeline:
+    """The worker's last pipeline, in place of ArchivePipeline."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.server = connect(crawler.settings["REDIS_URL"])
+        self.run_id = crawler.settings["TJCRAWL_RUN_ID"]
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OutboxPipeline:
+        return cls(crawler)
+
+    def _send(self, record_type: str, source: str, **fields: Any) -> None:
+        record = {
+            "id": uuid.uuid4().hex,
+            "type": record_type,
+            "run_id": self.run_id,
+            "source": source,
+            **fields,
+        }
+        try:
+            self.server.rpush(OUTBOX, encode(record))
+        except (redis.RedisError, TypeError, ValueError) as exc:
+            # Not sent: the scheduler stops acknowledging leases (OUTBOX_FAILED), so what this
+            # worker holds goes back to the queue when its lease expires, and the worker ends
+            # with an error.
+            self.crawler.stats.inc_value(OUTBOX_FAILED)
+            logger.error("could not send a %s to the writer: %s", record_type, exc)
+            raise
+        self.crawler.stats.inc_value(f"tjcrawl/outbox/{record_type}")
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        kind = request.meta.get("page_kind")
+        if kind is None:
+            return
+        headers = {
+            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+            for k, vs in response.headers.items()
+        }
+        self._send(
+            "page",
+            spider.name,
+            kind=kind,
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=base64.b64encode(response.body).decode("ascii"),
+            encoding=request.meta.get("encoding"),
+            fetched_at=request.meta.get("fetched_at") or clock.now().isoformat(),
+        )
+
+    def fault_recorded(
+        self, url: str, kind: str, status: int | None = None, detail: str = ""
+    ) -> None:
+        source = self.crawler.spider.name  # type: ignore[union-attr]
+        self._send("fault", source, url=url, kind=kind, status=status, detail=detail)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        article, page_url, attachments = article_from_item(item)
+        source = article.get("source") or self.crawler.spider.name  # type: ignore[union-attr]
+        self._send("item", source, article=article, page_url=page_url, attachments=attachments)
+        return item

@@ -1,0 +1,115 @@
+"""What the archive pipeline does with a fetched page and an extracted article, as public
+functions: the crawl's pipeline (tjcrawl.pipelines.archive) runs them on its writer thread, and
+the distributed archive writer (tjcrawl.distributed.writer) runs them for what workers send
+through Redis. Both keep the same rules: a 304 only touches the stored copy, a 404/410 of an
+article marks it withdrawn, and the same bytes fetched again are one page row, not two."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+
+from tjcrawl.frontier import article_url
+from tjcrawl.storage.archive import UNCHANGED, Archive, PackedBody, WriteLedger
+
+ARTICLE_COLUMNS = (
+    "url",
+    "source",
+    "title",
+    "published_at",
+    "date_source",
+    "date_precision",
+    "date_conflict",
+    "listing_date",
+    "body",
+    "body_html",
+    "origin",
+    "author",
+    "content_hash",
+    "duplicate_of",
+    "field_sources",
+)
+
+
+def article_from_item(item: Any) -> tuple[dict[str, Any], str | None, list[dict[str, str]]]:
+    """An item as the archive stores it: the article's columns, the URL of the page it came
+    from and its attachment links."""
+    adapter = ItemAdapter(item)
+    article = {column: adapter.get(column) for column in ARTICLE_COLUMNS}
+    article["listing_title"] = adapter.get("listing_title")
+    article["date_text"] = adapter.get("date_text")  # to tell a stated date from "3天前"
+    article["incomplete"] = bool(adapter.get("incomplete"))
+    return article, adapter.get("page_url"), list(adapter.get("attachments") or [])
+
+
+def store_response(
+    archive: Archive,
+    ledger: WriteLedger,
+    run_id: str,
+    *,
+    kind: str,
+    url: str,
+    status: int,
+    headers: dict[str, list[str]],
+    body: bytes,
+    packed: PackedBody | None,
+    encoding: dict[str, Any] | None,
+    fetched_at: str,
+    source: str,
+) -> int | None:
+    """Store a fetched page (or touch its stored copy); the page row's id when one was
+    written."""
+    if kind == "attachment":
+        if status == 200:
+            content_type = (headers.get("Content-Type") or [""])[0]
+            archive.tally(ledger, "attachments")
+            archive.store_attachment_file(
+                url=url,
+                status=status,
+                content_type=content_type or None,
+                body=body,
+                run_id=run_id,
+            )
+        return None
+    if kind == "detail" and status in (200, 304):
+        archive.page_present(article_url(url), run_id)
+    if status == 304:
+        archive.tally(ledger, "page_touches")
+        archive.touch_page(url, fetched_at, run_id)
+        if kind == "detail" and archive.touch_unchanged(article_url(url), run_id):
+            archive.tally(ledger, UNCHANGED)
+        return None
+    # Counted before the write: a write that raises is one of the transaction's failures.
+    archive.tally(ledger, "pages")
+    gone = kind == "detail" and status in (404, 410)
+    if gone and archive.mark_withdrawn(article_url(url), run_id):
+        archive.tally(ledger, "withdrawn")
+    return archive.store_page(
+        url=url,
+        source=source,
+        kind=kind,
+        status=status,
+        headers=headers,
+        body=body,
+        encoding=encoding,
+        fetched_at=fetched_at,
+        run_id=run_id,
+        packed=packed,
+    )
+
+
+def store_item(
+    archive: Archive,
+    ledger: WriteLedger,
+    run_id: str,
+    article: dict[str, Any],
+    page_id: int | None,
+    attachments: list[dict[str, str]],
+) -> str:
+    """Store an article and its attachment links; what became of it (new, changed, …)."""
+    archive.tally(ledger, "items")
+    outcome = archive.store_article(article, page_id, run_id)
+    archive.store_attachment_links(article["url"], attachments)
+    archive.tally(ledger, outcome)
+    return outcome
