@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from tjcrawl.storage import search as search_module
 from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.phrase_counts import PhraseTrie, common_phrases, from_bigram_streams
+from tjcrawl.storage.search import counts as search_counts
 from tjcrawl.storage.search import (
     keep_counts_fresh,
     refresh_phrases,
@@ -163,7 +164,7 @@ def test_crawls_refresh_phrases_only_in_a_large_archive_grown_by_a_tenth(tmp_pat
     add(range(30), "招商引资")
     keep_counts_fresh(conn, min_docs=2)  # 30 articles is not large: nothing is kept
     assert kept(conn) == {}
-    monkeypatch.setattr(search_module, "LARGE_ARCHIVE", 10)
+    monkeypatch.setattr(search_counts, "LARGE_ARCHIVE", 10)
     keep_counts_fresh(conn, min_docs=2)
     assert kept(conn)["招商引资"] == 30
     add(range(30, 32), "滨海新区")

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from tjcrawl.storage import search as search_module
 from tjcrawl.storage.archive import Archive
-from tjcrawl.storage.search import match_expression, search, substring_scan_ids
+from tjcrawl.storage.search import match_expression, search, searching, substring_scan_ids
+from tjcrawl.storage.search import query as search_query
 
 # Simplified and traditional forms (台臺, 湾灣, 资資, 发發, 区區), ASCII in both cases,
 # punctuation, spaces and line breaks.
@@ -152,12 +153,12 @@ def by_date(conn: sqlite3.Connection, ids: set[int], limit: int) -> list[int]:
 @pytest.mark.parametrize("filters", [{}, {"source": "a"}, {"since": "2025-02-01"}])
 def test_newest_first_is_exact_whether_sorted_or_walked(dated, monkeypatch, walk, filters):
     if walk:  # the path common words take in a large archive
-        monkeypatch.setattr(search_module, "JOIN_SORT_MAX", 0)
-        monkeypatch.setattr(search_module, "PROBE_BATCH", 4)
+        monkeypatch.setattr(search_query, "JOIN_SORT_MAX", 0)
+        monkeypatch.setattr(search_query, "PROBE_BATCH", 4)
         # With kept counts, a filtered common word reads the filtered articles instead.
         search_module.refresh_counts(dated, min_docs=1)
         search_module.refresh_phrases(dated, min_docs=1)
-        monkeypatch.setattr(search_module, "SCAN_COST_RATIO", 1e-9)
+        monkeypatch.setattr(search_query, "SCAN_COST_RATIO", 1e-9)
         dated.commit()
     for query in ("天津", "天", "新闻发展", "北京"):
         matching = {
@@ -186,7 +187,7 @@ def test_best_first_is_fts5_bm25(dated, monkeypatch) -> None:
         expected = [r[0] for r in dated.execute(sql, (match_expression(query),))]
         assert [h.id for h in search(dated, query, limit=100).hits] == expected, query
     # Past the window, the most recently archived matches are ranked.
-    monkeypatch.setattr(search_module, "RANK_WINDOW", 10)
+    monkeypatch.setattr(searching, "RANK_WINDOW", 10)
     hits = search(dated, "新闻", limit=5).hits
     assert len(hits) == 5 and min(h.id for h in hits) > 60 - 10
 
@@ -322,7 +323,7 @@ def test_a_narrow_filter_read_article_by_article_gives_the_joined_answer(
         for q in queries
         for order in ("rank", "newest")
     }
-    monkeypatch.setattr(search_module, "SCAN_COST_RATIO", 1e-9)
+    monkeypatch.setattr(search_query, "SCAN_COST_RATIO", 1e-9)
     scopes = {"source": None, "since": None, "until": None} | filters
     query = search_module._Query(dated, "天津", **scopes)
     query.count()

@@ -1,0 +1,171 @@
+"""Raw pages and attachment files: the bytes as fetched, compressed and addressed by SHA-256,
+with the validators a conditional GET sends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tjcrawl import clock
+
+
+@dataclass(frozen=True)
+class PackedBody:
+    """A page body as the archive keeps it: its SHA-256 and its zlib-compressed bytes."""
+
+    sha256: str
+    compressed: bytes
+
+    @classmethod
+    def of(cls, body: bytes) -> PackedBody:
+        return cls(hashlib.sha256(body).hexdigest(), zlib.compress(body, 6))
+
+
+class PageStore:
+    """The raw pages and attachment files an `Archive` keeps (one part of that class)."""
+
+    # -- what the crawler already knows of a page ---------------------------------------
+    def pages_reader(self) -> sqlite3.Connection:
+        return self.reader() if self._writer is not None else self.conn
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified of the newest stored copy of a page, for a conditional GET."""
+        conn = self.pages_reader()
+        row = conn.execute(
+            "SELECT etag, last_modified FROM pages WHERE url = ? AND status = 200"
+            " ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def newest_copy(self, url: str) -> tuple[int, str] | None:
+        """Id and body SHA-256 of the newest stored 200 copy of a page: the copy a 304 for
+        the validators above confirms."""
+        conn = self.pages_reader()
+        row = conn.execute(
+            "SELECT id, body_sha256 FROM pages WHERE url = ? AND status = 200"
+            " ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    # -- pages --------------------------------------------------------------------------
+    def store_page(
+        self,
+        *,
+        url: str,
+        source: str,
+        kind: str,
+        status: int,
+        headers: Mapping[str, list[str]],
+        body: bytes,
+        encoding: Mapping[str, Any] | None,
+        fetched_at: str,
+        run_id: str,
+        packed: PackedBody | None = None,
+    ) -> int:
+        """Keep the raw page; a page fetched again with the same bytes is only touched.
+
+        `packed` is the body's digest and compressed bytes when the caller made them already
+        (the crawl does, on its own thread, to spare the archive's writer thread).
+        """
+        self._begin()
+        packed = packed or PackedBody.of(body)
+        digest = packed.sha256
+        row = self.conn.execute(
+            "SELECT id FROM pages WHERE url = ? AND body_sha256 = ?", (url, digest)
+        ).fetchone()
+        lowered = {k.lower(): v for k, v in headers.items()}
+        etag = (lowered.get("etag") or [None])[0]
+        last_modified = (lowered.get("last-modified") or [None])[0]
+        if row:
+            # Same bytes, maybe new validators (a server's ETag often changes with a restart
+            # or a re-publish): the next conditional GET must send what the server sent last.
+            self.conn.execute(
+                "UPDATE pages SET last_fetched_at = ?, fetch_count = fetch_count + 1, run_id = ?,"
+                " etag = ?, last_modified = ? WHERE id = ?",
+                (fetched_at, run_id, etag, last_modified, row[0]),
+            )
+            self._written()
+            return int(row[0])
+        encoding = encoding or {}
+        cursor = self.conn.execute(
+            "INSERT INTO pages (url, source, kind, status, headers, body, body_size, body_sha256,"
+            " compression, declared_encoding, used_encoding, encoding_how, fetched_at,"
+            " last_fetched_at, fetch_count, run_id, etag, last_modified)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
+            (
+                url,
+                source,
+                kind,
+                status,
+                json.dumps(headers, ensure_ascii=False),
+                packed.compressed,
+                len(body),
+                digest,
+                "zlib",
+                encoding.get("declared"),
+                encoding.get("used"),
+                encoding.get("how"),
+                fetched_at,
+                fetched_at,
+                run_id,
+                etag,
+                last_modified,
+            ),
+        )
+        self._written()
+        return int(cursor.lastrowid or 0)
+
+    def touch_page(self, url: str, fetched_at: str, run_id: str) -> None:
+        """A 304: the newest stored copy of the page is still current."""
+        self._begin()
+        self.conn.execute(
+            "UPDATE pages SET last_fetched_at = ?, fetch_count = fetch_count + 1, run_id = ?"
+            " WHERE id = (SELECT id FROM pages WHERE url = ? AND status = 200"
+            " ORDER BY last_fetched_at DESC LIMIT 1)",
+            (fetched_at, run_id, url),
+        )
+        self._written()
+
+    def store_attachment_links(self, article_url: str, links: list[Mapping[str, str]]) -> None:
+        if not links:
+            return
+        row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (article_url,)).fetchone()
+        if row is None:
+            return
+        self._begin()
+        now = clock.now_iso()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO attachments (article_id, url, text, first_seen_at)"
+            " VALUES (?,?,?,?)",
+            [(row[0], link["url"], link.get("text"), now) for link in links],
+        )
+        self._written()
+
+    def store_attachment_file(
+        self, *, url: str, status: int, content_type: str | None, body: bytes, run_id: str
+    ) -> None:
+        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats)."""
+        self._begin()
+        self.conn.execute(
+            "INSERT OR REPLACE INTO attachment_files (url, status, content_type, size, sha256,"
+            " body, fetched_at, run_id) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                url,
+                status,
+                content_type,
+                len(body),
+                hashlib.sha256(body).hexdigest(),
+                body,
+                clock.now_iso(),
+                run_id,
+            ),
+        )
+        self._written()

@@ -1,0 +1,152 @@
+"""Chinese full-text search with exactly the recall of a substring scan, in either script.
+
+**Folding.** Title, body and query are folded character by character before anything else:
+ASCII letters to lower case (as SQLite's LIKE does) and every traditional character to its
+simplified form, by OpenCC's character table (TSCharacters plus its CJK compatibility
+normalisation: 臺→台, 灣→湾, 資→资, 發→发, 於→于). The fold is per character and keeps the
+length, so a substring of a text folds to a substring of the folded text: search never finds
+less than LIKE does, the folded query is found at the same offset as in the original text,
+and a simplified query over simplified text finds exactly what LIKE finds. "Substring scan"
+means LIKE over the folded texts (`substring_scan_ids`). OpenCC's phrase tables are not
+used: they depend on context, and a substring would then not fold as it does in its text.
+An archive keeps the fold table it was indexed with (``articles_search_fold``), so a newer
+OpenCC can never make the index and its deletions disagree.
+
+**Index.** Every character is spelled as four base-36 digits of its code point, so that FTS5
+sees one opaque ASCII token per position, whatever the character:
+
+* ``articles_search`` (rowid = ``articles.id``): the bigram that starts at each position of
+  ``title + END + body + END``, with positions (detail=full). A query of n >= 2 characters is
+  the phrase of its n-1 bigrams: an exact substring match that cannot cross from title to
+  body. A one-character query is a prefix query there (what SQL and Datasette use);
+* ``articles_search_chars``: the distinct characters of each article, no positions
+  (detail=none): a one-character query is one token, which a prefix query on the bigram
+  index is not without a prefix index (which would double that index);
+* ``articles_search_counts``: the exact number of articles holding each token that is in at
+  least ``HEAD_MIN_DOCS`` of them, made by `refresh_counts` and moved by every index and
+  unindex, so that the total of 天津 or 的 is a lookup instead of a walk over 900,000 rows;
+* ``articles_search_phrases``: the same for every phrase of 3 to 16 characters in at least
+  ``HEAD_MIN_DOCS`` articles (招商引资, 推动经济社会高质), found by `refresh_phrases` and
+  moved by every index and unindex (`tjcrawl.storage.phrase_counts`): an exact phrase count
+  otherwise checks positions in every article holding all of its bigrams.
+
+**Queries.** The total is a kept count, else the index's own exact count. A source or date
+filter joins each match to the covering index (id, source, published_at); for a common word
+whose filtered articles are fewer than a 20th of its matches, those articles are read and
+tested instead (`SCAN_COST_RATIO`). Newest first walks ``articles`` by
+``published_at`` and tests each article's text for the common words and phrases, and sorts
+the matches by date for the rare ones. Best first is FTS5's bm25 (one phrase, so its
+constant IDF drops out), computed from the texts: over every match when there are at most
+``RANK_WINDOW``, else over the ``RANK_WINDOW`` most recently archived ones.
+Measurements: docs/benchmarks.md, "search".
+
+The package is split by what it does:
+
+- `common`: table names, meta keys and index sizes
+- `folding`: the per-character fold to lower-case simplified
+- `tokens`: base-36 character tokens, bigram streams, MATCH expressions
+- `indexing`: creating the index, indexing and unindexing articles
+- `counts`: kept counts of common tokens and phrases
+- `query`: one query's total, filters, walk and scoring
+- `searching`: `search`, `search_sql`, snippets and the substring scan
+
+The names are re-exported here so `from tjcrawl.storage.search import ...` keeps working.
+"""
+
+from tjcrawl.storage.search.common import (
+    BIGRAMS,
+    CHARS,
+    COUNTS,
+    COUNTS_KEY,
+    END,
+    FILTER_INDEX,
+    FOLD_TABLE,
+    HEAD_MIN_DOCS,
+    META_KEY,
+    PHRASE_CHUNK,
+    PHRASE_LONGEST,
+    PHRASE_SAMPLE,
+    PHRASES,
+    PHRASES_AT_KEY,
+    PHRASES_KEY,
+    PHRASES_REFRESH_GROWTH,
+)
+from tjcrawl.storage.search.counts import (
+    LARGE_ARCHIVE,
+    create_phrase_table,
+    keep_counts_fresh,
+    refresh_counts,
+    refresh_phrases,
+)
+from tjcrawl.storage.search.folding import fold, fold_map, opencc_fold_map
+from tjcrawl.storage.search.indexing import (
+    create_char_index,
+    create_index,
+    index_article,
+    index_articles,
+    insert_prepared,
+    make_char_index_scannable,
+    optimize_index,
+    unindex_article,
+)
+from tjcrawl.storage.search.query import JOIN_SORT_MAX, PROBE_BATCH, SCAN_COST_RATIO, _Query
+from tjcrawl.storage.search.searching import (
+    RANK_WINDOW,
+    SearchHit,
+    SearchResult,
+    search,
+    search_sql,
+    snippet,
+    substring_scan_ids,
+)
+from tjcrawl.storage.search.tokens import _folded_pairs, match_expression, prepare, prepare_many
+
+__all__ = [
+    "BIGRAMS",
+    "CHARS",
+    "COUNTS",
+    "COUNTS_KEY",
+    "END",
+    "FILTER_INDEX",
+    "FOLD_TABLE",
+    "HEAD_MIN_DOCS",
+    "JOIN_SORT_MAX",
+    "LARGE_ARCHIVE",
+    "META_KEY",
+    "PHRASES",
+    "PHRASES_AT_KEY",
+    "PHRASES_KEY",
+    "PHRASES_REFRESH_GROWTH",
+    "PHRASE_CHUNK",
+    "PHRASE_LONGEST",
+    "PHRASE_SAMPLE",
+    "PROBE_BATCH",
+    "RANK_WINDOW",
+    "SCAN_COST_RATIO",
+    "SearchHit",
+    "SearchResult",
+    "_Query",
+    "_folded_pairs",
+    "create_char_index",
+    "create_index",
+    "create_phrase_table",
+    "fold",
+    "fold_map",
+    "index_article",
+    "index_articles",
+    "insert_prepared",
+    "keep_counts_fresh",
+    "make_char_index_scannable",
+    "match_expression",
+    "opencc_fold_map",
+    "optimize_index",
+    "prepare",
+    "prepare_many",
+    "refresh_counts",
+    "refresh_phrases",
+    "search",
+    "search_sql",
+    "snippet",
+    "substring_scan_ids",
+    "unindex_article",
+]

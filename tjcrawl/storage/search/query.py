@@ -1,0 +1,268 @@
+"""One query's plan: the kept or exact total, the source and date filters, and newest first by
+walking ``articles`` or sorting the matches; bm25 scoring of the candidates.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+
+from tjcrawl.storage.search.common import BIGRAMS, COUNTS, FILTER_INDEX, PHRASES
+from tjcrawl.storage.search.folding import _preimages, fold, fold_map
+from tjcrawl.storage.search.tokens import _CODE, _index_query
+
+SCAN_COST_RATIO = 20  # reading a filtered article vs joining one match to the filter index
+JOIN_SORT_MAX = 20_000  # newest first: sort at most this many matches by date, else walk
+PROBE_BATCH = 256
+
+
+def _filters(source: str | None, since: str | None, until: str | None) -> tuple[str, list]:
+    where, params = [], []
+    if source:
+        where.append("a.source = ?")
+        params.append(source)
+    if since:
+        where.append("a.published_at >= ?")
+        params.append(since)
+    if until:
+        where.append("a.published_at < ?")
+        params.append(until)
+    return " AND ".join(where), params
+
+
+class _Query:
+    def __init__(self, conn, query, source, since, until) -> None:
+        self.conn = conn
+        self.table = fold_map(conn)
+        self.folded = fold(query, self.table)
+        self.matcher = _Matcher(self.folded, self.table)
+        self.index, self.match = _index_query(self.folded)
+        self.where, self.params = _filters(source, since, until)
+        # Matches found by reading every filtered article, when that is the cheaper plan.
+        self.scanned: list[tuple[int, str | None]] | None = None
+
+    def _joined(self) -> str:
+        """The index joined to each match's source and date.
+
+        CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk a
+        whole source and probe the index for each of its articles. The narrow covering
+        index (id, source, published_at) is read in id order, as the matches come, instead
+        of one 1.5 KB article row per match: 4x faster for 94,048 of 941,958 matches.
+        SQLite picks the primary key by itself, hence INDEXED BY (archives before
+        migration 8 lack the index).
+        """
+        covering = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (FILTER_INDEX,)
+        ).fetchone()
+        articles = f"articles a INDEXED BY {FILTER_INDEX}" if covering else "articles a"
+        return f"{self.index} AS s CROSS JOIN {articles} ON a.id = s.rowid"
+
+    def _from(self) -> str:
+        return f"FROM {self._joined()} WHERE {self.index} MATCH ? AND {self.where}"
+
+    def _kept_count(self) -> int | None:
+        """The kept count of a common token or phrase, over the whole archive."""
+        if len(self.folded) <= 2:
+            sql = f"SELECT docs FROM {COUNTS} WHERE token = ?"
+            key = "".join(_CODE[c] for c in self.folded)
+        else:
+            sql, key = f"SELECT docs FROM {PHRASES} WHERE phrase = ?", self.folded
+        row = self.conn.execute(sql, (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def count(self) -> int:
+        kept = self._kept_count()
+        if not self.where:
+            if kept is not None:
+                return kept
+            sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
+            return self.conn.execute(sql, (self.match,)).fetchone()[0]
+        if kept is not None and self._filter_is_narrow(kept):
+            self.scanned = self._scan_filter()
+            return len(self.scanned)
+        sql = f"SELECT count(*) {self._from()}"
+        return self.conn.execute(sql, [self.match, *self.params]).fetchone()[0]
+
+    def _filter_is_narrow(self, matches: int) -> bool:
+        """Whether reading every filtered article costs less than joining every match.
+
+        A common word's matches cost ~0.25 µs each from FTS5 through the covering index;
+        reading an article and testing its text ~5 µs (docs/benchmarks.md, "search").
+        """
+        most = int(matches / SCAN_COST_RATIO)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {self.where} LIMIT ?)"
+        return self.conn.execute(sql, [*self.params, most + 1]).fetchone()[0] <= most
+
+    def _scan_filter(self) -> list[tuple[int, str | None]]:
+        """(id, published_at) of every filtered article holding the query."""
+        holds = self.matcher.holds
+        rows = self.conn.execute(
+            f"SELECT a.id, a.published_at, a.title, a.body FROM articles a WHERE {self.where}",
+            self.params,
+        )
+        return [(i, date) for i, date, title, body in rows if holds(title or "", body or "")]
+
+    def most_recently_archived(self, n: int) -> list[int]:
+        if self.scanned is not None:
+            return sorted((i for i, _ in self.scanned), reverse=True)[:n]
+        if not self.where:
+            sql = (
+                f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?"
+            )
+            return [r[0] for r in self.conn.execute(sql, (self.match, n))]
+        sql = f"SELECT s.rowid {self._from()} ORDER BY s.rowid DESC LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
+
+    def newest(self, n: int, total: int) -> list[int]:
+        """The ids of the n newest matches (published_at, then id, descending)."""
+        if self.scanned is not None:  # as SQL orders: an undated article is the oldest
+            ordered = sorted(self.scanned, key=lambda m: (m[1] is not None, m[1] or "", m[0]))
+            return [i for i, _ in reversed(ordered[-n:])] if n else []
+        if total <= JOIN_SORT_MAX:
+            return self._sorted_by_date(n)
+        articles = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
+        # Expected probes: n over the share of articles that match; give up at 4 times that.
+        budget = 4 * n * articles / total + 4 * PROBE_BATCH
+        found = self._walk(n, budget)
+        return found if found is not None else self._sorted_by_date(n)
+
+    def _sorted_by_date(self, n: int) -> list[int]:
+        where = f"{self.index} MATCH ?" + (f" AND {self.where}" if self.where else "")
+        sql = (
+            f"SELECT a.id FROM {self._joined()} "
+            f"WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?"
+        )
+        return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
+
+    def _walk(self, n: int, budget: float) -> list[int] | None:
+        """Articles newest first, each read and tested for the query; None over budget.
+
+        Reading an article and searching its text (~5 µs) is cheaper than asking the index
+        about it (6.5 µs for one token, 35 µs for the phrase of an 8-character query).
+        """
+        where = f"WHERE {self.where}" if self.where else ""
+        newest = self.conn.execute(
+            f"SELECT a.id, a.title, a.body FROM articles a {where}"
+            " ORDER BY a.published_at DESC, a.id DESC",
+            self.params,
+        )
+        holds = self.matcher.holds
+        found: list[int] = []
+        probed = 0
+        while len(found) < n:
+            batch = newest.fetchmany(PROBE_BATCH)
+            if not batch:
+                break
+            probed += len(batch)
+            if probed > budget:
+                return None
+            found.extend(i for i, title, body in batch if holds(title or "", body or ""))
+        return found[:n]
+
+
+def _average_length(conn: sqlite3.Connection) -> float:
+    """FTS5's own average token count per row of the bigram index (its bm25 uses it)."""
+    row = conn.execute(f"SELECT block FROM {BIGRAMS}_data WHERE id = 1").fetchone()
+    data = row[0] if row and row[0] else b""
+    values, position = [], 0
+    while position < len(data) and len(values) < 2:  # rows, then tokens of the one column
+        number, position = _varint(data, position)
+        values.append(number)
+    rows, tokens = [*values, 0, 0][:2]
+    return tokens / rows if rows and tokens else 1.0
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = 0
+    for i in range(9):
+        byte = data[position + i]
+        if i == 8:
+            return (value << 8) | byte, position + 9
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, position + i + 1
+    raise AssertionError("unreachable")
+
+
+def _occurrences(text: str, needle: str) -> int:
+    """Overlapping occurrences, as FTS5 counts phrase matches."""
+    if len(needle) == 1:
+        return text.count(needle)
+    count, position = 0, text.find(needle)
+    while position >= 0:
+        count += 1
+        position = text.find(needle, position + 1)
+    return count
+
+
+class _Matcher:
+    """The folded query found in original text: each query character stands for every
+    character that folds to it, so no text needs folding."""
+
+    def __init__(self, folded: str, table: dict[int, str]) -> None:
+        pre = _preimages(table)
+        classes = [pre.get(c, c) for c in folded]
+        self.folded = folded
+        if all(len(c) == 1 for c in classes):
+            self.count, self.holds = self._plain_count, self._plain_holds
+        elif len(folded) == 1:
+            self.chars = classes[0]
+            self.count, self.holds = self._chars_count, self._chars_holds
+        else:
+            body = "".join(re.escape(c) if len(c) == 1 else f"[{re.escape(c)}]" for c in classes)
+            self.overlapping = re.compile(f"(?={body})")
+            self.first = re.compile(body).search
+            self.count, self.holds = self._pattern_count, self._pattern_holds
+
+    def _plain_count(self, title: str, body: str) -> int:
+        return _occurrences(title, self.folded) + _occurrences(body, self.folded)
+
+    def _plain_holds(self, title: str, body: str) -> bool:
+        return self.folded in title or self.folded in body
+
+    def _chars_count(self, title: str, body: str) -> int:
+        return sum(title.count(c) + body.count(c) for c in self.chars)
+
+    def _chars_holds(self, title: str, body: str) -> bool:
+        return any(c in title or c in body for c in self.chars)
+
+    def _pattern_count(self, title: str, body: str) -> int:
+        return len(self.overlapping.findall(title)) + len(self.overlapping.findall(body))
+
+    def _pattern_holds(self, title: str, body: str) -> bool:
+        return self.first(title) is not None or self.first(body) is not None
+
+
+class _Scorer:
+    """FTS5's bm25 (k1 1.2, b 0.75) for one phrase over ``title END body``: tf and length.
+
+    tf counts (overlapping) occurrences of the folded query in the folded text.
+    """
+
+    K1, B = 1.2, 0.75
+
+    def __init__(self, conn: sqlite3.Connection, matcher: _Matcher) -> None:
+        self.tf = matcher.count
+        self.average = _average_length(conn)
+
+    def score(self, title: str, body: str) -> float:
+        tf = self.tf(title, body)
+        length = len(title) + len(body) + 1  # the bigrams of title END body END
+        k1, b = self.K1, self.B
+        return (tf * (k1 + 1.0)) / (tf + k1 * (1 - b + b * length / self.average))
+
+
+def _fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
+    rows: dict[int, tuple] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            "SELECT id, url, source, title, published_at, body FROM articles"
+            f" WHERE id IN ({marks})",
+            chunk,
+        ):
+            rows[row[0]] = row
+    return rows
