@@ -1,0 +1,289 @@
+"""PDF text: PDFium (pypdfium2) first, for speed; pdfminer.six for a page whose PDFium text fails
+a plausibility check (glyphs dropped, or characters no real document is made of: 黎荣 read
+as 哾㦓 in a byte-mapped CMap, control characters from a non-Unicode CMap)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from tjcrawl.attachments.states import DAMAGED, ENCRYPTED, NEEDS_OCR, OK, Extracted
+
+#: Share of a page's characters that are implausible above which PDFium's text is not trusted.
+IMPLAUSIBLE_SHARE = 0.02
+_WS = re.compile(r"\s+")
+#: A cross-reference entry in use: 10-digit offset, 5-digit generation, "n".
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) n")
+_OBJ_AT = re.compile(rb"\s*\d+\s+\d+\s+obj")
+_XREF_CHECK_LIMIT = 20000
+_STREAM_START = re.compile(rb"stream\r?\n")
+#: Compressed bytes checked for corruption per file, at most.
+_FLATE_CHECK_BYTES = 64 * 1024 * 1024
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+def _implausible(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3400 <= code <= 0x4DBF  # CJK Extension A: rare characters
+        or code >= 0x20000  # CJK Extensions B+ and beyond
+        or 0xE000 <= code <= 0xF8FF  # private use
+        or code == 0xFFFD
+        or (code < 0x20 and ch not in "\t\n\r\x0c")  # control characters
+        or 0x7F <= code <= 0x9F
+    )
+
+
+def implausible_share(text: str) -> float:
+    chars = _WS.sub("", text)
+    if not chars:
+        return 0.0
+    return sum(1 for ch in chars if _implausible(ch)) / len(chars)
+
+
+def structure_problem(data: bytes) -> str | None:
+    """One line naming what is wrong with the file's structure, or None: a missing end, a
+    startxref or cross-reference entries pointing at no object. PDFium repairs such files
+    silently; the archive must still say that the file it keeps is damaged."""
+    tail = data[-2048:]
+    if b"%%EOF" not in tail:
+        return "truncated: no %%EOF at the end"
+    found = list(re.finditer(rb"startxref\s+(\d+)", tail))
+    if not found:
+        return "no startxref: the cross-reference table is missing"
+    offset = int(found[-1].group(1))
+    if offset >= len(data):
+        return f"startxref {offset} points past the end of the file"
+    at = data[offset : offset + 40]
+    if not at.startswith(b"xref") and not _OBJ_AT.match(at):
+        return f"startxref {offset} points at no cross-reference table"
+    if at.startswith(b"xref"):
+        end = data.find(b"trailer", offset)
+        table = data[offset : end if end > 0 else offset + 20 * _XREF_CHECK_LIMIT]
+        wrong = 0
+        for match in list(_XREF_ENTRY.finditer(table))[:_XREF_CHECK_LIMIT]:
+            obj_offset = int(match.group(1))
+            if obj_offset >= len(data) or not _OBJ_AT.match(data[obj_offset : obj_offset + 40]):
+                wrong += 1
+        if wrong:
+            return f"cross-reference table: {wrong} entries point at no object"
+    return _corrupt_stream(data)
+
+
+def _corrupt_stream(data: bytes) -> str | None:
+    """A Flate stream whose data fails zlib's checks (PDFium skips what it cannot inflate and
+    says nothing). Encrypted files are not checked: their streams are ciphertext."""
+    import zlib
+
+    if b"/Encrypt" in data:
+        return None
+    checked = 0
+    for match in _STREAM_START.finditer(data):
+        if data[match.start() - 3 : match.start()] == b"end":
+            continue
+        head = data[max(0, match.start() - 400) : match.start()]
+        if b"FlateDecode" not in head[head.rfind(b"obj") :]:
+            continue
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            return "a stream without its end"
+        checked += end - match.end()
+        if checked > _FLATE_CHECK_BYTES:
+            return None
+        try:
+            zlib.decompressobj().decompress(data[match.end() : end])
+        except zlib.error as exc:
+            return f"corrupt compressed stream at byte {match.end()} ({exc})"
+    return None
+
+
+class _PdfminerPages:
+    """pdfminer.six opened once per file, lazily, reading single pages with a light device:
+    characters in content-stream order, a line break where the pen leaves the line, no
+    layout analysis (which costs most of pdfminer's time and is not needed for search)."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser
+
+        self._doc = PDFDocument(PDFParser(io.BytesIO(data)))
+        self._pages = list(PDFPage.create_pages(self._doc))
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def text(self, index: int) -> str:
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+
+        device = _TextDevice(PDFResourceManager(caching=True))
+        PDFPageInterpreter(device.rsrcmgr, device).process_page(self._pages[index])
+        return device.result()
+
+
+def _text_device_class() -> type:
+    from pdfminer.pdfdevice import PDFTextDevice
+
+    class TextDevice(PDFTextDevice):
+        def __init__(self, rsrcmgr: Any) -> None:
+            super().__init__(rsrcmgr)
+            self.parts: list[str] = []
+            self._last: tuple[float, float] | None = None
+
+        def render_char(
+            self,
+            matrix: Any,
+            font: Any,
+            fontsize: float,
+            scaling: float,
+            rise: float,
+            cid: int,
+            ncs: Any,
+            graphicstate: Any,
+        ) -> float:
+            try:
+                text = font.to_unichr(cid)
+            except Exception:
+                text = ""
+            x, y = matrix[4], matrix[5]
+            size = max(abs(matrix[0]), abs(matrix[3]), 1.0)
+            if self._last is not None:
+                dx, dy = x - self._last[0], y - self._last[1]
+                if font.is_vertical():
+                    if abs(dx) > size * 0.5:
+                        self.parts.append("\n")
+                elif abs(dy) > size * 0.5:
+                    self.parts.append("\n")
+                elif dx > size * 1.5 or dx < -size * 2:
+                    self.parts.append(" ")
+            self._last = (x, y)
+            self.parts.append(text)
+            return font.char_width(cid) * fontsize * scaling
+
+        def result(self) -> str:
+            return "".join(self.parts)
+
+    return TextDevice
+
+
+_TEXT_DEVICE: type | None = None
+
+
+def _TextDevice(rsrcmgr: Any) -> Any:  # noqa: N802 - a lazily built class
+    global _TEXT_DEVICE
+    if _TEXT_DEVICE is None:
+        _TEXT_DEVICE = _text_device_class()
+    return _TEXT_DEVICE(rsrcmgr)
+
+
+def _dropped_glyphs(page: Any, textpage: Any) -> bool:
+    """A text object that covers an area but yields no characters: PDFium found no Unicode for
+    its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=2):
+        if pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0) > 2:
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        if right - left > 1 or top - bottom > 1:
+            # Some fonts report no text for a lone space: make sure there is more.
+            buf = ctypes.create_string_buffer(4)
+            pdfium_c.FPDFTextObj_GetText(
+                obj.raw, textpage.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), 4
+            )
+            return True
+    return False
+
+
+def _has_text_objects(page: Any) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=2))
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n").strip()
+
+
+def _pdfminer_whole(data: bytes, problem: str) -> Extracted:
+    """PDFium could not open the file at all: what pdfminer.six can read of it."""
+    try:
+        pages = _PdfminerPages(data)
+        texts = []
+        for i in range(len(pages)):
+            try:
+                texts.append(_clean(pages.text(i)))
+            except Exception:
+                texts.append("")
+    except Exception as exc:
+        if "password" in type(exc).__name__.lower() or "encrypt" in str(exc).lower():
+            return Extracted(ENCRYPTED, "", None, "pdfminer", "encrypted: needs a password")
+        return Extracted(DAMAGED, "", None, "none", f"damaged: {problem}; unreadable")
+    text = "\n\n".join(t for t in texts if t)
+    return Extracted(DAMAGED, text, len(texts), "pdfminer", f"damaged: {problem}")
+
+
+def _pages(doc: Any) -> Iterator[tuple[int, Any]]:
+    for index in range(len(doc)):
+        yield index, doc[index]
+
+
+def extract_pdf(data: bytes) -> Extracted:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    problem = structure_problem(data)
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD or "password" in str(
+            exc
+        ).lower():
+            return Extracted(ENCRYPTED, "", None, "pdfium", "encrypted: needs a password")
+        return _pdfminer_whole(data, problem or f"PDFium cannot open it ({exc})")
+    texts: list[str] = []
+    methods: set[str] = set()
+    scanned = 0
+    fallback: _PdfminerPages | None = None
+    try:
+        for index, page in _pages(doc):
+            textpage = page.get_textpage()
+            text = textpage.get_text_bounded()
+            suspicious = implausible_share(text) > IMPLAUSIBLE_SHARE or _dropped_glyphs(
+                page, textpage
+            )
+            if suspicious:
+                try:
+                    if fallback is None:
+                        fallback = _PdfminerPages(data)
+                    text = fallback.text(index)
+                    methods.add("pdfminer")
+                except Exception:
+                    methods.add("pdfium")  # pdfminer cannot read it: PDFium's text stands
+            else:
+                methods.add("pdfium")
+            text = _clean(text)
+            if not text and not _has_text_objects(page):
+                scanned += 1
+            texts.append(text)
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+    method = "+".join(sorted(methods, key=("pdfium", "pdfminer").index)) or "pdfium"
+    text = "\n\n".join(t for t in texts if t)
+    pages = len(texts)
+    if problem:
+        return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}")
+    if scanned and not text:
+        return Extracted(NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer")
+    if scanned:
+        return Extracted(OK, text, pages, method, f"{scanned} of {pages} pages need OCR")
+    return Extracted(OK, text, pages, method)
