@@ -174,7 +174,7 @@ def _text_device_class() -> type:
 _TEXT_DEVICE: type | None = None
 
 
-def _TextDevice(rsrcmgr: Any) -> Any:  # noqa: N802 - a lazily built class
+def _TextDevice(rsrcmgr: Any) -> Any:
     global _TEXT_DEVICE
     if _TEXT_DEVICE is None:
         _TEXT_DEVICE = _text_device_class()
@@ -243,9 +243,10 @@ def extract_pdf(data: bytes) -> Extracted:
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD or "password" in str(
-            exc
-        ).lower():
+        if (
+            getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD
+            or "password" in str(exc).lower()
+        ):
             return Extracted(ENCRYPTED, "", None, "pdfium", "encrypted: needs a password")
         return _pdfminer_whole(data, problem or f"PDFium cannot open it ({exc})")
     texts: list[str] = []
@@ -283,7 +284,9 @@ def extract_pdf(data: bytes) -> Extracted:
     if problem:
         return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}")
     if scanned and not text:
-        return Extracted(NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer")
+        return Extracted(
+            NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer"
+        )
     if scanned:
         return Extracted(OK, text, pages, method, f"{scanned} of {pages} pages need OCR")
     return Extracted(OK, text, pages, method)
