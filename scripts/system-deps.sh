@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium and its driver for the Datasette browser
-# test, and a CJK font so its screenshots show Chinese. Installed only when missing.
+# test, a CJK font so its screenshots show Chinese, and antiword and catdoc (GPL programs, run
+# as separate processes) that read Word 97-2003 and WPS attachments. Installed only when missing.
 set -euo pipefail
-packages=(chromium chromium-driver fonts-noto-cjk)
+packages=(chromium chromium-driver fonts-noto-cjk antiword catdoc)
 dpkg -s "${packages[@]}" >/dev/null 2>&1 && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: run  sudo apt-get install ${packages[*]}" >&2
