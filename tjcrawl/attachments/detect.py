@@ -83,3 +83,13 @@ def detect(data: bytes) -> str:
     if _looks_textual(data[:8192]):
         return TEXT
     return BINARY
+
+
+def is_file_head(head: bytes) -> bool:
+    """Whether the first bytes are those of an attachment file (PDF, a zip-based or an OLE
+    office file) rather than a web page or plain text."""
+    return (
+        b"%PDF-" in head[:1024]
+        or head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+        or head.startswith(_OLE_MAGIC)
+    )
