@@ -52,8 +52,8 @@ def extract_zip(data: bytes, read: Reader, depth: int) -> Extracted:
                 "",
                 None,
                 "zip",
-                f"zip bomb: {info.filename} expands {info.file_size}x"
-                f" from {info.compress_size} bytes",
+                f"zip bomb: {info.filename} expands {info.compress_size} bytes to"
+                f" {info.file_size} (over {MAX_RATIO}:1)",
             )
         try:
             member = _read_capped(archive, info, min(MAX_TOTAL - total, max(info.file_size, 0)))

@@ -70,7 +70,26 @@ def structure_problem(data: bytes) -> str | None:
                 wrong += 1
         if wrong:
             return f"cross-reference table: {wrong} entries point at no object"
-    return _corrupt_stream(data)
+    return _prev_loop(data, offset) or _corrupt_stream(data)
+
+
+def _prev_loop(data: bytes, offset: int) -> str | None:
+    """A chain of cross-reference sections (/Prev) that comes back on itself."""
+    seen = {offset}
+    for _ in range(64):
+        trailer = data.find(b"trailer", offset, offset + 64 * 1024 * 1024)
+        if trailer < 0:
+            return None
+        found = re.search(rb"/Prev\s+(\d+)", data[trailer : trailer + 4096].split(b">>\n", 1)[0])
+        if not found:
+            return None
+        offset = int(found.group(1))
+        if offset in seen:
+            return f"cross-reference sections loop (/Prev {offset} again)"
+        if offset >= len(data):
+            return f"/Prev {offset} points past the end of the file"
+        seen.add(offset)
+    return "cross-reference sections chained more than 64 deep"
 
 
 def _corrupt_stream(data: bytes) -> str | None:

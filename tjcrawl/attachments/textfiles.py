@@ -30,6 +30,9 @@ def extract_text_file(data: bytes) -> Extracted:
     return Extracted(OK, text.replace("\r\n", "\n").strip(), None, f"text ({encoding})")
 
 
+_BLOCKS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table")
+
+
 def extract_html(data: bytes) -> Extracted:
     import lxml.html
 
@@ -46,5 +49,7 @@ def extract_html(data: bytes) -> Extracted:
         return Extracted(OK, "", None, "html")
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
+    for block in root.iter(*_BLOCKS):
+        block.tail = "\n" + (block.tail or "")
     lines = [line.strip() for line in root.text_content().splitlines()]
     return Extracted(OK, "\n".join(line for line in lines if line), None, "html")

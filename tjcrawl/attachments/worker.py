@@ -20,8 +20,14 @@ from tjcrawl.attachments.states import DAMAGED, TOO_LARGE, Extracted
 TIME_LIMIT = 30.0
 #: Address space of the worker, in bytes.
 MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
+#: Seconds the worker may take to start (import PDFium, pdfminer.six, openpyxl).
+STARTUP_LIMIT = 60.0
 #: Bytes of one attachment read at most; larger files are recorded too_large, unread.
 MAX_BYTES = 100 * 1024 * 1024
+
+
+class WorkerError(RuntimeError):
+    """The worker process cannot be started at all."""
 
 
 def _serve(conn: Connection, memory_limit: int) -> None:
@@ -32,6 +38,7 @@ def _serve(conn: Connection, memory_limit: int) -> None:
     import tjcrawl.attachments.pdf  # noqa: F401
     from tjcrawl.attachments.reader import read
 
+    conn.send("ready")
     while True:
         try:
             request = conn.recv()
@@ -87,7 +94,14 @@ class Worker:
         process = subprocess.Popen(command, pass_fds=(fd,), stdin=subprocess.DEVNULL)
         theirs.close()
         self._process, self._conn = process, Connection(ours.detach())
-        return self._conn
+        # Its imports are not the first file's time: wait for them apart.
+        try:
+            if self._conn.poll(STARTUP_LIMIT) and self._conn.recv() == "ready":
+                return self._conn
+        except (EOFError, OSError):
+            pass
+        self._stop()
+        raise WorkerError("the attachment reader process did not start")
 
     def _alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -121,9 +135,6 @@ class Worker:
             self._stop()
             return Extracted(DAMAGED, "", None, "none", "damaged: the reader process died")
         deadline = time.monotonic() + self.time_limit
-        # The first file waits for the worker's imports too: allow for them once.
-        if self.restarts == 0 and not getattr(self, "_warm", False):
-            deadline += 30.0
         while not conn.poll(max(0.0, deadline - time.monotonic())):
             if time.monotonic() >= deadline:
                 self.restarts += 1
@@ -144,7 +155,6 @@ class Worker:
             return Extracted(
                 DAMAGED, "", None, "none", f"damaged: the reader crashed on it (exit {code})"
             )
-        self._warm = True
         return Extracted(*reply)
 
 
