@@ -170,7 +170,7 @@ def _text_device_class() -> type:
             except Exception:
                 text = ""
             x, y = matrix[4], matrix[5]
-            size = max(abs(matrix[0]), abs(matrix[3]), 1.0)
+            size = max(abs(matrix[0]), abs(matrix[3]), 1e-3) * max(abs(fontsize), 1e-3)
             if self._last is not None:
                 dx, dy = x - self._last[0], y - self._last[1]
                 if font.is_vertical():
