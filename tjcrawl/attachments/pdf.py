@@ -19,6 +19,8 @@ _XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) n")
 _OBJ_AT = re.compile(rb"\s*\d+\s+\d+\s+obj")
 _XREF_CHECK_LIMIT = 20000
 _STREAM_START = re.compile(rb"stream\r?\n")
+#: Streams that hold no text (images, embedded font programs): not inflated to check them.
+_NOT_TEXT = re.compile(rb"/Image|/Length[123]\b|/Type1C|/CIDFontType0C|/OpenType|/Metadata")
 #: Compressed bytes checked for corruption per file, at most.
 _FLATE_CHECK_BYTES = 64 * 1024 * 1024
 
@@ -104,7 +106,8 @@ def _corrupt_stream(data: bytes) -> str | None:
         if data[match.start() - 3 : match.start()] == b"end":
             continue
         head = data[max(0, match.start() - 400) : match.start()]
-        if b"FlateDecode" not in head[head.rfind(b"obj") :]:
+        head = head[head.rfind(b"obj") :]
+        if b"FlateDecode" not in head or _NOT_TEXT.search(head):
             continue
         end = data.find(b"endstream", match.end())
         if end < 0:
