@@ -27,23 +27,18 @@ _FLATE_CHECK_BYTES = 64 * 1024 * 1024
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
-def _implausible(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x3400 <= code <= 0x4DBF  # CJK Extension A: rare characters
-        or code >= 0x20000  # CJK Extensions B+ and beyond
-        or 0xE000 <= code <= 0xF8FF  # private use
-        or code == 0xFFFD
-        or (code < 0x20 and ch not in "\t\n\r\x0c")  # control characters
-        or 0x7F <= code <= 0x9F
-    )
+#: Characters no real document is made of, met where PDFium misreads a font: CJK Extension A
+#: and beyond (rare characters), private use, U+FFFD, control characters.
+_IMPLAUSIBLE = re.compile(
+    "[\u3400-\u4dbf\U00020000-\U0010ffff\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+)
 
 
 def implausible_share(text: str) -> float:
-    chars = _WS.sub("", text)
+    chars = sum(map(len, text.split()))
     if not chars:
         return 0.0
-    return sum(1 for ch in chars if _implausible(ch)) / len(chars)
+    return len(_IMPLAUSIBLE.findall(text)) / chars
 
 
 def structure_problem(data: bytes) -> str | None:
@@ -205,22 +200,35 @@ def _TextDevice(rsrcmgr: Any) -> Any:
 
 def _dropped_glyphs(page: Any, textpage: Any) -> bool:
     """A text object that covers an area but yields no characters: PDFium found no Unicode for
-    its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them."""
+    its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them.
+    Walks the page's objects through PDFium's C API (no Python object per page object), and
+    one level into form XObjects."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=2):
-        if pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0) > 2:
-            continue
-        left, bottom, right, top = obj.get_bounds()
-        if right - left > 1 or top - bottom > 1:
-            # Some fonts report no text for a lone space: make sure there is more.
-            buf = ctypes.create_string_buffer(4)
-            pdfium_c.FPDFTextObj_GetText(
-                obj.raw, textpage.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), 4
-            )
+    text_type, form_type = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
+    left, bottom = ctypes.c_float(), ctypes.c_float()
+    right, top = ctypes.c_float(), ctypes.c_float()
+    boxes = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+
+    def dropped(obj: Any) -> bool:
+        if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) > 2:
+            return False
+        pdfium_c.FPDFPageObj_GetBounds(obj, *boxes)
+        return right.value - left.value > 1 or top.value - bottom.value > 1
+
+    raw = page.raw
+    for index in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == text_type and dropped(obj):
             return True
+        if kind == form_type:
+            for inner in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                child = pdfium_c.FPDFFormObj_GetObject(obj, inner)
+                if pdfium_c.FPDFPageObj_GetType(child) == text_type and dropped(child):
+                    return True
     return False
 
 
