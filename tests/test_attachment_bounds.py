@@ -198,3 +198,25 @@ def test_a_200_mb_file_is_too_large_without_being_read(tmp_path: Path) -> None:
     assert '"state": "too_large"' in shown.stdout
     assert shown.stderr.strip().count("\n") == 0
     assert "too_large" in shown.stderr and "209715200 bytes" in shown.stderr
+
+
+def test_files_handed_ahead_keep_their_order_and_their_own_limits() -> None:
+    """read_many hands the worker the next file while it reads one: a file that runs out of
+    time, or is over the size cap, is that file's state alone; the files around it are read."""
+    slow = make_pdf([[f"page {p} line {i}" for i in range(40)] for p in range(3000)])
+    assert len(slow) < 5_000_000
+    items = [
+        (b"first", "a.txt"),
+        (slow, "slow.pdf"),
+        (make_docx(["after the slow one"]), "b.docx"),
+        (b"x" * 6_000_000, "big.txt"),
+        (make_pdf([["last"]]), "c.pdf"),
+    ]
+    with Worker(time_limit=0.3, max_bytes=5_000_000) as worker:
+        worker.read(b"warm up", "a.txt")
+        started = time.monotonic()
+        got = list(worker.read_many(items))
+        assert time.monotonic() - started < BOUND
+    assert [g.state for g in got] == ["ok", "too_large", "ok", "too_large", "ok"]
+    assert [got[0].text, got[2].text, got[4].text] == ["first", "after the slow one", "last"]
+    assert "over 0.3s" in got[1].detail and "6000000 bytes" in got[3].detail

@@ -6,11 +6,16 @@ killed it or ran out of time."""
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -38,20 +43,31 @@ def _serve(conn: Connection, memory_limit: int) -> None:
     import tjcrawl.attachments.pdf  # noqa: F401
     from tjcrawl.attachments.reader import read
 
+    # Requests are taken off the socket as they come, so that the parent, sending the next
+    # file while this one is read, never blocks against a reply being sent.
+    requests: queue.Queue[Any] = queue.Queue()
+
+    def receive() -> None:
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                request = None
+            requests.put(request)
+            if request is None:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
     conn.send("ready")
     while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
+        request = requests.get()
         if request is None:
             return
         data, name = request
         try:
             reply: tuple[Any, ...] = read(data, name).as_tuple()
-        except MemoryError:
-            conn.send((TOO_LARGE, "", None, "none", "ran out of memory reading it"))
-            return  # a fresh worker for the next file
+        except MemoryError:  # the file's objects are gone with the exception: go on
+            reply = (TOO_LARGE, "", None, "none", "too large: ran out of memory reading it")
         except RecursionError:
             reply = (DAMAGED, "", None, "none", "damaged: structure nested without end")
         except Exception as exc:
@@ -125,37 +141,64 @@ class Worker:
         self._stop()
 
     def read(self, data: bytes, name: str = "") -> Extracted:
-        if len(data) > self.max_bytes:
-            return too_large_file(len(data), self.max_bytes)
+        return next(self.read_many([(data, name)]))
+
+    def read_many(self, items: Iterable[tuple[bytes, str]], depth: int = 2) -> Iterator[Extracted]:
+        """Each (bytes, name) read in turn, in order. Up to `depth` files are handed to the
+        worker ahead, so that it goes from one file to the next without waiting to be woken
+        (a wait that costs milliseconds per file on a loaded machine). Each file still has
+        its own time limit, counted from when the worker can start on it."""
+        source = iter(items)
+        inflight: deque[tuple[bytes, str]] = deque()
+        exhausted = False
+        while True:
+            while not exhausted and len(inflight) < depth:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                inflight.append(item)
+                if len(item[0]) <= self.max_bytes:
+                    self._send(item)
+            if not inflight:
+                return
+            data, _ = inflight.popleft()
+            if len(data) > self.max_bytes:
+                yield too_large_file(len(data), self.max_bytes)
+                continue
+            result, broken = self._await()
+            if broken:  # a fresh worker: hand it the files the old one held
+                for item in inflight:
+                    if len(item[0]) <= self.max_bytes:
+                        self._send(item)
+            yield result
+
+    def _send(self, item: tuple[bytes, str]) -> None:
         conn = self._start()
-        try:
-            conn.send((data, name))
-        except OSError:
-            self.restarts += 1
-            self._stop()
-            return Extracted(DAMAGED, "", None, "none", "damaged: the reader process died")
+        with contextlib.suppress(OSError):  # the worker died: _await sees it and says so
+            conn.send(item)
+
+    def _await(self) -> tuple[Extracted, bool]:
+        """The reply for the file the worker is on, or its state when it ran out of time
+        or died (and the worker is stopped: the next send starts a new one)."""
+        conn = self._conn
+        assert conn is not None
         deadline = time.monotonic() + self.time_limit
         while not conn.poll(max(0.0, deadline - time.monotonic())):
             if time.monotonic() >= deadline:
                 self.restarts += 1
                 self._stop()
-                return Extracted(
-                    TOO_LARGE,
-                    "",
-                    None,
-                    "none",
-                    f"too large: reading took over {self.time_limit:g}s",
-                )
+                why = f"too large: reading took over {self.time_limit:g}s"
+                return Extracted(TOO_LARGE, "", None, "none", why), True
         try:
             reply = conn.recv()
         except (EOFError, OSError):
             code = self._process.wait(5) if self._process is not None else None
             self.restarts += 1
             self._stop()
-            return Extracted(
-                DAMAGED, "", None, "none", f"damaged: the reader crashed on it (exit {code})"
-            )
-        return Extracted(*reply)
+            why = f"damaged: the reader crashed on it (exit {code})"
+            return Extracted(DAMAGED, "", None, "none", why), True
+        return Extracted(*reply), False
 
 
 def too_large_file(size: int, limit: int) -> Extracted:
