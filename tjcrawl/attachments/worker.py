@@ -41,8 +41,10 @@ def _serve(conn: Connection, memory_limit: int) -> None:
     # Import the readers now, so that the first file's time limit is spent on the file.
     import tjcrawl.attachments.office
     import tjcrawl.attachments.pdf  # noqa: F401
+    from tjcrawl.attachments.pdf import quiet_pdfminer_debug
     from tjcrawl.attachments.reader import read
 
+    quiet_pdfminer_debug()
     # Requests are taken off the socket as they come, so that the parent, sending the next
     # file while this one is read, never blocks against a reply being sent.
     requests: queue.Queue[Any] = queue.Queue()
@@ -118,6 +120,11 @@ class Worker:
             pass
         self._stop()
         raise WorkerError("the attachment reader process did not start")
+
+    @property
+    def pid(self) -> int | None:
+        """The worker process's id while it runs (for measuring its CPU time)."""
+        return self._process.pid if self._alive() else None
 
     def _alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
