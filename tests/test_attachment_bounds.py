@@ -220,3 +220,17 @@ def test_files_handed_ahead_keep_their_order_and_their_own_limits() -> None:
     assert [g.state for g in got] == ["ok", "too_large", "ok", "too_large", "ok"]
     assert [got[0].text, got[2].text, got[4].text] == ["first", "after the slow one", "last"]
     assert "over 0.3s" in got[1].detail and "6000000 bytes" in got[3].detail
+
+
+def test_a_file_over_the_memory_limit_is_too_large_and_the_worker_goes_on() -> None:
+    """A zip within the ratio and size caps whose text is larger than the worker may hold: the
+    address-space limit (setrlimit) stops it, not the machine."""
+    block = b"".join(b"%08d tianjin line\n" % i for i in range(100_000))  # 2.3 MB, no repeats
+    data = make_zip({"big.txt": block * 60})  # 138 MB inflated, about 9:1
+    with Worker(memory_limit=350 * 1024 * 1024) as worker:
+        started = time.monotonic()
+        got = worker.read(data, "big.zip")
+        assert time.monotonic() - started < BOUND
+        assert (got.state, got.text) == ("too_large", "")
+        assert "out of memory" in got.detail
+        assert worker.read(b"next", "a.txt").text == "next"
