@@ -234,3 +234,16 @@ def test_a_file_over_the_memory_limit_is_too_large_and_the_worker_goes_on() -> N
         assert (got.state, got.text) == ("too_large", "")
         assert "out of memory" in got.detail
         assert worker.read(b"next", "a.txt").text == "next"
+
+
+def test_without_antiword_and_catdoc_a_word_file_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ole_word = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "WordDocument".encode("utf-16-le")
+    monkeypatch.setenv("PATH", "/nonexistent")  # the worker inherits it: no antiword, no catdoc
+    with Worker() as worker:
+        got = worker.read(ole_word + bytes(1024), "W020250903.doc")
+    assert (got.state, got.text) == ("unsupported", "")
+    assert got.detail == (
+        "DOC/WPS files need antiword or catdoc: install them with: apt-get install antiword catdoc"
+    )
