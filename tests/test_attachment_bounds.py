@@ -247,3 +247,11 @@ def test_without_antiword_and_catdoc_a_word_file_says_what_to_install(
     assert got.detail == (
         "DOC/WPS files need antiword or catdoc: install them with: apt-get install antiword catdoc"
     )
+
+
+def test_only_the_page_pdfium_misreads_goes_to_pdfminer(worker: Worker) -> None:
+    """Page 2 shows bytes PDFium reads as control characters: that page alone is read again."""
+    data = make_pdf([["first page fine"], ["\x01\x02\x03\x04\x05 odd"], ["third fine"]])
+    got = timed(worker, data, "mixed.pdf")
+    assert (got.state, got.pages, got.method) == ("ok", 3, "pdfium+pdfminer")
+    assert got.text == "first page fine\n\nodd\n\nthird fine"

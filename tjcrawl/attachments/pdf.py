@@ -155,16 +155,28 @@ class _PdfminerPages:
         from pdfminer.pdfparser import PDFParser
 
         self._doc = PDFDocument(PDFParser(io.BytesIO(data)))
-        self._pages = list(PDFPage.create_pages(self._doc))
+        # Walked as far as a page asked for: a long document with one misread page does not
+        # pay for building every page's object.
+        self._walk = PDFPage.create_pages(self._doc)
+        self._pages: list[Any] = []
+
+    def _page(self, index: int) -> Any:
+        while len(self._pages) <= index:
+            page = next(self._walk, None)
+            if page is None:
+                raise IndexError(f"pdfminer finds no page {index + 1}")
+            self._pages.append(page)
+        return self._pages[index]
 
     def __len__(self) -> int:
+        self._pages.extend(self._walk)
         return len(self._pages)
 
     def text(self, index: int) -> str:
         from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 
         device = _TextDevice(PDFResourceManager(caching=True))
-        PDFPageInterpreter(device.rsrcmgr, device).process_page(self._pages[index])
+        PDFPageInterpreter(device.rsrcmgr, device).process_page(self._page(index))
         return device.result()
 
 
