@@ -131,3 +131,22 @@ def test_json_fields_are_validated_as_jmespath(tmp_path: Path) -> None:
         assert f"{path}: listing.link: JMESPath" in str(exc)
     else:
         raise AssertionError("a broken JMESPath must be refused")
+
+
+def test_attachments_fetched_by_the_crawl_are_read_and_their_state_kept(tmp_path: Path) -> None:
+    """The fixture's P0….pdf is a placeholder with no cross-reference table and no page: read in
+    the attachment worker, kept as damaged with its reason, and a fault row says so."""
+    db = tmp_path / "a.db"
+    assert crawl_trs(db).returncode == 0
+    with sqlite3.connect(db) as conn:
+        texts = conn.execute(
+            "SELECT t.url, t.state, t.text, t.detail, t.sha256 = f.sha256"
+            " FROM attachment_texts t JOIN attachment_files f USING (url)"
+        ).fetchall()
+        faults = conn.execute(
+            "SELECT url, detail FROM faults WHERE kind = 'attachment_damaged'"
+        ).fetchall()
+    [(url, state, text, detail, same_bytes)] = texts
+    assert url.endswith(".pdf") and state == "damaged" and text == "" and same_bytes == 1
+    assert "no startxref" in detail
+    assert faults == [(url, detail)]

@@ -89,7 +89,7 @@ def test_a_listing_page_holds_no_article(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [(b"", "empty page"), (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "binary content (PDF)")],
+    [(b"", "empty page"), (bytes(range(256)) * 4, "binary content")],
 )
 def test_an_empty_or_binary_file_holds_no_article(
     tmp_path: Path, content: bytes, reason: str
@@ -99,6 +99,17 @@ def test_an_empty_or_binary_file_holds_no_article(
     result = run_cli("extract", str(page))
     assert result.returncode == 3
     assert "no article" in result.stderr and reason in result.stderr
+
+
+def test_a_pdf_saved_as_html_is_read_as_the_attachment_it_is(tmp_path: Path) -> None:
+    """Told by its bytes: a cut-off PDF is a damaged attachment, not a page without article."""
+    page = tmp_path / "page.html"
+    page.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    result = run_cli("extract", str(page), "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["state"] == "damaged"
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"{page}: damaged: truncated")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""`tjcrawl extract FILE|URL`: one page through the generic extractor, without a profile."""
+"""`tjcrawl extract FILE|URL`: one page through the generic extractor, without a profile; an
+attachment file (PDF, Word, Excel, WPS, OFD, ZIP: told by its bytes) through the attachment
+readers."""
 
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ from tjcrawl.extract.generic import Article, extract_article
 
 #: The keys of `--json`, in this order.
 JSON_KEYS = ("title", "published_at", "body", "origin", "author", "how")
+#: The keys of `--json` for an attachment file, in this order.
+ATTACHMENT_KEYS = ("state", "text", "pages", "method")
+#: Bytes read to tell an attachment file from a page.
+_HEAD = 4096
 
 
 def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -41,6 +47,39 @@ def _read_file(target: str) -> bytes:
     if path.is_dir():
         raise click.ClickException(f"{target}: a folder, not a saved page")
     return path.read_bytes()
+
+
+def _file_head(target: str) -> tuple[bytes, int]:
+    path = Path(target)
+    if not path.exists() or path.is_dir():
+        _read_file(target)  # its one-line error
+    with path.open("rb") as handle:
+        return handle.read(_HEAD), path.stat().st_size
+
+
+def _attachment(target: str, raw: bytes | None, size: int, as_json: bool) -> None:
+    """Read an attachment file in the worker (time and memory limits) and print it; a state
+    other than ok exits 3 with one line saying why."""
+    from tjcrawl.attachments import Worker
+    from tjcrawl.attachments.states import OK
+    from tjcrawl.attachments.worker import MAX_BYTES, too_large_file
+
+    if size > MAX_BYTES:
+        got = too_large_file(size, MAX_BYTES)
+    else:
+        data = raw if raw is not None else Path(target).read_bytes()
+        with Worker() as worker:
+            got = worker.read(data, urlsplit(target).path if _is_url(target) else target)
+    if as_json:
+        values = {"state": got.state, "text": got.text, "pages": got.pages, "method": got.method}
+        click.echo(json.dumps(values, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"state:  {got.state}\npages:  {got.pages if got.pages is not None else '-'}")
+        click.echo(f"method: {got.method}\n\n{got.text}")
+    if got.state != OK:
+        why = got.detail.removeprefix(f"{got.state}: ")
+        click.echo(f"{target}: {got.state}: {why or got.state}", err=True)
+        sys.exit(EXIT_CRAWL_PROBLEM)
 
 
 def _fetch(url: str, proxies: dict[str, str], timeout: float) -> tuple[bytes, str | None]:
@@ -122,17 +161,24 @@ def extract(
     timeout: float,
 ) -> None:
     """Extract the article on one page, without a profile: title, publish date, body, 来源,
-    author, and how each was found.
+    author, and how each was found. An attachment file (PDF, DOCX, XLSX, XLS, DOC, WPS, ET,
+    OFD, ZIP; told by its bytes, not its name) is read into text instead: --json prints
+    state, text, pages and method.
 
     FILE is a saved page (its raw bytes); URL is fetched once, politely (robots.txt obeyed).
     A page that holds no article (a listing, an error or login page, an empty or binary file)
-    is reported as such, with the reason, and exits 3.
+    is reported as such, with the reason, and exits 3; so is an attachment whose state is not
+    ok (encrypted, damaged, needs_ocr, too_large, unsupported, not_a_file), with what text
+    could be read.
 
     \b
     Examples:
       tjcrawl extract saved.html --url https://www.tj.gov.cn/sy/tjxw/202508/t20250822_1.html
       tjcrawl extract https://www.tj.gov.cn/sy/tjxw/202508/t20250822_1.html --json
+      tjcrawl extract P020250903512345678901.pdf --json
     """
+    from tjcrawl.attachments.detect import is_file_head
+
     fetched_at: datetime = clock.now()
     if _is_url(target):
         if page_url is not None:
@@ -140,10 +186,17 @@ def extract(
                 "is for a saved FILE; a URL is its own address", param_hint="--url"
             )
         raw, content_type = _fetch(target, proxies, timeout)
+        if is_file_head(raw[:_HEAD]):
+            _attachment(target, raw, len(raw), as_json)
+            return
         url: str | None = target
     else:
         if page_url is not None and not _is_url(page_url):
             raise click.BadParameter(f"{page_url!r} is not an http(s) URL", param_hint="--url")
+        head, size = _file_head(target)
+        if is_file_head(head):
+            _attachment(target, None, size, as_json)
+            return
         raw, content_type, url = _read_file(target), None, page_url
     article = extract_article(
         _decoded(raw, content_type, encoding), url, fetched_at=fetched_at, encoding=encoding

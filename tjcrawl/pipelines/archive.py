@@ -98,6 +98,7 @@ class ArchivePipeline:
         self.page_ids: dict[str, int] = {}
         self._uncommitted_pages: list[str] = []
         self.ledger = WriteLedger(on_settle=self._settled)
+        self._attachment_worker: Any = None  # tjcrawl.attachments.Worker, started when needed
         self.max_pages = settings.getint("TJCRAWL_MAX_PAGE_COUNT", 0)
         self._stopping = False
         self._closed = False
@@ -256,6 +257,34 @@ class ArchivePipeline:
         )
         if page_id is not None:
             self.page_ids[url] = page_id
+        if kind == "attachment" and status == 200:
+            self._read_attachment(url, body, source)
+
+    def _read_attachment(self, url: str, body: bytes, source: str) -> None:
+        """The file's text, read in the attachment worker (its own process, with time and
+        memory limits) and kept in `attachment_texts`; a state other than ok is a fault row
+        (`attachment_encrypted`, `attachment_damaged`, …) with its one line."""
+        import hashlib
+
+        from tjcrawl.attachments import Worker
+        from tjcrawl.storage.attachments import store_attachment_text
+
+        archive = self.archive
+        assert archive is not None
+        if self._attachment_worker is None:
+            self._attachment_worker = Worker()
+        got = self._attachment_worker.read(body, url)
+        sha256 = hashlib.sha256(body).hexdigest()
+        store_attachment_text(archive, url=url, sha256=sha256, got=got)
+        if got.state != "ok":
+            archive.record_fault(
+                run_id=self.run_id,
+                source=source,
+                url=url,
+                kind=f"attachment_{got.state}",
+                status=200,
+                detail=got.detail or got.state,
+            )
 
     def fault_recorded(
         self, url: str, kind: str, status: int | None = None, detail: str = ""
@@ -373,6 +402,9 @@ class ArchivePipeline:
     def _finish(self, reason: str) -> None:
         archive = self.archive
         assert archive is not None
+        if self._attachment_worker is not None:
+            self._attachment_worker.close()
+            self._attachment_worker = None
         archive.try_commit()  # the run's last batch: stored, or counted among the failures
         lost = self._count_failures()
         if not self.run_row:

@@ -248,6 +248,20 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "run_id": "The run that fetched it.",
         },
     ),
+    "attachment_texts": (
+        "The text read from each kept attachment file (tjcrawl.attachments), and its state.",
+        {
+            "url": "The attachment's URL (attachment_files.url).",
+            "sha256": "SHA-256 of the bytes that were read.",
+            "state": "ok, encrypted, damaged, needs_ocr, too_large, unsupported or not_a_file.",
+            "pages": "PDF or OFD pages, or spreadsheet sheets; null where a format has none.",
+            "method": "The reader that gave the text: pdfium, pdfminer, pdfium+pdfminer, docx, "
+            "openpyxl, xlrd, antiword, catdoc, ofd, text (encoding), html, zip; none.",
+            "detail": "One line saying why the state is not ok; empty when it is.",
+            "text": "The text read; empty when none could be (never invented).",
+            "extracted_at": "When it was read.",
+        },
+    ),
     "tjcrawl_meta": (
         "Key/value facts about the archive: schema_version, change_seq.",
         {"key": "Name.", "value": "Value."},

@@ -400,6 +400,26 @@ def _source_verification(db: sqlite_utils.Database) -> None:
     )
 
 
+def _attachment_texts(db: sqlite_utils.Database) -> None:
+    """Attachment text (tjcrawl.attachments): per stored file its state, pages, method, the one
+    line saying why a state is not ok, and the text read (for the bytes of `sha256`)."""
+    db["attachment_texts"].create(
+        {
+            "url": str,
+            "sha256": str,
+            "state": str,
+            "pages": int,
+            "method": str,
+            "detail": str,
+            "text": str,
+            "extracted_at": str,
+        },
+        pk="url",
+        foreign_keys=[("url", "attachment_files", "url")],
+    )
+    db["attachment_texts"].create_index(["state"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -417,6 +437,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _scannable_char_index,
     _field_sources,
     _source_verification,
+    _attachment_texts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,359 @@
+"""PDF text: PDFium (pypdfium2) first, for speed; pdfminer.six for a page whose PDFium text fails
+a plausibility check (glyphs dropped, or characters no real document is made of: 黎荣 read
+as 哾㦓 in a byte-mapped CMap, control characters from a non-Unicode CMap)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from tjcrawl.attachments.states import DAMAGED, ENCRYPTED, NEEDS_OCR, OK, Extracted
+
+#: Share of a page's characters that are implausible above which PDFium's text is not trusted.
+IMPLAUSIBLE_SHARE = 0.02
+_WS = re.compile(r"\s+")
+#: A cross-reference entry in use: 10-digit offset, 5-digit generation, "n".
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) n")
+_OBJ_AT = re.compile(rb"\s*\d+\s+\d+\s+obj")
+_XREF_CHECK_LIMIT = 20000
+_STREAM_START = re.compile(rb"stream\r?\n")
+#: Streams that hold no text (images, embedded font programs): not inflated to check them.
+_NOT_TEXT = re.compile(rb"/Image|/Length[123]\b|/Type1C|/CIDFontType0C|/OpenType|/Metadata")
+#: Compressed bytes checked for corruption per file, at most.
+_FLATE_CHECK_BYTES = 64 * 1024 * 1024
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+#: Characters no real document is made of, met where PDFium misreads a font: CJK Extension A
+#: and beyond (rare characters), private use, U+FFFD, control characters.
+_IMPLAUSIBLE = re.compile(
+    "[\u3400-\u4dbf\U00020000-\U0010ffff\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+)
+
+
+def implausible_share(text: str) -> float:
+    chars = sum(map(len, text.split()))
+    if not chars:
+        return 0.0
+    return len(_IMPLAUSIBLE.findall(text)) / chars
+
+
+def structure_problem(data: bytes) -> str | None:
+    """One line naming what is wrong with the file's structure, or None: a missing end, a
+    startxref or cross-reference entries pointing at no object. PDFium repairs such files
+    silently; the archive must still say that the file it keeps is damaged."""
+    tail = data[-2048:]
+    if b"%%EOF" not in tail:
+        return "truncated: no %%EOF at the end"
+    found = list(re.finditer(rb"startxref\s+(\d+)", tail))
+    if not found:
+        return "no startxref: the cross-reference table is missing"
+    offset = int(found[-1].group(1))
+    if offset >= len(data):
+        return f"startxref {offset} points past the end of the file"
+    at = data[offset : offset + 40]
+    if not at.startswith(b"xref") and not _OBJ_AT.match(at):
+        return f"startxref {offset} points at no cross-reference table"
+    if at.startswith(b"xref"):
+        end = data.find(b"trailer", offset)
+        table = data[offset : end if end > 0 else offset + 20 * _XREF_CHECK_LIMIT]
+        wrong = 0
+        for match in list(_XREF_ENTRY.finditer(table))[:_XREF_CHECK_LIMIT]:
+            obj_offset = int(match.group(1))
+            if obj_offset >= len(data) or not _OBJ_AT.match(data[obj_offset : obj_offset + 40]):
+                wrong += 1
+        if wrong:
+            return f"cross-reference table: {wrong} entries point at no object"
+    return _prev_loop(data, offset) or _corrupt_stream(data)
+
+
+def _prev_loop(data: bytes, offset: int) -> str | None:
+    """A chain of cross-reference sections (/Prev) that comes back on itself."""
+    seen = {offset}
+    for _ in range(64):
+        trailer = data.find(b"trailer", offset, offset + 64 * 1024 * 1024)
+        if trailer < 0:
+            return None
+        found = re.search(rb"/Prev\s+(\d+)", data[trailer : trailer + 4096].split(b">>\n", 1)[0])
+        if not found:
+            return None
+        offset = int(found.group(1))
+        if offset in seen:
+            return f"cross-reference sections loop (/Prev {offset} again)"
+        if offset >= len(data):
+            return f"/Prev {offset} points past the end of the file"
+        seen.add(offset)
+    return "cross-reference sections chained more than 64 deep"
+
+
+def _corrupt_stream(data: bytes) -> str | None:
+    """A Flate stream whose data fails zlib's checks (PDFium skips what it cannot inflate and
+    says nothing). Encrypted files are not checked: their streams are ciphertext."""
+    import zlib
+
+    if b"/Encrypt" in data:
+        return None
+    checked = 0
+    for match in _STREAM_START.finditer(data):
+        if data[match.start() - 3 : match.start()] == b"end":
+            continue
+        head = data[max(0, match.start() - 400) : match.start()]
+        head = head[head.rfind(b"obj") :]
+        if b"FlateDecode" not in head or _NOT_TEXT.search(head):
+            continue
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            return "a stream without its end"
+        checked += end - match.end()
+        if checked > _FLATE_CHECK_BYTES:
+            return None
+        try:
+            zlib.decompressobj().decompress(data[match.end() : end])
+        except zlib.error as exc:
+            return f"corrupt compressed stream at byte {match.end()} ({exc})"
+    return None
+
+
+class _DebugOff:
+    """A pdfminer module's logger without debug(): pdfminer.six calls log.debug for every
+    token it parses, and the call costs about 6 % of its time even when nothing is logged."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
+    def debug(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._logger, name)
+
+
+def quiet_pdfminer_debug() -> None:
+    """For the worker process alone: pdfminer's hot loops without their debug calls."""
+    import importlib
+
+    for name in ("psparser", "pdfparser", "pdfinterp", "pdfdocument", "pdfpage", "cmapdb"):
+        module = importlib.import_module(f"pdfminer.{name}")
+        logger = getattr(module, "log", None)
+        if isinstance(logger, logging.Logger):
+            module.log = _DebugOff(logger)  # type: ignore[attr-defined]
+
+
+class _PdfminerPages:
+    """pdfminer.six opened once per file, lazily, reading single pages with a light device:
+    characters in content-stream order, a line break where the pen leaves the line, no
+    layout analysis (which costs most of pdfminer's time and is not needed for search)."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser
+
+        self._doc = PDFDocument(PDFParser(io.BytesIO(data)))
+        # Walked as far as a page asked for: a long document with one misread page does not
+        # pay for building every page's object.
+        self._walk = PDFPage.create_pages(self._doc)
+        self._pages: list[Any] = []
+
+    def _page(self, index: int) -> Any:
+        while len(self._pages) <= index:
+            page = next(self._walk, None)
+            if page is None:
+                raise IndexError(f"pdfminer finds no page {index + 1}")
+            self._pages.append(page)
+        return self._pages[index]
+
+    def __len__(self) -> int:
+        self._pages.extend(self._walk)
+        return len(self._pages)
+
+    def text(self, index: int) -> str:
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+
+        device = _TextDevice(PDFResourceManager(caching=True))
+        PDFPageInterpreter(device.rsrcmgr, device).process_page(self._page(index))
+        return device.result()
+
+
+def _text_device_class() -> type:
+    from pdfminer.pdfdevice import PDFTextDevice
+
+    class TextDevice(PDFTextDevice):
+        def __init__(self, rsrcmgr: Any) -> None:
+            super().__init__(rsrcmgr)
+            self.parts: list[str] = []
+            self._last: tuple[float, float] | None = None
+
+        def render_char(
+            self,
+            matrix: Any,
+            font: Any,
+            fontsize: float,
+            scaling: float,
+            rise: float,
+            cid: int,
+            ncs: Any,
+            graphicstate: Any,
+        ) -> float:
+            try:
+                text = font.to_unichr(cid)
+            except Exception:
+                text = ""
+            x, y = matrix[4], matrix[5]
+            size = max(abs(matrix[0]), abs(matrix[3]), 1e-3) * max(abs(fontsize), 1e-3)
+            if self._last is not None:
+                dx, dy = x - self._last[0], y - self._last[1]
+                if font.is_vertical():
+                    if abs(dx) > size * 0.5:
+                        self.parts.append("\n")
+                elif abs(dy) > size * 0.5:
+                    self.parts.append("\n")
+                elif dx > size * 1.5 or dx < -size * 2:
+                    self.parts.append(" ")
+            self._last = (x, y)
+            self.parts.append(text)
+            return font.char_width(cid) * fontsize * scaling
+
+        def result(self) -> str:
+            return "".join(self.parts)
+
+    return TextDevice
+
+
+_TEXT_DEVICE: type | None = None
+
+
+def _TextDevice(rsrcmgr: Any) -> Any:
+    global _TEXT_DEVICE
+    if _TEXT_DEVICE is None:
+        _TEXT_DEVICE = _text_device_class()
+    return _TEXT_DEVICE(rsrcmgr)
+
+
+def _dropped_glyphs(page: Any, textpage: Any) -> bool:
+    """A text object that covers an area but yields no characters: PDFium found no Unicode for
+    its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them.
+    Walks the page's objects through PDFium's C API (no Python object per page object), and
+    one level into form XObjects."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    text_type, form_type = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
+    left, bottom = ctypes.c_float(), ctypes.c_float()
+    right, top = ctypes.c_float(), ctypes.c_float()
+    boxes = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+
+    def dropped(obj: Any) -> bool:
+        if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) > 2:
+            return False
+        pdfium_c.FPDFPageObj_GetBounds(obj, *boxes)
+        return right.value - left.value > 1 or top.value - bottom.value > 1
+
+    raw = page.raw
+    for index in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == text_type and dropped(obj):
+            return True
+        if kind == form_type:
+            for inner in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                child = pdfium_c.FPDFFormObj_GetObject(obj, inner)
+                if pdfium_c.FPDFPageObj_GetType(child) == text_type and dropped(child):
+                    return True
+    return False
+
+
+def _has_text_objects(page: Any) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=2))
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n").strip()
+
+
+def _pdfminer_whole(data: bytes, problem: str) -> Extracted:
+    """PDFium could not open the file at all: what pdfminer.six can read of it."""
+    try:
+        pages = _PdfminerPages(data)
+        texts = []
+        for i in range(len(pages)):
+            try:
+                texts.append(_clean(pages.text(i)))
+            except Exception:
+                texts.append("")
+    except Exception as exc:
+        if "password" in type(exc).__name__.lower() or "encrypt" in str(exc).lower():
+            return Extracted(ENCRYPTED, "", None, "pdfminer", "encrypted: needs a password")
+        return Extracted(DAMAGED, "", None, "none", f"damaged: {problem}; unreadable")
+    text = "\n\n".join(t for t in texts if t)
+    return Extracted(DAMAGED, text, len(texts), "pdfminer", f"damaged: {problem}")
+
+
+def _pages(doc: Any) -> Iterator[tuple[int, Any]]:
+    for index in range(len(doc)):
+        yield index, doc[index]
+
+
+def extract_pdf(data: bytes) -> Extracted:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    problem = structure_problem(data)
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if (
+            getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD
+            or "password" in str(exc).lower()
+        ):
+            return Extracted(ENCRYPTED, "", None, "pdfium", "encrypted: needs a password")
+        return _pdfminer_whole(data, problem or f"PDFium cannot open it ({exc})")
+    texts: list[str] = []
+    methods: set[str] = set()
+    scanned = 0
+    fallback: _PdfminerPages | None = None
+    try:
+        for index, page in _pages(doc):
+            textpage = page.get_textpage()
+            text = textpage.get_text_bounded()
+            suspicious = implausible_share(text) > IMPLAUSIBLE_SHARE or _dropped_glyphs(
+                page, textpage
+            )
+            if suspicious:
+                try:
+                    if fallback is None:
+                        fallback = _PdfminerPages(data)
+                    text = fallback.text(index)
+                    methods.add("pdfminer")
+                except Exception:
+                    methods.add("pdfium")  # pdfminer cannot read it: PDFium's text stands
+            else:
+                methods.add("pdfium")
+            text = _clean(text)
+            if not text and not _has_text_objects(page):
+                scanned += 1
+            texts.append(text)
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+    method = "+".join(sorted(methods, key=("pdfium", "pdfminer").index)) or "pdfium"
+    text = "\n\n".join(t for t in texts if t)
+    pages = len(texts)
+    if problem:
+        return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}")
+    if scanned and not text:
+        return Extracted(
+            NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer"
+        )
+    if scanned:
+        return Extracted(OK, text, pages, method, f"{scanned} of {pages} pages need OCR")
+    return Extracted(OK, text, pages, method)
