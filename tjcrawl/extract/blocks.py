@@ -57,110 +57,118 @@ class Segmented:
         return range(first, end)
 
 
-class _Segmenter:
-    def __init__(self) -> None:
-        self.out = Segmented()
-        self.pieces: list[str] = []
-        self.link_chars = 0
-        self.owners: list[Any] = []
-        self.rows: list[Any] = []
-        self.link_depth = 0
-        self.heading_depth = 0
-        self.after_break = False
-        self.last_owner: Any = None
+def _segment(root: Any) -> Segmented:
+    """The one pass: blocks, spans and document order (see the module's docstring).
 
-    def add(self, text: str | None) -> None:
-        if not text:
-            return
-        self.pieces.append(text)
-        if self.link_depth:
-            self.link_chars += len("".join(text.split()))
-
-    def flush(self) -> None:
-        after_break, self.after_break = self.after_break, False
-        if not self.pieces:
-            return
-        text = " ".join("".join(self.pieces).split())
-        link_chars = self.link_chars
-        self.pieces, self.link_chars = [], 0
-        if not text:
-            return
-        owner = self.owners[-1] if self.owners else None
-        continues = after_break and owner is self.last_owner
-        self.last_owner = owner
-        row = None
-        if owner is not None and self.rows and owner.tag in ("td", "th"):
-            row = self.rows[-1]
-        chars = len(text) - text.count(" ")
-        self.out.blocks.append(
-            Block(
-                text=text,
-                chars=chars,
-                link_chars=min(link_chars, chars),
-                punct=len(_PUNCT_RE.findall(text)),
-                owner=owner,
-                row=row,
-                heading=self.heading_depth > 0,
-                continues=continues,
-            )
-        )
-
-    def run(self, root: Any) -> Segmented:
-        # Locals, not attributes: this loop runs twice per element of the page.
-        spans_start: dict[Any, int] = {}
-        spans = self.out.spans
-        blocks = self.out.blocks
-        order = self.out.order
-        owners = self.owners
-        add, flush = self.add, self.flush
-        link_kinds: list[bool] = []
-        for event, el in etree.iterwalk(root, events=("start", "end")):
-            tag = el.tag
-            if not isinstance(tag, str):
-                if event == "end":
-                    add(el.tail)
-                continue
+    A block ends where a block-level element starts or ends, and at a <br> (the line after a
+    <br> in the same element is marked `continues`). Written as one loop with locals and no
+    helper calls: it runs twice per element of every page a crawl extracts."""
+    out = Segmented()
+    blocks, spans, order = out.blocks, out.spans, out.order
+    blocks_append, order_append = blocks.append, order.append
+    starts: list[int] = []  # block index at each open element's start (elements nest)
+    owners: list[Any] = []  # the open block-level elements
+    rows: list[Any] = []  # the open table rows
+    link_kinds: list[bool] = []  # per open <a>: whether it navigates
+    pieces: list[str] = []
+    link_chars = link_depth = heading_depth = 0
+    after_break = False
+    last_owner: Any = None
+    punct_findall = _PUNCT_RE.findall
+    block_tags, heading_tags = BLOCK_TAGS, HEADING_TAGS
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag
+        if not isinstance(tag, str):
+            if event == "end" and (text := el.tail):
+                pieces.append(text)
+                if link_depth:
+                    link_chars += len("".join(text.split()))
+            continue
+        start = event == "start"
+        is_block = tag in block_tags
+        if is_block or (start and tag == "br"):
+            # The block so far ends here.
+            was_after_break, after_break = after_break, False
+            if pieces:
+                text = " ".join("".join(pieces).split())
+                block_link_chars = link_chars
+                pieces, link_chars = [], 0
+                if text:
+                    owner = owners[-1] if owners else None
+                    continues = was_after_break and owner is last_owner
+                    last_owner = owner
+                    row = None
+                    if owner is not None and rows and owner.tag in ("td", "th"):
+                        row = rows[-1]
+                    chars = len(text) - text.count(" ")
+                    blocks_append(
+                        Block(
+                            text,
+                            chars,
+                            min(block_link_chars, chars),
+                            len(punct_findall(text)),
+                            owner,
+                            row,
+                            heading_depth > 0,
+                            continues,
+                        )
+                    )
+        if start:
             if tag == "br":
-                if event == "start":
-                    flush()
-                    self.after_break = True
-                    spans_start[el] = len(blocks)
-                    order.append(el)
-                else:
-                    spans[el] = (spans_start.pop(el), len(blocks))
-                    add(el.tail)
-                continue
-            if event == "start":
-                if tag in BLOCK_TAGS:
-                    flush()
-                    owners.append(el)
-                    if tag == "tr":
-                        self.rows.append(el)
-                elif tag == "a":
-                    # A link to an attached file is part of the article (附件：….pdf), not
-                    # navigation: its text counts as the article's own.
-                    navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
-                    link_kinds.append(navigates)
-                    self.link_depth += navigates
-                if tag in HEADING_TAGS:
-                    self.heading_depth += 1
-                spans_start[el] = len(blocks)
-                order.append(el)
-                add(el.text)
-            else:
-                if tag in BLOCK_TAGS:
-                    flush()
+                after_break = True
+            elif is_block:
+                owners.append(el)
+                if tag == "tr":
+                    rows.append(el)
+            elif tag == "a":
+                # A link to an attached file is part of the article (附件：….pdf), not
+                # navigation: its text counts as the article's own.
+                navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
+                link_kinds.append(navigates)
+                link_depth += navigates
+            if tag in heading_tags:
+                heading_depth += 1
+            starts.append(len(blocks))
+            order_append(el)
+            text = el.text if tag != "br" else None
+        else:
+            if tag != "br":
+                if is_block:
                     owners.pop()
                     if tag == "tr":
-                        self.rows.pop()
+                        rows.pop()
                 elif tag == "a":
-                    self.link_depth -= link_kinds.pop()
-                if tag in HEADING_TAGS:
-                    self.heading_depth -= 1
-                spans[el] = (spans_start.pop(el), len(blocks))
-                add(el.tail)
-        flush()
-        return self.out
+                    link_depth -= link_kinds.pop()
+                if tag in heading_tags:
+                    heading_depth -= 1
+            spans[el] = (starts.pop(), len(blocks))
+            text = el.tail
+        if text:
+            pieces.append(text)
+            if link_depth:
+                link_chars += len("".join(text.split()))
+    # The last block.
+    if pieces:
+        text = " ".join("".join(pieces).split())
+        if text:
+            owner = owners[-1] if owners else None
+            row = None
+            if owner is not None and rows and owner.tag in ("td", "th"):
+                row = rows[-1]
+            chars = len(text) - text.count(" ")
+            blocks_append(
+                Block(
+                    text,
+                    chars,
+                    min(link_chars, chars),
+                    len(punct_findall(text)),
+                    owner,
+                    row,
+                    heading_depth > 0,
+                    after_break and owner is last_owner,
+                )
+            )
+    return out
 
 
 # An inline style or attribute that hides the element: schema.org copies of the article, a
@@ -193,7 +201,7 @@ def drop_hidden(root: Any) -> None:
 def segment(root: Any) -> Segmented:
     """The blocks of the tree under `root`, in document order (hidden elements left out)."""
     drop_hidden(root)
-    return _Segmenter().run(root)
+    return _segment(root)
 
 
 def block_lines(blocks: list[Block]) -> list[str]:
