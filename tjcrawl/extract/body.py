@@ -180,10 +180,18 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     return prefix
 
 
+# Every word of _CONSENT_RE holds an ASCII letter: a line without one (most Chinese lines) needs
+# no scan by its many alternatives.
+_ASCII_LETTER_RE = re.compile(r"[a-z]")
+
+
 def _is_consent(block: Block) -> bool:
     if block.chars < 40 or block.punct == 0:
         return False
-    return len({m[:5] for m in _CONSENT_RE.findall(block.text.lower())}) >= 3
+    text = block.text.lower()
+    if not _ASCII_LETTER_RE.search(text):
+        return False
+    return len({m[:5] for m in _CONSENT_RE.findall(text)}) >= 3
 
 
 def _page_end(seg: Segmented, headline: int | None, positive_prefix: list[float]) -> int:
@@ -196,8 +204,8 @@ def _page_end(seg: Segmented, headline: int | None, positive_prefix: list[float]
         block = seg.blocks[index]
         if (
             block.chars <= 120
-            and _PAGE_END_RE.search(block.text)
             and total - positive_prefix[index] < 0.5 * total
+            and _PAGE_END_RE.search(block.text)
         ):
             return index
     return len(seg.blocks)
