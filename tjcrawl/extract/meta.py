@@ -130,9 +130,13 @@ def read_meta(root: Any) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ title
+# Exactly the characters for which str.isalnum() is false (checked over every code point).
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
 def _loose(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if ch.isalnum()).lower()
+    """The text's letters and digits, NFKC-normalised and lower-cased."""
+    return _NOT_ALNUM_RE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 _WORD_RE = re.compile(r"\w+")
