@@ -57,6 +57,13 @@ class Segmented:
         return range(first, end)
 
 
+# What a tag does to the blocks, looked up once per element: _BLOCK and above end a block.
+_INLINE, _LINK, _BREAK, _BLOCK, _ROW, _HEADING, _CELL = range(7)
+_KINDS: dict[str, int] = {tag: _BLOCK for tag in BLOCK_TAGS}
+_KINDS.update({tag: _HEADING for tag in HEADING_TAGS})
+_KINDS.update(tr=_ROW, td=_CELL, th=_CELL, a=_LINK, br=_BREAK)
+
+
 def _segment(root: Any) -> Segmented:
     """The one pass: blocks, spans and document order (see the module's docstring).
 
@@ -68,6 +75,7 @@ def _segment(root: Any) -> Segmented:
     blocks_append, order_append = blocks.append, order.append
     starts: list[int] = []  # block index at each open element's start (elements nest)
     owners: list[Any] = []  # the open block-level elements
+    cells: list[bool] = []  # per open block-level element: whether it is a table cell
     rows: list[Any] = []  # the open table rows
     link_kinds: list[bool] = []  # per open <a>: whether it navigates
     pieces: list[str] = []
@@ -75,18 +83,18 @@ def _segment(root: Any) -> Segmented:
     after_break = False
     last_owner: Any = None
     punct_findall = _PUNCT_RE.findall
-    block_tags, heading_tags = BLOCK_TAGS, HEADING_TAGS
+    kinds = _KINDS
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
-        if not isinstance(tag, str):
+        kind = kinds.get(tag, _INLINE)
+        if not kind and not isinstance(tag, str):  # a comment, processing instruction, entity
             if event == "end" and (text := el.tail):
                 pieces.append(text)
                 if link_depth:
                     link_chars += len("".join(text.split()))
             continue
         start = event == "start"
-        is_block = tag in block_tags
-        if is_block or (start and tag == "br"):
+        if kind >= _BLOCK or (kind == _BREAK and start):
             # The block so far ends here.
             was_after_break, after_break = after_break, False
             if pieces:
@@ -94,12 +102,13 @@ def _segment(root: Any) -> Segmented:
                 block_link_chars = link_chars
                 pieces, link_chars = [], 0
                 if text:
-                    owner = owners[-1] if owners else None
+                    owner = row = None
+                    if owners:
+                        owner = owners[-1]
+                        if rows and cells[-1]:
+                            row = rows[-1]
                     continues = was_after_break and owner is last_owner
                     last_owner = owner
-                    row = None
-                    if owner is not None and rows and owner.tag in ("td", "th"):
-                        row = rows[-1]
                     chars = len(text) - text.count(" ")
                     blocks_append(
                         Block(
@@ -114,33 +123,34 @@ def _segment(root: Any) -> Segmented:
                         )
                     )
         if start:
-            if tag == "br":
-                after_break = True
-            elif is_block:
-                owners.append(el)
-                if tag == "tr":
-                    rows.append(el)
-            elif tag == "a":
-                # A link to an attached file is part of the article (附件：….pdf), not
-                # navigation: its text counts as the article's own.
-                navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
-                link_kinds.append(navigates)
-                link_depth += navigates
-            if tag in heading_tags:
-                heading_depth += 1
+            if kind:
+                if kind >= _BLOCK:
+                    owners.append(el)
+                    cells.append(kind == _CELL)
+                    if kind == _ROW:
+                        rows.append(el)
+                    elif kind == _HEADING:
+                        heading_depth += 1
+                elif kind == _LINK:
+                    # A link to an attached file is part of the article (附件：….pdf), not
+                    # navigation: its text counts as the article's own.
+                    navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
+                    link_kinds.append(navigates)
+                    link_depth += navigates
             starts.append(len(blocks))
             order_append(el)
-            text = el.text if tag != "br" else None
+            text = el.text if kind != _BREAK else None
         else:
-            if tag != "br":
-                if is_block:
+            if kind:
+                if kind >= _BLOCK:
                     owners.pop()
-                    if tag == "tr":
+                    cells.pop()
+                    if kind == _ROW:
                         rows.pop()
-                elif tag == "a":
+                    elif kind == _HEADING:
+                        heading_depth -= 1
+                elif kind == _LINK:
                     link_depth -= link_kinds.pop()
-                if tag in heading_tags:
-                    heading_depth -= 1
             spans[el] = (starts.pop(), len(blocks))
             text = el.tail
         if text:
@@ -151,10 +161,11 @@ def _segment(root: Any) -> Segmented:
     if pieces:
         text = " ".join("".join(pieces).split())
         if text:
-            owner = owners[-1] if owners else None
-            row = None
-            if owner is not None and rows and owner.tag in ("td", "th"):
-                row = rows[-1]
+            owner = row = None
+            if owners:
+                owner = owners[-1]
+                if rows and cells[-1]:
+                    row = rows[-1]
             chars = len(text) - text.count(" ")
             blocks_append(
                 Block(
