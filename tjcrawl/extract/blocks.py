@@ -80,10 +80,12 @@ def _segment(root: Any) -> Segmented:
     link_kinds: list[bool] = []  # per open <a>: whether it navigates
     pieces: list[str] = []
     link_chars = link_depth = heading_depth = 0
+    count = 0  # len(blocks)
     after_break = False
     last_owner: Any = None
     punct_findall = _PUNCT_RE.findall
     kinds = _KINDS
+    starts_append, starts_pop = starts.append, starts.pop
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
         kind = kinds.get(tag, _INLINE)
@@ -122,6 +124,7 @@ def _segment(root: Any) -> Segmented:
                             continues,
                         )
                     )
+                    count += 1
         if start:
             if kind:
                 if kind >= _BLOCK:
@@ -137,7 +140,7 @@ def _segment(root: Any) -> Segmented:
                     navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
                     link_kinds.append(navigates)
                     link_depth += navigates
-            starts.append(len(blocks))
+            starts_append(count)
             order_append(el)
             text = el.text if kind != _BREAK else None
         else:
@@ -151,7 +154,7 @@ def _segment(root: Any) -> Segmented:
                         heading_depth -= 1
                 elif kind == _LINK:
                     link_depth -= link_kinds.pop()
-            spans[el] = (starts.pop(), len(blocks))
+            spans[el] = (starts_pop(), count)
             text = el.tail
         if text:
             pieces.append(text)
