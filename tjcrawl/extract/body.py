@@ -140,11 +140,11 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     lied.
     """
     raw = [block_weight(block) for block in seg.blocks]
-    consent = [_is_consent(block) for block in seg.blocks]
     positive_prefix = [0.0]  # prose weight only, to see where the prose is
+    positive = 0.0
     for weight in raw:
-        positive_prefix.append(positive_prefix[-1] + max(weight, 0.0))
-    positive = positive_prefix[-1]
+        positive += max(weight, 0.0)
+        positive_prefix.append(positive)
     unlikely = [False] * len(raw)
     unlikely_until = -1
     pictures = Pictures()
@@ -167,12 +167,14 @@ def weigh(seg: Segmented, headline: int | None = None) -> list[float]:
     page_end = _page_end(seg, headline, positive_prefix)
     teaser = _teasers(seg)
     more = _more_stories(seg)
+    total = 0.0
     for index, (block, weight, bad) in enumerate(zip(seg.blocks, raw, unlikely, strict=True)):
         outside = (headline is not None and index < headline) or index >= page_end
-        bad = bad or teaser[index] or more[index] or consent[index]
-        block.furniture = bad or outside
-        block.weight = -abs(weight) - 5.0 if block.furniture else weight
-        prefix.append(prefix[-1] + block.weight)
+        furniture = bad or teaser[index] or more[index] or _is_consent(block) or outside
+        block.furniture = furniture
+        block.weight = weight = -abs(weight) - 5.0 if furniture else weight
+        total += weight
+        prefix.append(total)
     # A caption or credit is left out of the body without weighing against the element that
     # holds it: pictures belong to articles.
     for index in (*credit_lines(seg), *pictures.gallery_captions(seg)):
