@@ -134,6 +134,8 @@ def _segment(root: Any) -> Segmented:
                         rows.append(el)
                     elif kind == _HEADING:
                         heading_depth += 1
+                elif kind == _BREAK:
+                    after_break = True
                 elif kind == _LINK:
                     # A link to an attached file is part of the article (附件：….pdf), not
                     # navigation: its text counts as the article's own.
