@@ -14,7 +14,9 @@ Each page is extracted twice, the two ways tjcrawl calls the extractor: from the
 (``tjcrawl extract``, source new) and, as a crawl does, from the text a Scrapy ``HtmlResponse``
 decodes together with that response's already parsed tree. Every field of both articles is
 written (title, date, precision, date text, paragraphs, origin, author, attachments, how,
-no_article), so ``--compare`` names the page and the field that changed.
+no_article), so ``--compare`` names the page and the field that changed; and a hash of the
+blocks the extractor weighed (their text, counts, flags and weights, the elements' spans), so
+that a change inside that happens to leave these pages' articles alone shows as well.
 
 ``--time N`` runs the crawl's way N times over all pages and prints pages per second of wall
 time and of CPU time inside the extractor (the tree is built outside the timing, as Scrapy's
@@ -26,6 +28,7 @@ alternately and quote the ratio.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -85,6 +88,35 @@ def crawl_inputs(raw: bytes, url: str) -> tuple[str, Any]:
     return response.text, response.selector.root
 
 
+def blocks_digest(raw: bytes) -> str:
+    """A hash of the blocks as the extractor sees them (text, counts, heading, continues,
+    weight, furniture), so that a change inside that leaves this page's article alone shows
+    too. Uses the stages' own functions, whose signatures are the same before and after."""
+    from lxml import etree
+
+    from tjcrawl.extract import generic
+    from tjcrawl.extract.blocks import segment
+    from tjcrawl.extract.body import weigh
+    from tjcrawl.extract.meta import find_title, read_meta
+
+    root = generic.parse_html(generic.decode_page(raw))
+    if root is None:
+        return "no tree"
+    meta = read_meta(root)
+    etree.strip_elements(root, *generic._DROPPED_TAGS, with_tail=False)
+    seg = segment(root)
+    title, title_index = find_title(seg.blocks, meta)
+    headline = title_index if title is not None and title.how == "headline" else None
+    prefix = weigh(seg, headline)
+    rows = [
+        (b.text, b.chars, b.link_chars, b.punct, b.heading, b.continues, b.weight, b.furniture)
+        for b in seg.blocks
+    ]
+    spans = [seg.spans.get(el) for el in seg.order]
+    text = repr((rows, spans, prefix, title_index))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def digest(pages: list[tuple[str, Path, str]]) -> dict[str, Any]:
     from tjcrawl.extract.generic import extract_article
 
@@ -93,6 +125,7 @@ def digest(pages: list[tuple[str, Path, str]]) -> dict[str, Any]:
         raw = path.read_bytes()
         entry: dict[str, Any] = {}
         entry["bytes"] = article_fields(extract_article(raw, url, fetched_at=FETCHED_AT))
+        entry["blocks"] = blocks_digest(raw)
         try:
             text, tree = crawl_inputs(raw, url)
         except Exception as exc:  # a page Scrapy cannot read is no crawl's
@@ -112,7 +145,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> int:
             print(f"{key}: only {'after' if key in after else 'before'}")
             differences += 1
             continue
-        for mode in ("bytes", "crawl"):
+        for mode in ("bytes", "crawl", "blocks"):
             old, new = before[key].get(mode), after[key].get(mode)
             if old == new:
                 continue
@@ -125,7 +158,10 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> int:
             else:
                 print(f"{key} [{mode}]: {old!r} -> {new!r}")
     compared = len(set(before) & set(after))
-    print(f"{compared} pages compared (each from bytes and as a crawl), {differences} differences")
+    print(
+        f"{compared} pages compared (each from bytes, as a crawl, and their blocks), "
+        f"{differences} differences"
+    )
     return differences
 
 
