@@ -222,3 +222,28 @@ def test_a_headline_that_links_to_its_own_page_is_still_the_headline() -> None:
 
     assert article.title == "Council budget notes"
     assert article.paragraphs == list(PROSE)
+
+
+def test_documented_container_is_named_as_the_xpath_class_test_names_it() -> None:
+    """The container search reads class names split at XML spaces (tab, newline), as XPath's
+    normalize-space() does, and not at a no-break space: class="x\u00a0TRS_Editor" is one
+    name, so the page's text-density choice stands, as it did with the XPath query."""
+    from lxml import etree
+
+    from tjcrawl.extract.blocks import segment
+    from tjcrawl.extract.body import documented_container
+
+    prose = "，".join(["天津市召开工作会议部署下一阶段重点任务"] * 4) + "。"
+    html = (
+        f"<html><body><div class='x\u00a0TRS_Editor'><p>{prose}</p></div>"
+        f"<div class='a\tTRS_UEDITOR\nb'><p>{prose}</p></div></body></html>"
+    )
+    root = etree.fromstring(html, etree.HTMLParser())
+    seg = segment(root)
+    container = documented_container(seg, root, html)
+    assert container is not None and container.get("class") == "a\tTRS_UEDITOR\nb"
+    old_query = etree.XPath(
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ') or "
+        "contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]"
+    )
+    assert old_query(root) == [container]

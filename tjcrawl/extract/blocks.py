@@ -57,110 +57,134 @@ class Segmented:
         return range(first, end)
 
 
-class _Segmenter:
-    def __init__(self) -> None:
-        self.out = Segmented()
-        self.pieces: list[str] = []
-        self.link_chars = 0
-        self.owners: list[Any] = []
-        self.rows: list[Any] = []
-        self.link_depth = 0
-        self.heading_depth = 0
-        self.after_break = False
-        self.last_owner: Any = None
+# What a tag does to the blocks, looked up once per element: _BLOCK and above end a block.
+_INLINE, _LINK, _BREAK, _BLOCK, _ROW, _HEADING, _CELL = range(7)
+_KINDS: dict[str, int] = {tag: _BLOCK for tag in BLOCK_TAGS}
+_KINDS.update({tag: _HEADING for tag in HEADING_TAGS})
+_KINDS.update(tr=_ROW, td=_CELL, th=_CELL, a=_LINK, br=_BREAK)
 
-    def add(self, text: str | None) -> None:
-        if not text:
-            return
-        self.pieces.append(text)
-        if self.link_depth:
-            self.link_chars += len("".join(text.split()))
 
-    def flush(self) -> None:
-        after_break, self.after_break = self.after_break, False
-        if not self.pieces:
-            return
-        text = " ".join("".join(self.pieces).split())
-        link_chars = self.link_chars
-        self.pieces, self.link_chars = [], 0
-        if not text:
-            return
-        owner = self.owners[-1] if self.owners else None
-        continues = after_break and owner is self.last_owner
-        self.last_owner = owner
-        row = None
-        if owner is not None and self.rows and owner.tag in ("td", "th"):
-            row = self.rows[-1]
-        chars = len(text) - text.count(" ")
-        self.out.blocks.append(
-            Block(
-                text=text,
-                chars=chars,
-                link_chars=min(link_chars, chars),
-                punct=len(_PUNCT_RE.findall(text)),
-                owner=owner,
-                row=row,
-                heading=self.heading_depth > 0,
-                continues=continues,
-            )
-        )
+def _segment(root: Any) -> Segmented:
+    """The one pass: blocks, spans and document order (see the module's docstring).
 
-    def run(self, root: Any) -> Segmented:
-        # Locals, not attributes: this loop runs twice per element of the page.
-        spans_start: dict[Any, int] = {}
-        spans = self.out.spans
-        blocks = self.out.blocks
-        order = self.out.order
-        owners = self.owners
-        add, flush = self.add, self.flush
-        link_kinds: list[bool] = []
-        for event, el in etree.iterwalk(root, events=("start", "end")):
-            tag = el.tag
-            if not isinstance(tag, str):
-                if event == "end":
-                    add(el.tail)
-                continue
-            if tag == "br":
-                if event == "start":
-                    flush()
-                    self.after_break = True
-                    spans_start[el] = len(blocks)
-                    order.append(el)
-                else:
-                    spans[el] = (spans_start.pop(el), len(blocks))
-                    add(el.tail)
-                continue
-            if event == "start":
-                if tag in BLOCK_TAGS:
-                    flush()
+    A block ends where a block-level element starts or ends, and at a <br> (the line after a
+    <br> in the same element is marked `continues`). Written as one loop with locals and no
+    helper calls: it runs twice per element of every page a crawl extracts."""
+    out = Segmented()
+    blocks, spans, order = out.blocks, out.spans, out.order
+    blocks_append, order_append = blocks.append, order.append
+    starts: list[int] = []  # block index at each open element's start (elements nest)
+    owners: list[Any] = []  # the open block-level elements
+    cells: list[bool] = []  # per open block-level element: whether it is a table cell
+    rows: list[Any] = []  # the open table rows
+    link_kinds: list[bool] = []  # per open <a>: whether it navigates
+    pieces: list[str] = []
+    link_chars = link_depth = heading_depth = 0
+    count = 0  # len(blocks)
+    after_break = False
+    last_owner: Any = None
+    punct_findall = _PUNCT_RE.findall
+    kinds = _KINDS
+    starts_append, starts_pop = starts.append, starts.pop
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag
+        kind = kinds.get(tag, _INLINE)
+        if not kind and not isinstance(tag, str):  # a comment, processing instruction, entity
+            if event == "end" and (text := el.tail):
+                pieces.append(text)
+                if link_depth:
+                    link_chars += len("".join(text.split()))
+            continue
+        start = event == "start"
+        if kind >= _BLOCK or (kind == _BREAK and start):
+            # The block so far ends here.
+            was_after_break, after_break = after_break, False
+            if pieces:
+                text = " ".join("".join(pieces).split())
+                block_link_chars = link_chars
+                pieces, link_chars = [], 0
+                if text:
+                    owner = row = None
+                    if owners:
+                        owner = owners[-1]
+                        if rows and cells[-1]:
+                            row = rows[-1]
+                    continues = was_after_break and owner is last_owner
+                    last_owner = owner
+                    chars = len(text) - text.count(" ")
+                    blocks_append(
+                        Block(
+                            text,
+                            chars,
+                            min(block_link_chars, chars),
+                            len(punct_findall(text)),
+                            owner,
+                            row,
+                            heading_depth > 0,
+                            continues,
+                        )
+                    )
+                    count += 1
+        if start:
+            if kind:
+                if kind >= _BLOCK:
                     owners.append(el)
-                    if tag == "tr":
-                        self.rows.append(el)
-                elif tag == "a":
+                    cells.append(kind == _CELL)
+                    if kind == _ROW:
+                        rows.append(el)
+                    elif kind == _HEADING:
+                        heading_depth += 1
+                elif kind == _BREAK:
+                    after_break = True
+                elif kind == _LINK:
                     # A link to an attached file is part of the article (附件：….pdf), not
                     # navigation: its text counts as the article's own.
                     navigates = not _ATTACHMENT_HREF_RE.search(el.get("href") or "")
                     link_kinds.append(navigates)
-                    self.link_depth += navigates
-                if tag in HEADING_TAGS:
-                    self.heading_depth += 1
-                spans_start[el] = len(blocks)
-                order.append(el)
-                add(el.text)
-            else:
-                if tag in BLOCK_TAGS:
-                    flush()
+                    link_depth += navigates
+            starts_append(count)
+            order_append(el)
+            text = el.text if kind != _BREAK else None
+        else:
+            if kind:
+                if kind >= _BLOCK:
                     owners.pop()
-                    if tag == "tr":
-                        self.rows.pop()
-                elif tag == "a":
-                    self.link_depth -= link_kinds.pop()
-                if tag in HEADING_TAGS:
-                    self.heading_depth -= 1
-                spans[el] = (spans_start.pop(el), len(blocks))
-                add(el.tail)
-        flush()
-        return self.out
+                    cells.pop()
+                    if kind == _ROW:
+                        rows.pop()
+                    elif kind == _HEADING:
+                        heading_depth -= 1
+                elif kind == _LINK:
+                    link_depth -= link_kinds.pop()
+            spans[el] = (starts_pop(), count)
+            text = el.tail
+        if text:
+            pieces.append(text)
+            if link_depth:
+                link_chars += len("".join(text.split()))
+    # The last block.
+    if pieces:
+        text = " ".join("".join(pieces).split())
+        if text:
+            owner = row = None
+            if owners:
+                owner = owners[-1]
+                if rows and cells[-1]:
+                    row = rows[-1]
+            chars = len(text) - text.count(" ")
+            blocks_append(
+                Block(
+                    text,
+                    chars,
+                    min(link_chars, chars),
+                    len(punct_findall(text)),
+                    owner,
+                    row,
+                    heading_depth > 0,
+                    after_break and owner is last_owner,
+                )
+            )
+    return out
 
 
 # An inline style or attribute that hides the element: schema.org copies of the article, a
@@ -193,7 +217,7 @@ def drop_hidden(root: Any) -> None:
 def segment(root: Any) -> Segmented:
     """The blocks of the tree under `root`, in document order (hidden elements left out)."""
     drop_hidden(root)
-    return _Segmenter().run(root)
+    return _segment(root)
 
 
 def block_lines(blocks: list[Block]) -> list[str]:

@@ -25,6 +25,9 @@ _CREDIT_RE = re.compile(
     r"dpa|picture alliance|alamy|imago)\b.{0,40}$",
     re.I,
 )
+# Each of _CREDIT_RE's alternatives needs a Latin letter; what re.I lets match one is these
+# (ASCII letters, and İ ı ſ K). A line with none (a Chinese line) skips the long scan.
+_MAY_CREDIT_RE = re.compile("[a-z]", re.I)
 MAX_CREDIT_CHARS = 90
 MAX_CAPTION_CHARS = 600
 NO_PICTURE, CAPTION, GALLERY = 0, 1, 2
@@ -87,6 +90,7 @@ def credit_lines(seg: Segmented) -> list[int]:
         for index, block in enumerate(seg.blocks)
         if block.chars <= MAX_CREDIT_CHARS
         and not block.link_chars
+        and _MAY_CREDIT_RE.search(block.text)
         and _CREDIT_RE.search(block.text)
         and _latin(block.text)
     ]

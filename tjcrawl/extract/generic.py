@@ -149,11 +149,7 @@ def _body_blocks(seg: Segmented, element: Any, title_index: int | None) -> list[
             continue
         if is_boilerplate_line(block.text, block.chars):
             continue
-        if (
-            block.chars <= 100
-            and len(_META_LINE_RE.findall(block.text)) >= 1
-            and (block.punct <= 3)
-        ):
+        if block.chars <= 100 and block.punct <= 3 and _META_LINE_RE.search(block.text):
             continue
         kept.append(index)
     return kept

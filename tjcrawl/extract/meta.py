@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from tjcrawl.clock import SHANGHAI
@@ -130,9 +131,13 @@ def read_meta(root: Any) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ title
+# Exactly the characters for which str.isalnum() is false (checked over every code point).
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
 def _loose(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if ch.isalnum()).lower()
+    """The text's letters and digits, NFKC-normalised and lower-cased."""
+    return _NOT_ALNUM_RE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -289,14 +294,20 @@ def _url_date(url: str) -> ParsedDate | None:
     return None
 
 
-def _by_distance(blocks: list[Block], anchor: int, limit: int) -> list[int]:
+def _by_distance(blocks: list[Block], anchor: int, limit: int) -> tuple[int, ...]:
     """Block indexes around `anchor`, nearest first; after the anchor before before it."""
+    return _indexes_by_distance(len(blocks), anchor, limit)
+
+
+@lru_cache(maxsize=1024)
+def _indexes_by_distance(count: int, anchor: int, limit: int) -> tuple[int, ...]:
+    # Pages of one site share their counts and headline positions: computed once for many.
     order = []
     for distance in range(0, limit + 1):
         for index in (anchor + distance, anchor - distance) if distance else (anchor,):
-            if 0 <= index < len(blocks):
+            if 0 <= index < count:
                 order.append(index)
-    return order
+    return tuple(order)
 
 
 def find_date(
