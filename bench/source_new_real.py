@@ -36,6 +36,7 @@ read from the archive's ``current_articles``:
              other sets have no date labels and are left out of this figure)
   verdict    `source new`'s verdict, ok or unsure (crash: it wrote no proposal)
   exits      the exit codes of both commands; any non-zero one is counted and its site shown
+  faults     rows in the crawl's faults table (a selector that missed, a page that failed)
 
 Nothing is copied into the repository; the temporary folders are removed (``--keep DIR``
 keeps them, with each command's output, for a look).
@@ -89,6 +90,7 @@ class SiteResult:
     verdict: str = "crash"
     note: str = ""
     exits: dict[str, int | None] = field(default_factory=dict)  # command -> exit code
+    faults: int = 0  # rows in the crawl's faults table
     seconds: float = 0.0
     lang_zh: bool = False
 
@@ -196,13 +198,16 @@ def _run(command: list[str], env: dict[str, str], log: Path) -> tuple[int | None
     return done.returncode, done.stdout + done.stderr
 
 
-def _archived(db: Path) -> dict[str, dict[str, Any]]:
+def _archived(db: Path) -> tuple[dict[str, dict[str, Any]], int]:
+    """The crawl's articles by URL, and its fault count."""
     if not db.is_file():
-        return {}
+        return {}, 0
     with sqlite3.connect(db) as connection:
         connection.row_factory = sqlite3.Row
         rows = connection.execute("SELECT url, body, published_at FROM current_articles")
-        return {_key(row["url"]): dict(row) for row in rows}
+        items = {_key(row["url"]): dict(row) for row in rows}
+        faults = connection.execute("SELECT count(*) FROM faults").fetchone()[0]
+    return items, faults
 
 
 def _key(url: str) -> str:
@@ -239,7 +244,7 @@ def run_site(site: Site, server: FixtureServer, work: Path) -> SiteResult:
         if code != 0:
             errors = [ln for ln in output.splitlines() if ln.startswith("error")]
             result.note = (result.note + " | crawl: " + "; ".join(errors or ["?"]))[:200]
-        items = _archived(db)
+        items, result.faults = _archived(db)
         for row in site.rows:
             item = items.get(_key(row["url"]))
             result.archived += item is not None
@@ -285,9 +290,12 @@ def run_set(dataset: Path, args: argparse.Namespace, work: Path) -> list[SiteRes
                 print(
                     f"{dataset.name:14} {result.name[:32]:32} {result.archived}/{result.pages} "
                     f"F1 {f1:.2f} dates {dates:5} {result.verdict:6} {exits:14} "
-                    f"{result.seconds:5.1f}s {result.note}",
+                    f"faults {result.faults} {result.seconds:5.1f}s {result.note}",
                     flush=True,
                 )
+        stray = sorted({host for host, _ in server.requests if host not in roots})
+    if stray:  # caught by http(s)_proxy: links off the sites, answered 404 here, never fetched
+        print(f"{dataset.name}: {len(stray)} hosts asked for but not served: {', '.join(stray)}")
     return results
 
 
@@ -339,7 +347,8 @@ def _summary(label: str, results: list[SiteResult]) -> None:
     print(
         f"== {label}: {len(results)} sites, {pages} pages: archived {archived}/{pages} = "
         f"{archived / pages if pages else 0:.3f}; body F1 {f1:.3f}; dates {date_text}; "
-        f"verdicts {shown}; non-zero exits {len(failed)}"
+        f"verdicts {shown}; faults {sum(r.faults for r in results)}; "
+        f"non-zero exits {len(failed)}"
         + (f" [{', '.join(failed)}]" if failed else "")
         + f"; {sum(r.seconds for r in results):.0f}s",
         flush=True,
