@@ -35,7 +35,8 @@ read from the archive's ``current_articles``:
              bench/labels/<set>-*dates.jsonl: the 57 Chinese pages of magic-article; pages of
              other sets have no date labels and are left out of this figure)
   verdict    `source new`'s verdict, ok or unsure (crash: it wrote no proposal)
-  exits      the exit codes of both commands; any non-zero one is counted and its site shown
+  exits      the exit codes of both commands; any non-zero one is counted and its site shown,
+             and makes the benchmark exit 1
   faults     rows in the crawl's faults table (a selector that missed, a page that failed)
 
 Nothing is copied into the repository; the temporary folders are removed (``--keep DIR``
@@ -329,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(f"wall time {time.perf_counter() - started:.0f}s with --jobs {args.jobs}")
-    return 0
+    # As bench/README.md says: non-zero when a command went wrong (crashed, timed out, exit 3).
+    return 1 if any(code != 0 for r in totals for code in r.exits.values()) else 0
 
 
 def _summary(label: str, results: list[SiteResult]) -> None:
