@@ -7,6 +7,7 @@ the server answers from ``fixtures/<slug>/site/…`` of the profile whose host t
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import os
 import sys
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tjcrawl.fixture_paths import find_fixture_file, served_suffix
+from tjcrawl.fixture_paths import UnsavableURL, find_fixture_file, fixture_relpath, served_suffix
 from tjcrawl.profiles import Profile
 
 # Old Chinese CMSes send no charset in Content-Type, which is what makes meta tags matter.
@@ -37,6 +38,47 @@ CONTENT_TYPES = {
 
 
 FIXTURES_DIR_ENV = "TJCRAWL_FIXTURES_DIR"
+#: Beside a fixture site's ``site/`` folder: each saved page's response headers as its server
+#: sent them ({url: {header: [values]}}, written by `source capture` and by benchmarks).
+HEADERS_FILE = "headers.json"
+
+
+def recorded_content_types(site: Path) -> dict[str, str]:
+    """The Content-Type recorded for each page of ``site`` (keyed by its fixture file's path
+    relative to ``site``, so an https page served over plain HTTP is found too); {} when the
+    folder records none. A headers file that cannot be read is an error, not silence."""
+    path = site.parent / HEADERS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        recorded = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a headers file ({exc})") from None
+    types: dict[str, str] = {}
+    for url, headers in recorded.items() if isinstance(recorded, dict) else ():
+        values = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type")
+        if not values:
+            continue
+        try:
+            types[fixture_relpath(url).as_posix()] = (
+                values[0] if isinstance(values, list) else values
+            )
+        except UnsavableURL:
+            continue
+    return types
+
+
+def served_content_type(url: str, site: Path, target: Path, recorded: Mapping[str, str]) -> str:
+    """The Content-Type ``target`` (a file of ``site``) is served with for ``url``: the one its
+    server sent when the folder records it (a GBK page's ``text/html; charset=GBK``), else
+    one from the URL's extension, with no charset, so that the page's meta tag decides."""
+    key = target.relative_to(site).as_posix()
+    if key in recorded:
+        return recorded[key]
+    suffix = served_suffix(url, target)
+    return CONTENT_TYPES.get(suffix) or (
+        mimetypes.guess_type("page" + suffix)[0] or "application/octet-stream"
+    )
 
 
 def default_fixtures_dir() -> Path:
@@ -65,10 +107,10 @@ def site_roots(profiles: Iterable[Profile], fixtures_dir: Path) -> dict[str, tup
     return roots
 
 
-def _find_in(folders: tuple[Path, ...], path: str) -> Path | None:
+def _find_in(folders: tuple[Path, ...], path: str) -> tuple[Path, Path] | None:
     for folder in folders:
         if (target := find_fixture_file(folder, path)) is not None:
-            return target
+            return folder, target
     return None
 
 
@@ -79,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def _resolve(self) -> tuple[str, Path | None]:
+    def _resolve(self) -> tuple[str, tuple[Path, Path] | None]:
         parts = urlsplit(self.path)
         host = (parts.hostname or self.headers.get("Host", "").split(":")[0]).lower()
         folders = self.server.roots.get(host)
@@ -90,18 +132,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, with_body: bool) -> None:
         if self.server.delay:
             time.sleep(self.server.delay)
-        host, target = self._resolve()
+        host, found = self._resolve()
         self.server.record(host, self.path)
         validators: dict[str, str] = {}
-        if target is None:
+        if found is None:
             body = b"<html><body><h1>404 Not Found</h1></body></html>"
             status, content_type = 404, "text/html"
         else:
+            site, target = found
             body = target.read_bytes()
             status = 200
-            suffix = served_suffix(self.path, target)
-            content_type = CONTENT_TYPES.get(suffix) or (
-                mimetypes.guess_type("page" + suffix)[0] or "application/octet-stream"
+            content_type = served_content_type(
+                self.path, site, target, self.server.content_types[site]
             )
             validators = {
                 "ETag": '"' + hashlib.sha1(body).hexdigest()[:16] + '"',
@@ -139,6 +181,12 @@ class FixtureServer(ThreadingHTTPServer):
             for host, folders in roots.items()
         }
         self.delay = delay  # seconds per request: a deliberately slow site for crash tests
+        # Read once, before serving: a bad headers file stops the server from starting.
+        self.content_types = {
+            folder: recorded_content_types(folder)
+            for folders in self.roots.values()
+            for folder in folders
+        }
         self.requests: list[tuple[str, str]] = []
         self._log_lock = threading.Lock()
 

@@ -19,8 +19,12 @@ from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from tjcrawl.fixture_paths import find_fixture_file, served_suffix
-from tjcrawl.fixture_server import CONTENT_TYPES, default_fixtures_dir
+from tjcrawl.fixture_paths import find_fixture_file
+from tjcrawl.fixture_server import (
+    default_fixtures_dir,
+    recorded_content_types,
+    served_content_type,
+)
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline
 from tjcrawl.profiles import Profile, load_profiles
@@ -90,7 +94,8 @@ def fixture_response(
     request.meta["fetched_at"] = (
         fetched_at or fixture_fetched_at(profile.slug, fixtures_dir)
     ).isoformat()
-    content_type = CONTENT_TYPES.get(served_suffix(url, path), "application/octet-stream")
+    site = fixture_dir(profile.slug, fixtures_dir) / "site"
+    content_type = served_content_type(url, site, path, recorded_content_types(site))
     response = HtmlResponse(
         url=url,
         body=path.read_bytes(),

@@ -19,10 +19,11 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
+from w3lib.url import safe_url_string
 
 from tjcrawl import clock, settings
-from tjcrawl.fixture_paths import find_fixture_file, served_suffix
-from tjcrawl.fixture_server import CONTENT_TYPES
+from tjcrawl.fixture_paths import find_fixture_file
+from tjcrawl.fixture_server import recorded_content_types, served_content_type
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.profiles import Profile
 
@@ -182,8 +183,11 @@ class LiveFetcher:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         self._wait(host, f"{parts.scheme}://{parts.netloc}")
+        # An IRI (a Chinese or Arabic path, as a listing's links have them) is sent as its
+        # percent-encoded URL, as a browser or Scrapy does: http.client takes ASCII only.
         request = urllib.request.Request(
-            url, headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"}
+            safe_url_string(url),
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         fetched_at = clock.now()
         try:
@@ -254,6 +258,7 @@ class FixtureFetcher:
         self.site = site
         self.hosts = {h.lower() for h in hosts}
         self.fetched_at = fetched_at
+        self.content_types = recorded_content_types(site)
         self.log: list[tuple[str, str]] = []
 
     def fetch(self, url: str) -> Page:
@@ -265,7 +270,7 @@ class FixtureFetcher:
         if path is None:
             self.log.append((url, "404"))
             return Page(url, url, 404, {"Content-Type": ["text/html"]}, b"", self.fetched_at)
-        content_type = CONTENT_TYPES.get(served_suffix(url, path), "application/octet-stream")
+        content_type = served_content_type(url, self.site, path, self.content_types)
         self.log.append((url, "200"))
         return Page(
             url, url, 200, {"Content-Type": [content_type]}, path.read_bytes(), self.fetched_at
