@@ -403,6 +403,8 @@ def _source_verification(db: sqlite_utils.Database) -> None:
 def _attachment_texts(db: sqlite_utils.Database) -> None:
     """Attachment text (tjcrawl.attachments): per stored file its state, pages, method, the one
     line saying why a state is not ok, and the text read (for the bytes of `sha256`)."""
+    if "attachment_texts" in db.table_names():  # run again (a user_version set back): harmless
+        return
     db["attachment_texts"].create(
         {
             "url": str,
