@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from tjcrawl.cli.common import DB_OPTION, EXIT_CRAWL_PROBLEM, EXIT_LOCKED, _profiles
+from tjcrawl.cli.crawling import _report
 from tjcrawl.profiles import Profile
 
 #: A Redis URL that is malformed or names no reachable server: a usage error, as click's.
@@ -98,15 +99,27 @@ def crawl_worker(
     show_default=True,
     help="Records stored per SQLite transaction.",
 )
-def writer(redis_url: str, db_path: Path, idle_exit: float | None, batch: int) -> None:
+@click.option(
+    "--until-done",
+    is_flag=True,
+    help="Exit once the current run is over (frontier empty, no leases, outbox drained) and"
+    " judged, with `tjcrawl crawl`'s exit status.",
+)
+def writer(
+    redis_url: str, db_path: Path, idle_exit: float | None, batch: int, until_done: bool
+) -> None:
     """Store what crawl workers send through Redis in the archive: the one writer of a
     distributed crawl (docs/distributed.md). Killed at any moment, it loses nothing and
     stores nothing twice: what it had taken is taken up again at its next start.
 
+    When a run is over (no worker crawls, nothing queued or leased, the outbox empty), its
+    crawl_runs rows are finished and each source judged as by `tjcrawl crawl`: the summary
+    and error lines are printed and kept in Redis for `tjcrawl crawl --redis URL --wait`.
+
     \b
     Examples:
       tjcrawl writer --redis redis://10.0.0.5:6379/0 --db /srv/tj/archive.db
-      tjcrawl writer --redis redis://127.0.0.1:6379/0 --db archive.db --idle-exit 30
+      tjcrawl writer --redis redis://127.0.0.1:6379/0 --db archive.db --until-done
     """
     from tjcrawl.distributed.writer import OutboxWriter
     from tjcrawl.storage.archive import ArchiveError
@@ -122,8 +135,18 @@ def writer(redis_url: str, db_path: Path, idle_exit: float | None, batch: int) -
         sys.exit(EXIT_LOCKED)
     except (ArchiveError, LockUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
+    statuses: list[int] = []
+
+    def run_over(run_id: str, reports: list[Any]) -> None:
+        statuses.append(report_run(server, run_id, reports))
+
     try:
-        out.run(idle_exit, should_stop=lambda: bool(stopping))
+        out.run(
+            idle_exit,
+            should_stop=lambda: bool(stopping),
+            on_run_over=run_over,
+            until_run_over=until_done,
+        )
     except sqlite3.Error as exc:
         raise click.ClickException(
             f"{db_path}: {exc}; the batch stays in Redis for the next start"
@@ -133,3 +156,22 @@ def writer(redis_url: str, db_path: Path, idle_exit: float | None, batch: int) -
     finally:
         out.close()
     click.echo(out.figures.line())
+    if until_done and not statuses:
+        click.echo("error: stopped before the run was over; nothing judged", err=True)
+        sys.exit(EXIT_CRAWL_PROBLEM)
+    sys.exit(statuses[-1] if statuses else 0)
+
+
+def report_run(server: Any, run_id: str, reports: list[Any]) -> int:
+    """Print a finished distributed run's report as `tjcrawl crawl` does and keep it in Redis
+    for the workers' `--wait`; the run's exit status."""
+    from tjcrawl.distributed.runs import record_verdict
+
+    click.echo(f"run {run_id} is over:")
+    status = _report(reports)
+    lines = [r.summary() for r in reports] + [f"error: {p}" for r in reports for p in r.problems]
+    try:
+        record_verdict(server, run_id, lines, status)
+    except Exception as exc:  # the report is printed all the same
+        click.echo(f"Warning: the verdict could not be kept in Redis: {exc}", err=True)
+    return status

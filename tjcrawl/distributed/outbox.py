@@ -21,13 +21,30 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from tjcrawl import clock
-from tjcrawl.distributed.keys import OUTBOX, connect
+from tjcrawl.distributed.keys import OUTBOX, RUNNING, connect
 from tjcrawl.faults import fault_recorded
 from tjcrawl.pipelines.archive_writes import article_from_item
 
 logger = logging.getLogger(__name__)
 #: The stat counting records that could not be sent.
 OUTBOX_FAILED = "tjcrawl/outbox_failed"
+#: page, item and fault as they happen; stats once per worker and source, when its crawl ends
+#: (the writer sums them into the run's figures: tjcrawl.distributed.runs).
+RECORD_TYPES = ("page", "item", "fault", "stats")
+
+
+def countable_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """The stats a run is judged on that can be summed over workers, and the texts among them
+    (a write error, a clock skew)."""
+    kept: dict[str, Any] = {}
+    for key, value in stats.items():
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and key.startswith("tjcrawl/")
+        ):
+            kept[key] = value
+    return kept
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -36,7 +53,7 @@ def encode(record: dict[str, Any]) -> bytes:
 
 def decode(raw: bytes) -> dict[str, Any]:
     record = json.loads(raw)
-    if not isinstance(record, dict) or record.get("type") not in ("page", "item", "fault"):
+    if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
         raise ValueError("not a tjcrawl outbox record")
     return record
 
@@ -50,6 +67,7 @@ class OutboxPipeline:
         self.run_id = crawler.settings["TJCRAWL_RUN_ID"]
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutboxPipeline:
@@ -99,6 +117,18 @@ class OutboxPipeline:
     ) -> None:
         source = self.crawler.spider.name  # type: ignore[union-attr]
         self._send("fault", source, url=url, kind=kind, status=status, detail=detail)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """This worker's share of the source's run, for the writer to judge the run by; then
+        this worker no longer counts as crawling the source (sent first: the writer judges
+        a run only once no worker crawls and the outbox is empty)."""
+        stats = countable_stats(self.crawler.stats.get_stats())  # type: ignore[union-attr]
+        worker = self.crawler.settings["TJCRAWL_WORKER_ID"]
+        try:
+            self._send("stats", spider.name, worker=worker, reason=reason, stats=stats)
+            self.server.zrem(RUNNING, f"{worker}|{spider.name}")
+        except (redis.RedisError, TypeError, ValueError):
+            pass  # logged and counted by _send; the worker ends with an error
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         article, page_url, attachments = article_from_item(item)

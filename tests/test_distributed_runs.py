@@ -1,0 +1,68 @@
+"""A distributed run is finished and judged at its end like a single-process run: one
+crawl_runs row per source, its figures, its finish reason, the exit status of `tjcrawl
+crawl`'s judgement (tests/redis_server.py's real Redis; tests/test_distributed.py's site)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from test_distributed import Cluster, ClusterSite
+
+from tjcrawl.distributed.keys import JUDGED, RUN_ID, VERDICT
+
+TIMEOUT_S = 60
+
+
+@pytest.mark.parametrize(("articles", "status"), [(60, 0), (0, 3)])
+def test_a_distributed_run_is_finished_and_judged_when_it_is_over(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+    articles: int,
+    status: int,
+) -> None:
+    client = redis_server.client()
+    client.flushdb()
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with ClusterSite(articles) as site:
+        cluster = Cluster(redis_server.url, site, db, logs)
+        try:
+            writer = cluster._spawn(
+                "writer", "--redis", redis_server.url, "--db", str(db), "--until-done"
+            )
+            workers = [cluster.start_worker() for _ in range(2)]
+            for worker in workers:
+                worker.wait(timeout=TIMEOUT_S)
+            assert writer.wait(timeout=TIMEOUT_S) == status, cluster.log_tail()
+        finally:
+            cluster.stop_all()
+            if writer.poll() is None:
+                writer.kill()
+    output = cluster.log_tail()
+    run_id = client.get(RUN_ID).decode()
+    assert client.get(JUDGED).decode() == run_id
+    verdict = json.loads(client.get(VERDICT))
+    assert verdict["run_id"] == run_id and verdict["status"] == status
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT run_id, source, finish_reason, finished_at IS NOT NULL, items_new,"
+            " listing_pages, requests FROM crawl_runs"
+        ).fetchall()
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert len(rows) == 1, rows  # one row for the source, whatever the number of workers
+    run, source, reason, finished, new, listings, requests = rows[0]
+    assert (run, source, reason, finished) == (run_id, "cluster_site", "finished", 1)
+    assert new == stored == articles
+    # The workers' stats, summed: every listing page once, robots.txt and the articles.
+    assert listings == max(1, -(-articles // 50)), output
+    assert requests == listings + articles + 1, output
+    if status:
+        assert "cluster_site: field listing.entries matched nothing" in output
+        assert any("listing.entries matched nothing" in line for line in verdict["lines"])
+    else:
+        assert "run " + run_id + " is over" in output and "error:" not in output
