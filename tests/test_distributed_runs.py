@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
 from test_distributed import Cluster, ClusterSite
 
@@ -66,3 +67,38 @@ def test_a_distributed_run_is_finished_and_judged_when_it_is_over(
         assert any("listing.entries matched nothing" in line for line in verdict["lines"])
     else:
         assert "run " + run_id + " is over" in output and "error:" not in output
+
+
+def _archive_rows(db: Path) -> tuple[list[tuple], list[tuple]]:
+    with sqlite3.connect(db) as conn:
+        articles = conn.execute(
+            "SELECT url, source, content_hash, published_at FROM articles ORDER BY url"
+        ).fetchall()
+        runs = conn.execute(
+            "SELECT source, finish_reason, requests, pages_stored, items_new, listing_pages,"
+            " listing_entries, items_failed FROM crawl_runs ORDER BY source"
+        ).fetchall()
+    return articles, runs
+
+
+def test_the_demo_with_three_workers_gives_the_single_process_demos_archive(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    single, cluster = tmp_path / "single.db", tmp_path / "cluster.db"
+    one = run_cli("demo", "--db", str(single), "--quiet", timeout=120)
+    assert one.returncode == 0, one.stderr[-2000:]
+    three = run_cli(
+        "demo", "--db", str(cluster), "--quiet", "--redis", redis_server.url, "--workers", "3",
+        timeout=120,
+    )  # fmt: skip
+    assert three.returncode == 0, three.stderr[-2000:]
+    assert "3 workers" in three.stdout
+    articles, runs = _archive_rows(single)
+    assert len(articles) > 40 and len(runs) == 3
+    assert _archive_rows(cluster) == (articles, runs)
+    # The same report lines as the single-process demo's, per source.
+    summaries = sorted(line for line in one.stdout.splitlines() if " requests, " in line)
+    assert sorted(line for line in three.stdout.splitlines() if " requests, " in line) == (
+        summaries
+    )

@@ -343,18 +343,39 @@ def crawl(
 @click.command()
 @DB_OPTION
 @click.option("--quiet", is_flag=True, help="Only the summary, no crawl log.")
-def demo(db_path: Path, quiet: bool) -> None:
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Crawl as a distributed run on this Redis: --workers worker processes and one"
+    " writer on this machine (docs/distributed.md).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=32),
+    default=3,
+    show_default=True,
+    help="With --redis: how many worker processes.",
+)
+def demo(db_path: Path, quiet: bool, redis_url: str | None, workers: int) -> None:
     """Serve the bundled fixture sites on 127.0.0.1 and crawl them all into the archive.
 
     \b
-    Example:
+    Examples:
       tjcrawl demo --db archive.db
+      tjcrawl demo --db archive.db --redis redis://127.0.0.1:6379/0 --workers 3
     """
     profiles = [p for p in _profiles().values() if p.fixture]
     if not profiles:
         raise click.ClickException("no fixture sources found in tjcrawl/sources/")
     level = "ERROR" if quiet else "WARNING"
-    reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
+    if redis_url:
+        from tjcrawl.cli.distributed_commands import demo_workers
+
+        _settings_from_env()  # a bad setting is refused before Redis is touched
+        reports = demo_workers(profiles, db_path, redis_url, workers, quiet)
+    else:
+        reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
     status = _report(reports)
     with _read(db_path) as db:
         from tjcrawl.storage.search import search as run_search

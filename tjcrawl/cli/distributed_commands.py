@@ -175,3 +175,77 @@ def report_run(server: Any, run_id: str, reports: list[Any]) -> int:
     except Exception as exc:  # the report is printed all the same
         click.echo(f"Warning: the verdict could not be kept in Redis: {exc}", err=True)
     return status
+
+
+def demo_workers(
+    profiles: list[Profile], db_path: Path, redis_url: str, workers: int, quiet: bool
+) -> list[Any]:
+    """`tjcrawl demo --redis URL --workers N`: the fixture sites served here, N worker
+    processes and this process as the writer; the run's reports once it is over."""
+    import json
+    import os
+    import subprocess
+
+    from tjcrawl.cli.crawling import _fixture_date_bases, _settings_from_env
+    from tjcrawl.distributed.keys import OUTBOX, PROCESSING, clear_crawl
+    from tjcrawl.distributed.worker import shared_run_id
+    from tjcrawl.distributed.writer import OutboxWriter
+    from tjcrawl.fixture_server import default_fixtures_dir, serving, site_roots
+    from tjcrawl.pipelines.normalise import DATE_BASES_SETTING
+    from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
+    from tjcrawl.storage.archive import ArchiveError
+    from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
+
+    settings = {**LOOPBACK_FAST_SETTINGS, **_settings_from_env()}
+    fixtures_dir = default_fixtures_dir()
+    settings.setdefault(DATE_BASES_SETTING, _fixture_date_bases(profiles, fixtures_dir))
+    server = redis_client(redis_url)
+    try:
+        out = OutboxWriter(server, db_path, {p.slug: p for p in profiles})
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except (ArchiveError, LockUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    clear_crawl(server)  # a run of its own: the previous run's frontier would hold it back
+    run_id = shared_run_id(server)
+    env = {**os.environ, "TJCRAWL_SETTINGS": json.dumps(settings, ensure_ascii=False)}
+    reports: list[Any] = []
+    with serving(site_roots(profiles, fixtures_dir)) as site:
+        proxies = [
+            a for host, url in site.proxy_map().items() for a in ("--proxy", f"{host}={url}")
+        ]
+        command = [sys.executable, "-m", "tjcrawl.cli", "crawl", *(p.slug for p in profiles)]
+        command += ["--redis", redis_url, *proxies, "--log-level", "ERROR" if quiet else "WARNING"]
+        processes = [
+            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL if quiet else None)
+            for _ in range(workers)
+        ]
+
+        def should_stop() -> bool:
+            # Workers that failed leave requests leased: once what they sent is stored, the
+            # run cannot be over, and the demo ends with an error instead of waiting.
+            codes = [p.poll() for p in processes]
+            if None in codes or not any(codes):
+                return False
+            return not server.llen(OUTBOX) and not server.llen(PROCESSING)
+
+        try:
+            out.run(
+                should_stop=should_stop,
+                on_run_over=lambda _run, found: reports.extend(found),
+                until_run_over=True,
+            )
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+                process.wait(timeout=30)
+            out.close()
+    if not reports:
+        failed = sum(1 for p in processes if p.returncode)
+        raise click.ClickException(
+            f"run {run_id}: {failed} of {workers} workers failed before the run was over"
+        )
+    click.echo(f"run {run_id}: {workers} workers, {out.figures.line()}")
+    return reports

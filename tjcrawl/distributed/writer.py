@@ -53,7 +53,10 @@ class WriterFigures:
     by_type: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
-        kinds = ", ".join(f"{n} {kind}s" for kind, n in sorted(self.by_type.items()))
+        kinds = ", ".join(
+            f"{n} {kind}{'' if kind.endswith('s') else 's'}"
+            for kind, n in sorted(self.by_type.items())
+        )
         return (
             f"writer: {self.records} records in {self.batches} batches ({kinds or 'none'});"
             f" {self.replayed_batches} batches taken up again after a stop;"
