@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from steady_server import HOST
 from test_distributed import Cluster, ClusterSite
 
 from tjcrawl.distributed.keys import JUDGED, RUN_ID, VERDICT
@@ -36,10 +37,15 @@ def test_a_distributed_run_is_finished_and_judged_when_it_is_over(
             writer = cluster._spawn(
                 "writer", "--redis", redis_server.url, "--db", str(db), "--until-done"
             )
-            workers = [cluster.start_worker() for _ in range(2)]
-            for worker in workers:
-                worker.wait(timeout=TIMEOUT_S)
+            plain = cluster.start_worker()
+            # A worker that waits for the writer's verdict, and exits with its status.
+            waiting = cluster._spawn(
+                "crawl", "cluster_site", "--redis", redis_server.url, "--wait", "60",
+                *site.proxy_args(HOST),
+            )  # fmt: skip
+            assert plain.wait(timeout=TIMEOUT_S) == 0, cluster.log_tail()
             assert writer.wait(timeout=TIMEOUT_S) == status, cluster.log_tail()
+            assert waiting.wait(timeout=TIMEOUT_S) == status, cluster.log_tail()
         finally:
             cluster.stop_all()
             if writer.poll() is None:
@@ -67,6 +73,7 @@ def test_a_distributed_run_is_finished_and_judged_when_it_is_over(
         assert any("listing.entries matched nothing" in line for line in verdict["lines"])
     else:
         assert "run " + run_id + " is over" in output and "error:" not in output
+    assert f"run {run_id} is over; the writer's report:" in output  # the waiting worker's
 
 
 def _archive_rows(db: Path) -> tuple[list[tuple], list[tuple]]:
@@ -102,3 +109,26 @@ def test_the_demo_with_three_workers_gives_the_single_process_demos_archive(
     assert sorted(line for line in three.stdout.splitlines() if " requests, " in line) == (
         summaries
     )
+
+
+def test_a_worker_waiting_for_a_verdict_gives_up_in_time_with_an_error(
+    redis_server: RedisServer,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tjcrawl.cli.distributed_commands import wait_for_verdict
+    from tjcrawl.distributed.runs import record_verdict
+
+    client = redis_server.client()
+    client.flushdb()
+    # No writer: not judged within the wait, an error and exit 3.
+    assert wait_for_verdict(client, "run-a", 0.3) == 3
+    assert "error: run run-a not judged after 0 s" in capsys.readouterr().err
+    # The verdict of another run is not this one's.
+    record_verdict(client, "run-b", ["demo: 1 requests"], 0)
+    assert wait_for_verdict(client, "run-a", 0.3) == 3
+    record_verdict(client, "run-a", ["demo: 5 requests", "error: demo: broken"], 3)
+    assert wait_for_verdict(client, "run-a", 0.3) == 3
+    out = capsys.readouterr()
+    assert "demo: 5 requests" in out.out and "error: demo: broken" in out.err
+    record_verdict(client, "run-a", ["demo: 5 requests"], 0)
+    assert wait_for_verdict(client, "run-a", 0.3) == 0

@@ -39,8 +39,10 @@ def crawl_worker(
     log_level: str,
     log_file: Path | None,
     overrides: dict[str, Any],
+    wait_s: float | None = None,
 ) -> int:
-    """Run one worker of the distributed crawl until the shared frontier is empty."""
+    """Run one worker of the distributed crawl until the shared frontier is empty; with
+    `wait_s`, then wait that long at most for the writer's verdict on the run."""
     from tjcrawl.distributed.keys import clear_crawl
     from tjcrawl.distributed.worker import run_worker, shared_run_id, worker_id, worker_settings
     from tjcrawl.runner import build_settings
@@ -79,7 +81,36 @@ def crawl_worker(
                 err=True,
             )
             status = EXIT_CRAWL_PROBLEM
+    if wait_s is not None:
+        status = max(status, wait_for_verdict(server, run_id, wait_s))
     return status
+
+
+def wait_for_verdict(server: Any, run_id: str, wait_s: float) -> int:
+    """The writer's report on the run, printed once it has judged it; its exit status."""
+    import json
+    import time
+
+    from tjcrawl.distributed.keys import JUDGED, VERDICT
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        judged = server.get(JUDGED)
+        if judged is not None and judged.decode() == run_id:
+            verdict = json.loads(server.get(VERDICT) or b"{}")
+            if verdict.get("run_id") == run_id:
+                click.echo(f"run {run_id} is over; the writer's report:")
+                for line in verdict.get("lines", []):
+                    click.echo(line, err=line.startswith("error:"))
+                return int(verdict.get("status", EXIT_CRAWL_PROBLEM))
+        if time.monotonic() >= deadline:
+            click.echo(
+                f"error: run {run_id} not judged after {wait_s:.0f} s: workers still crawl, or"
+                " no `tjcrawl writer` stores this Redis's outbox",
+                err=True,
+            )
+            return EXIT_CRAWL_PROBLEM
+        time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
 
 @click.command()
