@@ -5,6 +5,7 @@ crawl`'s judgement (tests/redis_server.py's real Redis; tests/test_distributed.p
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -33,6 +34,9 @@ def test_a_distributed_run_is_finished_and_judged_when_it_is_over(
     logs.mkdir()
     with ClusterSite(articles) as site:
         cluster = Cluster(redis_server.url, site, db, logs)
+        # Stats sent in many small parts: their sums must still be exact.
+        settings = json.loads(cluster.env["TJCRAWL_SETTINGS"])
+        cluster.env["TJCRAWL_SETTINGS"] = json.dumps({**settings, "TJCRAWL_STATS_SECONDS": 0.1})
         try:
             writer = cluster._spawn(
                 "writer", "--redis", redis_server.url, "--db", str(db), "--until-done"
@@ -74,6 +78,9 @@ def test_a_distributed_run_is_finished_and_judged_when_it_is_over(
     else:
         assert "run " + run_id + " is over" in output and "error:" not in output
     assert f"run {run_id} is over; the writer's report:" in output  # the waiting worker's
+    if articles:  # a crawl of a few seconds: its stats came in more parts than workers
+        sent = re.search(r"(\d+) stats", output)
+        assert sent is not None and int(sent.group(1)) > 2, output
 
 
 def _archive_rows(db: Path) -> tuple[list[tuple], list[tuple]]:

@@ -190,7 +190,8 @@ def writer(
     if until_done and not statuses:
         click.echo("error: stopped before the run was over; nothing judged", err=True)
         sys.exit(EXIT_CRAWL_PROBLEM)
-    sys.exit(statuses[-1] if statuses else 0)
+    # Always on, the writer's own exit says how it went; each run's status is in its report.
+    sys.exit(statuses[-1] if until_done and statuses else 0)
 
 
 def report_run(server: Any, run_id: str, reports: list[Any]) -> int:

@@ -31,6 +31,7 @@ OUTBOX_FAILED = "tjcrawl/outbox_failed"
 #: page, item and fault as they happen; stats once per worker and source, when its crawl ends
 #: (the writer sums them into the run's figures: tjcrawl.distributed.runs).
 RECORD_TYPES = ("page", "item", "fault", "stats")
+STATS_EVERY_S = 10.0
 
 
 def countable_stats(stats: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +46,18 @@ def countable_stats(stats: dict[str, Any]) -> dict[str, Any]:
         ):
             kept[key] = value
     return kept
+
+
+def stats_delta(now: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """What of `now` is not in `sent` yet: numbers as their increase, texts when new."""
+    delta: dict[str, Any] = {}
+    for key, value in now.items():
+        if isinstance(value, str):
+            if key not in sent:
+                delta[key] = value
+        elif value != sent.get(key, 0):
+            delta[key] = value - sent.get(key, 0)
+    return delta
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -68,6 +81,11 @@ class OutboxPipeline:
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # The stats sent so far: every STATS_EVERY_S their increase goes to the writer, so a
+        # worker killed loses at most that much of the run's figures (never a page or item).
+        self._stats_sent: dict[str, Any] = {}
+        self._stats_loop: Any = None
+        self.stats_every = crawler.settings.getfloat("TJCRAWL_STATS_SECONDS", STATS_EVERY_S)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutboxPipeline:
@@ -118,17 +136,39 @@ class OutboxPipeline:
         source = self.crawler.spider.name  # type: ignore[union-attr]
         self._send("fault", source, url=url, kind=kind, status=status, detail=detail)
 
+    def open_spider(self, spider: Spider | None = None) -> None:
+        from twisted.internet import task
+
+        self._stats_loop = task.LoopingCall(self._send_stats, None)
+        self._stats_loop.start(self.stats_every, now=False)
+
+    def _send_stats(self, reason: str | None) -> None:
+        """This worker's share of the source's run since it last sent it, for the writer to
+        judge the run by; `reason` (how its crawl ended) in the last."""
+        now = countable_stats(self.crawler.stats.get_stats())  # type: ignore[union-attr]
+        delta = stats_delta(now, self._stats_sent)
+        if not delta and reason is None:
+            return
+        worker = self.crawler.settings["TJCRAWL_WORKER_ID"]
+        source = self.crawler.spider.name  # type: ignore[union-attr]
+        try:
+            self._send("stats", source, worker=worker, reason=reason, stats=delta)
+        except (redis.RedisError, TypeError, ValueError):
+            return  # logged and counted by _send; the worker ends with an error
+        self._stats_sent = now
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """This worker's share of the source's run, for the writer to judge the run by; then
-        this worker no longer counts as crawling the source (sent first: the writer judges
-        a run only once no worker crawls and the outbox is empty)."""
-        stats = countable_stats(self.crawler.stats.get_stats())  # type: ignore[union-attr]
+        """The last of this worker's stats; then it no longer counts as crawling the source
+        (sent first: the writer judges a run only once no worker crawls and the outbox is
+        empty)."""
+        if self._stats_loop is not None and self._stats_loop.running:
+            self._stats_loop.stop()
+        self._send_stats(reason)
         worker = self.crawler.settings["TJCRAWL_WORKER_ID"]
         try:
-            self._send("stats", spider.name, worker=worker, reason=reason, stats=stats)
             self.server.zrem(RUNNING, f"{worker}|{spider.name}")
-        except (redis.RedisError, TypeError, ValueError):
-            pass  # logged and counted by _send; the worker ends with an error
+        except redis.RedisError as exc:  # it expires with the worker's lease all the same
+            logger.warning("could not say this worker is done: %s", exc)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         article, page_url, attachments = article_from_item(item)

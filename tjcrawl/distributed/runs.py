@@ -52,8 +52,10 @@ class RunFigures:
     reasons: list[str] = field(default_factory=list)
     committed: Counter[str] = field(default_factory=Counter)
 
-    def add_stats(self, stats: Mapping[str, Any], reason: str) -> None:
-        self.reasons.append(reason)
+    def add_stats(self, stats: Mapping[str, Any], reason: str | None) -> None:
+        """A worker's stats since its last record; `reason` with its last."""
+        if reason is not None:
+            self.reasons.append(reason)
         for key, value in stats.items():
             if isinstance(value, str):  # a text (a write error): the first worker's is kept
                 self.stats.setdefault(key, value)

@@ -181,7 +181,7 @@ class OutboxWriter:
             self._store(record)
             figures = self._figures(record)
             if record["type"] == "stats":
-                figures.add_stats(record.get("stats") or {}, str(record.get("reason")))
+                figures.add_stats(record.get("stats") or {}, record.get("reason"))
             for kind in COMMITTED_KINDS:
                 if done := self.ledger.pending[kind] - before[kind]:
                     figures.committed[kind] += done
