@@ -13,9 +13,9 @@ import pytest
 from conftest import run_cli
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
 from steady_server import HOST
-from test_distributed import Cluster, ClusterSite
+from test_distributed import SOURCES_DIR, Cluster, ClusterSite
 
-from tjcrawl.distributed.keys import JUDGED, RUN_ID, VERDICT
+from tjcrawl.distributed.keys import JUDGED, OUTBOX, RUN_ID, VERDICT
 
 TIMEOUT_S = 60
 
@@ -139,3 +139,42 @@ def test_a_worker_waiting_for_a_verdict_gives_up_in_time_with_an_error(
     assert "demo: 5 requests" in out.out and "error: demo: broken" in out.err
     record_verdict(client, "run-a", ["demo: 5 requests"], 0)
     assert wait_for_verdict(client, "run-a", 0.3) == 0
+
+
+def test_a_writer_stopped_before_its_verdict_judges_the_run_at_its_next_start(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tjcrawl.distributed.outbox import encode
+    from tjcrawl.distributed.runs import finish_run, run_over
+    from tjcrawl.distributed.writer import OutboxWriter
+    from tjcrawl.profiles import parse_profile
+
+    client = redis_server.client()
+    client.flushdb()
+    client.set(RUN_ID, "run-x")
+    profiles = {"cluster_site": parse_profile(SOURCES_DIR / "cluster_site.toml")}
+    db = tmp_path / "archive.db"
+    stats = {"downloader/request_count": 4, "tjcrawl/listing_pages": 2}
+    for part, reason in ((stats, None), (stats, "finished")):
+        record = {"id": reason or "a", "type": "stats", "run_id": "run-x"}
+        record.update(source="cluster_site", worker="w", reason=reason, stats=part)
+        client.rpush(OUTBOX, encode(record))
+    first = OutboxWriter(client, db, profiles)
+    assert first.take_batch()
+    assert run_over(client) == "run-x"
+    finish_run(first.archive, db, "run-x", profiles)  # then stopped: no verdict
+    first.close()
+    assert client.get(JUDGED) is None
+    told = []
+    second = OutboxWriter(client, db, profiles)
+    assert second.judge_run(lambda run, reports: told.append((run, reports)))
+    second.close()
+    [(run, [report])] = told
+    assert run == "run-x" and report.stats["downloader/request_count"] == 8
+    assert client.get(JUDGED) == b"run-x" and run_over(client) is None
+    verdict = json.loads(client.get(VERDICT))
+    assert verdict["status"] == 3 and "error: cluster_site: " in verdict["lines"][-1]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT requests, listing_pages, finish_reason FROM crawl_runs")
+        assert rows.fetchall() == [(8, 4, "finished")]

@@ -195,17 +195,10 @@ def writer(
 
 
 def report_run(server: Any, run_id: str, reports: list[Any]) -> int:
-    """Print a finished distributed run's report as `tjcrawl crawl` does and keep it in Redis
-    for the workers' `--wait`; the run's exit status."""
-    from tjcrawl.distributed.runs import record_verdict
-
+    """Print a finished distributed run's report as `tjcrawl crawl` does (the writer kept it
+    in Redis for the workers' `--wait` already); the run's exit status."""
     click.echo(f"run {run_id} is over:")
     status = _report(reports)
-    lines = [r.summary() for r in reports] + [f"error: {p}" for r in reports for p in r.problems]
-    try:
-        record_verdict(server, run_id, lines, status)
-    except Exception as exc:  # the report is printed all the same
-        click.echo(f"Warning: the verdict could not be kept in Redis: {exc}", err=True)
     return status
 
 

@@ -123,18 +123,20 @@ def run_over(server: redis.Redis) -> str | None:
 def finish_run(
     archive: Archive, db_path: Path, run_id: str, profiles: Mapping[str, Profile]
 ) -> list[Any]:
-    """Finish the run's unfinished rows with their figures and judge each source like
+    """Finish the run's rows with their figures and judge each source like
     `tjcrawl crawl` does; the reports (tjcrawl.runner.SourceReport), none when the archive
     holds no row of this run."""
     from tjcrawl.runner import after_crawl, build_settings
 
+    # Rows finished already were finished by a writer stopped before it recorded its verdict:
+    # judged again, from the same figures.
     rows = archive.conn.execute(
-        "SELECT id, source, started_at FROM crawl_runs WHERE run_id = ? AND finished_at IS NULL"
-        " ORDER BY id",
+        "SELECT id, source, started_at, finished_at IS NOT NULL FROM crawl_runs"
+        " WHERE run_id = ? ORDER BY id",
         (run_id,),
     ).fetchall()
     finished = []
-    for row_id, source, started_at in rows:
+    for row_id, source, started_at, done in rows:
         figures = load_figures(archive, run_id, source)
         reason = figures.reason()
         stats: dict[str, Any] = dict(figures.stats)
@@ -156,7 +158,8 @@ def finish_run(
             clock_skew_s=None,
             reason=reason,
         )
-        archive.finish_run(row_id, values)
+        if not done:
+            archive.finish_run(row_id, values)
         if (profile := profiles.get(source)) is not None:
             finished.append((profile, stats))
         else:

@@ -29,6 +29,7 @@ from tjcrawl.distributed.runs import (
     RunFigures,
     finish_run,
     load_figures,
+    record_verdict,
     run_over,
     save_figures,
 )
@@ -126,6 +127,18 @@ class OutboxWriter:
         reports = finish_run(self.archive, self.db_path, run_id, self.profiles)
         if not reports:
             return False  # no record of this run arrived (a worker just starting): not yet
+        lines = [r.summary() for r in reports]
+        lines += [f"error: {p}" for r in reports for p in r.problems]
+        # tjcrawl crawl's exit status: 3 when a source broke (tjcrawl.cli.common)
+        status = 3 if any(r.problems for r in reports) else 0
+        try:
+            record_verdict(self.server, run_id, lines, status)
+        except redis.RedisError as exc:
+            # Judged again at the next look: the verdict is what says the run was judged.
+            logger.error(
+                "run %s judged, but the verdict could not be kept in Redis: %s", run_id, exc
+            )
+            return False
         if on_run_over is not None:
             on_run_over(run_id, reports)
         return True
