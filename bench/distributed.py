@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import sqlite3
@@ -74,6 +75,12 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
 
 
+def children_cpu() -> float:
+    """CPU seconds of this script's finished children (workers and writer)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def tjcrawl(*args: str) -> list[str]:
     return [sys.executable, "-m", "tjcrawl.cli", *args]
 
@@ -92,6 +99,7 @@ def crawl_round(root: Path, env: dict, redis_url: str, proxy: str, workers: int)
     command = tjcrawl(
         "crawl", site_bench.SLUG, "--redis", redis_url, "--proxy", f"{site_bench.HOST}={proxy}"
     )
+    cpu_before = children_cpu()
     started = time.monotonic()
     processes = [
         subprocess.Popen(
@@ -107,6 +115,7 @@ def crawl_round(root: Path, env: dict, redis_url: str, proxy: str, workers: int)
     crawled = time.monotonic() - started
     code = writer.wait(timeout=TIMEOUT_S)
     end_to_end = time.monotonic() - started
+    cpu = children_cpu() - cpu_before
     failed = [p.returncode for p in processes if p.returncode] + ([code] if code else [])
     if failed:
         raise SystemExit(f"{workers} workers: exit statuses {failed}; logs in {logs}")
@@ -125,6 +134,7 @@ def crawl_round(root: Path, env: dict, redis_url: str, proxy: str, workers: int)
         "pages_per_s": pages / crawled,
         "end_to_end_pages_per_s": pages / end_to_end,
         "new": articles,
+        "cpu_s": cpu,
     }
 
 
@@ -211,13 +221,13 @@ def main(argv: list[str] | None = None) -> int:
             f" load average before: {os.getloadavg()[0]:.2f}"
         )
         print(f"{'workers':>7} {'pages':>6} {'crawl s':>8} {'pages/s':>8} {'to judged s':>12}"
-              f" {'pages/s':>8} {'articles':>8}")  # fmt: skip
+              f" {'pages/s':>8} {'articles':>8} {'CPU s':>6} {'pages/CPU-s':>11}")  # fmt: skip
         for workers in counts:
             r = crawl_round(root, env, redis_url, proxy, workers)
             print(
                 f"{r['workers']:>7} {r['pages']:>6} {r['crawl_s']:>8.1f} {r['pages_per_s']:>8.1f}"
                 f" {r['end_to_end_s']:>12.1f} {r['end_to_end_pages_per_s']:>8.1f}"
-                f" {r['articles']:>8}"
+                f" {r['articles']:>8} {r['cpu_s']:>6.1f} {r['pages'] / r['cpu_s']:>11.1f}"
             )
         w = writer_round(root, env, redis_url, proxy)
         print(
