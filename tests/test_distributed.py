@@ -318,6 +318,7 @@ def test_a_dead_workers_lease_expires_and_its_requests_return_to_the_queue(
         ["crawl", "cluster_site", "--redis", "http://127.0.0.1:6379/0"],
         ["crawl", "cluster_site", "--redis", "redis://127.0.0.1:notaport/0"],
         ["writer", "--redis", "redis://127.0.0.1:1/0"],
+        ["demo", "--redis", "redis://127.0.0.1:1/0", "--workers", "2"],
     ],
 )
 def test_a_bad_redis_url_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:

@@ -272,6 +272,15 @@ def _report(reports: list[Any], web: frozenset[str] = frozenset()) -> int:
     is_flag=True,
     help="With --redis: start a new distributed run (clears the previous run's frontier).",
 )
+@click.option(
+    "--wait",
+    "wait_s",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="With --redis: then wait up to SECONDS for the writer to judge the run; print its"
+    " report and exit with its status.",
+)
 def crawl(
     sources: tuple[str, ...],
     db_path: Path,
@@ -284,6 +293,7 @@ def crawl(
     include_unverified: bool,
     redis_url: str | None,
     new_run: bool,
+    wait_s: float | None,
 ) -> None:
     """Crawl sources (every enabled web source when none is named) into the archive.
 
@@ -301,9 +311,12 @@ def crawl(
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
       tjcrawl crawl --redis redis://10.0.0.5:6379/0   # a worker (docs/distributed.md)
+      tjcrawl crawl --redis redis://10.0.0.5:6379/0 --wait 3600
     """
     if new_run and not redis_url:
         raise click.UsageError("--new-run needs --redis")
+    if wait_s is not None and not redis_url:
+        raise click.UsageError("--wait needs --redis")
     profiles = _pick(sources, serve_fixtures, proxies)
     if redis_url:
         from tjcrawl.cli.distributed_commands import crawl_worker
@@ -323,6 +336,7 @@ def crawl(
                 log_level=log_level,
                 log_file=log_file,
                 overrides=_settings_from_env(),
+                wait_s=wait_s,
             )
         )
     reports = _crawl(
@@ -343,18 +357,39 @@ def crawl(
 @click.command()
 @DB_OPTION
 @click.option("--quiet", is_flag=True, help="Only the summary, no crawl log.")
-def demo(db_path: Path, quiet: bool) -> None:
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Crawl as a distributed run on this Redis: --workers worker processes and one"
+    " writer on this machine (docs/distributed.md).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=32),
+    default=3,
+    show_default=True,
+    help="With --redis: how many worker processes.",
+)
+def demo(db_path: Path, quiet: bool, redis_url: str | None, workers: int) -> None:
     """Serve the bundled fixture sites on 127.0.0.1 and crawl them all into the archive.
 
     \b
-    Example:
+    Examples:
       tjcrawl demo --db archive.db
+      tjcrawl demo --db archive.db --redis redis://127.0.0.1:6379/0 --workers 3
     """
     profiles = [p for p in _profiles().values() if p.fixture]
     if not profiles:
         raise click.ClickException("no fixture sources found in tjcrawl/sources/")
     level = "ERROR" if quiet else "WARNING"
-    reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
+    if redis_url:
+        from tjcrawl.cli.distributed_commands import demo_workers
+
+        _settings_from_env()  # a bad setting is refused before Redis is touched
+        reports = demo_workers(profiles, db_path, redis_url, workers, quiet)
+    else:
+        reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
     status = _report(reports)
     with _read(db_path) as db:
         from tjcrawl.storage.search import search as run_search

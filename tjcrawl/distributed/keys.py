@@ -12,6 +12,11 @@ CRAWL_PREFIX = "tjcrawl:crawl:"
 RUN_ID = CRAWL_PREFIX + "run_id"
 WORKERS = CRAWL_PREFIX + "workers"  # sorted set: worker id -> lease expiry (ms, Redis time)
 LEASE_REGISTRY = CRAWL_PREFIX + "leases:"  # + worker id: hash lease key -> queue key
+#: sorted set: "worker|source" -> expiry (ms, Redis time), while that worker crawls that source
+RUNNING = CRAWL_PREFIX + "running"
+#: The run the writer has finished and judged, and what it said (JSON: lines, status).
+JUDGED = CRAWL_PREFIX + "judged"
+VERDICT = CRAWL_PREFIX + "verdict"
 QUEUE_KEY = CRAWL_PREFIX + "%(spider)s:requests"
 DUPEFILTER_KEY = CRAWL_PREFIX + "%(spider)s:seen"
 HOST_SLOTS = CRAWL_PREFIX + "host:{host}:slots"  # sorted set: token -> expiry (ms)

@@ -16,7 +16,7 @@ import redis
 from scrapy import Request
 from scrapy_redis.queue import PriorityQueue
 
-from tjcrawl.distributed.keys import LEASE_REGISTRY, WORKERS
+from tjcrawl.distributed.keys import LEASE_REGISTRY, RUNNING, WORKERS
 
 logger = logging.getLogger(__name__)
 #: The request's meta key holding its lease id (set when taken).
@@ -40,6 +40,10 @@ return {id, top[1]}
 )
 # KEYS: workers. ARGV: worker, ttl ms.
 _HEARTBEAT = _NOW + "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\nreturn now\n"
+# KEYS: running. ARGV: member, ttl ms.
+_RUNNING = _NOW + "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\nreturn now\n"
+# KEYS: running. Members alive now.
+_ALIVE = _NOW + "return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')\n"
 # KEYS: workers. ARGV: registry prefix. Returns how many requests went back to their queues.
 _REAP = (
     _NOW
@@ -89,6 +93,7 @@ class Leases:
         self._heartbeat = server.register_script(_HEARTBEAT)
         self._reap = server.register_script(_REAP)
         self._outstanding = server.register_script(_OUTSTANDING)
+        self._running = server.register_script(_RUNNING)
 
     def take(self) -> tuple[str, bytes] | None:
         got = self._take(
@@ -106,6 +111,10 @@ class Leases:
     def heartbeat(self) -> None:
         self._heartbeat(keys=[WORKERS], args=[self.worker, self.ttl_ms])
 
+    def running(self, source: str) -> None:
+        """Say that this worker crawls `source` for another lease period (RUNNING)."""
+        self._running(keys=[RUNNING], args=[f"{self.worker}|{source}", self.ttl_ms])
+
     def reap(self) -> int:
         """Return the requests of every worker whose lease expired to their queues."""
         returned = int(self._reap(keys=[WORKERS], args=[LEASE_REGISTRY]))
@@ -121,6 +130,11 @@ class Leases:
         return int(
             self._outstanding(keys=[self.queue_key, WORKERS], args=[f"{self.queue_key}:lease:"])
         )
+
+
+def sources_running(server: redis.Redis) -> int:
+    """How many (worker, source) crawls are alive: started, not ended, lease not expired."""
+    return int(server.register_script(_ALIVE)(keys=[RUNNING]))
 
 
 class LeasingQueue(PriorityQueue):

@@ -21,13 +21,43 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from tjcrawl import clock
-from tjcrawl.distributed.keys import OUTBOX, connect
+from tjcrawl.distributed.keys import OUTBOX, RUNNING, connect
 from tjcrawl.faults import fault_recorded
 from tjcrawl.pipelines.archive_writes import article_from_item
 
 logger = logging.getLogger(__name__)
 #: The stat counting records that could not be sent.
 OUTBOX_FAILED = "tjcrawl/outbox_failed"
+#: page, item and fault as they happen; stats once per worker and source, when its crawl ends
+#: (the writer sums them into the run's figures: tjcrawl.distributed.runs).
+RECORD_TYPES = ("page", "item", "fault", "stats")
+STATS_EVERY_S = 10.0
+
+
+def countable_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """The stats a run is judged on that can be summed over workers, and the texts among them
+    (a write error, a clock skew)."""
+    kept: dict[str, Any] = {}
+    for key, value in stats.items():
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and key.startswith("tjcrawl/")
+        ):
+            kept[key] = value
+    return kept
+
+
+def stats_delta(now: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """What of `now` is not in `sent` yet: numbers as their increase, texts when new."""
+    delta: dict[str, Any] = {}
+    for key, value in now.items():
+        if isinstance(value, str):
+            if key not in sent:
+                delta[key] = value
+        elif value != sent.get(key, 0):
+            delta[key] = value - sent.get(key, 0)
+    return delta
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -36,7 +66,7 @@ def encode(record: dict[str, Any]) -> bytes:
 
 def decode(raw: bytes) -> dict[str, Any]:
     record = json.loads(raw)
-    if not isinstance(record, dict) or record.get("type") not in ("page", "item", "fault"):
+    if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
         raise ValueError("not a tjcrawl outbox record")
     return record
 
@@ -50,6 +80,12 @@ class OutboxPipeline:
         self.run_id = crawler.settings["TJCRAWL_RUN_ID"]
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # The stats sent so far: every STATS_EVERY_S their increase goes to the writer, so a
+        # worker killed loses at most that much of the run's figures (never a page or item).
+        self._stats_sent: dict[str, Any] = {}
+        self._stats_loop: Any = None
+        self.stats_every = crawler.settings.getfloat("TJCRAWL_STATS_SECONDS", STATS_EVERY_S)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutboxPipeline:
@@ -99,6 +135,40 @@ class OutboxPipeline:
     ) -> None:
         source = self.crawler.spider.name  # type: ignore[union-attr]
         self._send("fault", source, url=url, kind=kind, status=status, detail=detail)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        from twisted.internet import task
+
+        self._stats_loop = task.LoopingCall(self._send_stats, None)
+        self._stats_loop.start(self.stats_every, now=False)
+
+    def _send_stats(self, reason: str | None) -> None:
+        """This worker's share of the source's run since it last sent it, for the writer to
+        judge the run by; `reason` (how its crawl ended) in the last."""
+        now = countable_stats(self.crawler.stats.get_stats())  # type: ignore[union-attr]
+        delta = stats_delta(now, self._stats_sent)
+        if not delta and reason is None:
+            return
+        worker = self.crawler.settings["TJCRAWL_WORKER_ID"]
+        source = self.crawler.spider.name  # type: ignore[union-attr]
+        try:
+            self._send("stats", source, worker=worker, reason=reason, stats=delta)
+        except (redis.RedisError, TypeError, ValueError):
+            return  # logged and counted by _send; the worker ends with an error
+        self._stats_sent = now
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """The last of this worker's stats; then it no longer counts as crawling the source
+        (sent first: the writer judges a run only once no worker crawls and the outbox is
+        empty)."""
+        if self._stats_loop is not None and self._stats_loop.running:
+            self._stats_loop.stop()
+        self._send_stats(reason)
+        worker = self.crawler.settings["TJCRAWL_WORKER_ID"]
+        try:
+            self.server.zrem(RUNNING, f"{worker}|{spider.name}")
+        except redis.RedisError as exc:  # it expires with the worker's lease all the same
+            logger.warning("could not say this worker is done: %s", exc)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         article, page_url, attachments = article_from_item(item)

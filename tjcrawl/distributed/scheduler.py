@@ -53,6 +53,7 @@ class LeasingScheduler(Scheduler):
             raise TypeError("LeasingScheduler needs SCHEDULER_QUEUE_CLASS = LeasingQueue")
         leases = self.queue.leases
         leases.heartbeat()
+        leases.running(spider.name)
         leases.reap()
         period = max(0.2, leases.ttl_ms / 3000)
         self._beat = task.LoopingCall(self._heartbeat)
@@ -61,6 +62,7 @@ class LeasingScheduler(Scheduler):
     def _heartbeat(self) -> None:
         try:
             self.queue.leases.heartbeat()
+            self.queue.leases.running(self.spider.name)
             self.queue.leases.reap()
         except Exception as exc:  # Redis away for a moment: the next beat tries again
             logger.warning("lease heartbeat failed: %s", exc)

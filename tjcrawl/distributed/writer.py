@@ -14,6 +14,7 @@ import base64
 import hashlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,15 @@ import redis
 
 from tjcrawl.distributed.keys import OUTBOX, PROCESSING, REJECTED
 from tjcrawl.distributed.outbox import decode
+from tjcrawl.distributed.runs import (
+    COMMITTED_KINDS,
+    RunFigures,
+    finish_run,
+    load_figures,
+    record_verdict,
+    run_over,
+    save_figures,
+)
 from tjcrawl.pipelines.archive_writes import store_item, store_response
 from tjcrawl.profiles import Profile
 from tjcrawl.storage.archive import Archive, WriteLedger
@@ -31,6 +41,8 @@ logger = logging.getLogger(__name__)
 #: The archive's tjcrawl_meta key holding the id of the last batch committed.
 APPLIED_KEY = "redis_outbox_batch"
 NEVER = 10**12  # the writer commits per batch, never by count or age
+#: Seconds between two looks, while the outbox is empty, at whether the run is over.
+RUN_CHECK_S = 1.0
 
 
 @dataclass
@@ -42,7 +54,10 @@ class WriterFigures:
     by_type: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
-        kinds = ", ".join(f"{n} {kind}s" for kind, n in sorted(self.by_type.items()))
+        kinds = ", ".join(
+            f"{n} {kind}{'' if kind.endswith('s') else 's'}"
+            for kind, n in sorted(self.by_type.items())
+        )
         return (
             f"writer: {self.records} records in {self.batches} batches ({kinds or 'none'});"
             f" {self.replayed_batches} batches taken up again after a stop;"
@@ -73,20 +88,60 @@ class OutboxWriter:
         self.runs: dict[tuple[str, str], int] = {}
         self.page_ids: dict[str, int] = {}
         self.figures = WriterFigures()
+        self.db_path = Path(db_path)
+        self._run_figures: dict[tuple[str, str], RunFigures] = {}
 
     def close(self) -> None:
         self.archive.close()
 
     # -- the loop -------------------------------------------------------------------------
-    def run(self, idle_exit: float | None = None, should_stop: Callable[[], bool] = bool) -> None:
-        """Store batches until stopped, or until the outbox stayed empty `idle_exit` s."""
+    def run(
+        self,
+        idle_exit: float | None = None,
+        should_stop: Callable[[], bool] = bool,
+        on_run_over: Callable[[str, list[Any]], None] | None = None,
+        until_run_over: bool = False,
+    ) -> None:
+        """Store batches until stopped, or until the outbox stayed empty `idle_exit` s, or
+        (`until_run_over`) until a run was over and judged. Each run over is finished and
+        judged (tjcrawl.distributed.runs), and `on_run_over` is told its reports."""
         self.recover()
-        idle_since = time.monotonic()
+        idle_since = checked = time.monotonic()
         while not should_stop():
             if self.take_batch():
                 idle_since = time.monotonic()
-            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                continue
+            now = time.monotonic()
+            if now - checked >= RUN_CHECK_S:
+                checked = now
+                if self.judge_run(on_run_over) and until_run_over:
+                    return
+            if idle_exit is not None and now - idle_since >= idle_exit:
                 return
+
+    def judge_run(self, on_run_over: Callable[[str, list[Any]], None] | None = None) -> bool:
+        """Finish and judge the current run if it is over; whether one was."""
+        run_id = run_over(self.server)
+        if run_id is None:
+            return False
+        reports = finish_run(self.archive, self.db_path, run_id, self.profiles)
+        if not reports:
+            return False  # no record of this run arrived (a worker just starting): not yet
+        lines = [r.summary() for r in reports]
+        lines += [f"error: {p}" for r in reports for p in r.problems]
+        # tjcrawl crawl's exit status: 3 when a source broke (tjcrawl.cli.common)
+        status = 3 if any(r.problems for r in reports) else 0
+        try:
+            record_verdict(self.server, run_id, lines, status)
+        except redis.RedisError as exc:
+            # Judged again at the next look: the verdict is what says the run was judged.
+            logger.error(
+                "run %s judged, but the verdict could not be kept in Redis: %s", run_id, exc
+            )
+            return False
+        if on_run_over is not None:
+            on_run_over(run_id, reports)
+        return True
 
     def recover(self) -> None:
         """Take up what a writer that stopped had taken: stored again unless committed."""
@@ -133,10 +188,20 @@ class OutboxWriter:
         conn = self.archive.conn
         records = self._decode(raws)
         self._start_runs(records)  # start_run commits: before the batch's transaction
+        self._run_figures = {}
         for record in records:
+            before = Counter(self.ledger.pending)
             self._store(record)
+            figures = self._figures(record)
+            if record["type"] == "stats":
+                figures.add_stats(record.get("stats") or {}, record.get("reason"))
+            for kind in COMMITTED_KINDS:
+                if done := self.ledger.pending[kind] - before[kind]:
+                    figures.committed[kind] += done
         if not conn.in_transaction:
             conn.execute("BEGIN IMMEDIATE")
+        for (run_id, source), figures in self._run_figures.items():
+            save_figures(self.archive, run_id, source, figures)
         conn.execute(
             "INSERT INTO tjcrawl_meta (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -156,6 +221,13 @@ class OutboxWriter:
                 self.server.rpush(REJECTED, raw)
                 self.figures.rejected += 1
         return records
+
+    def _figures(self, record: dict[str, Any]) -> RunFigures:
+        """The run's figures for the record's source, as this batch updates them."""
+        key = (record["run_id"], record["source"])
+        if key not in self._run_figures:
+            self._run_figures[key] = load_figures(self.archive, *key)
+        return self._run_figures[key]
 
     def _start_runs(self, records: list[dict[str, Any]]) -> None:
         for record in records:
@@ -205,6 +277,8 @@ class OutboxWriter:
             store_item(
                 archive, self.ledger, run_id, record["article"], page_id, record["attachments"]
             )
+        elif kind == "stats":
+            pass  # summed into the run's figures (_store_batch)
         else:
             archive.tally(self.ledger, "faults")
             archive.record_fault(

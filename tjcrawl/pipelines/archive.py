@@ -9,7 +9,6 @@ at the first failure, since nothing it fetched after could be kept.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import sqlite3
 import sys
@@ -40,10 +39,10 @@ from tjcrawl.frontier import (
 from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
 from tjcrawl.pipelines.archive_writes import (
     article_from_item,
+    run_values,
     store_item,
     store_response,
 )
-from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
 from tjcrawl.storage.archive import (
     Archive,
     ArchiveError,
@@ -412,50 +411,20 @@ class ArchivePipeline:
         if lost:
             reason = WRITE_FAILED
         stats = self.crawler.stats.get_stats()
-        failures = {
-            f: stats.get(f"tjcrawl/missing/{f}", 0)
-            for f in REQUIRED_FIELDS
-            if stats.get(f"tjcrawl/missing/{f}")
-        }
-        failures.update(
-            {
-                f"undecodable {f}": stats[f"tjcrawl/garbled/{f}"]
-                for f in ("title", "body", "encoding")
-                if stats.get(f"tjcrawl/garbled/{f}")
-            }
-        )
-        coverage = {f: stats.get(f"tjcrawl/present/{f}", 0) for f in COVERED_FIELDS}
         faults = summarise(stats)
         if lost:
             faults[WRITE_FAILED] = lost
-        committed = self.ledger.committed
-        values = {
-            "requests": stats.get("downloader/request_count", 0),
-            "responses": stats.get("downloader/response_count", 0),
-            "bytes": stats.get("downloader/response_bytes", 0),
-            "pages_stored": committed["pages"],
-            "items_scraped": stats.get("tjcrawl/items_seen", 0),
-            "mode": self.mode,
-            "duration_s": round(time.monotonic() - self.started, 3),
-            "listing_pages": stats.get("tjcrawl/listing_pages", 0),
-            "listing_entries": stats.get("tjcrawl/listing_entries", 0),
-            "faults": json.dumps(faults, ensure_ascii=False),
-            "retries": stats.get("retry/count", 0),
-            "items_new": committed["new"],
-            "items_changed": committed["changed"],
-            "items_unchanged": committed["unchanged"],
-            # Every article that should have been archived this run and was not: lost to a
-            # fault or refused (counted where reported, see tjcrawl.faults), or not written.
-            "items_failed": stats.get("tjcrawl/items_failed", 0) + self.ledger.failed["items"],
-            "losses": json.dumps(self._losses(stats), ensure_ascii=False),
-            "clock_skew_s": self.clock_skew_s,
-            "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
-            "field_failures": json.dumps(
-                {"missing": failures, "present": coverage, "generic": generic_fills(stats)},
-                ensure_ascii=False,
-            ),
-            "finish_reason": reason,
-        }
+        values = run_values(
+            stats,
+            self.ledger.committed,
+            items_failed=stats.get("tjcrawl/items_failed", 0) + self.ledger.failed["items"],
+            losses=self._losses(stats),
+            faults=faults,
+            mode=self.mode,
+            duration_s=time.monotonic() - self.started,
+            clock_skew_s=self.clock_skew_s,
+            reason=reason,
+        )
         self.crawler.stats.set_value("tjcrawl/items_failed", values["items_failed"])
         try:
             if lost:

@@ -6,11 +6,14 @@ article marks it withdrawn, and the same bytes fetched again are one page row, n
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from itemadapter import ItemAdapter
 
 from tjcrawl.frontier import article_url
+from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
 from tjcrawl.storage.archive import UNCHANGED, Archive, PackedBody, WriteLedger
 
 ARTICLE_COLUMNS = (
@@ -113,3 +116,60 @@ def store_item(
     archive.store_attachment_links(article["url"], attachments)
     archive.tally(ledger, outcome)
     return outcome
+
+
+def run_values(
+    stats: Mapping[str, Any],
+    committed: Mapping[str, int],
+    *,
+    items_failed: int,
+    losses: Mapping[str, Mapping[str, int]],
+    faults: Mapping[str, int],
+    mode: str,
+    duration_s: float,
+    clock_skew_s: float | None,
+    reason: str,
+) -> dict[str, Any]:
+    """A run's row in crawl_runs from its crawl stats and the writes committed for it: by the
+    crawl's pipeline at the end of a run, and by the distributed writer at the end of a
+    distributed run (tjcrawl.distributed.runs) from the stats its workers sent."""
+    failures = {
+        f: stats.get(f"tjcrawl/missing/{f}", 0)
+        for f in REQUIRED_FIELDS
+        if stats.get(f"tjcrawl/missing/{f}")
+    }
+    failures.update(
+        {
+            f"undecodable {f}": stats[f"tjcrawl/garbled/{f}"]
+            for f in ("title", "body", "encoding")
+            if stats.get(f"tjcrawl/garbled/{f}")
+        }
+    )
+    coverage = {f: stats.get(f"tjcrawl/present/{f}", 0) for f in COVERED_FIELDS}
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("downloader/response_count", 0),
+        "bytes": stats.get("downloader/response_bytes", 0),
+        "pages_stored": committed.get("pages", 0),
+        "items_scraped": stats.get("tjcrawl/items_seen", 0),
+        "mode": mode,
+        "duration_s": round(duration_s, 3),
+        "listing_pages": stats.get("tjcrawl/listing_pages", 0),
+        "listing_entries": stats.get("tjcrawl/listing_entries", 0),
+        "faults": json.dumps(dict(faults), ensure_ascii=False),
+        "retries": stats.get("retry/count", 0),
+        "items_new": committed.get("new", 0),
+        "items_changed": committed.get("changed", 0),
+        "items_unchanged": committed.get("unchanged", 0),
+        # Every article that should have been archived this run and was not: lost to a
+        # fault or refused (counted where reported, see tjcrawl.faults), or not written.
+        "items_failed": items_failed,
+        "losses": json.dumps(dict(losses), ensure_ascii=False),
+        "clock_skew_s": clock_skew_s,
+        "items_duplicate": stats.get("tjcrawl/items_duplicate", 0),
+        "field_failures": json.dumps(
+            {"missing": failures, "present": coverage, "generic": generic_fills(stats)},
+            ensure_ascii=False,
+        ),
+        "finish_reason": reason,
+    }
