@@ -18,7 +18,7 @@ from scrapy.responsetypes import responsetypes
 
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.profiles import Profile
-from tjcrawl.warc import page_body
+from tjcrawl.storage.compression import page_body
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def load_pages(conn: sqlite3.Connection, ids: Sequence[int]) -> list[StoredPage]
                 url=row[1],
                 kind=row[2],
                 headers=json.loads(row[3]) if row[3] else {},
-                body=page_body(row[4], row[5]),
+                body=page_body(row[4], row[5], conn),
                 fetched_at=row[6],
                 last_fetched_at=row[7] or row[6],
             )
