@@ -8,7 +8,7 @@ dir. Each source's pages are split by position: the dictionary is trained on the
 every figure is measured on the odd ones (pages it never saw, as a crawl's next pages are).
 (The labelled real pages of extraction-dev are one or two per host: no per-source figure.)
 Sizes are compressed bytes over raw bytes; speeds are raw MB per second of one thread, the best
-of ``--repeat`` passes. ``--db`` takes any archive, e.g. one ``crawl_throughput.py --keep`` kept.
+of ``--repeat`` passes. ``--db`` takes any archive.
 """
 
 from __future__ import annotations
