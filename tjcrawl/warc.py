@@ -37,7 +37,7 @@ from warcio.warcwriter import WARCWriter
 
 from tjcrawl import __version__
 from tjcrawl.atomic_write import atomic_output
-from tjcrawl.storage.compression import page_body
+from tjcrawl.storage.compression import MissingDictionary, page_body
 
 #: Hop-by-hop or transfer framing that no longer describes the stored (decoded) body.
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
@@ -119,6 +119,15 @@ def request_headers(url: str, user_agent: str) -> StatusAndHeaders:
     )
 
 
+def _page_bytes(
+    page_id: int, url: str, body: bytes | None, compression: str | None, conn: sqlite3.Connection
+) -> bytes:
+    try:
+        return page_body(body, compression, conn)
+    except MissingDictionary as exc:
+        raise MissingDictionary(f"page {page_id} ({url}): {exc}") from None
+
+
 def _user_agent() -> str:
     from tjcrawl.settings import USER_AGENT
 
@@ -139,7 +148,7 @@ def stored_pages(
             url,
             int(status),
             json.loads(headers) if headers else {},
-            page_body(body, compression, conn),
+            _page_bytes(page_id, url, body, compression, conn),
             fetched_at,
         )
 

@@ -121,6 +121,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     """
     from tjcrawl.reextract import ReextractError
     from tjcrawl.reextract import reextract as run_reextract
+    from tjcrawl.storage.compression import MissingDictionary
     from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
 
     _profiles(sources)  # a broken profile is one line, not a traceback
@@ -130,6 +131,8 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
         report = run_reextract(db_path, list(sources) or None, workers=workers, generic=generic)
     except ReextractError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCE") from None
+    except MissingDictionary as exc:
+        raise click.ClickException(str(exc)) from None
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)

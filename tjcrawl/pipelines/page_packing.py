@@ -42,18 +42,25 @@ class PagePacking:
         self.packer = archive.packer(source)
         self.samples: deque[bytes] = deque(maxlen=TRAIN_AFTER)
         self.sizes: deque[tuple[int, int]] = deque(maxlen=TRAIN_AFTER)
+        self.sizes_of: compression.Packer | None = None
         self.thread: threading.Thread | None = None
         self.trainings = 0
+        self.retrained = False
         self.failed: str | None = None
         if self.packer.dictionary is None and archive.stored_page_count(source) >= TRAIN_AFTER:
             self._start(None)
 
     def pack(self, body: bytes) -> PackedBody:
         """Hash and compress one page (the reactor thread)."""
-        packed = PackedBody.of(body, self.packer)
+        packer = self.packer
+        packed = PackedBody.of(body, packer)
         self.samples.append(body)
+        if self.sizes_of is not packer:  # the ratio is of the current dictionary's pages only
+            self.sizes.clear()
+            self.sizes_of = packer
         self.sizes.append((len(body), len(packed.compressed)))
-        if self.thread is None and self.failed is None and self._due():
+        training = self.thread is not None and self.thread.is_alive()
+        if not training and self.failed is None and self._due():
             self._start(list(self.samples))
         return packed
 
@@ -63,11 +70,14 @@ class PagePacking:
         dictionary = self.packer.dictionary
         if dictionary is None:
             return self.trainings == 0
-        if self.trainings > 0 or dictionary.ratio <= 0:
+        if self.retrained or dictionary.ratio <= 0 or len(self.sizes) < TRAIN_AFTER:
             return False
         raw = sum(size for size, _ in self.sizes)
         packed = sum(size for _, size in self.sizes)
-        return raw > 0 and packed / raw > dictionary.ratio * DRIFT
+        if raw > 0 and packed / raw > dictionary.ratio * DRIFT:
+            self.retrained = True
+            return True
+        return False
 
     def _start(self, samples: list[bytes] | None) -> None:
         self.trainings += 1
