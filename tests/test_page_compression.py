@@ -292,3 +292,53 @@ def test_an_archive_with_enough_pages_and_no_dictionary_trains_one_from_them(
         assert packing.packer.compression == "zstd:dict:1" and packing.failed is None
     finally:
         archive.close()
+
+
+def test_upgrade_recompress_rewrites_zlib_pages_with_a_dictionary_exactly(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(13)
+    db = tmp_path / "a.db"
+    pages = [page(rng, n) for n in range(TRAIN_AFTER + 50)]
+    archive = Archive(db)
+    try:
+        for n, body in enumerate(pages):  # as the release before zstd stored them
+            archive.store_page(
+                url=f"http://gov.test/{n}.html",
+                source="demo_trs",
+                kind="detail",
+                status=200,
+                headers={"Content-Type": ["text/html"]},
+                body=body,
+                encoding=None,
+                fetched_at="2025-01-01T08:00:00+08:00",
+                run_id="r",
+                packed=PackedBody(hashlib.sha256(body).hexdigest(), zlib.compress(body, 6), "zlib"),
+            )
+        archive.commit()
+    finally:
+        archive.close()
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    before = tmp_path / "before" / "p.warc"
+    assert run_cli("export", "--format", "warc", str(before), "--db", str(db)).returncode == 0
+    with closing(sqlite3.connect(db)) as conn:
+        zlib_bytes = conn.execute("SELECT sum(length(body)) FROM pages").fetchone()[0]
+
+    result = run_cli("upgrade", "--recompress", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(pages)} pages recompressed" in result.stdout and "demo_trs" in result.stdout
+
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT body, compression, body_sha256 FROM pages ORDER BY id")
+        stored = 0
+        for (body, how, digest), original in zip(rows, pages, strict=True):
+            assert how == "zstd:dict:1" and page_body(body, how, conn) == original
+            assert hashlib.sha256(original).hexdigest() == digest
+            stored += len(body)
+    assert stored < zlib_bytes * 0.6
+    after = tmp_path / "after" / "p.warc"
+    assert run_cli("export", "--format", "warc", str(after), "--db", str(db)).returncode == 0
+    assert warc_records(after) == warc_records(before)
+    again = run_cli("upgrade", "--recompress", "--db", str(db))
+    assert again.returncode == 0 and "0 pages recompressed" in again.stdout
