@@ -43,6 +43,7 @@ class PagePacking:
         self.samples: deque[bytes] = deque(maxlen=TRAIN_AFTER)
         self.sizes: deque[tuple[int, int]] = deque(maxlen=TRAIN_AFTER)
         self.sizes_of: compression.Packer | None = None
+        self.raw_sum = self.packed_sum = 0  # of `sizes`, kept as pages come
         self.thread: threading.Thread | None = None
         self.trainings = 0
         self.retrained = False
@@ -57,8 +58,14 @@ class PagePacking:
         self.samples.append(body)
         if self.sizes_of is not packer:  # the ratio is of the current dictionary's pages only
             self.sizes.clear()
-            self.sizes_of = packer
+            self.sizes_of, self.raw_sum, self.packed_sum = packer, 0, 0
+        if len(self.sizes) == TRAIN_AFTER:
+            raw, size = self.sizes[0]
+            self.raw_sum -= raw
+            self.packed_sum -= size
         self.sizes.append((len(body), len(packed.compressed)))
+        self.raw_sum += len(body)
+        self.packed_sum += len(packed.compressed)
         training = self.thread is not None and self.thread.is_alive()
         if not training and self.failed is None and self._due():
             self._start(list(self.samples))
@@ -72,9 +79,7 @@ class PagePacking:
             return self.trainings == 0
         if self.retrained or dictionary.ratio <= 0 or len(self.sizes) < TRAIN_AFTER:
             return False
-        raw = sum(size for size, _ in self.sizes)
-        packed = sum(size for _, size in self.sizes)
-        if raw > 0 and packed / raw > dictionary.ratio * DRIFT:
+        if self.raw_sum > 0 and self.packed_sum / self.raw_sum > dictionary.ratio * DRIFT:
             self.retrained = True
             return True
         return False
