@@ -2,13 +2,15 @@
 dictionary trained per source on its own pages (tjcrawl.storage.compression).
 
     .venv/bin/python bench/page_compression.py [--db ARCHIVE] [--repeat 5]
+    .venv/bin/python bench/page_compression.py --bench-site 2000
 
 A benchmark, not a test. Without ``--db`` it builds the demo archive (``tjcrawl demo``) in a temp
 dir. Each source's pages are split by position: the dictionary is trained on the even ones and
 every figure is measured on the odd ones (pages it never saw, as a crawl's next pages are).
 (The labelled real pages of extraction-dev are one or two per host: no per-source figure.)
 Sizes are compressed bytes over raw bytes; speeds are raw MB per second of one thread, the best
-of ``--repeat`` passes. ``--db`` takes any archive.
+of ``--repeat`` passes. ``--bench-site N`` measures the pages of crawl_throughput.py's synthetic
+site (N detail pages and their listings) as one source instead. ``--db`` takes any archive.
 """
 
 from __future__ import annotations
@@ -73,21 +75,31 @@ def measure(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="an archive (default: the demo archive, built)")
+    parser.add_argument("--bench-site", type=int, metavar="N", help="crawl_throughput's site")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
-        if db is None:
+        if args.bench_site:
+            sys.path.insert(0, str(_HERE))
+            from crawl_throughput import SLUG, generate_site
+
+            generate_site(Path(tmp), args.bench_site, 20, 20241114)
+            files = sorted((Path(tmp) / "site").rglob("*.html"))
+            by_source = {SLUG: [path.read_bytes() for path in files]}
+        elif db is None:
             db = Path(tmp) / "demo.db"
             tjcrawl = Path(sys.executable).with_name("tjcrawl")
             subprocess.run(
                 [str(tjcrawl), "demo", "--db", str(db)], check=True, stdout=subprocess.DEVNULL
             )
-        by_source = pages_by_source(db)
+        if not args.bench_site:
+            by_source = pages_by_source(db)
     totals: dict[str, list[float]] = {}
     raw_total = 0
     for source, pages in sorted(by_source.items()):
-        train_on, test_on = pages[0::2], pages[1::2]
+        # As a crawl does: at most TRAIN_AFTER pages train the dictionary.
+        train_on, test_on = pages[0::2][: compression.TRAIN_AFTER], pages[1::2]
         if not test_on:
             continue
         started = time.perf_counter()
