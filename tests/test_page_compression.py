@@ -285,6 +285,11 @@ def test_an_archive_with_enough_pages_and_no_dictionary_trains_one_from_them(
                 fetched_at="2025-01-01T08:00:00+08:00",
                 run_id="r",
             )
+        archive.conn.execute(
+            "INSERT INTO crawl_runs (run_id, source, started_at, pages_stored)"
+            " VALUES ('r', 'demo_trs', '2025-01-01T08:00:00+08:00', ?)",
+            (TRAIN_AFTER,),
+        )
         archive.commit()
         archive.start_writer()
         packing = PagePacking(archive, "demo_trs")  # trains from the stored pages at once
@@ -342,3 +347,17 @@ def test_upgrade_recompress_rewrites_zlib_pages_with_a_dictionary_exactly(
     assert warc_records(after) == warc_records(before)
     again = run_cli("upgrade", "--recompress", "--db", str(db))
     assert again.returncode == 0 and "0 pages recompressed" in again.stdout
+
+
+def test_damaged_or_unknown_compressions_are_errors_not_bytes() -> None:
+    body = b"<html><body>" + "天津".encode() * 500 + b"</body></html>"
+    packed = PackedBody.of(body)
+    assert packed.compression == "zstd" and page_body(packed.compressed, "zstd") == body
+    damaged = packed.compressed[:-6] + bytes(6)  # its checksum no longer matches
+    with pytest.raises(compression.PageUnreadable):
+        page_body(damaged, "zstd")
+    with pytest.raises(MissingDictionary):  # no archive to read the dictionary from
+        page_body(packed.compressed, "zstd:dict:4")
+    with pytest.raises(ValueError, match="not one tjcrawl knows"):
+        page_body(packed.compressed, "brotli")
+    assert page_body(zlib.compress(body), "zlib") == body and page_body(body, None) == body

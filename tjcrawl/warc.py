@@ -37,7 +37,7 @@ from warcio.warcwriter import WARCWriter
 
 from tjcrawl import __version__
 from tjcrawl.atomic_write import atomic_output
-from tjcrawl.storage.compression import MissingDictionary, page_body
+from tjcrawl.storage.compression import PageUnreadable, page_body
 
 #: Hop-by-hop or transfer framing that no longer describes the stored (decoded) body.
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
@@ -124,8 +124,8 @@ def _page_bytes(
 ) -> bytes:
     try:
         return page_body(body, compression, conn)
-    except MissingDictionary as exc:
-        raise MissingDictionary(f"page {page_id} ({url}): {exc}") from None
+    except PageUnreadable as exc:
+        raise type(exc)(f"page {page_id} ({url}): {exc}") from None
 
 
 def _user_agent() -> str:

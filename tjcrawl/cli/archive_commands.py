@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import zlib
 from pathlib import Path
 
 import click
@@ -122,7 +123,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     """
     from tjcrawl.reextract import ReextractError
     from tjcrawl.reextract import reextract as run_reextract
-    from tjcrawl.storage.compression import MissingDictionary
+    from tjcrawl.storage.compression import PageUnreadable
     from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
 
     _profiles(sources)  # a broken profile is one line, not a traceback
@@ -132,7 +133,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
         report = run_reextract(db_path, list(sources) or None, workers=workers, generic=generic)
     except ReextractError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCE") from None
-    except MissingDictionary as exc:
+    except PageUnreadable as exc:
         raise click.ClickException(str(exc)) from None
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
@@ -222,7 +223,7 @@ def _recompress(db_path: Path) -> None:
         raise click.ClickException(str(exc)) from None
     try:
         done = recompress(archive)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, ValueError, zlib.error) as exc:  # earlier batches stay rewritten
         raise click.ClickException(f"recompression stopped: {exc}") from None
     finally:
         archive.close()

@@ -226,12 +226,12 @@ def _export_pages(
         )
     if output is None:
         raise click.UsageError(f"--format {fmt} needs a file: tjcrawl export --format {fmt} OUT")
-    from tjcrawl.storage.compression import MissingDictionary
+    from tjcrawl.storage.compression import PageUnreadable
 
     with _read(db_path) as db:
         try:
             _write_pages(fmt, db.conn, output, source)
-        except MissingDictionary as exc:  # never garbage bytes in a WARC; nothing written
+        except PageUnreadable as exc:  # never garbage bytes in a WARC; nothing written
             raise click.ClickException(f"{output} not written: {exc}") from None
 
 

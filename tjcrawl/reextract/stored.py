@@ -18,7 +18,7 @@ from scrapy.responsetypes import responsetypes
 
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.profiles import Profile
-from tjcrawl.storage.compression import MissingDictionary, page_body
+from tjcrawl.storage.compression import PageUnreadable, page_body
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,8 @@ def load_pages(conn: sqlite3.Connection, ids: Sequence[int]) -> list[StoredPage]
         row = by_id[page_id]
         try:
             body = page_body(row[4], row[5], conn)
-        except MissingDictionary as exc:
-            raise MissingDictionary(f"page {row[0]} ({row[1]}): {exc}") from None
+        except PageUnreadable as exc:
+            raise type(exc)(f"page {row[0]} ({row[1]}): {exc}") from None
         pages.append(
             StoredPage(
                 id=row[0],

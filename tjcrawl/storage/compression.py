@@ -31,7 +31,11 @@ TRAIN_AFTER = 200  # pages of a source before its first dictionary
 SAMPLE_CAP = 128 * 1024  # bytes of one page a training sample keeps
 
 
-class MissingDictionary(ValueError):
+class PageUnreadable(ValueError):
+    """A stored page's bytes do not decompress."""
+
+
+class MissingDictionary(PageUnreadable):
     """A page needs a compression dictionary the archive does not hold."""
 
 
@@ -139,7 +143,10 @@ def page_body(
     if compression in (None, "", "none"):
         return bytes(stored)
     if compression == ZSTD:
-        return _plain_decompressor().decompress(stored)
+        try:
+            return _plain_decompressor().decompress(stored)
+        except zstandard.ZstdError as exc:
+            raise PageUnreadable(f"a zstd page does not decompress ({exc})") from None
     if compression.startswith(DICT_PREFIX):
         try:
             dict_id = int(compression[len(DICT_PREFIX) :])

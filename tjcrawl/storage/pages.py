@@ -54,9 +54,14 @@ class PageStore:
         return found
 
     def stored_page_count(self, source: str) -> int:
+        """How many pages the source's runs stored, by their counts (crawl_runs is indexed by
+        source; pages is not, and a count there would read a large archive whole)."""
         row = (
             self.pages_reader()
-            .execute("SELECT count(*) FROM pages WHERE source = ?", (source,))
+            .execute(
+                "SELECT coalesce(sum(pages_stored), 0) FROM crawl_runs WHERE source = ?",
+                (source,),
+            )
             .fetchone()
         )
         return int(row[0])

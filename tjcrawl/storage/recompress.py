@@ -10,6 +10,7 @@ an interruption leaves every page readable, in its old form or its new one.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 
 from tjcrawl.storage import compression
@@ -39,60 +40,67 @@ class Recompressed:
 def recompress(archive: Archive, batch: int = BATCH) -> Recompressed:
     conn = archive.conn
     done = Recompressed()
-    sources = [row[0] for row in conn.execute("SELECT DISTINCT source FROM pages ORDER BY 1")]
-    for source in sources:
+    packers = {}
+    for (source,) in conn.execute("SELECT DISTINCT source FROM pages ORDER BY 1").fetchall():
         packer = archive.packer(source)
         if packer.dictionary is None:
-            samples = [
-                page_body(body, how, conn)
-                for body, how in conn.execute(
-                    "SELECT body, compression FROM pages WHERE source = ? AND status = 200"
-                    " ORDER BY id DESC LIMIT ?",
-                    (source, TRAIN_AFTER),
-                )
-            ]
-            if len(samples) < TRAIN_AFTER:
+            packer = _train(archive, source) or packer
+            if packer.dictionary is not None:
+                done.trained.append(source)
+        if packer.dictionary is not None:
+            packers[source] = packer
+    last = 0
+    while packers:  # one pass over the pages by id (pages has no index by source)
+        rows = conn.execute(
+            "SELECT id, url, source, body, compression, body_sha256 FROM pages WHERE id > ?"
+            " ORDER BY id LIMIT ?",
+            (last, batch),
+        ).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        archive._begin()
+        for page_id, url, source, body, how, digest in rows:
+            packer = packers.get(source)
+            if packer is None or body is None or how == packer.compression:
                 continue
-            data = compression.train(samples)
-            probe = compression.Packer(compression.Dictionary(0, data))
-            packer = archive.store_dictionary(
-                source,
-                data,
-                len(samples),
-                sum(map(len, samples)),
-                compression.ratio(probe, samples),
+            try:
+                raw = page_body(body, how, conn)
+            except (ValueError, zlib.error) as exc:
+                done.unreadable.append(f"page {page_id} ({url}): {exc}")
+                continue
+            if hashlib.sha256(raw).hexdigest() != digest:
+                done.unreadable.append(f"page {page_id} ({url}): bytes differ from SHA-256")
+                continue
+            packed = packer.compress(raw)
+            if len(packed) >= len(body) or page_body(packed, packer.compression, conn) != raw:
+                continue
+            conn.execute(
+                "UPDATE pages SET body = ?, compression = ? WHERE id = ?",
+                (packed, packer.compression, page_id),
             )
-            done.trained.append(source)
-        last = 0
-        while True:
-            rows = conn.execute(
-                "SELECT id, url, body, compression, body_sha256 FROM pages WHERE source = ?"
-                " AND id > ? AND body IS NOT NULL AND coalesce(compression, '') != ?"
-                " ORDER BY id LIMIT ?",
-                (source, last, packer.compression, batch),
-            ).fetchall()
-            if not rows:
-                break
-            last = rows[-1][0]
-            archive._begin()
-            for page_id, url, body, how, digest in rows:
-                try:
-                    raw = page_body(body, how, conn)
-                except (ValueError, compression.zstandard.ZstdError) as exc:
-                    done.unreadable.append(f"page {page_id} ({url}): {exc}")
-                    continue
-                if hashlib.sha256(raw).hexdigest() != digest:
-                    done.unreadable.append(f"page {page_id} ({url}): bytes differ from SHA-256")
-                    continue
-                packed = packer.compress(raw)
-                if len(packed) >= len(body) or page_body(packed, packer.compression, conn) != raw:
-                    continue
-                conn.execute(
-                    "UPDATE pages SET body = ?, compression = ? WHERE id = ?",
-                    (packed, packer.compression, page_id),
-                )
-                done.pages += 1
-                done.bytes_before += len(body)
-                done.bytes_after += len(packed)
-            archive.commit()
+            done.pages += 1
+            done.bytes_before += len(body)
+            done.bytes_after += len(packed)
+        archive.commit()
     return done
+
+
+def _train(archive: Archive, source: str) -> compression.Packer | None:
+    """A dictionary for a source with TRAIN_AFTER pages and none, from its newest pages."""
+    conn = archive.conn
+    samples = [
+        page_body(body, how, conn)
+        for body, how in conn.execute(
+            "SELECT body, compression FROM pages WHERE source = ? AND status = 200"
+            " ORDER BY id DESC LIMIT ?",
+            (source, TRAIN_AFTER),
+        )
+    ]
+    if len(samples) < TRAIN_AFTER:
+        return None
+    data = compression.train(samples)
+    probe = compression.Packer(compression.Dictionary(0, data))
+    return archive.store_dictionary(
+        source, data, len(samples), sum(map(len, samples)), compression.ratio(probe, samples)
+    )
