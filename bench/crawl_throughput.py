@@ -681,6 +681,23 @@ def run_child(
     return result
 
 
+def stored_share(db: str) -> tuple[float, str]:
+    """Stored (compressed) bytes of the bench site's raw pages over their bytes as fetched, and
+    how many pages each compression holds."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT compression, count(*), sum(length(body)), sum(body_size) FROM pages"
+            " WHERE source = ? GROUP BY compression ORDER BY compression",
+            (SLUG,),
+        ).fetchall()
+    finally:
+        conn.close()
+    stored = sum(row[2] or 0 for row in rows)
+    raw = sum(row[3] or 0 for row in rows)
+    return (stored / raw if raw else 0.0), ", ".join(f"{row[1]} {row[0]}" for row in rows)
+
+
 def archive_counts(db: str) -> tuple[int, int, int]:
     """Articles, pages, and articles whose body and date the generic extractor gave."""
     conn = sqlite3.connect(db)
@@ -850,6 +867,7 @@ def main(argv: list[str] | None = None) -> int:
                 if side == tj:
                     articles, pages, generic = archive_counts(result["db"])
                     result["archive"] = (articles, pages, generic)
+                    result["stored_share"] = stored_share(result["db"])
                     if articles != site["details"] or pages != expected_pages:
                         failures.append(
                             f"round {n} {tj}: archive holds {articles} articles "
@@ -895,6 +913,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"round {result['round']} {tj} archive: {articles} articles, "
                     f"{pages} pages stored (expected {site['details']}, {expected_pages}); "
                     f"{generic} with body and date from the generic extractor"
+                )
+                share, how = result["stored_share"]
+                print(
+                    f"round {result['round']} {tj}: raw pages stored at {share:.1%} of their"
+                    f" bytes ({how}; goal <= 15 %)"
                 )
 
         print(

@@ -6,7 +6,7 @@
 A benchmark, not a test. It generates the synthetic GBK TRS site of bench/crawl_throughput.py
 (``--pages`` detail pages plus a listing page per ``--per-page`` entries), stores every page in
 a fresh archive through ``Archive.store_page`` exactly as the crawler's archive pipeline does
-(zlib-compressed bytes, the headers a server sends, a fetch time each), and times
+(zstd-compressed bytes, the headers a server sends, a fetch time each), and times
 ``tjcrawl.reextract.reextract`` on it three ways (``--workers 1,2`` alternates one process with
 two forked extraction processes; CPU seconds count this process and its workers):
 
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         size = db.stat().st_size / 2**20
         print(
             f"archive: {pages} stored pages ({details} detail + {listings} listing, GBK, "
-            f"zlib), {size:.1f} MB, built in {time.perf_counter() - started:.1f} s"
+            f"zstd), {size:.1f} MB, built in {time.perf_counter() - started:.1f} s"
         )
         print(f"machine: {machine()}")
         print(f"code: {code_version()}; load average before: {os.getloadavg()[0]:.2f}\n")

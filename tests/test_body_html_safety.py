@@ -7,12 +7,12 @@ while the raw page keeps the bytes the site sent and the text body is what the p
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+import zstandard
 from conftest import run_cli
 
 from tjcrawl.fixture_server import serving
@@ -93,7 +93,7 @@ def test_a_crawled_body_html_keeps_no_script_handler_or_javascript_link(tmp_path
     assert '<img src="http://example.org/photo.jpg" alt="照片">' in body_html
     assert '<p style="text-align:center">第三段' in body_html
     # The raw page keeps every byte the site sent, scripts and all.
-    assert compression == "zlib" and zlib.decompress(page) == HOSTILE_ARTICLE
+    assert compression == "zstd" and zstandard.decompress(page) == HOSTILE_ARTICLE
     # The text body never held the script and is what the page says.
     assert body == "第一段正文。\n第二段点此。\n第三段链接"
 

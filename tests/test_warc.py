@@ -8,6 +8,7 @@ real pywb on 127.0.0.1 and compared byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -26,6 +27,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tjcrawl import __version__
 from tjcrawl.storage.archive import Archive
+from tjcrawl.storage.compression import page_body
 from tjcrawl.warc import write_warc
 
 # pywb pins pyOpenSSL<26.2 (downgrading the cryptography Scrapy uses), werkzeug and redis, and
@@ -68,13 +70,16 @@ def stored_pages(db: Path, source: str | None = None) -> list[dict[str, Any]]:
         conn.row_factory = sqlite3.Row
         where, params = ("WHERE source = ?", (source,)) if source else ("", ())
         rows = conn.execute(
-            "SELECT id, url, status, headers, body, compression, fetched_at"
+            "SELECT id, url, status, headers, body, compression, fetched_at, body_sha256"
             f" FROM pages {where} ORDER BY id",
             params,
         ).fetchall()
-    return [
-        {**dict(row), "bytes": zlib.decompress(row["body"]) if row["body"] else b""} for row in rows
-    ]
+        pages = [
+            {**dict(row), "bytes": page_body(row["body"], row["compression"], conn)} for row in rows
+        ]
+    for page in pages:  # the bytes as fetched, whatever the compression
+        assert hashlib.sha256(page["bytes"]).hexdigest() == page["body_sha256"]
+    return pages
 
 
 def same_moment(warc_date: str, fetched_at: str) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tjcrawl.fixture_paths import UnsavableURL, staged_site
+from tjcrawl.storage.compression import page_body
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _newest_body(conn: sqlite3.Connection, url: str) -> bytes | None:
     ).fetchone()
     if row is None:
         return None
-    return zlib.decompress(row[0]) if row[1] == "zlib" else row[0]
+    return page_body(row[0], row[1], conn)
 
 
 @dataclass

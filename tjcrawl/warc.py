@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -38,6 +37,7 @@ from warcio.warcwriter import WARCWriter
 
 from tjcrawl import __version__
 from tjcrawl.atomic_write import atomic_output
+from tjcrawl.storage.compression import PageUnreadable, page_body
 
 #: Hop-by-hop or transfer framing that no longer describes the stored (decoded) body.
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
@@ -119,15 +119,13 @@ def request_headers(url: str, user_agent: str) -> StatusAndHeaders:
     )
 
 
-def page_body(stored: bytes | None, compression: str | None) -> bytes:
-    """A page's bytes as they were received (`pages.body` is zlib-compressed)."""
-    if stored is None:
-        return b""
-    if compression == "zlib":
-        return zlib.decompress(stored)
-    if compression in (None, "", "none"):
-        return bytes(stored)
-    raise ValueError(f"pages.compression {compression!r} is not one tjcrawl knows")
+def _page_bytes(
+    page_id: int, url: str, body: bytes | None, compression: str | None, conn: sqlite3.Connection
+) -> bytes:
+    try:
+        return page_body(body, compression, conn)
+    except PageUnreadable as exc:
+        raise type(exc)(f"page {page_id} ({url}): {exc}") from None
 
 
 def _user_agent() -> str:
@@ -150,7 +148,7 @@ def stored_pages(
             url,
             int(status),
             json.loads(headers) if headers else {},
-            page_body(body, compression),
+            _page_bytes(page_id, url, body, compression, conn),
             fetched_at,
         )
 

@@ -4,7 +4,9 @@ failures, schema, reextract and serve."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
+import zlib
 from pathlib import Path
 
 import click
@@ -121,6 +123,7 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     """
     from tjcrawl.reextract import ReextractError
     from tjcrawl.reextract import reextract as run_reextract
+    from tjcrawl.storage.compression import PageUnreadable
     from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
 
     _profiles(sources)  # a broken profile is one line, not a traceback
@@ -130,6 +133,8 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
         report = run_reextract(db_path, list(sources) or None, workers=workers, generic=generic)
     except ReextractError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCE") from None
+    except PageUnreadable as exc:
+        raise click.ClickException(str(exc)) from None
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
@@ -167,7 +172,14 @@ def schema(db_path: Path) -> None:
 
 @click.command()
 @DB_OPTION
-def upgrade(db_path: Path) -> None:
+@click.option(
+    "--recompress",
+    is_flag=True,
+    help="Also rewrite stored pages with their source's zstd dictionary (training one for a"
+    " source with 200 pages and none): pages of older versions are zlib. In batches, each"
+    " page checked against its SHA-256; `sqlite3 archive.db VACUUM` then returns the space.",
+)
+def upgrade(db_path: Path, recompress: bool) -> None:
     """Migrate an archive written by an older tjcrawl to this version's schema.
 
     Any writing command (crawl, reextract, export of articles) does the same first; the
@@ -177,6 +189,7 @@ def upgrade(db_path: Path) -> None:
     \b
     Example:
       tjcrawl upgrade --db archive.db
+      tjcrawl upgrade --recompress --db archive.db
     """
     from tjcrawl.storage.migrations import SCHEMA_VERSION
 
@@ -184,14 +197,41 @@ def upgrade(db_path: Path) -> None:
         before = db.execute("PRAGMA user_version").fetchone()[0]
     if before == SCHEMA_VERSION:
         click.echo(f"{db_path}: already at schema {SCHEMA_VERSION}")
-        return
-    lock = _lock_archive(db_path)
+    else:
+        lock = _lock_archive(db_path)
+        try:
+            with _archive(db_path):
+                pass
+        finally:
+            lock.release()
+        click.echo(f"{db_path}: schema {before} -> {SCHEMA_VERSION}")
+    if recompress:
+        _recompress(db_path)
+
+
+def _recompress(db_path: Path) -> None:
+    from tjcrawl.storage.archive import Archive
+    from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
+    from tjcrawl.storage.recompress import recompress
+
     try:
-        with _archive(db_path):
-            pass
+        archive = Archive(db_path)
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except (ArchiveError, LockUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        done = recompress(archive)
+    except (sqlite3.Error, ValueError, zlib.error) as exc:  # earlier batches stay rewritten
+        raise click.ClickException(f"recompression stopped: {exc}") from None
     finally:
-        lock.release()
-    click.echo(f"{db_path}: schema {before} -> {SCHEMA_VERSION}")
+        archive.close()
+    click.echo(f"{db_path}: {done.line()}")
+    for problem in done.unreadable:
+        click.echo(f"unreadable, left as stored: {problem}", err=True)
+    if done.unreadable:
+        sys.exit(1)
 
 
 def _stats_text(db: sqlite_utils.Database) -> str:

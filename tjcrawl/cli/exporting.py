@@ -226,16 +226,23 @@ def _export_pages(
         )
     if output is None:
         raise click.UsageError(f"--format {fmt} needs a file: tjcrawl export --format {fmt} OUT")
+    from tjcrawl.storage.compression import PageUnreadable
+
     with _read(db_path) as db:
-        if fmt == "wacz":
-            from tjcrawl.wacz import write_wacz
+        try:
+            _write_pages(fmt, db.conn, output, source)
+        except PageUnreadable as exc:  # never garbage bytes in a WARC; nothing written
+            raise click.ClickException(f"{output} not written: {exc}") from None
 
-            summary = write_wacz(db.conn, output, source)
-            click.echo(
-                f"{summary.pages} pages, {summary.articles} article pages -> {output}", err=True
-            )
-            return
-        from tjcrawl.warc import write_warc
 
-        pages = write_warc(db.conn, output, source)
+def _write_pages(fmt: str, conn: Any, output: Path, source: str | None) -> None:
+    if fmt == "wacz":
+        from tjcrawl.wacz import write_wacz
+
+        summary = write_wacz(conn, output, source)
+        click.echo(f"{summary.pages} pages, {summary.articles} article pages -> {output}", err=True)
+        return
+    from tjcrawl.warc import write_warc
+
+    pages = write_warc(conn, output, source)
     click.echo(f"{pages} pages -> {output}", err=True)

@@ -43,6 +43,7 @@ from tjcrawl.pipelines.archive_writes import (
     store_item,
     store_response,
 )
+from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.storage.archive import (
     Archive,
     ArchiveError,
@@ -102,6 +103,7 @@ class ArchivePipeline:
         self._stopping = False
         self._closed = False
         self._flusher: task.LoopingCall | None = None
+        self.packing: PagePacking | None = None
         self.clock_skew_s: float | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -135,6 +137,7 @@ class ArchivePipeline:
             held.release()  # the archive holds the lock now, or nobody does
         archive.start_writer()
         self._start_flushing(archive)
+        self.packing = PagePacking(archive, spider.name, self.crawler.stats)
         if self.max_pages:
             archive.call(archive.limit_size, self.max_pages)
         try:
@@ -214,10 +217,11 @@ class ArchivePipeline:
             response.status,
             headers,
             response.body,
-            # A page is hashed and compressed here: the writer thread, not this one, limits a
-            # crawl. Attachments (up to 20 MB) stay with the writer, off the reactor.
-            PackedBody.of(response.body)
-            if response.status == 200 and kind != "attachment"
+            # A page is hashed and compressed here (zstd, cheap; see page_packing): the writer
+            # thread, not this one, limits a crawl. Attachments (up to 20 MB) stay with the
+            # writer, off the reactor.
+            self.packing.pack(response.body)
+            if response.status == 200 and kind != "attachment" and self.packing is not None
             else None,
             request.meta.get("encoding"),
             request.meta.get("fetched_at") or clock.now().isoformat(),
@@ -379,6 +383,8 @@ class ArchivePipeline:
         gc.unfreeze()  # collectable again once this crawl's structures are dropped
         if self.archive is None:
             return
+        if self.packing is not None:
+            self.packing.finish()
         # Every write handed over before this point is done once this call returns.
         self.archive.call(self._finish, reason)
         self.archive.release()

@@ -18,7 +18,7 @@ from scrapy.responsetypes import responsetypes
 
 from tjcrawl.middlewares import apply_encoding
 from tjcrawl.profiles import Profile
-from tjcrawl.warc import page_body
+from tjcrawl.storage.compression import PageUnreadable, page_body
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,17 @@ def load_pages(conn: sqlite3.Connection, ids: Sequence[int]) -> list[StoredPage]
     pages = []
     for page_id in ids:
         row = by_id[page_id]
+        try:
+            body = page_body(row[4], row[5], conn)
+        except PageUnreadable as exc:
+            raise type(exc)(f"page {row[0]} ({row[1]}): {exc}") from None
         pages.append(
             StoredPage(
                 id=row[0],
                 url=row[1],
                 kind=row[2],
                 headers=json.loads(row[3]) if row[3] else {},
-                body=page_body(row[4], row[5]),
+                body=body,
                 fetched_at=row[6],
                 last_fetched_at=row[7] or row[6],
             )

@@ -87,7 +87,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "body": "The raw response bytes, compressed as `compression` says.",
             "body_size": "Size of the raw bytes.",
             "body_sha256": "SHA-256 of the raw bytes.",
-            "compression": "How `body` is compressed (zlib).",
+            "compression": "How `body` is compressed: zstd, zstd:dict:<compression_dicts.id>, "
+            "or zlib (pages stored before zstd).",
             "declared_encoding": "The charset the page declared (header or meta).",
             "used_encoding": "The encoding its bytes were decoded with.",
             "encoding_how": "declared, detected, ascii, bom, forced, or utf-8 / gb18030 / big5 "
@@ -246,6 +247,21 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "body": "The file, as served.",
             "fetched_at": "When.",
             "run_id": "The run that fetched it.",
+        },
+    ),
+    "compression_dicts": (
+        "zstd dictionaries trained on a source's own pages; a page compressed with one names it "
+        "in pages.compression (zstd:dict:<id>). Never deleted while a page needs it.",
+        {
+            "id": "Integer key, in pages.compression as zstd:dict:<id>.",
+            "source": "Profile slug whose pages trained it.",
+            "created_at": "When it was trained.",
+            "size": "Size of the dictionary in bytes.",
+            "samples": "How many pages it was trained on.",
+            "sample_bytes": "Raw bytes of those pages.",
+            "sample_ratio": "Compressed over raw bytes of those pages with it (0.12 = 12 %).",
+            "zstd_dict_id": "The id zstd writes in each frame compressed with it.",
+            "dictionary": "The dictionary's bytes.",
         },
     ),
     "attachment_texts": (

@@ -422,6 +422,28 @@ def _attachment_texts(db: sqlite_utils.Database) -> None:
     db["attachment_texts"].create_index(["state"])
 
 
+def _compression_dicts(db: sqlite_utils.Database) -> None:
+    """zstd dictionaries trained per source on its own pages (tjcrawl.storage.compression); a
+    page compressed with one says `zstd:dict:<id>` in `pages.compression`. Older pages keep
+    `zlib` and stay readable."""
+    db["compression_dicts"].create(
+        {
+            "id": int,
+            "source": str,
+            "created_at": str,
+            "size": int,
+            "samples": int,
+            "sample_bytes": int,
+            "sample_ratio": float,
+            "zstd_dict_id": int,
+            "dictionary": bytes,
+        },
+        pk="id",
+        not_null={"source", "created_at", "dictionary"},
+    )
+    db["compression_dicts"].create_index(["source", "id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -440,6 +462,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _field_sources,
     _source_verification,
     _attachment_texts,
+    _compression_dicts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

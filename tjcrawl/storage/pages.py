@@ -7,28 +7,91 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import zlib
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+import zstandard
+
 from tjcrawl import clock
+from tjcrawl.storage import compression
+from tjcrawl.storage.compression import Dictionary, PackedBody, Packer
 
-
-@dataclass(frozen=True)
-class PackedBody:
-    """A page body as the archive keeps it: its SHA-256 and its zlib-compressed bytes."""
-
-    sha256: str
-    compressed: bytes
-
-    @classmethod
-    def of(cls, body: bytes) -> PackedBody:
-        return cls(hashlib.sha256(body).hexdigest(), zlib.compress(body, 6))
+__all__ = ["PackedBody", "PageStore"]
 
 
 class PageStore:
     """The raw pages and attachment files an `Archive` keeps (one part of that class)."""
+
+    # -- how a source's pages are compressed ---------------------------------------------
+    _packers: dict[str, Packer]
+    _packers_lock = threading.Lock()
+
+    def packer(self, source: str) -> Packer:
+        """The packer for a source's new pages: zstd with its newest dictionary, if any."""
+        packers = self.__dict__.setdefault("_packers", {})
+        with self._packers_lock:
+            found = packers.get(source)
+        if found is not None:
+            return found
+        try:
+            row = (
+                self.pages_reader()
+                .execute(
+                    "SELECT id, dictionary, sample_ratio FROM compression_dicts WHERE source = ?"
+                    " ORDER BY id DESC LIMIT 1",
+                    (source,),
+                )
+                .fetchone()
+            )
+        except sqlite3.OperationalError:  # the table is created by the writer's migration
+            row = None
+        found = compression.PLAIN
+        if row:
+            found = Packer(Dictionary(int(row[0]), bytes(row[1]), row[2] or 0.0))
+        with self._packers_lock:
+            packers[source] = found
+        return found
+
+    def stored_page_count(self, source: str) -> int:
+        """How many pages the source's runs stored, by their counts (crawl_runs is indexed by
+        source; pages is not, and a count there would read a large archive whole)."""
+        row = (
+            self.pages_reader()
+            .execute(
+                "SELECT coalesce(sum(pages_stored), 0) FROM crawl_runs WHERE source = ?",
+                (source,),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
+    def store_dictionary(
+        self, source: str, data: bytes, samples: int, sample_bytes: int, sample_ratio: float
+    ) -> Packer:
+        """Keep a dictionary trained on a source's pages; the packer that uses it (from now on
+        the source's packer). Runs on the writer thread, before any page compressed with it."""
+        self._begin()
+        cursor = self.conn.execute(
+            "INSERT INTO compression_dicts (source, created_at, size, samples, sample_bytes,"
+            " sample_ratio, zstd_dict_id, dictionary) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                source,
+                clock.now_iso(),
+                len(data),
+                samples,
+                sample_bytes,
+                round(sample_ratio, 4),
+                zstandard.ZstdCompressionDict(data).dict_id(),
+                data,
+            ),
+        )
+        self._written()
+        self.commit()  # pages compressed with it may land in any later transaction
+        packer = Packer(Dictionary(int(cursor.lastrowid or 0), data, sample_ratio))
+        with self._packers_lock:
+            self.__dict__.setdefault("_packers", {})[source] = packer
+        return packer
 
     # -- what the crawler already knows of a page ---------------------------------------
     def pages_reader(self) -> sqlite3.Connection:
@@ -76,7 +139,7 @@ class PageStore:
         (the crawl does, on its own thread, to spare the archive's writer thread).
         """
         self._begin()
-        packed = packed or PackedBody.of(body)
+        packed = packed or PackedBody.of(body, self.packer(source))
         digest = packed.sha256
         row = self.conn.execute(
             "SELECT id FROM pages WHERE url = ? AND body_sha256 = ?", (url, digest)
@@ -109,7 +172,7 @@ class PageStore:
                 packed.compressed,
                 len(body),
                 digest,
-                "zlib",
+                packed.compression,
                 encoding.get("declared"),
                 encoding.get("used"),
                 encoding.get("how"),

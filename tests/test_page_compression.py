@@ -1,0 +1,363 @@
+"""Raw pages in zstd with per-source dictionaries (tjcrawl.storage.compression): exact bytes
+back whatever the compression, zlib pages of older archives still read after `upgrade`, and a
+missing dictionary a clear error, never garbage."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sqlite3
+import zlib
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_cli
+from warcio.archiveiterator import ArchiveIterator
+
+from tjcrawl.pipelines.page_packing import PagePacking
+from tjcrawl.reextract import reextract
+from tjcrawl.storage import compression
+from tjcrawl.storage.archive import Archive
+from tjcrawl.storage.compression import (
+    TRAIN_AFTER,
+    MissingDictionary,
+    PackedBody,
+    page_body,
+)
+from tjcrawl.storage.migrations import SCHEMA_VERSION
+
+#: Headers that differ between two exports of the same pages (fresh ids, the export's time).
+PER_EXPORT = {"WARC-Record-ID", "WARC-Warcinfo-ID", "WARC-Concurrent-To"}
+
+
+PHRASES = (
+    "市委常委会召开会议",
+    "研究部署重点工作",
+    "滨海新区",
+    "推动高质量发展",
+    "优化营商环境",
+    "和平区",
+    "召开专题会议",
+    "项目建设",
+)
+OTHER = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
+
+
+def page(rng: random.Random, number: int, shape: str = "trs") -> bytes:
+    """A made-up article page of one site's template: the same frame, different text."""
+    if shape == "trs":
+        words = [rng.choice(PHRASES) + str(rng.randrange(100)) for _ in range(80)]
+        head = (
+            '<html><head><meta charset="utf-8"><title>{t}</title><link rel="stylesheet"'
+            ' href="/css/trs.css"></head><body><div class="header"><ul class="nav"><li>首页</li>'
+            '<li>政务</li><li>新闻</li><li>服务</li></ul></div><div class="article">'
+        )
+        tail = '</div><div class="footer">天津市人民政府办公厅 主办 版权所有</div></body></html>'
+        text = "".join(f"<p>{w}</p>" for w in words)
+    else:  # another site's template, another language, another markup
+        words = [rng.choice(OTHER) + str(rng.randrange(1000)) for _ in range(300)]
+        head = "<!DOCTYPE html><section id=main data-kind=story><h1>{t}</h1><article>"
+        tail = "</article></section>"
+        text = "<br>".join(" ".join(words[i : i + 12]) for i in range(0, 300, 12))
+    return (head.format(t=f"标题{number}") + text + tail).encode("utf-8")
+
+
+@pytest.fixture
+def archive(demo_archive: Any, tmp_path: Path) -> Path:
+    copy = tmp_path / "archive.db"
+    with (
+        closing(sqlite3.connect(demo_archive.path)) as source,
+        closing(sqlite3.connect(copy)) as dest,
+    ):
+        source.backup(dest)
+    return copy
+
+
+def as_previous_release(db: Path) -> None:
+    """What the release before zstd wrote: every page zlib-6, no dictionary table, the schema
+    one migration back."""
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT id, body, compression FROM pages").fetchall()
+        for page_id, body, how in rows:
+            raw = page_body(body, how, conn)
+            conn.execute(
+                "UPDATE pages SET body = ?, compression = 'zlib' WHERE id = ?",
+                (zlib.compress(raw, 6), page_id),
+            )
+        conn.execute("DROP TABLE compression_dicts")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+        conn.execute(
+            "UPDATE tjcrawl_meta SET value = ? WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION - 1),),
+        )
+        conn.commit()
+
+
+def warc_records(path: Path) -> list[tuple[list[tuple[str, str]], bytes]]:
+    """Each record's headers (less the per-export ones) and its whole block, raw."""
+    records = []
+    with path.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            headers = [(k, v) for k, v in record.rec_headers.headers if k not in PER_EXPORT]
+            if record.rec_type == "warcinfo":
+                headers = [(k, v) for k, v in headers if k != "WARC-Date"]
+            records.append((headers, record.raw_stream.read()))
+    return records
+
+
+def articles(db: Path) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT * FROM articles ORDER BY id").fetchall()
+
+
+def test_a_zlib_archive_upgrades_and_exports_and_reextracts_the_same(
+    archive: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    before_warc = tmp_path / "before" / "pages.warc"
+    assert (
+        run_cli("export", "--format", "warc", str(before_warc), "--db", str(archive)).returncode
+        == 0
+    )
+    before_articles = articles(archive)
+
+    as_previous_release(archive)
+    refused = run_cli("export", "--format", "warc", str(tmp_path / "x.warc"), "--db", str(archive))
+    assert refused.returncode != 0 and "tjcrawl upgrade" in refused.stderr
+    upgraded = run_cli("upgrade", "--db", str(archive))
+    assert upgraded.returncode == 0, upgraded.stderr
+    with closing(sqlite3.connect(archive)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert {row[0] for row in conn.execute("SELECT compression FROM pages")} == {"zlib"}
+        assert conn.execute("SELECT count(*) FROM compression_dicts").fetchone()[0] == 0
+
+    after_warc = tmp_path / "after" / "pages.warc"
+    exported = run_cli("export", "--format", "warc", str(after_warc), "--db", str(archive))
+    assert exported.returncode == 0, exported.stderr
+    before, after = warc_records(before_warc), warc_records(after_warc)
+    assert len(after) > 40 and after == before  # payloads, digests and dates, record by record
+
+    report = reextract(archive)
+    assert report.total("unchanged") == len(before_articles)
+    assert report.total("changed") == report.total("errors") == report.total("failed") == 0
+    assert articles(archive) == before_articles
+
+
+def test_pages_compressed_with_a_dictionary_come_back_exactly(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    pages = [page(rng, n) for n in range(TRAIN_AFTER + 20)]
+    archive = Archive(tmp_path / "a.db")
+    try:
+        data = compression.train(pages[:TRAIN_AFTER])
+        packer = archive.store_dictionary("demo_trs", data, TRAIN_AFTER, 1, 0.1)
+        assert archive.packer("demo_trs") is packer
+        assert packer.compression == "zstd:dict:1"
+        ids = []
+        for n, body in enumerate(pages[TRAIN_AFTER:]):
+            ids.append(
+                archive.store_page(
+                    url=f"http://gov.test/{n}.html",
+                    source="demo_trs",
+                    kind="detail",
+                    status=200,
+                    headers={},
+                    body=body,
+                    encoding=None,
+                    fetched_at="2025-01-01T08:00:00+08:00",
+                    run_id="r",
+                )
+            )
+        archive.commit()
+    finally:
+        archive.close()
+    with closing(sqlite3.connect(tmp_path / "a.db")) as conn:
+        rows = conn.execute(
+            "SELECT body, compression, body_sha256, body_size FROM pages ORDER BY id"
+        ).fetchall()
+        assert {row[1] for row in rows} == {"zstd:dict:1"}
+        for (body, how, digest, size), original in zip(rows, pages[TRAIN_AFTER:], strict=True):
+            assert page_body(body, how, conn) == original
+            assert hashlib.sha256(original).hexdigest() == digest and size == len(original)
+        stored = sum(len(row[0]) for row in rows)
+        raw = sum(len(p) for p in pages[TRAIN_AFTER:])
+        plain = sum(len(PackedBody.of(p).compressed) for p in pages[TRAIN_AFTER:])
+        zlib_size = sum(len(zlib.compress(p, 6)) for p in pages[TRAIN_AFTER:])
+        # The dictionary carries the template: a fraction of what zstd or zlib alone keep.
+        assert stored < plain * 0.75 and stored < zlib_size * 0.75 and stored < raw * 0.3
+
+
+def test_a_missing_dictionary_is_a_clear_error_never_garbage(archive: Path, tmp_path: Path) -> None:
+    rng = random.Random(3)
+    pages = [page(rng, n) for n in range(TRAIN_AFTER)]
+    data = compression.train(pages)
+    with closing(sqlite3.connect(archive)) as conn:
+        page_id, url, body, how = conn.execute(
+            "SELECT id, url, body, compression FROM pages WHERE status = 200 LIMIT 1"
+        ).fetchone()
+        raw = page_body(body, how, conn)
+        zdict = compression.Dictionary(1, data)
+        packed = compression.Packer(zdict).compress(raw)
+        conn.execute(
+            "INSERT INTO compression_dicts (id, source, created_at, dictionary)"
+            " VALUES (1, 'demo_trs', 'now', ?)",
+            (data,),
+        )
+        conn.execute(
+            "UPDATE pages SET body = ?, compression = 'zstd:dict:1' WHERE id = ?",
+            (packed, page_id),
+        )
+        conn.commit()
+        assert page_body(packed, "zstd:dict:1", conn) == raw
+        # Another dictionary under the same id: zstd's dictionary id check refuses it.
+        other = compression.train([page(rng, n, "other") for n in range(TRAIN_AFTER)])
+        conn.execute("UPDATE compression_dicts SET dictionary = ? WHERE id = 1", (other,))
+        conn.commit()
+    with closing(sqlite3.connect(archive)) as conn, pytest.raises(MissingDictionary):
+        page_body(packed, "zstd:dict:1", conn)
+    with closing(sqlite3.connect(archive)) as conn:
+        conn.execute("DELETE FROM compression_dicts")
+        conn.commit()
+    with closing(sqlite3.connect(archive)) as conn, pytest.raises(MissingDictionary) as caught:
+        page_body(packed, "zstd:dict:1", conn)
+    assert "dictionary 1" in str(caught.value)
+
+    out = tmp_path / "pages.warc"
+    result = run_cli("export", "--format", "warc", str(out), "--db", str(archive))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"page {page_id} ({url})" in result.stderr and "dictionary 1" in result.stderr
+    assert not out.exists() and not list(tmp_path.glob("pages.warc*"))
+    result = run_cli("reextract", "--db", str(archive))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "dictionary 1" in result.stderr
+
+
+def test_a_source_gets_a_dictionary_and_a_new_one_when_its_pages_change(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(11)
+    archive = Archive(tmp_path / "a.db")
+    archive.start_writer()
+    try:
+        packing = PagePacking(archive, "demo_trs")
+        first = [packing.pack(page(rng, n)) for n in range(TRAIN_AFTER)]
+        packing.finish()
+        assert {p.compression for p in first} == {"zstd"}  # before its dictionary
+        assert packing.packer.compression == "zstd:dict:1" and packing.failed is None
+        after = [packing.pack(page(rng, n)) for n in range(TRAIN_AFTER)]
+        assert {p.compression for p in after} == {"zstd:dict:1"}
+        # The site's template changes: the recent pages compress badly, a new one is trained.
+        changed = [packing.pack(page(rng, n, "other")) for n in range(TRAIN_AFTER)]
+        packing.finish()
+        assert changed[0].compression == "zstd:dict:1"
+        assert packing.packer.compression == "zstd:dict:2"
+        assert packing.pack(page(rng, 0, "other")).compression == "zstd:dict:2"
+        archive.call(archive.commit)
+    finally:
+        archive.close()
+    with closing(sqlite3.connect(tmp_path / "a.db")) as conn:
+        rows = conn.execute(
+            "SELECT id, source, samples, sample_ratio FROM compression_dicts ORDER BY id"
+        ).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, "demo_trs", TRAIN_AFTER)] * 1 + [
+        (2, "demo_trs", TRAIN_AFTER)
+    ]
+    assert all(0 < r[3] < 0.3 for r in rows)
+
+
+def test_an_archive_with_enough_pages_and_no_dictionary_trains_one_from_them(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(5)
+    archive = Archive(tmp_path / "a.db")
+    try:
+        for n in range(TRAIN_AFTER):
+            archive.store_page(
+                url=f"http://gov.test/{n}.html",
+                source="demo_trs",
+                kind="detail",
+                status=200,
+                headers={},
+                body=page(rng, n),
+                encoding=None,
+                fetched_at="2025-01-01T08:00:00+08:00",
+                run_id="r",
+            )
+        archive.conn.execute(
+            "INSERT INTO crawl_runs (run_id, source, started_at, pages_stored)"
+            " VALUES ('r', 'demo_trs', '2025-01-01T08:00:00+08:00', ?)",
+            (TRAIN_AFTER,),
+        )
+        archive.commit()
+        archive.start_writer()
+        packing = PagePacking(archive, "demo_trs")  # trains from the stored pages at once
+        packing.finish()
+        assert packing.packer.compression == "zstd:dict:1" and packing.failed is None
+    finally:
+        archive.close()
+
+
+def test_upgrade_recompress_rewrites_zlib_pages_with_a_dictionary_exactly(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(13)
+    db = tmp_path / "a.db"
+    pages = [page(rng, n) for n in range(TRAIN_AFTER + 50)]
+    archive = Archive(db)
+    try:
+        for n, body in enumerate(pages):  # as the release before zstd stored them
+            archive.store_page(
+                url=f"http://gov.test/{n}.html",
+                source="demo_trs",
+                kind="detail",
+                status=200,
+                headers={"Content-Type": ["text/html"]},
+                body=body,
+                encoding=None,
+                fetched_at="2025-01-01T08:00:00+08:00",
+                run_id="r",
+                packed=PackedBody(hashlib.sha256(body).hexdigest(), zlib.compress(body, 6), "zlib"),
+            )
+        archive.commit()
+    finally:
+        archive.close()
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    before = tmp_path / "before" / "p.warc"
+    assert run_cli("export", "--format", "warc", str(before), "--db", str(db)).returncode == 0
+    with closing(sqlite3.connect(db)) as conn:
+        zlib_bytes = conn.execute("SELECT sum(length(body)) FROM pages").fetchone()[0]
+
+    result = run_cli("upgrade", "--recompress", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(pages)} pages recompressed" in result.stdout and "demo_trs" in result.stdout
+
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT body, compression, body_sha256 FROM pages ORDER BY id")
+        stored = 0
+        for (body, how, digest), original in zip(rows, pages, strict=True):
+            assert how == "zstd:dict:1" and page_body(body, how, conn) == original
+            assert hashlib.sha256(original).hexdigest() == digest
+            stored += len(body)
+    assert stored < zlib_bytes * 0.6
+    after = tmp_path / "after" / "p.warc"
+    assert run_cli("export", "--format", "warc", str(after), "--db", str(db)).returncode == 0
+    assert warc_records(after) == warc_records(before)
+    again = run_cli("upgrade", "--recompress", "--db", str(db))
+    assert again.returncode == 0 and "0 pages recompressed" in again.stdout
+
+
+def test_damaged_or_unknown_compressions_are_errors_not_bytes() -> None:
+    body = b"<html><body>" + "天津".encode() * 500 + b"</body></html>"
+    packed = PackedBody.of(body)
+    assert packed.compression == "zstd" and page_body(packed.compressed, "zstd") == body
+    damaged = packed.compressed[:-6] + bytes(6)  # its checksum no longer matches
+    with pytest.raises(compression.PageUnreadable):
+        page_body(damaged, "zstd")
+    with pytest.raises(MissingDictionary):  # no archive to read the dictionary from
+        page_body(packed.compressed, "zstd:dict:4")
+    with pytest.raises(ValueError, match="not one tjcrawl knows"):
+        page_body(packed.compressed, "brotli")
+    assert page_body(zlib.compress(body), "zlib") == body and page_body(body, None) == body
