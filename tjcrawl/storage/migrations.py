@@ -426,6 +426,8 @@ def _compression_dicts(db: sqlite_utils.Database) -> None:
     """zstd dictionaries trained per source on its own pages (tjcrawl.storage.compression); a
     page compressed with one says `zstd:dict:<id>` in `pages.compression`. Older pages keep
     `zlib` and stay readable."""
+    if "compression_dicts" in db.table_names():  # run again (a user_version set back): harmless
+        return
     db["compression_dicts"].create(
         {
             "id": int,
