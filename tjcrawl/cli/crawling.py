@@ -321,10 +321,10 @@ def crawl(
     if redis_url:
         from tjcrawl.cli.distributed_commands import crawl_worker
 
-        if serve_fixtures or full or attachments:
+        if serve_fixtures or attachments:
             raise click.UsageError(
-                "--redis workers crawl every page of web sources or --proxy sites"
-                " (no --serve-fixtures, --full or --attachments yet)"
+                "--redis workers crawl web sources or --proxy sites"
+                " (no --serve-fixtures or --attachments yet)"
             )
         _settings_from_env()  # a bad setting is refused before Redis is touched
         sys.exit(
@@ -335,7 +335,10 @@ def crawl(
                 proxies=proxies,
                 log_level=log_level,
                 log_file=log_file,
-                overrides=_settings_from_env(),
+                overrides={
+                    **_settings_from_env(),
+                    "TJCRAWL_MODE": "full" if full else "incremental",
+                },
                 wait_s=wait_s,
             )
         )

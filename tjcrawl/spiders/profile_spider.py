@@ -67,6 +67,7 @@ class ProfileSpider(scrapy.Spider):
 
     profile: ClassVar[Profile]
     frontier: Frontier | None = None
+    frontier_unavailable = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +75,8 @@ class ProfileSpider(scrapy.Spider):
         self._entry_keys = EntryKeys()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.frontier_unavailable:
+            return  # a distributed worker that could not get its frontier: it stops
         for request in self.initial_requests():
             yield request
 

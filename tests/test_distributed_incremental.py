@@ -1,0 +1,175 @@
+"""A distributed run is incremental like a single-process one: the writer seeds the source's
+frontier into Redis from the archive (tjcrawl.distributed.frontier), and the workers make the
+requests a single-process second run makes of an unchanged site: robots.txt and a 304 for
+the first listing page and the overlap page after it. Real Redis (tests/redis_server.py), a
+loopback site that answers conditional GETs and logs every request it gets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from conftest import run_cli
+from loopback import LoopbackHandler, LoopbackServer, Target
+from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from steady_server import HOST, article_html
+from test_distributed import ARTICLE, LISTING, Cluster, listing_html
+
+from tjcrawl.distributed.keys import RUN_ID
+
+ARTICLES = 120  # three listing pages of 50
+TIMEOUT_S = 60
+
+
+class _Handler(LoopbackHandler):
+    server: ConditionalSite
+
+    def answer(self, target: Target) -> None:
+        if target.path == "/robots.txt":
+            body = b"User-agent: *\nDisallow: /private/\n"
+        elif match := LISTING.match(target.path):
+            body = listing_html(int(match.group(1) or 0), ARTICLES)
+        elif (match := ARTICLE.match(target.path)) and int(match.group(1)) < ARTICLES:
+            body = article_html(int(match.group(1)))
+        else:
+            self.server.log(target.path, self.headers, 404)
+            self.send_page(404, b"<html><body>404</body></html>")
+            return
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.server.log(target.path, self.headers, 304)
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self.server.log(target.path, self.headers, 200)
+        self.send_page(200, body, {"ETag": etag})
+
+
+class ConditionalSite(LoopbackServer):
+    """The distributed test site's pages with ETags, answering 304 to a matching
+    If-None-Match; every request logged as (method, path, conditional headers, status)."""
+
+    handler = _Handler
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log_lines: list[tuple[str, str, str, int]] = []
+
+    def log(self, path: str, headers: object, status: int) -> None:
+        sent = sorted(
+            name
+            for name in ("If-None-Match", "If-Modified-Since")
+            if headers.get(name)  # type: ignore[attr-defined]
+        )
+        with self.lock:
+            self.log_lines.append(("GET", path, ",".join(sent), status))
+
+    def take_log(self) -> list[tuple[str, str, str, int]]:
+        with self.lock:
+            lines, self.log_lines = sorted(self.log_lines), []
+        return lines
+
+
+def _last_run(db: Path) -> tuple:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT mode, finish_reason, requests, listing_pages, items_new, items_changed"
+            " FROM crawl_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+
+
+def _distributed_run(cluster: Cluster, redis_url: str, workers: int, new_run: bool) -> None:
+    client = cluster_client(redis_url)
+    before = client.get(RUN_ID)
+    extra = ("--new-run",) if new_run else ()
+    first = cluster._spawn(
+        "crawl", "cluster_site", "--redis", redis_url, *extra, *cluster.site.proxy_args(HOST)
+    )
+    # The others join once the first has named the run (--new-run clears the last one's).
+    deadline = time.monotonic() + TIMEOUT_S
+    while client.get(RUN_ID) in (None, before):
+        assert time.monotonic() < deadline and first.poll() is None, cluster.log_tail()
+        time.sleep(0.05)
+    writer = cluster._spawn("writer", "--redis", redis_url, "--db", str(cluster.db), "--until-done")
+    others = [cluster.start_worker() for _ in range(workers - 1)]
+    try:
+        for process in (first, *others, writer):
+            assert process.wait(timeout=TIMEOUT_S) == 0, cluster.log_tail()
+    finally:
+        for process in (first, *others, writer):
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def cluster_client(url: str):  # type: ignore[no-untyped-def]
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def test_a_second_distributed_run_of_an_unchanged_site_asks_what_a_single_process_one_does(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    redis_server.client().flushdb()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    single, shared = tmp_path / "single.db", tmp_path / "shared.db"
+    with ConditionalSite() as site:
+        cluster = Cluster(redis_server.url, site, shared, logs)  # type: ignore[arg-type]
+        env = {k: v for k, v in cluster.env.items() if k.startswith(("TJCRAWL", "PYTHON"))}
+        crawl = ("crawl", "cluster_site", "--db", str(single), *site.proxy_args(HOST))
+        for _ in range(2):
+            done = run_cli(*crawl, env=env, timeout=TIMEOUT_S)
+            assert done.returncode == 0, done.stderr[-2000:]
+            one_process = site.take_log()
+        assert _last_run(single)[:2] == ("incremental", "finished")
+
+        _distributed_run(cluster, redis_server.url, workers=2, new_run=False)
+        first = site.take_log()
+        _distributed_run(cluster, redis_server.url, workers=2, new_run=True)
+        second = site.take_log()
+
+    # The first distributed run fetched everything once, unconditionally (nothing known).
+    assert len(first) == 1 + 3 + ARTICLES and all(line[2:] == ("", 200) for line in first)
+    # The second: robots.txt, then the first listing page and the overlap page, both 304,
+    # and nothing else; exactly the single-process second run's requests.
+    assert second == [
+        ("GET", "/news/index.html", "If-None-Match", 304),
+        ("GET", "/news/index_1.html", "If-None-Match", 304),
+        ("GET", "/robots.txt", "", 200),
+    ]
+    assert second == one_process
+    mode, reason, requests, listings, new, changed = _last_run(shared)
+    assert (mode, reason, requests, listings, new, changed) == (
+        "incremental", "finished", 3, 2, 0, 0,
+    )  # fmt: skip
+    assert _last_run(single) == (mode, reason, requests, listings, new, changed)
+    with sqlite3.connect(shared) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
+        modes = [r[0] for r in conn.execute("SELECT mode FROM crawl_runs ORDER BY id")]
+    assert modes == ["incremental", "incremental"]  # the first knew nothing: it walked all
+
+
+def test_a_worker_without_a_writer_to_seed_its_frontier_gives_up_with_an_error(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    redis_server.client().flushdb()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with ConditionalSite() as site:
+        cluster = Cluster(redis_server.url, site, tmp_path / "a.db", logs)  # type: ignore[arg-type]
+        settings = json.loads(cluster.env["TJCRAWL_SETTINGS"])
+        cluster.env["TJCRAWL_SETTINGS"] = json.dumps({**settings, "TJCRAWL_FRONTIER_WAIT": 1})
+        worker = cluster.start_worker()
+        assert worker.wait(timeout=TIMEOUT_S) == 3, cluster.log_tail()
+        assert site.take_log() == []  # not one request without the frontier
+    output = cluster.log_tail()
+    assert "the writer did not seed its frontier within 1 s" in output
+    assert "error: cluster_site: worker ended early (frontier_unavailable)" in output
