@@ -11,12 +11,13 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from conftest import run_cli
 from loopback import LoopbackHandler, LoopbackServer, Target
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
 from steady_server import HOST, article_html
-from test_distributed import ARTICLE, LISTING, Cluster, listing_html
+from test_distributed import ARTICLE, LISTING, SOURCES_DIR, Cluster, listing_html
 
 from tjcrawl.distributed.keys import RUN_ID
 
@@ -154,6 +155,42 @@ def test_a_second_distributed_run_of_an_unchanged_site_asks_what_a_single_proces
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
         modes = [r[0] for r in conn.execute("SELECT mode FROM crawl_runs ORDER BY id")]
     assert modes == ["incremental", "incremental"]  # the first knew nothing: it walked all
+    _same_frontier_from_redis(redis_server, single)
+
+
+def _same_frontier_from_redis(server: RedisServer, db: Path) -> None:
+    """What workers read from Redis is what a single process reads from the archive."""
+    from tjcrawl.distributed.frontier import RedisFrontier, seed
+    from tjcrawl.frontier import Frontier
+    from tjcrawl.profiles import parse_profile
+    from tjcrawl.storage.archive import Archive
+
+    client = server.client()
+    profile = parse_profile(SOURCES_DIR / "cluster_site.toml")
+    archive = Archive(db)
+    try:
+        _, mode = seed(client, archive, "run-z", profile, "incremental")
+        local = Frontier(archive, "cluster_site", mode)
+        remote = RedisFrontier(client, "cluster_site")
+        assert (remote.mode, remote.trusts_304) == (local.mode, local.trusts_304) == (
+            "incremental", True,
+        )  # fmt: skip
+        assert remote.known == local.known and len(local.known) == ARTICLES
+        assert remote.due == local.due
+        urls = [row[0] for row in archive.conn.execute("SELECT DISTINCT url FROM pages")]
+        assert len(urls) == 3 + ARTICLES
+        for url in urls:
+            assert remote.validators(url) == local.validators(url) != (None, None)
+            assert remote.conditional_headers(url, listing=True) == local.conditional_headers(
+                url, listing=True
+            )
+            assert remote.newest_copy(url)[1] == local.newest_copy(url)[1]  # type: ignore[index]
+        listings = [url for url in urls if LISTING.match(urlsplit(url).path)]
+        assert len(listings) == 3
+        for url in listings:  # the copies a listing answered 304 is read from
+            assert remote.stored_page(url) == local.stored_page(url) is not None
+    finally:
+        archive.close()
 
 
 def test_a_worker_without_a_writer_to_seed_its_frontier_gives_up_with_an_error(
