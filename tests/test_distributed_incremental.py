@@ -210,3 +210,40 @@ def test_a_worker_without_a_writer_to_seed_its_frontier_gives_up_with_an_error(
     output = cluster.log_tail()
     assert "the writer did not seed its frontier within 1 s" in output
     assert "error: cluster_site: worker ended early (frontier_unavailable)" in output
+
+
+def test_the_writer_answers_an_unknown_source_and_records_a_lying_304(
+    redis_server: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tjcrawl.distributed import frontier
+    from tjcrawl.distributed.keys import OUTBOX
+    from tjcrawl.distributed.outbox import encode
+    from tjcrawl.distributed.writer import OutboxWriter
+    from tjcrawl.profiles import parse_profile
+
+    client = redis_server.client()
+    client.flushdb()
+    client.set(RUN_ID, "run-q")
+    profiles = {"cluster_site": parse_profile(SOURCES_DIR / "cluster_site.toml")}
+    out = OutboxWriter(client, tmp_path / "archive.db", profiles)
+    try:
+        frontier.want(client, "run-q", "nowhere", "incremental")
+        frontier.want(client, "run-old", "cluster_site", "incremental")  # a run that is over
+        assert out.seed_frontiers() == 0
+        assert client.get(frontier.key("nowhere", "error")) == b"no source 'nowhere' at the writer"
+        assert not frontier.ready(client, "run-old", "cluster_site")
+        frontier.want(client, "run-q", "cluster_site", "incremental")
+        assert out.seed_frontiers() == 1 and frontier.ready(client, "run-q", "cluster_site")
+        assert out.seed_frontiers() == 0  # seeded once per run
+        assert out.archive.trusts_304("cluster_site")
+        record = {"id": "f", "type": "fault", "run_id": "run-q", "source": "cluster_site"}
+        record.update(url="http://x/a.html", kind="stale_304", status=200, detail="lied")
+        client.rpush(OUTBOX, encode(record))
+        assert out.take_batch()
+        # The next run's frontier sends no validators for this source.
+        assert not out.archive.trusts_304("cluster_site")
+        rows = out.archive.conn.execute("SELECT run_id, mode FROM crawl_runs").fetchall()
+        assert rows == [("run-q", "incremental")]
+    finally:
+        out.close()
