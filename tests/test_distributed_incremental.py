@@ -16,13 +16,28 @@ from urllib.parse import urlsplit
 from conftest import run_cli
 from loopback import LoopbackHandler, LoopbackServer, Target
 from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
-from steady_server import HOST, article_html
-from test_distributed import ARTICLE, LISTING, SOURCES_DIR, Cluster, listing_html
+from steady_server import HOST, article_html, article_path
+from test_distributed import ARTICLE, LISTING, PER_LISTING, SOURCES_DIR, Cluster
 
 from tjcrawl.distributed.keys import RUN_ID
 
 ARTICLES = 120  # three listing pages of 50
 TIMEOUT_S = 60
+
+
+def listing_html(page: int, articles: int) -> bytes:
+    """A listing page, newest article first: a new article tops page 1."""
+    newest = articles - 1 - page * PER_LISTING
+    items = "\n".join(
+        f'<li><a href="{article_path(n)}">稳定站点第{n}篇新闻</a><span>2025-09-01</span></li>'
+        for n in range(newest, max(newest - PER_LISTING, -1), -1)
+    )
+    more = newest - PER_LISTING >= 0
+    pager = f'<a class="next" href="/news/index_{page + 1}.html">下一页</a>' if more else ""
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>新闻</title></head>'
+        f'<body><ul class="list">{items}</ul><div class="pager">{pager}</div></body></html>'
+    ).encode()
 
 
 class _Handler(LoopbackHandler):
@@ -32,8 +47,8 @@ class _Handler(LoopbackHandler):
         if target.path == "/robots.txt":
             body = b"User-agent: *\nDisallow: /private/\n"
         elif match := LISTING.match(target.path):
-            body = listing_html(int(match.group(1) or 0), ARTICLES)
-        elif (match := ARTICLE.match(target.path)) and int(match.group(1)) < ARTICLES:
+            body = listing_html(int(match.group(1) or 0), self.server.articles)
+        elif (match := ARTICLE.match(target.path)) and int(match.group(1)) < self.server.articles:
             body = article_html(int(match.group(1)))
         else:
             self.server.log(target.path, self.headers, 404)
@@ -58,6 +73,7 @@ class ConditionalSite(LoopbackServer):
 
     def __init__(self) -> None:
         super().__init__()
+        self.articles = ARTICLES
         self.log_lines: list[tuple[str, str, str, int]] = []
 
     def log(self, path: str, headers: object, status: int) -> None:
@@ -113,7 +129,7 @@ def cluster_client(url: str):  # type: ignore[no-untyped-def]
     return redis.Redis.from_url(url)
 
 
-def test_a_second_distributed_run_of_an_unchanged_site_asks_what_a_single_process_one_does(
+def test_incremental_distributed_runs_ask_the_site_what_single_process_runs_do(
     redis_server: RedisServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -125,16 +141,28 @@ def test_a_second_distributed_run_of_an_unchanged_site_asks_what_a_single_proces
         cluster = Cluster(redis_server.url, site, shared, logs)  # type: ignore[arg-type]
         env = {k: v for k, v in cluster.env.items() if k.startswith(("TJCRAWL", "PYTHON"))}
         crawl = ("crawl", "cluster_site", "--db", str(single), *site.proxy_args(HOST))
-        for _ in range(2):
+
+        def single_run() -> list[tuple[str, str, str, int]]:
             done = run_cli(*crawl, env=env, timeout=TIMEOUT_S)
             assert done.returncode == 0, done.stderr[-2000:]
-            one_process = site.take_log()
-        assert _last_run(single)[:2] == ("incremental", "finished")
+            return site.take_log()
+
+        single_run()
+        one_process = single_run()
+        single_row = _last_run(single)
+        assert single_row[:2] == ("incremental", "finished")
 
         _distributed_run(cluster, redis_server.url, workers=2, new_run=False)
         first = site.take_log()
         _distributed_run(cluster, redis_server.url, workers=2, new_run=True)
         second = site.take_log()
+        shared_row = _last_run(shared)
+        # A new article on top of page 1: every listing page changes (each entry moves down
+        # one), the new article is the one detail fetched, the walk stops two quiet pages on.
+        site.articles = ARTICLES + 1
+        one_process_news = single_run()
+        _distributed_run(cluster, redis_server.url, workers=2, new_run=True)
+        news = site.take_log()
 
     # The first distributed run fetched everything once, unconditionally (nothing known).
     assert len(first) == 1 + 3 + ARTICLES and all(line[2:] == ("", 200) for line in first)
@@ -146,15 +174,20 @@ def test_a_second_distributed_run_of_an_unchanged_site_asks_what_a_single_proces
         ("GET", "/robots.txt", "", 200),
     ]
     assert second == one_process
-    mode, reason, requests, listings, new, changed = _last_run(shared)
-    assert (mode, reason, requests, listings, new, changed) == (
-        "incremental", "finished", 3, 2, 0, 0,
-    )  # fmt: skip
-    assert _last_run(single) == (mode, reason, requests, listings, new, changed)
+    assert shared_row == single_row == ("incremental", "finished", 3, 2, 0, 0)
     with sqlite3.connect(shared) as conn:
-        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES + 1
         modes = [r[0] for r in conn.execute("SELECT mode FROM crawl_runs ORDER BY id")]
-    assert modes == ["incremental", "incremental"]  # the first knew nothing: it walked all
+    assert modes == ["incremental"] * 3  # the first knew nothing: it walked all
+    assert news == one_process_news
+    assert news == [
+        ("GET", "/news/a0120.html", "", 200),
+        ("GET", "/news/index.html", "If-None-Match", 200),
+        ("GET", "/news/index_1.html", "If-None-Match", 200),
+        ("GET", "/news/index_2.html", "If-None-Match", 200),
+        ("GET", "/robots.txt", "", 200),
+    ]
+    assert _last_run(shared)[4:] == _last_run(single)[4:] == (1, 0)
     _same_frontier_from_redis(redis_server, single)
 
 
@@ -175,10 +208,10 @@ def _same_frontier_from_redis(server: RedisServer, db: Path) -> None:
         assert (remote.mode, remote.trusts_304) == (local.mode, local.trusts_304) == (
             "incremental", True,
         )  # fmt: skip
-        assert remote.known == local.known and len(local.known) == ARTICLES
+        assert remote.known == local.known and len(local.known) == ARTICLES + 1
         assert remote.due == local.due
         urls = [row[0] for row in archive.conn.execute("SELECT DISTINCT url FROM pages")]
-        assert len(urls) == 3 + ARTICLES
+        assert len(urls) == 3 + ARTICLES + 1
         for url in urls:
             assert remote.validators(url) == local.validators(url) != (None, None)
             assert remote.conditional_headers(url, listing=True) == local.conditional_headers(
