@@ -14,9 +14,10 @@ persistence). Then, for each worker count N:
            the seconds from the workers' start to the last worker's exit; "end to end" is to
            the writer's exit, after it stored everything and judged the run.
 
-Then the writer alone: 2 workers crawl once more into the outbox with no writer running,
-and an OutboxWriter in this process stores the whole backlog into a fresh archive; its
-sustained rate is records (pages + articles + stats) and articles per second of that.
+Then the writer alone: 2 workers crawl once more (`--full`: no frontier to wait for) into
+the outbox with no writer running, and an OutboxWriter in this process stores the whole
+backlog into a fresh archive; its sustained rate is records (pages + articles + stats) and
+articles per second of that.
 
 Everything runs on this machine: the workers, the writer, Redis and the site share its cores,
 so more workers than cores measure the machine, not the design (say so with the numbers).
@@ -148,9 +149,11 @@ def writer_round(root: Path, env: dict, redis_url: str, proxy: str) -> dict:
 
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
+    # --full: no writer runs to seed an incremental frontier, and the archive is fresh anyway.
     command = tjcrawl(
-        "crawl", site_bench.SLUG, "--redis", redis_url, "--proxy", f"{site_bench.HOST}={proxy}"
-    )
+        "crawl", site_bench.SLUG, "--redis", redis_url, "--full",
+        "--proxy", f"{site_bench.HOST}={proxy}",
+    )  # fmt: skip
     processes = [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(2)

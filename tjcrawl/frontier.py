@@ -21,10 +21,14 @@ unconditionally in every mode.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from tjcrawl import clock
 from tjcrawl.storage.archive import Archive, KnownEntry
 from tjcrawl.urls import canonical_url
+
+if TYPE_CHECKING:
+    from tjcrawl.reextract.stored import StoredPage
 
 INCREMENTAL, SWEEP, RESUME, FULL = "incremental", "sweep", "resume", "full"
 NEW, CHANGED, DUE, KNOWN = "new", "changed", "due", "known"
@@ -61,6 +65,9 @@ def choose_mode(
 
 
 class Frontier:
+    """What one source's run knows, read from the archive (a distributed worker's comes from
+    Redis instead: tjcrawl.distributed.frontier.RedisFrontier)."""
+
     def __init__(
         self,
         archive: Archive,
@@ -70,15 +77,55 @@ class Frontier:
         verify_304: int = DEFAULT_VERIFY_304,
     ) -> None:
         self.archive = archive
+        self._setup(
+            source,
+            mode,
+            overlap,
+            known=archive.known_entries(source),
+            due=archive.due_for_revisit(source) if mode != FULL else [],
+            trusts_304=archive.trusts_304(source),
+            verify_304=verify_304,
+        )
+
+    def _setup(
+        self,
+        source: str,
+        mode: str,
+        overlap: int,
+        *,
+        known: dict[str, KnownEntry],
+        due: list[str],
+        trusts_304: bool,
+        verify_304: int,
+    ) -> None:
         self.source = source
         self.mode = mode
         self.overlap = max(1, overlap)
-        self.known: dict[str, KnownEntry] = archive.known_entries(source)
-        self.due: list[str] = archive.due_for_revisit(source) if mode != FULL else []
-        self.quiet_pages = 0
+        self.known = known
+        self.due = due if mode != FULL else []
         # A backfill checks everything afresh; a source caught lying stays unbelieved.
-        self.trusts_304 = mode != FULL and archive.trusts_304(source)
+        self.trusts_304 = mode != FULL and trusts_304
         self.verifications_left = max(0, verify_304) if self.trusts_304 else 0
+
+    # -- what the archive holds of a page (RedisFrontier reads them from Redis) ----------
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified of the newest stored copy of a page."""
+        return self.archive.validators(url)
+
+    def newest_copy(self, url: str) -> tuple[int, str] | None:
+        """Id and body SHA-256 of the newest stored 200 copy of a page."""
+        return self.archive.newest_copy(url)
+
+    def stored_page(self, url: str) -> StoredPage | None:
+        """The newest stored 200 copy of a page, whole (a listing answered 304 is read
+        from it)."""
+        from tjcrawl.reextract.stored import load_pages
+
+        stored = self.archive.newest_copy(url)
+        if stored is None:
+            return None
+        (page,) = load_pages(self.archive.pages_reader(), [stored[0]])
+        return page
 
     @property
     def stops_early(self) -> bool:
@@ -98,10 +145,13 @@ class Frontier:
         # A withdrawn entry still listed waits for its own re-check, not one per listing.
         return DUE if url in self.due else KNOWN
 
-    def continue_after(self, page_was_quiet: bool) -> bool:
-        """Whether to go on to the next listing page."""
-        self.quiet_pages = self.quiet_pages + 1 if page_was_quiet else 0
-        return not (self.stops_early and self.quiet_pages >= self.overlap)
+    def walk_on(self, page_was_quiet: bool, quiet_before: int) -> int | None:
+        """After a listing page that came `quiet_before` quiet pages into its walk: how many
+        quiet pages in a row the walk has read now, or None to stop it. The count travels
+        with the walk's requests, not in the frontier: each start URL's walk counts its
+        own, and so does a walk whose pages different distributed workers read."""
+        quiet = quiet_before + 1 if page_was_quiet else 0
+        return None if self.stops_early and quiet >= self.overlap else quiet
 
     def take_verification(self) -> bool:
         """Whether this detail 304 is one to check with an unconditional re-fetch."""
@@ -114,6 +164,9 @@ class Frontier:
         """The source answered 304 for a changed page: no more conditional requests, from
         now on and in later runs."""
         self.trusts_304 = False
+        self._record_distrust()
+
+    def _record_distrust(self) -> None:
         self.archive.submit(self.archive.distrust_304, self.source)
 
     def conditional_headers(self, url: str, listing: bool) -> dict[str, str]:
@@ -125,7 +178,7 @@ class Frontier:
             return {}
         if not listing and (entry := self.known.get(article_url(url))) and entry.incomplete:
             return {}
-        etag, last_modified = self.archive.validators(url)
+        etag, last_modified = self.validators(url)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag

@@ -264,8 +264,9 @@ def _report(reports: list[Any], web: frozenset[str] = frozenset()) -> int:
     "--redis",
     "redis_url",
     metavar="URL",
-    help="Run as one worker of a distributed crawl (redis://HOST:PORT/DB): frontier and"
-    " politeness in Redis, pages and articles to `tjcrawl writer` (--db unused).",
+    help="Run as one worker of a distributed crawl (redis://HOST:PORT/DB): frontier (seeded"
+    " from the archive by `tjcrawl writer`, incremental unless --full) and politeness in"
+    " Redis, pages and articles to the writer (--db unused).",
 )
 @click.option(
     "--new-run",
@@ -312,6 +313,7 @@ def crawl(
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
       tjcrawl crawl --redis redis://10.0.0.5:6379/0   # a worker (docs/distributed.md)
       tjcrawl crawl --redis redis://10.0.0.5:6379/0 --wait 3600
+      tjcrawl crawl --redis redis://10.0.0.5:6379/0 --full   # a distributed backfill
     """
     if new_run and not redis_url:
         raise click.UsageError("--new-run needs --redis")
@@ -321,10 +323,10 @@ def crawl(
     if redis_url:
         from tjcrawl.cli.distributed_commands import crawl_worker
 
-        if serve_fixtures or full or attachments:
+        if serve_fixtures or attachments:
             raise click.UsageError(
-                "--redis workers crawl every page of web sources or --proxy sites"
-                " (no --serve-fixtures, --full or --attachments yet)"
+                "--redis workers crawl web sources or --proxy sites"
+                " (no --serve-fixtures or --attachments yet)"
             )
         _settings_from_env()  # a bad setting is refused before Redis is touched
         sys.exit(
@@ -335,7 +337,10 @@ def crawl(
                 proxies=proxies,
                 log_level=log_level,
                 log_file=log_file,
-                overrides=_settings_from_env(),
+                overrides={
+                    **_settings_from_env(),
+                    "TJCRAWL_MODE": "full" if full else "incremental",
+                },
                 wait_s=wait_s,
             )
         )

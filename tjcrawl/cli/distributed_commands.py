@@ -160,7 +160,18 @@ def writer(
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
-        out = OutboxWriter(server, db_path, _profiles(), batch_size=batch)
+        from tjcrawl.cli.crawling import _settings_from_env
+        from tjcrawl.frontier import DEFAULT_SWEEP_DAYS, DEFAULT_VERIFY_304
+
+        settings = _settings_from_env()
+        out = OutboxWriter(
+            server,
+            db_path,
+            _profiles(),
+            batch_size=batch,
+            sweep_days=int(settings.get("TJCRAWL_SWEEP_DAYS", DEFAULT_SWEEP_DAYS)),
+            verify_304=int(settings.get("TJCRAWL_VERIFY_304", DEFAULT_VERIFY_304)),
+        )
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_LOCKED)

@@ -12,22 +12,27 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
 import redis
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from tjcrawl import clock
 from tjcrawl.distributed.keys import OUTBOX, RUNNING, connect
 from tjcrawl.faults import fault_recorded
+from tjcrawl.frontier import DEFAULT_OVERLAP, DEFAULT_VERIFY_304, FULL, INCREMENTAL
 from tjcrawl.pipelines.archive_writes import article_from_item
 
 logger = logging.getLogger(__name__)
 #: The stat counting records that could not be sent.
 OUTBOX_FAILED = "tjcrawl/outbox_failed"
+#: The stat saying why a worker had no frontier for its source (and crawled nothing).
+FRONTIER_FAILED = "tjcrawl/frontier_unavailable"
 #: page, item and fault as they happen; stats once per worker and source, when its crawl ends
 #: (the writer sums them into the run's figures: tjcrawl.distributed.runs).
 RECORD_TYPES = ("page", "item", "fault", "stats")
@@ -136,11 +141,58 @@ class OutboxPipeline:
         source = self.crawler.spider.name  # type: ignore[union-attr]
         self._send("fault", source, url=url, kind=kind, status=status, detail=detail)
 
-    def open_spider(self, spider: Spider | None = None) -> None:
+    def open_spider(self, spider: Spider | None = None) -> Any:
         from twisted.internet import task
 
         self._stats_loop = task.LoopingCall(self._send_stats, None)
         self._stats_loop.start(self.stats_every, now=False)
+        spider = spider or self.crawler.spider
+        if getattr(spider, "profile", None) is None:
+            return None
+        mode = self.crawler.settings.get("TJCRAWL_MODE", INCREMENTAL)
+        if mode == FULL:
+            return None  # every page fetched unconditionally: no frontier to consult
+        return self._await_frontier(spider, mode)
+
+    def _await_frontier(self, spider: Spider, mode: str) -> Any:
+        """Ask the writer for the source's frontier and wait for it (polling without blocking
+        the reactor: the lease heartbeat goes on); then hand the spider a RedisFrontier."""
+        from twisted.internet import reactor, task
+
+        from tjcrawl.distributed import frontier as shared
+
+        settings = self.crawler.settings
+        wait_s = settings.getfloat("TJCRAWL_FRONTIER_WAIT", shared.DEFAULT_WAIT_S)
+        deadline = time.monotonic() + wait_s
+
+        def poll() -> Any:
+            shared.want(self.server, self.run_id, spider.name, mode)
+            if shared.ready(self.server, self.run_id, spider.name):
+                spider.frontier = shared.RedisFrontier(  # type: ignore[attr-defined]
+                    self.server,
+                    spider.name,
+                    settings.getint("TJCRAWL_INCREMENTAL_OVERLAP", DEFAULT_OVERLAP),
+                    settings.getint("TJCRAWL_VERIFY_304", DEFAULT_VERIFY_304),
+                )
+                return None
+            if error := self.server.get(shared.key(spider.name, "error")):
+                return self._no_frontier(error.decode(errors="replace"))
+            if time.monotonic() >= deadline:
+                return self._no_frontier(
+                    f"the writer did not seed its frontier within {wait_s:.0f} s"
+                    " (TJCRAWL_FRONTIER_WAIT): is a `tjcrawl writer` running on this Redis?"
+                )
+            return task.deferLater(reactor, shared.POLL_S, poll)  # type: ignore[arg-type]
+
+        return task.deferLater(reactor, 0, poll)  # type: ignore[arg-type]
+
+    def _no_frontier(self, why: str) -> None:
+        # Nothing of this source is queued by this worker: an unconditional request would
+        # cost the site what the frontier saves it.
+        self.crawler.spider.frontier_unavailable = True  # type: ignore[union-attr]
+        logger.error("%s: no frontier: %s", self.crawler.spider.name, why)  # type: ignore[union-attr]
+        self.crawler.stats.set_value(FRONTIER_FAILED, why)  # type: ignore[union-attr]
+        raise CloseSpider("frontier_unavailable")
 
     def _send_stats(self, reason: str | None) -> None:
         """This worker's share of the source's run since it last sent it, for the writer to

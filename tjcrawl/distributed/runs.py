@@ -131,12 +131,12 @@ def finish_run(
     # Rows finished already were finished by a writer stopped before it recorded its verdict:
     # judged again, from the same figures.
     rows = archive.conn.execute(
-        "SELECT id, source, started_at, finished_at IS NOT NULL FROM crawl_runs"
+        "SELECT id, source, started_at, finished_at IS NOT NULL, mode FROM crawl_runs"
         " WHERE run_id = ? ORDER BY id",
         (run_id,),
     ).fetchall()
     finished = []
-    for row_id, source, started_at, done in rows:
+    for row_id, source, started_at, done, mode in rows:
         figures = load_figures(archive, run_id, source)
         reason = figures.reason()
         stats: dict[str, Any] = dict(figures.stats)
@@ -153,7 +153,9 @@ def finish_run(
             items_failed=int(stats.get("tjcrawl/items_failed", 0)),
             losses=losses(stats),
             faults=summarise(stats),
-            mode="full",
+            # The mode the writer chose when it seeded the source's frontier (full when the
+            # workers crawled without one: `crawl --redis --full`).
+            mode=mode or "full",
             duration_s=max(duration, 0.0),
             clock_skew_s=None,
             reason=reason,

@@ -22,7 +22,8 @@ from typing import Any
 
 import redis
 
-from tjcrawl.distributed.keys import OUTBOX, PROCESSING, REJECTED
+from tjcrawl.distributed import frontier
+from tjcrawl.distributed.keys import OUTBOX, PROCESSING, REJECTED, RUN_ID
 from tjcrawl.distributed.outbox import decode
 from tjcrawl.distributed.runs import (
     COMMITTED_KINDS,
@@ -33,6 +34,7 @@ from tjcrawl.distributed.runs import (
     run_over,
     save_figures,
 )
+from tjcrawl.frontier import DEFAULT_SWEEP_DAYS, DEFAULT_VERIFY_304
 from tjcrawl.pipelines.archive_writes import store_item, store_response
 from tjcrawl.profiles import Profile
 from tjcrawl.storage.archive import Archive, WriteLedger
@@ -79,7 +81,10 @@ class OutboxWriter:
         db_path: Path,
         profiles: Mapping[str, Profile],
         batch_size: int = 200,
+        sweep_days: int = DEFAULT_SWEEP_DAYS,
+        verify_304: int = DEFAULT_VERIFY_304,
     ) -> None:
+        self.sweep_days, self.verify_304 = sweep_days, verify_304
         self.server = server
         self.profiles = profiles
         self.batch_size = max(1, batch_size)
@@ -108,6 +113,7 @@ class OutboxWriter:
         self.recover()
         idle_since = checked = time.monotonic()
         while not should_stop():
+            self.seed_frontiers()
             if self.take_batch():
                 idle_since = time.monotonic()
                 continue
@@ -142,6 +148,26 @@ class OutboxWriter:
         if on_run_over is not None:
             on_run_over(run_id, reports)
         return True
+
+    def seed_frontiers(self) -> int:
+        """Seed the frontiers workers wait for (tjcrawl.distributed.frontier); how many."""
+        seeded = 0
+        current = self.server.get(RUN_ID)
+        for run_id, source, mode in list(frontier.wanted(self.server)):
+            if current is None or current.decode() != run_id:
+                continue  # a worker of a run that is over: it finds the run changed
+            profile = self.profiles.get(source)
+            if profile is None:
+                self.server.set(
+                    frontier.key(source, "error"), f"no source {source!r} at the writer"
+                )
+                continue
+            row_id, _ = frontier.seed(
+                self.server, self.archive, run_id, profile, mode, self.sweep_days, self.verify_304
+            )
+            self.runs[(run_id, source)] = row_id
+            seeded += 1
+        return seeded
 
     def recover(self) -> None:
         """Take up what a writer that stopped had taken: stored again unless committed."""
@@ -281,6 +307,10 @@ class OutboxWriter:
             pass  # summed into the run's figures (_store_batch)
         else:
             archive.tally(self.ledger, "faults")
+            if record["kind"] == "stale_304":
+                # The source's 304s lied: later runs fetch it unconditionally, as after a
+                # single-process run that caught it (tjcrawl.frontier.Frontier.distrust_304).
+                archive.distrust_304(record["source"])
             archive.record_fault(
                 run_id=run_id,
                 source=record["source"],

@@ -54,6 +54,7 @@ _DETAIL_KEYS = {
 LISTING_STATUSES = [304]
 NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
 DETAIL_STATUSES = [304, 404, 410]
+QUIET_META = "tjcrawl_quiet_pages"
 
 
 def base_url(response: Response) -> str:
@@ -66,6 +67,7 @@ class ProfileSpider(scrapy.Spider):
 
     profile: ClassVar[Profile]
     frontier: Frontier | None = None
+    frontier_unavailable = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +75,8 @@ class ProfileSpider(scrapy.Spider):
         self._entry_keys = EntryKeys()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.frontier_unavailable:
+            return  # a distributed worker that could not get its frontier: it stops
         for request in self.initial_requests():
             yield request
 
@@ -93,7 +97,7 @@ class ProfileSpider(scrapy.Spider):
 
     # -- requests -----------------------------------------------------------------------
     def _listing_request(
-        self, url: str, page: int, first_url: str, conditional: bool = True
+        self, url: str, page: int, first_url: str, conditional: bool = True, quiet: int = 0
     ) -> scrapy.Request:
         headers = (
             self.frontier.conditional_headers(url, listing=True)
@@ -106,7 +110,12 @@ class ProfileSpider(scrapy.Spider):
             errback=self.on_error,
             headers=headers,
             cb_kwargs={"page": page, "first_url": first_url},
-            meta={"page_kind": "listing", "handle_httpstatus_list": LISTING_STATUSES},
+            meta={
+                "page_kind": "listing",
+                "handle_httpstatus_list": LISTING_STATUSES,
+                # Quiet listing pages in a row before this one, in this walk (Frontier.walk_on)
+                QUIET_META: quiet,
+            },
             dont_filter=not conditional,
         )
 
@@ -131,7 +140,7 @@ class ProfileSpider(scrapy.Spider):
     def _verification_request(self, response: Response, listed: dict[str, Any]) -> scrapy.Request:
         """The page a 304 just vouched for, fetched whole, to compare with the stored copy."""
         assert self.frontier is not None
-        stored = self.frontier.archive.newest_copy(response.url)
+        stored = self.frontier.newest_copy(response.url)
         return scrapy.Request(
             response.url,
             callback=self.parse_verification,
@@ -204,7 +213,13 @@ class ProfileSpider(scrapy.Spider):
             self._inc("listing_pages_not_modified")
             stored = self._stored_copy(response)
             if stored is None:
-                yield self._listing_request(response.url, page, first_url, conditional=False)
+                yield self._listing_request(
+                    response.url,
+                    page,
+                    first_url,
+                    conditional=False,
+                    quiet=response.meta.get(QUIET_META, 0),
+                )
                 return
             if self.profile.carries_articles:
                 yield from self._unarchived_only(self.parse_listing(stored, page, first_url))
@@ -255,12 +270,16 @@ class ProfileSpider(scrapy.Spider):
             yield self._detail_request(url, listed)
         if not entries:
             return
-        if self.frontier is not None and not self.frontier.continue_after(followed == 0):
-            self._inc("listing_walk_stopped_early")
-            return
+        quiet = 0
+        if self.frontier is not None:
+            walked = self.frontier.walk_on(followed == 0, response.meta.get(QUIET_META, 0))
+            if walked is None:
+                self._inc("listing_walk_stopped_early")
+                return
+            quiet = walked
         next_url = self._next_page(response, page, first_url)
         if next_url:
-            yield self._listing_request(next_url, page + 1, first_url)
+            yield self._listing_request(next_url, page + 1, first_url, quiet=quiet)
 
     def _unarchived_only(self, results: Iterator[Any]) -> Iterator[Any]:
         """A listing's articles read from its stored copy, less those archived as they are
@@ -285,15 +304,13 @@ class ProfileSpider(scrapy.Spider):
     def _stored_copy(self, response: Response) -> Response | None:
         """The newest stored copy of a page, as the downloader would have handed it over."""
         # Imported here: re-extraction's module is heavy and imports the pipelines.
-        from tjcrawl.reextract import load_pages, page_response
+        from tjcrawl.reextract import page_response
 
         if self.frontier is None or response.request is None:
             return None
-        archive = self.frontier.archive
-        stored = archive.newest_copy(response.url)
-        if stored is None:
+        page = self.frontier.stored_page(response.url)
+        if page is None:
             return None
-        (page,) = load_pages(archive.pages_reader(), [stored[0]])
         return page_response(page, response.request, self.profile)
 
     def _decide(self, key: str, listed: dict[str, Any]) -> str:
