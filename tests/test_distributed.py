@@ -383,3 +383,51 @@ def test_a_writer_killed_before_or_after_its_commit_stores_each_record_once(
     third.close()
     assert client.lrange(REJECTED, 0, -1) == [b"not json"] and third.figures.rejected == 1
     assert faults() == 5
+
+
+def _scheduler(redis_url: str):  # type: ignore[no-untyped-def]
+    """A worker's scheduler wired to its queue and duplicate filter, without an engine (a
+    crawler would need a reactor in the test process)."""
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.statscollectors import DummyStatsCollector
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    from tjcrawl.distributed.leases import LeasingQueue
+    from tjcrawl.distributed.scheduler import LeasingScheduler
+    from tjcrawl.distributed.worker import worker_settings
+    from tjcrawl.runner import build_settings
+
+    settings = worker_settings(build_settings("unused.db"), redis_url, "run-1", "worker-1")
+    spider = Spider(name="enqueue_test")
+    spider.settings = settings
+    scheduler = LeasingScheduler.from_settings(settings)
+    scheduler.crawler = SimpleNamespace(
+        stats=DummyStatsCollector(SimpleNamespace(settings=settings))  # type: ignore[arg-type]
+    )
+    scheduler.spider = spider
+    scheduler.queue = LeasingQueue(
+        scheduler.server, spider, scheduler.queue_key % {"spider": spider.name}
+    )
+    scheduler.df = RFPDupeFilter.from_spider(spider)
+    return scheduler
+
+
+def test_a_request_that_cannot_be_queued_is_not_marked_seen(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    """scrapy-redis marks a request seen, then queues it: a failure between the two (here a
+    request that cannot be serialised; in a cluster, a worker killed) left the URL seen and
+    never queued, so every later link to it was filtered out."""
+    from scrapy import Request
+
+    scheduler = _scheduler(redis_server.url)
+    url = f"{BASE_URL}/a/lost.html"
+    with pytest.raises(Exception):  # noqa: B017 - pickle's error type depends on the object
+        scheduler.enqueue_request(Request(url, meta={"unpicklable": lambda: None}))
+    assert len(scheduler.queue) == 0
+    assert scheduler.enqueue_request(Request(url)) is True
+    assert scheduler.enqueue_request(Request(url)) is False
+    assert scheduler.enqueue_request(Request(url, dont_filter=True)) is True
+    assert len(scheduler.queue) == 2

@@ -29,6 +29,16 @@ from tjcrawl.distributed.outbox import OUTBOX_FAILED
 
 logger = logging.getLogger(__name__)
 
+# KEYS: the duplicate filter's set, the queue's sorted set. ARGV: fingerprint, score,
+# dont_filter ("1"/"0"), the encoded request. Returns 1 when queued, 0 when already seen.
+_SEEN_AND_QUEUED = """
+if ARGV[3] == '1' or redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
+  return 1
+end
+return 0
+"""
+
 
 class LeasingScheduler(Scheduler):
     crawler: Crawler
@@ -103,10 +113,27 @@ class LeasingScheduler(Scheduler):
         self._hooked = True
 
     def enqueue_request(self, request: Request) -> bool:
-        queued = super().enqueue_request(request)
-        if queued:
-            self.crawler.stats.inc_value("scheduler/enqueued/redis")  # type: ignore[union-attr]
-        return queued
+        """Mark the request seen and queue it in one step. scrapy-redis does the two as separate
+        commands (SADD to the duplicate filter, then ZADD to the queue): a worker killed or a
+        request that fails to serialise between them leaves a URL marked seen and never
+        queued, and every later link to it is filtered out: an article lost for good."""
+        data = self.queue._encode_request(request)  # raises before anything is marked
+        queued = bool(
+            self.server.register_script(_SEEN_AND_QUEUED)(
+                keys=[self.df.key, self.queue.key],
+                args=[
+                    self.df.request_fingerprint(request),
+                    -request.priority,
+                    "1" if request.dont_filter else "0",
+                    data,
+                ],
+            )
+        )
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        self.crawler.stats.inc_value("scheduler/enqueued/redis")  # type: ignore[union-attr]
+        return True
 
     def next_request(self) -> Request | None:
         if not self._hooked:
