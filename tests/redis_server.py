@@ -85,9 +85,18 @@ def start_redis(folder: Path) -> RedisServer:
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+def redis_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     server = start_redis(tmp_path_factory.mktemp("redis"))
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def redis_server(redis_process: RedisServer) -> RedisServer:
+    """The module's Redis, emptied for each test: a worker of the previous test may still have
+    sent its last stats there (a demo's archive then held a row of the previous test's
+    source)."""
+    redis_process.client().flushall()
+    return redis_process

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 from loopback import LoopbackHandler, LoopbackServer, Target
-from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from redis_server import RedisServer, redis_process, redis_server  # noqa: F401 - fixtures
 from steady_server import BASE_URL, HOST, article_html, article_path
 
 from tjcrawl.distributed.keys import OUTBOX, PROCESSING, QUEUE_KEY, REJECTED, WORKERS

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from conftest import run_cli
 from loopback import LoopbackHandler, LoopbackServer, Target
-from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from redis_server import RedisServer, redis_process, redis_server  # noqa: F401 - fixtures
 from steady_server import HOST, article_html, article_path
 from test_distributed import ARTICLE, LISTING, PER_LISTING, SOURCES_DIR, Cluster
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from redis_server import RedisServer, redis_process, redis_server  # noqa: F401 - fixtures
 from steady_server import HOST
 from test_distributed import SOURCES_DIR, Cluster, ClusterSite
 
