@@ -255,3 +255,18 @@ def test_only_the_page_pdfium_misreads_goes_to_pdfminer(worker: Worker) -> None:
     got = timed(worker, data, "mixed.pdf")
     assert (got.state, got.pages, got.method) == ("ok", 3, "pdfium+pdfminer")
     assert got.text == "first page fine\n\nodd\n\nthird fine"
+
+
+def test_html_that_lxml_cannot_parse_is_damaged_not_an_empty_ok(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A parser failure was read as "ok, no text": an attachment's words lost without a word."""
+    import lxml.html
+
+    from tjcrawl.attachments.textfiles import extract_html
+
+    def refuse(markup: str) -> None:
+        raise ValueError("parser broke")
+
+    assert extract_html(b"   ").state == "ok"  # an empty page: nothing there, said as such
+    monkeypatch.setattr(lxml.html, "document_fromstring", refuse)
+    got = extract_html("<p>天津</p>".encode())
+    assert got.state == "damaged" and got.text == "" and "ValueError" in got.detail

@@ -284,17 +284,20 @@ def _pdfminer_whole(data: bytes, problem: str) -> Extracted:
     try:
         pages = _PdfminerPages(data)
         texts = []
+        unreadable = 0
         for i in range(len(pages)):
             try:
                 texts.append(_clean(pages.text(i)))
-            except Exception:
+            except Exception:  # counted in the detail line below
                 texts.append("")
+                unreadable += 1
     except Exception as exc:
         if "password" in type(exc).__name__.lower() or "encrypt" in str(exc).lower():
             return Extracted(ENCRYPTED, "", None, "pdfminer", "encrypted: needs a password")
         return Extracted(DAMAGED, "", None, "none", f"damaged: {problem}; unreadable")
     text = "\n\n".join(t for t in texts if t)
-    return Extracted(DAMAGED, text, len(texts), "pdfminer", f"damaged: {problem}")
+    lost = f"; {unreadable} of {len(texts)} pages unreadable" if unreadable else ""
+    return Extracted(DAMAGED, text, len(texts), "pdfminer", f"damaged: {problem}{lost}")
 
 
 def _pages(doc: Any) -> Iterator[tuple[int, Any]]:
@@ -319,6 +322,7 @@ def extract_pdf(data: bytes) -> Extracted:
     texts: list[str] = []
     methods: set[str] = set()
     scanned = 0
+    unchecked = 0  # pages PDFium read implausibly and pdfminer.six could not read at all
     fallback: _PdfminerPages | None = None
     try:
         for index, page in _pages(doc):
@@ -333,8 +337,9 @@ def extract_pdf(data: bytes) -> Extracted:
                         fallback = _PdfminerPages(data)
                     text = fallback.text(index)
                     methods.add("pdfminer")
-                except Exception:
-                    methods.add("pdfium")  # pdfminer cannot read it: PDFium's text stands
+                except Exception:  # pdfminer cannot read it: PDFium's text stands, said below
+                    methods.add("pdfium")
+                    unchecked += 1
             else:
                 methods.add("pdfium")
             text = _clean(text)
@@ -354,6 +359,9 @@ def extract_pdf(data: bytes) -> Extracted:
         return Extracted(
             NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer"
         )
+    notes = []
     if scanned:
-        return Extracted(OK, text, pages, method, f"{scanned} of {pages} pages need OCR")
-    return Extracted(OK, text, pages, method)
+        notes.append(f"{scanned} of {pages} pages need OCR")
+    if unchecked:
+        notes.append(f"{unchecked} of {pages} pages as PDFium read them: pdfminer.six failed")
+    return Extracted(OK, text, pages, method, "; ".join(notes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tjcrawl.attachments.states import OK, Extracted
+from tjcrawl.attachments.states import DAMAGED, OK, Extracted
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -34,6 +34,7 @@ _BLOCKS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5
 
 
 def extract_html(data: bytes) -> Extracted:
+    import lxml.etree
     import lxml.html
 
     from tjcrawl.encoding import choose_encoding
@@ -45,8 +46,10 @@ def extract_html(data: bytes) -> Extracted:
         markup, _ = decode(data)
     try:
         root = lxml.html.document_fromstring(markup)
-    except Exception:
-        return Extracted(OK, "", None, "html")
+    except Exception as exc:
+        if isinstance(exc, lxml.etree.ParserError):  # "Document is empty": nothing to read
+            return Extracted(OK, "", None, "html")
+        return Extracted(DAMAGED, "", None, "html", f"unreadable HTML: {type(exc).__name__}")
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     for block in root.iter(*_BLOCKS):

@@ -76,6 +76,7 @@ class LeasingScheduler(Scheduler):
             self.queue.leases.reap()
         except Exception as exc:  # Redis away for a moment: the next beat tries again
             logger.warning("lease heartbeat failed: %s", exc)
+            self.crawler.stats.inc_value("tjcrawl/lease_heartbeat_failed")  # type: ignore[union-attr]
         # An idle engine asks the scheduler only every 5 s; requests other workers queued,
         # or leases returned, are taken sooner.
         slot = getattr(self.crawler.engine, "_slot", None)
