@@ -1,43 +1,49 @@
-"""A first finder: Arabic-numeral amounts in 元/万元/亿元 only. To be replaced by the full
-rules (money, places, industries, counts, parties)."""
+"""The entry point of the rules: every fact of one text (a title, a body or an attachment's
+text), in reading order. The rules live in money.py, terms.py (places, industries) and
+projects.py; docs/facts.md documents what each finds and what it leaves alone."""
 
 from __future__ import annotations
 
-import re
-
-_MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(亿元|万元|元)")
-_SCALE = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
-_SENTENCE_END = "。！？；\n"
-
-
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
-    rights = [i for c in _SENTENCE_END if (i := text.find(c, end)) != -1]
-    return left, (min(rights) + 1 if rights else len(text))
+from tjcrawl.extract.facts.common import Sentences
 
 
 def find_facts(text: str, field: str) -> list:
-    from tjcrawl.extract.facts import MONEY, Fact
+    from tjcrawl.extract.facts import INDUSTRY, MONEY, PARTY, PLACE, PROJECT, PROJECT_COUNT, Fact
+    from tjcrawl.extract.facts.money import find_money
+    from tjcrawl.extract.facts.projects import find_counts, find_parties, find_project_names
+    from tjcrawl.extract.facts.terms import industries, places
 
-    facts = []
-    for match in _MONEY.finditer(text):
-        number, unit = float(match.group(1)), match.group(2)
-        left, right = _sentence(text, match.start(), match.end())
-        facts.append(
-            Fact(
-                kind=MONEY,
-                value=f"{number * _SCALE[unit]:.0f}",
-                surface=match.group(0),
-                field=field,
-                start=match.start(),
-                end=match.end(),
-                sentence_start=left,
-                sentence_end=right,
-                method="rule:money",
-                confidence=0.9,
-                unit=unit,
-                currency="CNY",
-                amount=number,
-            )
-        )
+    if not text:
+        return []
+    sentences = Sentences(text)
+    facts: list[Fact] = []
+
+    def add(kind: str, start: int, end: int, value: str, method: str, confidence: float,
+            **more) -> None:  # fmt: skip
+        left, right = sentences.bounds(start, end)
+        facts.append(Fact(kind=kind, value=value, surface=text[start:end], field=field,
+                          start=start, end=end, sentence_start=left, sentence_end=right,
+                          method=method, confidence=confidence, **more))  # fmt: skip
+
+    for start, end, _surface, value, fields in find_money(text, sentences):
+        add(MONEY, start, end, value, **fields)
+    for start, end, _term, entry in places().scan(text):
+        add(PLACE, start, end, entry.keys[0], "rule:place-term", entry.confidence,
+            name=entry.name)  # fmt: skip
+    names = None
+    for start, end, _term, entry in industries().scan(text):
+        for key in entry.keys:
+            if names is None:
+                from tjcrawl.extract.facts.terms import industry_names
+
+                names = industry_names()
+            add(INDUSTRY, start, end, key, "rule:industry-term", entry.confidence,
+                name=names[key])  # fmt: skip
+    for start, end, value, role, method in find_counts(text):
+        add(PROJECT_COUNT, start, end, value, method, 0.85, role=role)
+    for start, end, name, role in find_parties(text):
+        add(PARTY, start, end, name, "rule:party-suffix", 0.7, role=role)
+    for start, end, name in find_project_names(text):
+        add(PROJECT, start, end, name, "rule:project-quoted", 0.7)
+    facts.sort(key=lambda f: (f.start, f.end, f.kind))
     return facts

@@ -1,0 +1,120 @@
+"""Helpers shared by the fact rules: sentence bounds, Chinese and Arabic numerals, and a
+longest-first alternation built as a trie so one compiled regex scans for every term."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+
+SENTENCE_END = "。！？；\n"
+_SENTENCE_RE = re.compile("[" + SENTENCE_END + "]")
+# A clause ends at any of these; roles and counts are read within a clause only.
+CLAUSE_END = "，,。；;！？!?、\n：:（）()"
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
+CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "十百千"
+
+
+class Sentences:
+    """Sentence bounds of one text, found once (the finder asks for many offsets)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = [m.start() for m in _SENTENCE_RE.finditer(text)]
+
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        i = bisect_left(self.ends, start)
+        left = self.ends[i - 1] + 1 if i > 0 else 0
+        j = bisect_right(self.ends, max(start, end - 1))
+        # a surface that itself ends the sentence (rare) keeps its own end mark
+        right = self.ends[j] + 1 if j < len(self.ends) else len(self.text)
+        return left, right
+
+
+def clause_start(text: str, pos: int, limit: int = 40) -> int:
+    """Where the clause holding `pos` begins (at most `limit` characters back)."""
+    lo = max(0, pos - limit)
+    for i in range(pos - 1, lo - 1, -1):
+        if text[i] in CLAUSE_END:
+            return i + 1
+    return lo
+
+
+def clause_end(text: str, pos: int, limit: int = 40) -> int:
+    hi = min(len(text), pos + limit)
+    for i in range(pos, hi):
+        if text[i] in CLAUSE_END:
+            return i
+    return hi
+
+
+def _small(s: str) -> float | None:
+    """A number below 10 000: Arabic (12, 1.5, 1,200) or Chinese (三千五百, 十二, 千)."""
+    if not s:
+        return None
+    plain = s.replace(",", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", plain):
+        return float(plain)
+    total, current, seen = 0, 0, False
+    for ch in s:
+        if ch in CN_DIGITS:
+            current = CN_DIGITS[ch]
+            seen = True
+        elif ch in CN_SMALL_UNITS:
+            total += (current or 1) * CN_SMALL_UNITS[ch]
+            current, seen = 0, True
+        elif ch.isdigit():
+            current = current * 10 + int(ch)
+            seen = True
+        else:
+            return None
+    return float(total + current) if seen else None
+
+
+def parse_number(s: str) -> float | None:
+    """12, 1.2万, 三千五百万, 千亿, 1.2万亿, 3,500 → a float; None if it is not a number."""
+    if "亿" in s:
+        high, low = s.split("亿", 1)
+        head = parse_number(high) if high else None
+        rest = parse_number(low) if low else 0.0
+        if head is None or rest is None:
+            return None
+        return head * 1e8 + rest
+    if "万" in s:
+        high, low = s.split("万", 1)
+        head = _small(high) if high else None
+        rest = _small(low) if low else 0.0
+        if head is None or rest is None:
+            return None
+        return head * 1e4 + rest
+    return _small(s)
+
+
+def trie_pattern(words: list[str]) -> str:
+    """One regex alternation for many literal words; at each position the longest word wins
+    because longer continuations are tried before the shorter word ends."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+def number_text(value: float) -> str:
+    """A yuan value as the string stored in `Fact.value`: no exponent, no trailing .0."""
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")

@@ -1,0 +1,122 @@
+"""Money: an amount, its unit and currency, a qualifier (约/超/逾/近 …), and its role (what
+the money is: 总投资, 产值, 进出口 …, read from the words before it in the same clause).
+
+Only amounts that carry a currency are money: 2025年, 20%, 12.7万平方米, 2万吨, 1.5万余名
+carry none and are never read. Values are in the currency's base unit (yuan for CNY, dollars
+for USD …) as a string; no exchange rate is applied."""
+
+from __future__ import annotations
+
+import re
+
+from tjcrawl.extract.facts.common import (
+    CN_NUMERAL_CHARS,
+    Sentences,
+    clause_start,
+    number_text,
+    parse_number,
+)
+
+_CN = CN_NUMERAL_CHARS
+_MONEY_RE = re.compile(
+    r"(?P<pre>约合|大约|超过|不少于|不低于|不到|接近|突破|约|超|逾|近)?"
+    rf"(?P<num>(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN}]+)(?:[万亿][\d{_CN}]*)*)"
+    r"(?P<more>余|多)?"
+    r"(?P<scale>[万亿]*)"
+    r"(?P<cur>美元|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
+    r"(?P<post>以上|左右)?"
+)
+CURRENCIES = {"元": "CNY", "人民币": "CNY", "美元": "USD", "欧元": "EUR", "日元": "JPY",
+              "港元": "HKD", "港币": "HKD", "英镑": "GBP", "韩元": "KRW"}  # fmt: skip
+# 元 that starts another word: 元素, 元旦, 元宵, 元件 …
+_NOT_YUAN = set("素旦宵件器老帅首年月")
+# a Chinese numeral after these is vague (数十亿元, 几百万元, 上千万元): not an amount
+_VAGUE_BEFORE = set("数几若上成好第")
+_RANGE_BEFORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|—|–|~|～|至|到)\s*$")
+_QUALIFIERS = {"约合": "约", "大约": "约", "约": "约", "左右": "约", "超过": "超", "超": "超",
+               "逾": "超", "突破": "超", "不少于": "超", "不低于": "超", "以上": "超", "余": "超", "多": "超",
+               "近": "近", "接近": "近", "不到": "近"}  # fmt: skip
+
+#: role keyword → role, the documented list (docs/facts.md); the keyword nearest before the
+#: amount in its clause wins
+ROLE_WORDS = {
+    "总投资": "总投资", "计划总投资": "总投资", "协议总投资": "总投资", "投资总额": "总投资",
+    "总投资额": "总投资", "投资规模": "总投资",
+    "投资": "投资", "投入": "投资", "增资": "投资", "注资": "投资",
+    "签约额": "签约", "签约金额": "签约", "签约": "签约", "签署": "签约",
+    "融资": "融资", "募资": "融资", "募集": "融资", "贷款": "贷款", "授信": "贷款",
+    "产值": "产值", "年产值": "产值", "工业总产值": "产值",
+    "营收": "营收", "营业收入": "营收", "收入": "营收", "营业额": "营收",
+    "销售额": "销售额", "销售收入": "销售额",
+    "合同额": "合同额", "合同金额": "合同额", "合同外资": "合同外资", "合同外资额": "合同外资",
+    "利用外资": "实际利用外资", "实际利用外资": "实际利用外资", "实际使用外资": "实际利用外资",
+    "税收": "税收", "纳税": "税收", "税额": "税收",
+    "进出口": "进出口", "进出口额": "进出口", "进出口值": "进出口", "出口": "进出口",
+    "进口": "进出口", "外贸": "进出口",
+    "交易额": "交易额", "成交额": "交易额", "成交": "交易额",
+    "规模": "规模", "产业规模": "规模",
+    "增加值": "增加值", "地区生产总值": "地区生产总值", "GDP": "地区生产总值",
+    "利润": "利润", "净利润": "利润",
+    "补贴": "补贴", "补助": "补贴", "奖励": "补贴", "资金": "补贴", "扶持": "补贴",
+    "罚款": "罚款", "罚没": "罚款",
+    "价格": "价格", "价": "价格", "售价": "价格", "零售价": "价格", "均价": "价格",
+    "每斤": "价格", "每公斤": "价格", "每吨": "价格", "每月": "价格", "收费": "价格",
+    "注册资本": "注册资本", "基金": "基金",
+}
+_ROLE_RE = re.compile("|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True)))
+
+
+def _role(text: str, start: int) -> str | None:
+    window_start = clause_start(text, start, limit=30)
+    best = None
+    for m in _ROLE_RE.finditer(text, window_start, start):
+        best = m
+    return ROLE_WORDS[best.group()] if best else None
+
+
+def find_money(text: str, sentences: Sentences) -> list[tuple]:
+    """(start, end, surface, fields) of every amount; fields are the Fact keyword args."""
+    found = []
+    for m in _MONEY_RE.finditer(text):
+        num, cur = m.group("num"), m.group("cur")
+        num_start = m.start("num")
+        if num[0] in _CN and num_start > 0 and text[num_start - 1] in _VAGUE_BEFORE:
+            continue
+        if cur == "元" and m.end() < len(text) and text[m.end()] in _NOT_YUAN:
+            continue
+        if cur == "元" and not m.group("scale") and len(num) == 1 and num in _CN:
+            continue  # 一元, 二元结构, 多元: a word, not an amount
+        if num_start > 0 and (text[num_start - 1].isdigit() or text[num_start - 1] == "."):
+            continue
+        value = parse_number(num + m.group("scale"))
+        if value is None or value == 0:
+            continue
+        trailing = re.search(r"[万亿]*$", num).group() + m.group("scale")
+        mult = parse_number("1" + trailing) if trailing else 1.0
+        unit = trailing + ("元" if cur == "人民币" else cur)
+        qual_word = m.group("pre") or m.group("more") or m.group("post")
+        start, end = m.start(), m.end()
+        fields = {
+            "unit": unit,
+            "currency": CURRENCIES[cur],
+            "amount": round(value / mult, 6),
+            "qualifier": _QUALIFIERS.get(qual_word) if qual_word else None,
+            "method": "rule:money",
+            "confidence": 0.85 if num[0] in _CN else 0.9,
+        }
+        if not m.group("pre"):
+            rng = _RANGE_BEFORE.search(text, max(0, num_start - 16), num_start)
+            if rng and num[0] not in _CN:
+                low = float(rng.group(1)) * mult
+                fields.update(
+                    qualifier="range",
+                    name=number_text(value),
+                    method="rule:money-range",
+                    amount=float(rng.group(1)),
+                )
+                value, start = low, rng.start()
+        fields["role"] = _role(text, start)
+        if fields["role"]:
+            fields["confidence"] = min(0.95, fields["confidence"] + 0.05)
+        found.append((start, end, text[start:end], number_text(value), fields))
+    return found
