@@ -54,7 +54,7 @@ def _small(s: str) -> float | None:
     """A number below 10 000: Arabic (12, 1.5, 1,200) or Chinese (三千五百, 十二, 千)."""
     if not s:
         return None
-    plain = s.replace(",", "")
+    plain = s.replace(",", "").replace("，", "")
     if re.fullmatch(r"\d+(?:\.\d+)?", plain):
         return float(plain)
     total, current, seen = 0, 0, False

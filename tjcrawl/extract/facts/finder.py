@@ -27,9 +27,11 @@ def find_facts(text: str, field: str) -> list:
 
     for start, end, _surface, value, fields in find_money(text, sentences):
         add(MONEY, start, end, value, **fields)
+    place_names = places().names
     for start, end, _term, entry in places().scan(text):
-        add(PLACE, start, end, entry.keys[0], "rule:place-term", entry.confidence,
-            name=entry.name)  # fmt: skip
+        for code in entry.keys:
+            add(PLACE, start, end, code, "rule:place-term", entry.confidence,
+                name=place_names.get(code, entry.name))  # fmt: skip
     names = None
     for start, end, _term, entry in industries().scan(text):
         for key in entry.keys:

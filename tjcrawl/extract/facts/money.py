@@ -20,7 +20,7 @@ from tjcrawl.extract.facts.common import (
 _CN = CN_NUMERAL_CHARS
 _MONEY_RE = re.compile(
     r"(?P<pre>约合|大约|超过|不少于|不低于|不到|接近|突破|约|超|逾|近)?"
-    rf"(?P<num>(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN}]+)(?:[万亿][\d{_CN}]*)*)"
+    rf"(?P<num>(?:\d+(?:[,，]\d{{3}}(?!\d))*(?:\.\d+)?|[{_CN}]+)(?:[万亿][\d{_CN}]*)*)"
     r"(?P<more>余|多)?"
     r"(?P<scale>[万亿]*)"
     r"(?P<cur>美元|欧元|日元|港元|港币|英镑|韩元|人民币|元)"

@@ -24,14 +24,14 @@ _ORG_SUFFIX = (
     "股份有限公司|有限责任公司|有限公司|集团股份公司|集团公司|控股集团|集团|研究院|研究所|"
     "保险公司|银行|公司"
 )
-_ORG_RE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9（）()·]{{2,30}}?(?:{_ORG_SUFFIX})")
+_ORG_RE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9（）()·]{{2,30}}(?:{_ORG_SUFFIX})")
 # words an organisation name does not start with: cut the name after the last of them
 _ORG_CUT = re.compile(
-    r".*(?:与|和|同|及|由|向|对|在|是|为|等|的|了|将|其中|包括|如|以及|引进|吸引|签约|"
+    r".*(?:与|和|同|及|由|向|对|在|是|为|等|的|了|将|其中|包括|如|以及|引进|吸引|签约|围绕|"
     r"携手|联合|新设立|设立|成立|获悉|从|据|记者|会同|组织|推动|支持|鼓励|当事人)"
 )
 _GENERIC_ORG = re.compile(r"^(?:本|该|子|母|分|各|多家|一家|相关|有关|新设|租赁|保险|投资|这家)")
-_PARTY_INVEST = ("投资", "落户", "入驻", "设立", "加入", "增资", "建设", "注资")
+_PARTY_INVEST = ("投资", "落户", "入驻", "设立", "加入", "增资", "注资")
 _PARTY_SIGN = ("签约", "签署", "签订", "合作协议", "战略合作")
 
 _PROJECT_RE = re.compile(r"[“\"「『](?P<q>[^”\"」』\n]{2,20})[”\"」』](?P<rest>[\u4e00-\u9fff]{0,16}?项目)")
@@ -86,7 +86,8 @@ def find_parties(text: str) -> list[tuple]:
         name = text[start : m.end()]
         if len(name) < 5 or "某" in name or _GENERIC_ORG.match(name):
             continue
-        window = text[clause_start(text, start) : clause_end(text, m.end())]
+        # the name itself (鲁信投资控股集团) does not say that it invests
+        window = text[clause_start(text, start) : start] + text[m.end() : clause_end(text, m.end())]
         if any(w in window for w in _PARTY_SIGN):
             role = "signatory"
         elif any(w in window for w in _PARTY_INVEST):
@@ -100,6 +101,12 @@ def find_parties(text: str) -> list[tuple]:
 def find_project_names(text: str) -> list[tuple]:
     """(start, end, name) of project names stated in quotes."""
     found = []
+    longest: dict[str, str] = {}
     for m in _PROJECT_RE.finditer(text):
-        found.append((m.start(), m.end(), m.group("q") + m.group("rest")))
-    return found
+        name = m.group("q") + m.group("rest")
+        found.append((m.start(), m.end(), name))
+        if len(name) > len(longest.get(m.group("q"), "")):
+            longest[m.group("q")] = name
+    # “心成长”项目 after “心成长”青少年心理健康服务项目 is the same project, named short
+    return [(s, e, longest.get(n[: n.index("项目")], n) if n.endswith("项目") else n)
+            for s, e, n in found] if found else found

@@ -25,6 +25,7 @@ class Entry:
 class TermList:
     pattern: re.Pattern[str]
     entries: dict[str, Entry]  # term → entry
+    names: dict[str, str]  # key → normalised name
 
     def scan(self, text: str):
         """(start, end, term, entry) of every listed term, blocked words dropped."""
@@ -34,14 +35,15 @@ class TermList:
                 yield m.start(), m.end(), m.group(), entry
 
 
-def _compile(entries: dict[str, Entry]) -> TermList:
-    return TermList(re.compile(trie_pattern(sorted(entries))), entries)
+def _compile(entries: dict[str, Entry], names: dict[str, str]) -> TermList:
+    return TermList(re.compile(trie_pattern(sorted(entries))), entries, names)
 
 
 @cache
 def places() -> TermList:
     data = tomllib.loads((_HERE / "places.toml").read_text(encoding="utf-8"))
     entries: dict[str, Entry] = {}
+    names = {place["code"]: place["name"] for place in data["place"]}
     for place in data["place"]:
         base = float(place.get("confidence", 0.95))
         for alias in place["aliases"]:
@@ -50,11 +52,14 @@ def places() -> TermList:
             entries[alias] = Entry((place["code"],), place["name"], conf)
     for code, short in data["cities"].items():
         name = short if short.endswith(("区", "市")) else short + "市"
+        names[code] = name
         entries[name] = Entry((code,), name, 0.95)
         entries[short] = Entry((code,), name, 0.9)
+    for alias, codes in data.get("multi", {}).items():
+        entries[alias] = Entry(tuple(codes), alias, 0.9)
     for word in data["block"]["terms"]:
         entries[word] = Entry((), word, 0.0)
-    return _compile(entries)
+    return _compile(entries, names)
 
 
 @cache
@@ -70,7 +75,7 @@ def industries() -> TermList:
         entries[term] = Entry(tuple(keys), "、".join(names[k] for k in keys), 0.85)
     for word in data["block"]["terms"]:
         entries[word] = Entry((), word, 0.0)
-    return _compile(entries)
+    return _compile(entries, names)
 
 
 def industry_names() -> dict[str, str]:
