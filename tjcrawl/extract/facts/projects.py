@@ -34,7 +34,9 @@ _GENERIC_ORG = re.compile(r"^(?:本|该|子|母|分|各|多家|一家|相关|有
 _PARTY_INVEST = ("投资", "落户", "入驻", "设立", "加入", "增资", "注资")
 _PARTY_SIGN = ("签约", "签署", "签订", "合作协议", "战略合作")
 
-_PROJECT_RE = re.compile(r"[“\"「『](?P<q>[^”\"」』\n]{2,20})[”\"」』](?P<rest>[\u4e00-\u9fff]{0,16}?项目)")
+_PROJECT_RE = re.compile(
+    r"[“\"「『](?P<q>[^”\"」』\n]{2,20})[”\"」』](?P<rest>[\u4e00-\u9fff]{0,16}?项目)"
+)
 
 
 def _count(n: str) -> int | None:
@@ -103,10 +105,9 @@ def find_project_names(text: str) -> list[tuple]:
     found = []
     longest: dict[str, str] = {}
     for m in _PROJECT_RE.finditer(text):
-        name = m.group("q") + m.group("rest")
-        found.append((m.start(), m.end(), name))
-        if len(name) > len(longest.get(m.group("q"), "")):
-            longest[m.group("q")] = name
+        quoted, name = m.group("q"), m.group("q") + m.group("rest")
+        found.append((m.start(), m.end(), quoted))
+        if len(name) > len(longest.get(quoted, "")):
+            longest[quoted] = name
     # “心成长”项目 after “心成长”青少年心理健康服务项目 is the same project, named short
-    return [(s, e, longest.get(n[: n.index("项目")], n) if n.endswith("项目") else n)
-            for s, e, n in found] if found else found
+    return [(start, end, longest[quoted]) for start, end, quoted in found]

@@ -1,0 +1,177 @@
+"""The 招商引资 fact rules (tjcrawl/extract/facts): money, places, industries, project counts,
+parties, offsets; and bench/facts.py's scorer."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from tjcrawl.extract.facts import Fact, extract_facts
+from tjcrawl.extract.facts.finder import find_facts
+
+
+def _facts(text: str, kind: str | None = None) -> list[Fact]:
+    return [f for f in find_facts(text, "body") if kind is None or f.kind == kind]
+
+
+def _money(text: str) -> list[tuple[str, str | None, str | None]]:
+    return [(f.value, f.role, f.currency) for f in _facts(text, "money")]
+
+
+def test_money_with_role_from_the_clause() -> None:
+    assert _money("目前已有12家钢铁企业投资47亿元进行环保设施升级") == [
+        ("4700000000", "投资", "CNY")
+    ]
+    assert _money("现场集中签约项目31个，总投资120.5亿元。") == [("12050000000", "总投资", "CNY")]
+    assert _money("实现进出口额约42亿元") == [("4200000000", "进出口", "CNY")]
+
+
+def test_money_chinese_numerals_and_scales() -> None:
+    assert _money("奖励三千五百万元")[0][0] == "35000000"
+    assert _money("产值预计将突破千亿元大关")[0][:2] == ("100000000000", "产值")
+    assert _money("处以罚款人民币十二万元")[0][:2] == ("120000", "罚款")
+
+
+def test_foreign_currency_is_kept_in_its_own_unit() -> None:
+    (fact,) = _facts("其中，外资项目15个，合同外资额约1.2亿美元。", "money")
+    assert (fact.value, fact.currency, fact.unit, fact.amount) == (
+        "120000000",
+        "USD",
+        "亿美元",
+        1.2,
+    )
+    assert (fact.qualifier, fact.role) == ("约", "合同外资")
+
+
+def test_qualifiers() -> None:
+    quals = [
+        f.qualifier
+        for f in _facts("总投资超过1100亿元，另有160余亿元，约75亿元，近10亿元", "money")
+    ]
+    assert quals == ["超", "超", "约", "近"]
+
+
+def test_range_reads_the_lower_bound_and_keeps_the_upper() -> None:
+    (fact,) = _facts("单个项目总投资10-20亿元", "money")
+    assert (fact.value, fact.name, fact.qualifier, fact.surface) == (
+        "1000000000", "2000000000", "range", "10-20亿元",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "该项目规划占地面积约12.7万平方米",
+        "2025年元旦期间，增长20%，同比增长四成",
+        "拨打12345便民热线",
+        "吸引了1.5万余名求职者，提供岗位2万余个",
+        "预计总产量超过2万吨，1.2万亩",
+        "总投资额达数十亿元",
+        "推动城轨交通制式结构多元化，二元结构",
+    ],
+)
+def test_not_money(text: str) -> None:
+    assert _money(text) == []
+
+
+def test_places_are_coded_and_longest_alias_wins() -> None:
+    facts = _facts("天津港保税区迎来国内首个航空发动机维修独资项目", "place")
+    assert [(f.value, f.name, f.surface) for f in facts] == [
+        ("120116-02", "天津港保税区", "天津港保税区")
+    ]
+    codes = [f.value for f in _facts("泰达、生态城、东疆综合保税区和滨海高新区", "place")]
+    assert codes == ["120116-01", "120116-04", "120116-05", "120116-03"]
+    assert [f.value for f in _facts("天津市滨海新区人民政府", "place")] == ["120000", "120116"]
+
+
+def test_partner_provinces_and_cities() -> None:
+    codes = [f.value for f in _facts("活动将赴北京、上海、深圳等地举办，河北周边及河北区", "place")]
+    assert codes == ["110000", "310000", "440300", "130000", "120105"]
+
+
+def test_blocked_words_hide_the_place_inside() -> None:
+    facts = _facts("北京时间9：45，克孜勒苏州阿图什市，北京天竺综合保税区", "place")
+    assert [(f.value, f.start) for f in facts] == [("110000", 19)]
+
+
+def test_industries() -> None:
+    keys = [f.value for f in _facts("涉及集成电路、航空航天、新能源等领域", "industry")]
+    assert keys == ["integrated_circuit", "aerospace", "new_energy"]
+    # 新能源汽车 is the automotive chain, not new_energy; 小汽车 as a comparison is no industry
+    assert [f.value for f in _facts("支持新能源汽车产业链，总重相当于3万辆小汽车", "industry")] == [
+        "automotive"
+    ]
+
+
+def test_project_counts() -> None:
+    def counts(text: str) -> list[tuple[str, str | None]]:
+        return [(f.value, f.role) for f in _facts(text, "project_count")]
+
+    assert counts("现场集中签约项目31个，总投资约260亿元") == [("31", "签约")]
+    assert counts("开幕式上，68个项目集中签约") == [("68", "签约")]
+    assert counts("共有18个项目集中开工") == [("18", "开工")]
+    assert counts("上半年全市新签约亿元以上项目四百余个") == [("400", "签约")]
+    assert counts("在6大类48个项目中展开角逐") == []
+
+
+def test_parties_and_project_names() -> None:
+    parties = _facts("其中，国科控股集团保险公司等知名机构加入。", "party")
+    assert [(f.value, f.role) for f in parties] == [("国科控股集团保险公司", "investor")]
+    assert _facts("当事人：天津某建材有限公司。对新设立的租赁公司给予落户支持", "party") == []
+    names = [
+        f.value
+        for f in _facts("“心成长”青少年心理健康服务项目正式启动。“心成长”项目是第一步", "project")
+    ]
+    assert names == ["心成长青少年心理健康服务项目", "心成长青少年心理健康服务项目"]
+
+
+def test_offsets_and_sentences() -> None:
+    text = "8月20日，津南区举行重点项目集中签约仪式。12个项目现场签约，总投资约75亿元！涉及新能源。"
+    facts = extract_facts("津南区集中签约12个项目", text)
+    assert {f.field for f in facts} == {"title", "body"}
+    for f in facts:
+        source = "津南区集中签约12个项目" if f.field == "title" else text
+        assert source[f.start : f.end] == f.surface
+        sentence = source[f.sentence_start : f.sentence_end]
+        assert f.surface in sentence
+        assert sentence[-1] in "。！？；\n" or f.sentence_end == len(source)
+        assert 0 < f.confidence <= 1 and f.method.startswith("rule:")
+    (money,) = [f for f in facts if f.kind == "money"]
+    assert text[money.sentence_start : money.sentence_end] == "12个项目现场签约，总投资约75亿元！"
+
+
+def _bench():
+    path = Path(__file__).resolve().parent.parent / "bench" / "facts.py"
+    spec = importlib.util.spec_from_file_location("bench_facts", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_facts"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_scorer_counts_precision_and_recall() -> None:
+    bench = _bench()
+    truth = bench.label_sets(
+        {
+            "money": [["4700000000", "投资"], ["1200000000", "合同外资", "USD"]],
+            "place": ["120000", "120116"],
+            "industry": ["aerospace"],
+        }
+    )
+    predicted = {
+        # 0.2 % off matches; the right number in the wrong currency does not
+        "money": [(4710000000.0, "CNY", "投资"), (1200000000.0, "CNY", None)],
+        "place": ["120116", "110000"],
+        "industry": [],
+    }
+    result = bench.score(truth, predicted)
+    assert result["money"] == {"tp": 1, "fp": 1, "fn": 1, "role_ok": 1}
+    assert result["place"] == {"tp": 1, "fp": 1, "fn": 1, "role_ok": 0}
+    assert result["industry"] == {"tp": 0, "fp": 0, "fn": 1, "role_ok": 0}
+    total: dict = {}
+    bench.add(total, result)
+    bench.add(total, result)
+    assert "| money | 2 | 2 | 2 | 0.500 | 0.500 | 1.000 |" in bench.table("x", total, 2)
