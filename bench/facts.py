@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     from tjcrawl.extract.facts import extract_facts
 
     articles = load_articles(args.fixtures, args.seed, args.extraction_dev)
+    extract_facts("天津", "warm-up: term lists loaded and regexes compiled before timing")
     labels = [json.loads(x) for x in args.labels.read_text(encoding="utf-8").splitlines() if x]
     groups: dict[str, dict] = {}
     counts: dict[str, int] = {}
@@ -186,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
             if label["id"].startswith("ma:")
             else ("fixtures + seed")
         )
-        t0 = time.perf_counter()
+        # best of N: on a loaded machine the mean measures the neighbours as much as the finder
+        best = float("inf")
         for _ in range(args.repeat):
+            t0 = time.perf_counter()
             facts = extract_facts(title, body)
-        times.append((time.perf_counter() - t0) / args.repeat)
+            best = min(best, time.perf_counter() - t0)
+        times.append(best)
         chars += len(title) + len(body)
         truth, pred = label_sets(label), predicted_sets(facts)
         one = score(truth, pred)
@@ -215,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nfinder time per article: mean {statistics.mean(ms):.3f} ms, median "
         f"{statistics.median(ms):.3f} ms, max {max(ms):.3f} ms over {len(ms)} articles "
-        f"(mean {chars / len(ms):.0f} characters; {args.repeat} runs each)"
+        f"(mean {chars / len(ms):.0f} characters; best of {args.repeat} runs each); "
+        f"{sum(times) * 1e6 / chars:.2f} µs per character"
     )
     with open("/proc/loadavg", encoding="ascii") as fh:
         print("load:", fh.read().strip())

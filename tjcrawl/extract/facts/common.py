@@ -4,10 +4,8 @@ longest-first alternation built as a trie so one compiled regex scans for every 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 
 SENTENCE_END = "。！？；\n"
-_SENTENCE_RE = re.compile("[" + SENTENCE_END + "]")
 # A clause ends at any of these; roles and counts are read within a clause only.
 CLAUSE_END = "，,。；;！？!?、\n：:（）()"
 
@@ -18,19 +16,21 @@ CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "十百千"
 
 
 class Sentences:
-    """Sentence bounds of one text, found once (the finder asks for many offsets)."""
+    """Sentence bounds of one text, found on demand by scanning out from the fact (most
+    texts have few facts, and a page of short lines has thousands of sentence ends)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.ends = [m.start() for m in _SENTENCE_RE.finditer(text)]
 
     def bounds(self, start: int, end: int) -> tuple[int, int]:
-        i = bisect_left(self.ends, start)
-        left = self.ends[i - 1] + 1 if i > 0 else 0
-        j = bisect_right(self.ends, max(start, end - 1))
-        # a surface that itself ends the sentence (rare) keeps its own end mark
-        right = self.ends[j] + 1 if j < len(self.ends) else len(self.text)
-        return left, right
+        text = self.text
+        left = start
+        while left > 0 and text[left - 1] not in SENTENCE_END:
+            left -= 1
+        right = max(start, end - 1)
+        while right < len(text) and text[right] not in SENTENCE_END:
+            right += 1
+        return left, min(right + 1, len(text))
 
 
 def clause_start(text: str, pos: int, limit: int = 40) -> int:
@@ -48,6 +48,19 @@ def clause_end(text: str, pos: int, limit: int = 40) -> int:
         if text[i] in CLAUSE_END:
             return i
     return hi
+
+
+def anchored(pattern: re.Pattern[str], anchors: re.Pattern[str], text: str, back: int, group: str):
+    """Matches of `pattern` whose `group` ends where an anchor (a currency, a suffix, 项目)
+    ends. Scanning only the few characters before each anchor keeps the cost proportional to
+    the anchors, not to the text: a pattern that may start at any digit or CJK character is
+    slow to run over a whole page."""
+    for a in anchors.finditer(text):
+        lo = max(0, a.start() - back)
+        for m in pattern.finditer(text, lo, a.end()):
+            if m.end(group) == a.end():
+                yield m
+                break
 
 
 def _small(s: str) -> float | None:

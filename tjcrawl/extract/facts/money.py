@@ -12,6 +12,7 @@ import re
 from tjcrawl.extract.facts.common import (
     CN_NUMERAL_CHARS,
     Sentences,
+    anchored,
     clause_start,
     number_text,
     parse_number,
@@ -24,8 +25,9 @@ _MONEY_RE = re.compile(
     r"(?P<more>余|多)?"
     r"(?P<scale>[万亿]*)"
     r"(?P<cur>美元|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
-    r"(?P<post>以上|左右)?"
 )
+_POST = ("以上", "左右")
+_CURRENCY_RE = re.compile(r"美元|欧元|日元|港元|港币|英镑|韩元|人民币|元")
 CURRENCIES = {"元": "CNY", "人民币": "CNY", "美元": "USD", "欧元": "EUR", "日元": "JPY",
               "港元": "HKD", "港币": "HKD", "英镑": "GBP", "韩元": "KRW"}  # fmt: skip
 # 元 that starts another word: 元素, 元旦, 元宵, 元件 …
@@ -128,11 +130,12 @@ def _role(text: str, start: int) -> str | None:
 def find_money(text: str, sentences: Sentences) -> list[tuple]:
     """(start, end, surface, fields) of every amount; fields are the Fact keyword args."""
     found = []
-    for m in _MONEY_RE.finditer(text):
+    for m in anchored(_MONEY_RE, _CURRENCY_RE, text, 40, "cur"):
         num, cur = m.group("num"), m.group("cur")
         num_start = m.start("num")
         if num[0] in _CN and num_start > 0 and text[num_start - 1] in _VAGUE_BEFORE:
             continue
+        post = next((w for w in _POST if text.startswith(w, m.end())), None)
         if cur == "元" and m.end() < len(text) and text[m.end()] in _NOT_YUAN:
             continue
         if cur == "元" and not m.group("scale") and len(num) == 1 and num in _CN:
@@ -145,8 +148,8 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         trailing = re.search(r"[万亿]*$", num).group() + m.group("scale")
         mult = parse_number("1" + trailing) if trailing else 1.0
         unit = trailing + ("元" if cur == "人民币" else cur)
-        qual_word = m.group("pre") or m.group("more") or m.group("post")
-        start, end = m.start(), m.end()
+        qual_word = m.group("pre") or m.group("more") or post
+        start, end = m.start(), m.end() + len(post or "")
         fields = {
             "unit": unit,
             "currency": CURRENCIES[cur],

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import re
 
-from tjcrawl.extract.facts.common import CN_NUMERAL_CHARS, clause_end, clause_start, parse_number
+from tjcrawl.extract.facts.common import (
+    CN_NUMERAL_CHARS,
+    anchored,
+    clause_end,
+    clause_start,
+    parse_number,
+)
 
 _N = rf"(?:\d+|[{CN_NUMERAL_CHARS}]+)"
 # 签约项目31个 / 外资项目15个 / 项目有6个 / 引进项目超1200个 / 项目四百余个
@@ -15,7 +21,7 @@ _COUNT_AFTER = re.compile(
 )
 # 68个项目 / 12个重点项目 / 30个以上重点工业项目
 _COUNT_BEFORE = re.compile(
-    rf"(?P<n>{_N})(?P<more>余|多)?个(?:以上)?(?P<mid>[^，,。；;！？!?、\s\d]{{0,10}}?)项目"
+    rf"(?P<n>{_N})(?P<more>余|多)?个(?:以上)?(?P<mid>[^，,。；;！？!?、\s\d]{{0,10}}?)(?P<p>项目)"
 )
 _ROLE_VERBS = ("签约", "开工", "竣工", "投产", "落地", "引进", "落户", "签署", "招商", "推介")
 _ROLE_OF = {"签署": "签约", "落户": "落地", "招商": "签约", "推介": "签约"}
@@ -24,10 +30,12 @@ _ORG_SUFFIX = (
     "股份有限公司|有限责任公司|有限公司|集团股份公司|集团公司|控股集团|集团|研究院|研究所|"
     "保险公司|银行|公司"
 )
-_ORG_RE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9（）()·]{{2,30}}(?:{_ORG_SUFFIX})")
+_ORG_RE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9（）()·]{{2,30}}(?P<suffix>(?:{_ORG_SUFFIX})+)")
+_ORG_ANCHOR = re.compile(rf"(?:{_ORG_SUFFIX})+")
+_PROJECT_ANCHOR = re.compile("项目")
 # words an organisation name does not start with: cut the name after the last of them
 _ORG_CUT = re.compile(
-    r".*(?:与|和|同|及|由|向|对|在|是|为|等|的|了|将|其中|包括|如|以及|引进|吸引|签约|围绕|"
+    r"(?:与|和|同|及|由|向|对|在|是|为|等|的|了|将|其中|包括|如|以及|引进|吸引|签约|围绕|"
     r"携手|联合|新设立|设立|成立|获悉|从|据|记者|会同|组织|推动|支持|鼓励|当事人)"
 )
 _GENERIC_ORG = re.compile(r"^(?:本|该|子|母|分|各|多家|一家|相关|有关|新设|租赁|保险|投资|这家)")
@@ -56,6 +64,8 @@ def find_counts(text: str) -> list[tuple]:
     """(start, end, value, role, method) of project counts."""
     found = []
     taken: list[tuple[int, int]] = []
+    if "项目" not in text:
+        return found
     for m in _COUNT_AFTER.finditer(text):
         value = _count(m.group("n"))
         if value is None:
@@ -63,7 +73,9 @@ def find_counts(text: str) -> list[tuple]:
         found.append((m.start(), m.end(), str(value), _count_role(text, m.start(), m.end()),
                       "rule:count-after"))  # fmt: skip
         taken.append((m.start(), m.end()))
-    for m in _COUNT_BEFORE.finditer(text):
+    if "项目" not in text:
+        return found
+    for m in anchored(_COUNT_BEFORE, _PROJECT_ANCHOR, text, 24, "p"):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         n_start = m.start("n")
@@ -81,10 +93,12 @@ def find_counts(text: str) -> list[tuple]:
 def find_parties(text: str) -> list[tuple]:
     """(start, end, name, role) of organisations named as investors or signatories."""
     found = []
-    for m in _ORG_RE.finditer(text):
+    for m in anchored(_ORG_RE, _ORG_ANCHOR, text, 32, "suffix"):
         name = m.group()
-        cut = _ORG_CUT.match(name)
-        start = m.start() + (cut.end() if cut else 0)
+        cut = 0
+        for c in _ORG_CUT.finditer(name):
+            cut = c.end()
+        start = m.start() + cut
         name = text[start : m.end()]
         if len(name) < 5 or "某" in name or _GENERIC_ORG.match(name):
             continue
