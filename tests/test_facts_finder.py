@@ -175,3 +175,19 @@ def test_bench_scorer_counts_precision_and_recall() -> None:
     bench.add(total, result)
     bench.add(total, result)
     assert "| money | 2 | 2 | 2 | 0.500 | 0.500 | 1.000 |" in bench.table("x", total, 2)
+
+
+def test_bare_yi_only_after_a_role_of_investment() -> None:
+    assert _money("项目总投资120亿，年内开工") == [("12000000000", "总投资", "CNY")]
+    assert _money("实现营收1.2万亿。") == [("1200000000000", "营收", "CNY")]
+    assert _money("粮食产量1300亿斤以上，人口14亿，") == []
+
+
+def test_a_zone_after_another_place_is_not_tianjins() -> None:
+    def codes(text: str) -> list[str]:
+        return [f.value for f in _facts(text, "place")]
+
+    assert codes("武汉经开区、上海自贸区") == ["420100", "310000"]
+    assert codes("西青经开区") == ["120111"]
+    assert codes("天津经开区、滨海新区生态城") == ["120116-01", "120116", "120116-04"]
+    assert codes("保税区临港片区") == ["120116-02", "120116-07"]

@@ -27,6 +27,13 @@ _MONEY_RE = re.compile(
     r"(?P<cur>美元|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
 )
 _POST = ("以上", "左右")
+# 总投资120亿 (no 元): read only after a role of investment and before the clause ends
+_BARE_YI_RE = re.compile(
+    rf"(?P<pre>约合|大约|超过|接近|突破|约|超|逾|近)?"
+    rf"(?P<num>\d+(?:\.\d+)?|[{_CN}]+)(?P<more>余|多)?(?P<cur>万亿|亿)"
+)
+_YI_ANCHOR = re.compile(r"万?亿(?=$|[，,。；;、）)\s]|以上|左右|的)")
+_BARE_ROLES = {"总投资", "投资", "签约", "融资", "营收", "产值", "销售额", "交易额", "合同额"}
 _CURRENCY_RE = re.compile(r"美元|欧元|日元|港元|港币|英镑|韩元|人民币|元")
 CURRENCIES = {"元": "CNY", "人民币": "CNY", "美元": "USD", "欧元": "EUR", "日元": "JPY",
               "港元": "HKD", "港币": "HKD", "英镑": "GBP", "韩元": "KRW"}  # fmt: skip
@@ -173,4 +180,28 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         if fields["role"]:
             fields["confidence"] = min(0.95, fields["confidence"] + 0.05)
         found.append((start, end, text[start:end], number_text(value), fields))
+    for m in anchored(_BARE_YI_RE, _YI_ANCHOR, text, 24, "cur"):
+        num = m.group("num")
+        if num[0] in _CN and m.start("num") > 0 and text[m.start("num") - 1] in _VAGUE_BEFORE:
+            continue
+        if m.start("num") > 0 and (text[m.start("num") - 1].isdigit()):
+            continue
+        role = _role(text, m.start())
+        amount = parse_number(num)
+        if role not in _BARE_ROLES or not amount:
+            continue
+        mult = 1e12 if m.group("cur") == "万亿" else 1e8
+        post = next((w for w in _POST if text.startswith(w, m.end())), None)
+        qual_word = m.group("pre") or m.group("more") or post
+        end = m.end() + len(post or "")
+        fields = {
+            "unit": m.group("cur"),
+            "currency": "CNY",
+            "amount": amount,
+            "qualifier": _QUALIFIERS.get(qual_word) if qual_word else None,
+            "method": "rule:money-bare-yi",
+            "confidence": 0.7,
+            "role": role,
+        }
+        found.append((m.start(), end, text[m.start() : end], number_text(amount * mult), fields))
     return found

@@ -28,10 +28,25 @@ class TermList:
     names: dict[str, str]  # key → normalised name
 
     def scan(self, text: str):
-        """(start, end, term, entry) of every listed term, blocked words dropped."""
+        """(start, end, term, entry) of every listed term, blocked words dropped. A zone
+        named without 天津 right after another place's name (武汉经开区, 上海自贸区, 西青经开区)
+        is that place's zone, not Tianjin's (nor TEDA): dropped; after 天津 or a place of
+        the zone's own district (保税区临港片区) it stands."""
+        previous_end, previous_keys = -1, ()
         for m in self.pattern.finditer(text):
             entry = self.entries[m.group()]
-            if entry.keys:
+            keys = entry.keys
+            if (
+                keys
+                and m.start() == previous_end
+                and "-" in keys[0]
+                and "天津" not in m.group()
+                and previous_keys[0] != "120000"
+                and not keys[0].startswith(previous_keys[0].split("-")[0])
+            ):
+                keys = ()
+            previous_end, previous_keys = m.end(), entry.keys or ("",)
+            if keys:
                 yield m.start(), m.end(), m.group(), entry
 
 
