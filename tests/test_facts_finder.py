@@ -191,3 +191,10 @@ def test_a_zone_after_another_place_is_not_tianjins() -> None:
     assert codes("西青经开区") == ["120111"]
     assert codes("天津经开区、滨海新区生态城") == ["120116-01", "120116", "120116-04"]
     assert codes("保税区临港片区") == ["120116-02", "120116-07"]
+
+
+def test_dollars_written_美金_or_after_a_space() -> None:
+    assert _money("售价高达 1,599 美元，涨到了将近7000美金") == [
+        ("1599", "价格", "USD"),
+        ("7000", None, "USD"),
+    ]

@@ -24,7 +24,7 @@ _MONEY_RE = re.compile(
     rf"(?P<num>(?:\d+(?:[,，]\d{{3}}(?!\d))*(?:\.\d+)?|[{_CN}]+)(?:[万亿][\d{_CN}]*)*)"
     r"(?P<more>余|多)?"
     r"(?P<scale>[万亿]*)"
-    r"(?P<cur>美元|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
+    r" ?(?P<cur>美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
 )
 _POST = ("以上", "左右")
 # 总投资120亿 (no 元): read only after a role of investment and before the clause ends
@@ -34,8 +34,8 @@ _BARE_YI_RE = re.compile(
 )
 _YI_ANCHOR = re.compile(r"万?亿(?=$|[，,。；;、）)\s]|以上|左右|的)")
 _BARE_ROLES = {"总投资", "投资", "签约", "融资", "营收", "产值", "销售额", "交易额", "合同额"}
-_CURRENCY_RE = re.compile(r"美元|欧元|日元|港元|港币|英镑|韩元|人民币|元")
-CURRENCIES = {"元": "CNY", "人民币": "CNY", "美元": "USD", "欧元": "EUR", "日元": "JPY",
+_CURRENCY_RE = re.compile(r"美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元")
+CURRENCIES = {"元": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "日元": "JPY",
               "港元": "HKD", "港币": "HKD", "英镑": "GBP", "韩元": "KRW"}  # fmt: skip
 # 元 that starts another word: 元素, 元旦, 元宵, 元件 …
 _NOT_YUAN = set("素旦宵件器老帅首年月")
@@ -154,7 +154,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
             continue
         trailing = re.search(r"[万亿]*$", num).group() + m.group("scale")
         mult = parse_number("1" + trailing) if trailing else 1.0
-        unit = trailing + ("元" if cur == "人民币" else cur)
+        unit = trailing + {"人民币": "元", "美金": "美元"}.get(cur, cur)
         qual_word = m.group("pre") or m.group("more") or post
         start, end = m.start(), m.end() + len(post or "")
         fields = {
