@@ -35,8 +35,18 @@ _BARE_YI_RE = re.compile(
 _YI_ANCHOR = re.compile(r"万?亿(?=$|[，,。；;、）)\s]|以上|左右|的)")
 _BARE_ROLES = {"总投资", "投资", "签约", "融资", "营收", "产值", "销售额", "交易额", "合同额"}
 _CURRENCY_RE = re.compile(r"美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元")
-CURRENCIES = {"元": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR",
-              "日元": "JPY", "港元": "HKD", "港币": "HKD", "英镑": "GBP", "韩元": "KRW"}  # fmt: skip
+CURRENCIES = {
+    "元": "CNY",
+    "人民币": "CNY",
+    "美元": "USD",
+    "美金": "USD",
+    "欧元": "EUR",
+    "日元": "JPY",
+    "港元": "HKD",
+    "港币": "HKD",
+    "英镑": "GBP",
+    "韩元": "KRW",
+}
 # 元 that starts another word: 元素, 元旦, 元宵, 元件 …
 _NOT_YUAN = set("素旦宵件器老帅首年月")
 # a Chinese numeral after these is vague (数十亿元, 几百万元, 上千万元): not an amount
