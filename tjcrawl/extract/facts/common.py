@@ -9,6 +9,8 @@ SENTENCE_END = "。！？；\n"
 # A clause ends at any of these; roles and counts are read within a clause only.
 CLAUSE_END = "，,。；;！？!?、\n：:（）()"
 
+_SENTENCE_END_RE = re.compile("[" + SENTENCE_END + "]")
+
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -24,13 +26,14 @@ class Sentences:
 
     def bounds(self, start: int, end: int) -> tuple[int, int]:
         text = self.text
-        left = start
-        while left > 0 and text[left - 1] not in SENTENCE_END:
-            left -= 1
-        right = max(start, end - 1)
-        while right < len(text) and text[right] not in SENTENCE_END:
-            right += 1
-        return left, min(right + 1, len(text))
+        # C-speed searches: a sentence is rarely longer than 600 characters; if it is, the
+        # search goes on to the start of the text
+        lo = max(0, start - 600)
+        left = max(text.rfind(c, lo, start) for c in SENTENCE_END)
+        if left < 0 and lo > 0:
+            left = max(text.rfind(c, 0, start) for c in SENTENCE_END)
+        found = _SENTENCE_END_RE.search(text, max(start, end - 1))
+        return left + 1, found.end() if found else len(text)
 
 
 def clause_start(text: str, pos: int, limit: int = 40) -> int:

@@ -11,7 +11,7 @@ def find_facts(text: str, field: str) -> list:
     from tjcrawl.extract.facts import INDUSTRY, MONEY, PARTY, PLACE, PROJECT, PROJECT_COUNT, Fact
     from tjcrawl.extract.facts.money import find_money
     from tjcrawl.extract.facts.projects import find_counts, find_parties, find_project_names
-    from tjcrawl.extract.facts.terms import industries, places
+    from tjcrawl.extract.facts.terms import terms
 
     if not text:
         return []
@@ -27,20 +27,13 @@ def find_facts(text: str, field: str) -> list:
 
     for start, end, _surface, value, fields in find_money(text, sentences):
         add(MONEY, start, end, value, **fields)
-    place_names = places().names
-    for start, end, _term, entry in places().scan(text):
-        for code in entry.keys:
-            add(PLACE, start, end, code, "rule:place-term", entry.confidence,
-                name=place_names.get(code, entry.name))  # fmt: skip
-    names = None
-    for start, end, _term, entry in industries().scan(text):
+    term_list = terms()
+    for start, end, _term, entry in term_list.scan(text):
+        kind, method = (PLACE, "rule:place-term") if entry.kind == "place" else (
+            INDUSTRY, "rule:industry-term"
+        )  # fmt: skip
         for key in entry.keys:
-            if names is None:
-                from tjcrawl.extract.facts.terms import industry_names
-
-                names = industry_names()
-            add(INDUSTRY, start, end, key, "rule:industry-term", entry.confidence,
-                name=names[key])  # fmt: skip
+            add(kind, start, end, key, method, entry.confidence, name=term_list.names[key])
     for start, end, value, role, method in find_counts(text):
         add(PROJECT_COUNT, start, end, value, method, 0.85, role=role)
     for start, end, name, role in find_parties(text):

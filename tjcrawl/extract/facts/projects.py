@@ -30,7 +30,6 @@ _ORG_SUFFIX = (
     "股份有限公司|有限责任公司|有限公司|集团股份公司|集团公司|控股集团|集团|研究院|研究所|"
     "保险公司|银行|公司"
 )
-_ORG_RE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9（）()·]{{2,30}}(?P<suffix>(?:{_ORG_SUFFIX})+)")
 _ORG_ANCHOR = re.compile(rf"(?:{_ORG_SUFFIX})+")
 _PROJECT_ANCHOR = re.compile("项目")
 # words an organisation name does not start with: cut the name after the last of them
@@ -90,27 +89,36 @@ def find_counts(text: str) -> list[tuple]:
     return found
 
 
+def _is_name_char(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or (ch.isascii() and ch.isalnum()) or ch in "（）()·"
+
+
 def find_parties(text: str) -> list[tuple]:
     """(start, end, name, role) of organisations named as investors or signatories."""
     found = []
-    for m in anchored(_ORG_RE, _ORG_ANCHOR, text, 32, "suffix"):
-        name = m.group()
+    for a in _ORG_ANCHOR.finditer(text):
+        # the name is the run of name characters before the suffix (at most 30)
+        begin, lo = a.start(), max(0, a.start() - 30)
+        while begin > lo and _is_name_char(text[begin - 1]):
+            begin -= 1
+        if a.start() - begin < 2:
+            continue
         cut = 0
-        for c in _ORG_CUT.finditer(name):
-            cut = c.end()
-        start = m.start() + cut
-        name = text[start : m.end()]
+        for c in _ORG_CUT.finditer(text, begin, a.start()):
+            cut = c.end() - begin
+        start, end = begin + cut, a.end()
+        name = text[start:end]
         if len(name) < 5 or "某" in name or _GENERIC_ORG.match(name):
             continue
         # the name itself (鲁信投资控股集团) does not say that it invests
-        window = text[clause_start(text, start) : start] + text[m.end() : clause_end(text, m.end())]
+        window = text[clause_start(text, start) : start] + text[end : clause_end(text, end)]
         if any(w in window for w in _PARTY_SIGN):
             role = "signatory"
         elif any(w in window for w in _PARTY_INVEST):
             role = "investor"
         else:
             continue
-        found.append((start, m.end(), name, role))
+        found.append((start, end, name, role))
     return found
 
 
