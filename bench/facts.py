@@ -157,6 +157,41 @@ def table(name: str, total: dict, n: int) -> str:
     return "\n".join(lines)
 
 
+def crawl_body_times(n: int, repeat: int) -> str:
+    """The finder on bodies like bench/crawl_throughput.py's (same generator and seed), the
+    figure to set against that benchmark's time per page."""
+    import importlib.util
+    import random
+    import re
+    from datetime import datetime
+
+    from tjcrawl.extract.facts import extract_facts
+
+    spec = importlib.util.spec_from_file_location("crawl_throughput", _HERE / "crawl_throughput.py")
+    assert spec and spec.loader
+    crawl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(crawl)
+    rng = random.Random(20241114)
+    times, chars, facts = [], 0, 0
+    for _ in range(n):
+        html = "".join(crawl.article_paragraphs(rng, datetime(2025, 8, 1), "滨海新区", "招商引资"))
+        body = re.sub("<[^>]+>", "\n", html).strip()
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            found = extract_facts("滨海新区重点项目集中签约_天津政务网", body)
+            best = min(best, time.perf_counter() - t0)
+        times.append(best)
+        chars += len(body)
+        facts += len(found)
+    ms = [t * 1000 for t in times]
+    return (
+        f"crawl_throughput-like bodies: {n} articles, mean {chars / n:.0f} characters, "
+        f"{facts / n:.1f} facts each; finder mean {statistics.mean(ms):.3f} ms, median "
+        f"{statistics.median(ms):.3f} ms per article (best of {repeat})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("fixtures", type=Path, help="the fixtures/ folder")
@@ -165,6 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--repeat", type=int, default=20, help="timing runs per article")
     parser.add_argument("--errors", action="store_true", help="list every fp and fn")
+    parser.add_argument(
+        "--crawl-bodies",
+        type=int,
+        default=300,
+        help="also time the finder on N bodies made as bench/crawl_throughput.py makes its "
+        "detail pages (the crawl-cost input); 0 to skip",
+    )
     args = parser.parse_args(argv)
 
     from tjcrawl.extract.facts import extract_facts
@@ -222,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(mean {chars / len(ms):.0f} characters; best of {args.repeat} runs each); "
         f"{sum(times) * 1e6 / chars:.2f} µs per character"
     )
+    if args.crawl_bodies:
+        print(crawl_body_times(args.crawl_bodies, args.repeat))
     with open("/proc/loadavg", encoding="ascii") as fh:
         print("load:", fh.read().strip())
     return 0
