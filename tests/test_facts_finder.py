@@ -198,3 +198,62 @@ def test_dollars_written_美金_or_after_a_space() -> None:
         ("1599", "价格", "USD"),
         ("7000", None, "USD"),
     ]
+
+
+def test_every_fixture_article_gives_consistent_facts() -> None:
+    import json
+    import tomllib
+
+    from conftest import REPO
+
+    places = tomllib.loads((REPO / "tjcrawl/extract/facts/places.toml").read_text("utf-8"))
+    codes = {p["code"] for p in places["place"]} | set(places["cities"])
+    seen = 0
+    for path in sorted((REPO / "fixtures").glob("*/expected.json")):
+        for article in json.loads(path.read_text("utf-8")):
+            title, body = article.get("title") or "", article.get("body") or ""
+            for f in extract_facts(title, body):
+                text = title if f.field == "title" else body
+                assert text[f.start : f.end] == f.surface
+                assert f.sentence_start <= f.start < f.end <= f.sentence_end <= len(text)
+                assert 0 < f.confidence <= 1
+                if f.kind == "money":
+                    assert float(f.value) > 0 and f.currency and f.unit
+                if f.kind == "place":
+                    assert f.value in codes and f.name
+                seen += 1
+    assert seen > 400
+
+
+def test_the_documentation_lists_every_code_and_key() -> None:
+    import tomllib
+
+    from conftest import REPO
+
+    doc = (REPO / "docs/facts.md").read_text("utf-8")
+    places = tomllib.loads((REPO / "tjcrawl/extract/facts/places.toml").read_text("utf-8"))
+    industries = tomllib.loads((REPO / "tjcrawl/extract/facts/industries.toml").read_text("utf-8"))
+    for code in [p["code"] for p in places["place"]] + list(places["cities"]):
+        assert code in doc, code
+    for industry in industries["industry"]:
+        assert f"`{industry['key']}`" in doc
+        for term in industry["terms"]:
+            assert term in doc, term
+    from tjcrawl.extract.facts.money import ROLE_WORDS
+
+    for word, role in ROLE_WORDS.items():
+        assert word in doc and role in doc, word
+
+
+def test_arbitrary_text_does_not_break_the_finder() -> None:
+    import random
+
+    rng = random.Random(17)
+    alphabet = (
+        "天津滨海新区保税区亿元万美元约超个项目签约有限公司，。；\n0123456789.-%年（）“”数十百千"
+    )
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        for f in find_facts(text, "body"):
+            assert text[f.start : f.end] == f.surface
+            assert f.sentence_start <= f.start and f.end <= f.sentence_end <= len(text)
