@@ -257,3 +257,10 @@ def test_arbitrary_text_does_not_break_the_finder() -> None:
         for f in find_facts(text, "body"):
             assert text[f.start : f.end] == f.surface
             assert f.sentence_start <= f.start and f.end <= f.sentence_end <= len(text)
+
+
+def test_a_role_word_right_after_the_amount_when_none_is_before() -> None:
+    assert _money("要调增政策性银行8000亿元信贷额度") == [("800000000000", "贷款", "CNY")]
+    assert _money("新增1400多亿元留抵退税") == [("140000000000", "税收", "CNY")]
+    # a role before wins over one after
+    assert _money("总投资47亿元的产值") == [("4700000000", "总投资", "CNY")]

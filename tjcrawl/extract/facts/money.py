@@ -13,6 +13,7 @@ from tjcrawl.extract.facts.common import (
     CN_NUMERAL_CHARS,
     Sentences,
     anchored,
+    clause_end,
     clause_start,
     number_text,
     parse_number,
@@ -103,7 +104,9 @@ ROLE_WORDS = {
     "出口": "进出口",
     "进口": "进出口",
     "外贸": "进出口",
+    "外贸规模": "进出口",
     "交易额": "交易额",
+    "贸易额": "交易额",
     "成交额": "交易额",
     "成交": "交易额",
     "规模": "规模",
@@ -114,6 +117,7 @@ ROLE_WORDS = {
     "利润": "利润",
     "净利润": "利润",
     "补贴": "补贴",
+    "津贴": "补贴",
     "补助": "补贴",
     "奖励": "补贴",
     "资金": "补贴",
@@ -130,17 +134,32 @@ ROLE_WORDS = {
     "每吨": "价格",
     "每月": "价格",
     "收费": "价格",
+    "缴费": "价格",
+    "月租": "价格",
+    "票价": "价格",
+    "原价": "价格",
+    "费用": "费用",
+    "运费": "费用",
+    "成本": "费用",
+    "代理费": "费用",
+    "退税": "税收",
+    "信贷": "贷款",
     "注册资本": "注册资本",
     "基金": "基金",
 }
 _ROLE_RE = re.compile("|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True)))
 
 
-def _role(text: str, start: int) -> str | None:
+def _role(text: str, start: int, end: int | None = None) -> str | None:
+    """The role word nearest before the amount in its clause; failing that, one right after
+    it (8000亿元信贷额度, 1400多亿元留抵退税, 75亿美元资金)."""
     window_start = clause_start(text, start, limit=30)
     best = None
     for m in _ROLE_RE.finditer(text, window_start, start):
         best = m
+    if best is None and end is not None:
+        after = _ROLE_RE.search(text, end, clause_end(text, end, limit=8))
+        best = after if after and after.start() - end <= 2 else None
     return ROLE_WORDS[best.group()] if best else None
 
 
@@ -186,7 +205,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
                     amount=float(rng.group(1)),
                 )
                 value, start = low, rng.start()
-        fields["role"] = _role(text, start)
+        fields["role"] = _role(text, start, end)
         if fields["role"]:
             fields["confidence"] = min(0.95, fields["confidence"] + 0.05)
         found.append((start, end, text[start:end], number_text(value), fields))
