@@ -264,3 +264,12 @@ def test_a_role_word_right_after_the_amount_when_none_is_before() -> None:
     assert _money("新增1400多亿元留抵退税") == [("140000000000", "税收", "CNY")]
     # a role before wins over one after
     assert _money("总投资47亿元的产值") == [("4700000000", "总投资", "CNY")]
+
+
+def test_other_zones_and_kinds_of_zone_are_not_tianjins() -> None:
+    def codes(text: str) -> list[str]:
+        return [f.value for f in _facts(text, "place")]
+
+    assert codes("全国21个自贸试验区和各保税区") == []
+    assert codes("郑州航空港经济综合实验区、上海外高桥保税区、临港新片区") == ["410100", "310000"]
+    assert codes("对落户经开区的企业，在保税区") == ["120116-01", "120116-02"]

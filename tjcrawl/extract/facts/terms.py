@@ -33,7 +33,8 @@ class TermList:
         """(start, end, term, entry) of every listed term, blocked words dropped. A zone
         named without 天津 right after another place's name (武汉经开区, 上海自贸区, 西青经开区)
         is that place's zone, not Tianjin's (nor TEDA): dropped; after 天津 or a place of
-        the zone's own district (保税区临港片区) it stands."""
+        the zone's own district (保税区临港片区) it stands. After 个, 各 or 全国 (全国21个自贸
+        试验区) a zone's name is the kind of zone, not Tianjin's: dropped too."""
         previous_end, previous_keys = -1, ("",)
         for m in self.pattern.finditer(text):
             entry = self.entries[m.group()]
@@ -42,13 +43,19 @@ class TermList:
                     yield m.start(), m.end(), m.group(), entry
                 continue
             keys = entry.keys
+            bare_zone = bool(keys) and "-" in keys[0] and "天津" not in m.group()
             if (
-                keys
-                and m.start() == previous_end
-                and "-" in keys[0]
-                and "天津" not in m.group()
-                and previous_keys[0] != "120000"
-                and not keys[0].startswith(previous_keys[0].split("-")[0])
+                bare_zone
+                and (
+                    (
+                        m.start() == previous_end
+                        and previous_keys[0] != "120000"
+                        and not keys[0].startswith(previous_keys[0].split("-")[0])
+                    )
+                    # 全国21个自贸试验区, 各保税区: the kind of zone, not Tianjin's
+                    or text[max(0, m.start() - 1) : m.start()] in ("个", "各")
+                    or text[max(0, m.start() - 2) : m.start()] == "全国"
+                )
             ):
                 keys = ()
             previous_end, previous_keys = m.end(), entry.keys or ("",)
