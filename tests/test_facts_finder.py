@@ -273,3 +273,9 @@ def test_other_zones_and_kinds_of_zone_are_not_tianjins() -> None:
     assert codes("全国21个自贸试验区和各保税区") == []
     assert codes("郑州航空港经济综合实验区、上海外高桥保税区、临港新片区") == ["410100", "310000"]
     assert codes("对落户经开区的企业，在保税区") == ["120116-01", "120116-02"]
+
+
+def test_estimates_and_float_noise() -> None:
+    assert _money("每平方米的价格为五六千元左右，三四百万元") == []
+    assert _money("转移支付10.29万亿元") == [("10290000000000", None, "CNY")]
+    assert [f.value for f in _facts("天津滨海国际机场", "place")] == ["120000", "120110"]

@@ -130,7 +130,9 @@ def trie_pattern(words: list[str]) -> str:
 
 
 def number_text(value: float) -> str:
-    """A yuan value as the string stored in `Fact.value`: no exponent, no trailing .0."""
-    if value == int(value):
-        return str(int(value))
+    """A yuan value as the string stored in `Fact.value`: no exponent, no trailing .0, and no
+    float noise (10.29万亿 is 10290000000000, not 10289999999999.998)."""
+    nearest = round(value)
+    if abs(value - nearest) <= 1e-9 * max(1.0, abs(value)):
+        return str(int(nearest))
     return f"{value:.6f}".rstrip("0").rstrip(".")

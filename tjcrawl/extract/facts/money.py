@@ -52,6 +52,8 @@ CURRENCIES = {
 _NOT_YUAN = set("素旦宵件器老帅首年月")
 # a Chinese numeral after these is vague (数十亿元, 几百万元, 上千万元): not an amount
 _VAGUE_BEFORE = set("数几若上成好第")
+# 五六千元, 三四百万元: two digits side by side are an estimate (5,000 to 6,000), not an amount
+_VAGUE_DIGITS = re.compile("[一二两三四五六七八九]{2}")
 _RANGE_BEFORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|—|–|~|～|至|到)\s*$")
 _QUALIFIERS = {"约合": "约", "大约": "约", "约": "约", "左右": "约", "超过": "超", "超": "超",
                "逾": "超", "突破": "超", "不少于": "超", "不低于": "超", "以上": "超",
@@ -170,6 +172,8 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         num, cur = m.group("num"), m.group("cur")
         num_start = m.start("num")
         if num[0] in _CN and num_start > 0 and text[num_start - 1] in _VAGUE_BEFORE:
+            continue
+        if _VAGUE_DIGITS.search(num):
             continue
         post = next((w for w in _POST if text.startswith(w, m.end())), None)
         if cur == "元" and m.end() < len(text) and text[m.end()] in _NOT_YUAN:
