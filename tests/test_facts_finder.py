@@ -279,3 +279,8 @@ def test_estimates_and_float_noise() -> None:
     assert _money("每平方米的价格为五六千元左右，三四百万元") == []
     assert _money("转移支付10.29万亿元") == [("10290000000000", None, "CNY")]
     assert [f.value for f in _facts("天津滨海国际机场", "place")] == ["120000", "120110"]
+
+
+def test_the_sun_can_is_no_solar_industry() -> None:
+    assert _facts("月亮说，如果我们赛跑，太阳能追上我", "industry") == []
+    assert [f.value for f in _facts("太阳能电池和太阳能发电", "industry")] == ["new_energy"] * 2
