@@ -284,3 +284,8 @@ def test_estimates_and_float_noise() -> None:
 def test_the_sun_can_is_no_solar_industry() -> None:
     assert _facts("月亮说，如果我们赛跑，太阳能追上我", "industry") == []
     assert [f.value for f in _facts("太阳能电池和太阳能发电", "industry")] == ["new_energy"] * 2
+
+
+def test_a_short_quoted_word_before_项目_is_no_name() -> None:
+    assert _facts("惠民生的“小而美”项目", "project") == []
+    assert [f.value for f in _facts("启动“海河英才”项目", "project")] == ["海河英才项目"]

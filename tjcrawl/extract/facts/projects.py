@@ -131,5 +131,10 @@ def find_project_names(text: str) -> list[tuple]:
         found.append((m.start(), m.end(), quoted))
         if len(name) > len(longest.get(quoted, "")):
             longest[quoted] = name
-    # “心成长”项目 after “心成长”青少年心理健康服务项目 is the same project, named short
-    return [(start, end, longest[quoted]) for start, end, quoted in found]
+    # “心成长”项目 after “心成长”青少年心理健康服务项目 is the same project, named short; a
+    # short quoted word straight before 项目 (“小而美”项目) is a description, not a name
+    return [
+        (start, end, longest[quoted])
+        for start, end, quoted in found
+        if len(longest[quoted]) > len(quoted) + 2 or len(quoted) >= 4
+    ]
