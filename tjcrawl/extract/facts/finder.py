@@ -4,20 +4,15 @@ projects.py; docs/facts.md documents what each finds and what it leaves alone.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+# the package's __init__ imports this module only inside extract_facts, so these are no cycle
+from tjcrawl.extract.facts import INDUSTRY, MONEY, PARTY, PLACE, PROJECT, PROJECT_COUNT, Fact
 from tjcrawl.extract.facts.common import Sentences
-
-if TYPE_CHECKING:
-    from tjcrawl.extract.facts import Fact
+from tjcrawl.extract.facts.money import find_money
+from tjcrawl.extract.facts.projects import find_counts, find_parties, find_project_names
+from tjcrawl.extract.facts.terms import terms
 
 
 def find_facts(text: str, field: str) -> list[Fact]:
-    from tjcrawl.extract.facts import INDUSTRY, MONEY, PARTY, PLACE, PROJECT, PROJECT_COUNT, Fact
-    from tjcrawl.extract.facts.money import find_money
-    from tjcrawl.extract.facts.projects import find_counts, find_parties, find_project_names
-    from tjcrawl.extract.facts.terms import terms
-
     if not text:
         return []
     sentences = Sentences(text)
