@@ -145,12 +145,15 @@ def quiet_pdfminer_debug() -> None:
 class _PdfminerPages:
     """pdfminer.six opened once per file, lazily, reading single pages with a light device:
     characters in content-stream order, a line break where the pen leaves the line, no
-    layout analysis (which costs most of pdfminer's time and is not needed for search)."""
+    layout analysis (which costs most of pdfminer's time and is not needed for search).
+    One resource manager for the whole file, so that a font (and its embedded font program,
+    parsed for its Unicode map) is built once, not once per page."""
 
     def __init__(self, data: bytes) -> None:
         import io
 
         from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfinterp import PDFResourceManager
         from pdfminer.pdfpage import PDFPage
         from pdfminer.pdfparser import PDFParser
 
@@ -159,6 +162,9 @@ class _PdfminerPages:
         # pay for building every page's object.
         self._walk = PDFPage.create_pages(self._doc)
         self._pages: list[Any] = []
+        self._rsrcmgr = PDFResourceManager(caching=True)
+        #: Characters whose code no font table maps to Unicode, over the pages read.
+        self.undecodable = 0
 
     def _page(self, index: int) -> Any:
         while len(self._pages) <= index:
@@ -173,11 +179,38 @@ class _PdfminerPages:
         return len(self._pages)
 
     def text(self, index: int) -> str:
-        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-
-        device = _TextDevice(PDFResourceManager(caching=True))
-        PDFPageInterpreter(device.rsrcmgr, device).process_page(self._page(index))
+        device = _TextDevice(self._rsrcmgr)
+        _Interpreter(self._rsrcmgr, device).process_page(self._page(index))
+        self.undecodable += device.undecodable
         return device.result()
+
+
+_INTERPRETER: type | None = None
+
+
+def _Interpreter(rsrcmgr: Any, device: Any) -> Any:
+    """pdfminer's page interpreter, skipping a form XObject that can show no text (no BT
+    operator and no nested Do): scanned forms, logos, rules and tables cost most of a
+    page's interpretation and give nothing to read."""
+    global _INTERPRETER
+    if _INTERPRETER is None:
+        from pdfminer.pdfinterp import PDFPageInterpreter
+        from pdfminer.pdftypes import stream_value
+        from pdfminer.psparser import literal_name
+
+        class Interpreter(PDFPageInterpreter):
+            def do_Do(self, xobjid_arg: Any) -> None:
+                try:
+                    xobj = stream_value(self.xobjmap[literal_name(xobjid_arg)])
+                    data = xobj.get_data() if literal_name(xobj.get("Subtype")) == "Form" else None
+                except Exception:  # pdfminer's own handling decides (and says) what it is
+                    data = None
+                if data is not None and b"BT" not in data and b"Do" not in data:
+                    return
+                super().do_Do(xobjid_arg)
+
+        _INTERPRETER = Interpreter
+    return _INTERPRETER(rsrcmgr, device)
 
 
 def _text_device_class() -> type:
@@ -188,6 +221,7 @@ def _text_device_class() -> type:
             super().__init__(rsrcmgr)
             self.parts: list[str] = []
             self._last: tuple[float, float] | None = None
+            self.undecodable = 0
 
         def render_char(
             self,
@@ -202,8 +236,9 @@ def _text_device_class() -> type:
         ) -> float:
             try:
                 text = font.to_unichr(cid)
-            except Exception:
+            except Exception:  # no Unicode for this code: nothing invented, counted
                 text = ""
+                self.undecodable += 1
             x, y = matrix[4], matrix[5]
             size = max(abs(matrix[0]), abs(matrix[3]), 1e-3) * max(abs(fontsize), 1e-3)
             if self._last is not None:
@@ -297,7 +332,13 @@ def _pdfminer_whole(data: bytes, problem: str) -> Extracted:
         return Extracted(DAMAGED, "", None, "none", f"damaged: {problem}; unreadable")
     text = "\n\n".join(t for t in texts if t)
     lost = f"; {unreadable} of {len(texts)} pages unreadable" if unreadable else ""
+    if pages.undecodable:
+        lost += f"; {_undecodable_note(pages.undecodable)}"
     return Extracted(DAMAGED, text, len(texts), "pdfminer", f"damaged: {problem}{lost}")
+
+
+def _undecodable_note(count: int) -> str:
+    return f"{count} characters left out: their font maps them to no Unicode"
 
 
 def _pages(doc: Any) -> Iterator[tuple[int, Any]]:
@@ -353,8 +394,10 @@ def extract_pdf(data: bytes) -> Extracted:
     method = "+".join(sorted(methods, key=("pdfium", "pdfminer").index)) or "pdfium"
     text = "\n\n".join(t for t in texts if t)
     pages = len(texts)
+    undecodable = fallback.undecodable if fallback is not None else 0
     if problem:
-        return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}")
+        lost = f"; {_undecodable_note(undecodable)}" if undecodable else ""
+        return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}{lost}")
     if scanned and not text:
         return Extracted(
             NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer"
@@ -364,4 +407,6 @@ def extract_pdf(data: bytes) -> Extracted:
         notes.append(f"{scanned} of {pages} pages need OCR")
     if unchecked:
         notes.append(f"{unchecked} of {pages} pages as PDFium read them: pdfminer.six failed")
+    if undecodable:
+        notes.append(_undecodable_note(undecodable))
     return Extracted(OK, text, pages, method, "; ".join(notes))

@@ -1,0 +1,61 @@
+"""PDF reading details (tjcrawl.attachments.pdf): what the fast path trusts, what it hands to
+pdfminer.six, and that nothing is left out without being counted. In-process: these are
+about the reading logic, the worker's limits are tested in test_attachment_bounds.py."""
+
+from __future__ import annotations
+
+import io
+
+from tjcrawl.attachments.pdf import extract_pdf
+
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+#: A CID font without ToUnicode, not embedded, in the Identity ordering: no table anywhere
+#: maps its codes to Unicode.
+NO_UNICODE_TYPE0 = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /Mystery /Encoding /Identity-H"
+    b" /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Mystery"
+    b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>] >>"
+)
+
+
+def pdf(content: bytes, fonts: dict[str, bytes], extra: list[bytes] | None = None) -> bytes:
+    """One page showing `content`, with `fonts` (resource name → font dictionary) as objects
+    5, 6, …; `extra` objects follow them (for XObjects the content names)."""
+    names = list(fonts)
+    extra = extra or []
+    font_refs = " ".join(f"/{n} {5 + i} 0 R" for i, n in enumerate(names))
+    xobjects = " ".join(f"/X{i} {5 + len(names) + i} 0 R" for i in range(len(extra)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        f" /Resources << /Font << {font_refs} >> /XObject << {xobjects} >> >> >>".encode(),
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        *fonts.values(),
+        *extra,
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode())
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def test_characters_no_font_maps_to_unicode_are_counted_not_dropped_silently() -> None:
+    content = (
+        b"BT /F1 12 Tf 72 700 Td (Hello visible) Tj ET "
+        b"BT /F2 12 Tf 72 650 Td <0011002200330044005500660077> Tj ET"
+    )
+    got = extract_pdf(pdf(content, {"F1": HELVETICA, "F2": NO_UNICODE_TYPE0}))
+    assert got.state == "ok"
+    assert "Hello visible" in got.text
+    assert "7 characters left out: their font maps them to no Unicode" in got.detail
+    assert not any(ord(c) < 32 and c not in "\n\t" for c in got.text)
