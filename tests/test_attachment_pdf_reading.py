@@ -5,9 +5,11 @@ about the reading logic, the worker's limits are tested in test_attachment_bound
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from tjcrawl.attachments.pdf import extract_pdf
 
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "attachments-dev" / "pdf"
 HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 #: A CID font without ToUnicode, not embedded, in the Identity ordering: no table anywhere
 #: maps its codes to Unicode.
@@ -59,3 +61,18 @@ def test_characters_no_font_maps_to_unicode_are_counted_not_dropped_silently() -
     assert "Hello visible" in got.text
     assert "7 characters left out: their font maps them to no Unicode" in got.detail
     assert not any(ord(c) < 32 and c not in "\n\t" for c in got.text)
+
+
+def test_a_lone_unreadable_glyph_in_a_font_read_nowhere_else_still_goes_to_pdfminer() -> None:
+    content = b"BT /F1 12 Tf 72 700 Td (Hello visible) Tj ET BT /F2 12 Tf 72 650 Td <0011> Tj ET"
+    got = extract_pdf(pdf(content, {"F1": HELVETICA, "F2": NO_UNICODE_TYPE0}))
+    assert got.method == "pdfminer"
+    assert "1 characters left out" in got.detail
+
+
+def test_blank_glyphs_of_a_font_pdfium_reads_do_not_send_the_page_to_pdfminer() -> None:
+    """jo.pdf's blank lines are one-glyph text objects PDFium reads as nothing, in the font
+    it reads everywhere else on the page: the page is PDFium's, read once."""
+    got = extract_pdf((SHARED / "jo.pdf").read_bytes())
+    assert (got.state, got.method) == ("ok", "pdfium")
+    assert "みんなのおのおののなかのすべてですから" in "".join(got.text.split())

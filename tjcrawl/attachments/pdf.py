@@ -271,11 +271,15 @@ def _TextDevice(rsrcmgr: Any) -> Any:
 
 
 def _dropped_glyphs(page: Any, textpage: Any) -> bool:
-    """A text object that covers an area but yields no characters: PDFium found no Unicode for
-    its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them.
-    Walks the page's objects through PDFium's C API (no Python object per page object), and
-    one level into form XObjects."""
+    """A text object that covers an area but yields no characters: PDFium found no Unicode
+    for its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them.
+    One exception, so that such a page is not read a second time for nothing: an object of
+    at most one glyph in a font that PDFium reads elsewhere on the page is a space PDFium
+    leaves out (jo.pdf's blank lines), not a glyph it cannot read. Walks the page's objects
+    through PDFium's C API (no Python object per page object), and one level into form
+    XObjects."""
     import ctypes
+    import math
 
     import pypdfium2.raw as pdfium_c
 
@@ -283,12 +287,28 @@ def _dropped_glyphs(page: Any, textpage: Any) -> bool:
     left, bottom = ctypes.c_float(), ctypes.c_float()
     right, top = ctypes.c_float(), ctypes.c_float()
     boxes = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    size, matrix = ctypes.c_float(), pdfium_c.FS_MATRIX()
+    read_fonts: set[int | None] = set()
+    lone: set[int | None] = set()  # fonts of one-glyph objects that yield nothing
+
+    def font_of(obj: Any) -> int | None:
+        return ctypes.cast(pdfium_c.FPDFTextObj_GetFont(obj), ctypes.c_void_p).value
 
     def dropped(obj: Any) -> bool:
         if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) > 2:
+            read_fonts.add(font_of(obj))
             return False
         pdfium_c.FPDFPageObj_GetBounds(obj, *boxes)
-        return right.value - left.value > 1 or top.value - bottom.value > 1
+        extent = max(right.value - left.value, top.value - bottom.value)
+        if extent <= 1:
+            return False
+        pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+        pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+        glyph = size.value * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        if extent <= glyph * 1.5:
+            lone.add(font_of(obj))
+            return False
+        return True
 
     raw = page.raw
     for index in range(pdfium_c.FPDFPage_CountObjects(raw)):
@@ -301,7 +321,7 @@ def _dropped_glyphs(page: Any, textpage: Any) -> bool:
                 child = pdfium_c.FPDFFormObj_GetObject(obj, inner)
                 if pdfium_c.FPDFPageObj_GetType(child) == text_type and dropped(child):
                     return True
-    return False
+    return not lone <= read_fonts
 
 
 def _has_text_objects(page: Any) -> bool:
