@@ -7,6 +7,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from attachment_files import make_pdf
+
+from tjcrawl.attachments import Worker
 from tjcrawl.attachments.pdf import extract_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "attachments-dev" / "pdf"
@@ -76,3 +79,16 @@ def test_blank_glyphs_of_a_font_pdfium_reads_do_not_send_the_page_to_pdfminer() 
     got = extract_pdf((SHARED / "jo.pdf").read_bytes())
     assert (got.state, got.method) == ("ok", "pdfium")
     assert "みんなのおのおののなかのすべてですから" in "".join(got.text.split())
+
+
+def test_the_worker_reads_without_system_fonts_so_the_text_is_the_same_on_any_machine() -> None:
+    """jo.pdf does not embed its Japanese font: PDFium maps its glyphs only when the machine
+    has a CJK font to substitute (loading a 20-30 MB collection each time). The worker gives
+    PDFium no system fonts, so the page goes to pdfminer.six, which needs no font program,
+    and reads the same wherever it runs."""
+    with Worker(time_limit=20.0) as worker:
+        got = worker.read((SHARED / "jo.pdf").read_bytes(), "jo.pdf")
+        plain = worker.read(make_pdf([["Tianjin Binhai 2025"]]), "a.pdf")
+    assert (got.state, got.method) == ("ok", "pdfminer")
+    assert "みんなのおのおののなかのすべてですから" in "".join(got.text.split())
+    assert (plain.method, plain.text) == ("pdfium", "Tianjin Binhai 2025")

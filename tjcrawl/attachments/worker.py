@@ -41,10 +41,11 @@ def _serve(conn: Connection, memory_limit: int) -> None:
     # Import the readers now, so that the first file's time limit is spent on the file.
     import tjcrawl.attachments.office
     import tjcrawl.attachments.pdf  # noqa: F401
-    from tjcrawl.attachments.pdf import quiet_pdfminer_debug
+    from tjcrawl.attachments.pdf import pdfium_without_system_fonts, quiet_pdfminer_debug
     from tjcrawl.attachments.reader import read
 
     quiet_pdfminer_debug()
+    pdfium_without_system_fonts()
     # Requests are taken off the socket as they come, so that the parent, sending the next
     # file while this one is read, never blocks against a reply being sent.
     requests: queue.Queue[Any] = queue.Queue()
