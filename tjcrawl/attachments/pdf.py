@@ -219,6 +219,24 @@ class _PdfminerPages:
 
 
 _INTERPRETER: type | None = None
+#: Operator keyword → the interpreter's method name.
+_OPERATORS: dict[bytes, str] = {}
+
+
+def _fast_objects(streams: Any, running: set[int]) -> list[Any] | None:
+    """The page's content objects by the fast tokenizer, or None to use pdfminer's parser."""
+    from pdfminer.pdftypes import stream_value
+
+    from tjcrawl.attachments.pdf_content import content_objects
+
+    datas = []
+    for obj in streams:
+        stream = stream_value(obj)
+        if stream.objid is None:  # pdfminer warns and skips it: its parser decides
+            return None
+        if stream.objid not in running:
+            datas.append(stream.get_data())
+    return content_objects(datas)
 
 
 def _Interpreter(rsrcmgr: Any, device: Any) -> Any:
@@ -229,9 +247,41 @@ def _Interpreter(rsrcmgr: Any, device: Any) -> Any:
     if _INTERPRETER is None:
         from pdfminer.pdfinterp import PDFPageInterpreter
         from pdfminer.pdftypes import stream_value
-        from pdfminer.psparser import literal_name
+        from pdfminer.psparser import PSKeyword, literal_name
 
         class Interpreter(PDFPageInterpreter):
+            def execute(self, streams: Any) -> None:
+                objects = _fast_objects(streams, self.parent_stream_ids)
+                if objects is None:
+                    super().execute(streams)
+                    return
+                # The bookkeeping of pdfminer's execute: streams already being run by a
+                # parent (a form that draws itself) are skipped, as there.
+                self.stream_ids.clear()
+                for obj in streams:
+                    objid = stream_value(obj).objid
+                    if objid is not None and objid not in self.parent_stream_ids:
+                        self.stream_ids.add(objid)
+                for obj in objects:
+                    if not isinstance(obj, PSKeyword):
+                        self.push(obj)
+                        continue
+                    operator = _OPERATORS.get(obj.name)
+                    if operator is None:
+                        name = obj.name.decode("latin-1")
+                        operator = "do_" + name.replace("*", "_a").replace('"', "_w")
+                        operator = _OPERATORS[obj.name] = operator.replace("'", "_q")
+                    func = getattr(self, operator, None)
+                    if func is None:
+                        continue  # an unknown operator: pdfminer ignores it too
+                    nargs = func.__code__.co_argcount - 1
+                    if nargs:
+                        args = self.pop(nargs)
+                        if len(args) == nargs:
+                            func(*args)
+                    else:
+                        func()
+
             def do_Do(self, xobjid_arg: Any) -> None:
                 try:
                     xobj = stream_value(self.xobjmap[literal_name(xobjid_arg)])

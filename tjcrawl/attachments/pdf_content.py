@@ -1,0 +1,153 @@
+"""A content-stream tokenizer for pdfminer.six's page interpreter, for the pages PDFium
+misreads. pdfminer's own parser reads a stream byte by byte through a Python state machine
+and costs most of the fallback's time (a page of table rules: 10,000 tokens). This one
+matches one regular expression per token and gives the interpreter exactly the objects
+pdfminer's parser gives it; on anything it does not handle the same way (inline images,
+'#' in names, procedures, keywords inside arrays, a string or array left open at the end)
+it gives up before the page is touched, and pdfminer's parser reads the page as before."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_TOKEN = re.compile(
+    rb"(?P<skip>[\s\x00]+|%[^\r\n]*)"
+    rb"|(?P<number>[-+\d]\d*(?:\.\d*)?|\.\d*)"
+    rb"|(?P<name>/[^#/%\[\]()<>{}\s]*)"
+    rb"|(?P<keyword>[A-Za-z][^#/%\[\]()<>{}\s]*)"
+    rb"|(?P<dict><<|>>)"
+    rb"|(?P<hex><[\s0-9a-fA-F]*)"
+    rb"|(?P<other>.)",
+    re.S,
+)
+_STRING_STOP = re.compile(rb"[()\\]")
+_OCTAL = re.compile(rb"[0-7]{1,3}")
+_ESCAPES = {ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("f"): 12, ord("r"): 13}
+_ESCAPES.update({ord("("): 40, ord(")"): 41, ord("\\"): 92})
+_SPACE = re.compile(rb"\s")
+
+
+class _Unsupported(Exception):
+    """Something this tokenizer does not read as pdfminer's parser would."""
+
+
+def _string(data: bytes, pos: int) -> tuple[bytes, int]:
+    """The literal string whose '(' is just before `pos`, and the position after it."""
+    out = bytearray()
+    depth = 1
+    while True:
+        found = _STRING_STOP.search(data, pos)
+        if found is None:
+            raise _Unsupported("a string left open")
+        stop = found.start()
+        out += data[pos:stop]
+        char = data[stop]
+        pos = stop + 1
+        if char == 0x28:  # (
+            depth += 1
+            out.append(char)
+        elif char == 0x29:  # )
+            depth -= 1
+            if not depth:
+                return bytes(out), pos
+            out.append(char)
+        else:
+            if pos >= len(data):
+                raise _Unsupported("a backslash at the end")
+            octal = _OCTAL.match(data, pos)
+            if octal:
+                value = int(octal.group(), 8)
+                if value > 255:
+                    raise _Unsupported("an octal escape over 255")
+                out.append(value)
+                pos = octal.end()
+                continue
+            escaped = data[pos]
+            if escaped in _ESCAPES:
+                out.append(_ESCAPES[escaped])
+            elif data[pos : pos + 2] == b"\r\n":
+                pos += 1
+            elif escaped not in (0x0A, 0x0D):
+                # pdfminer drops the character after an unknown escape; the PDF reference
+                # keeps it. Not guessed here: pdfminer's parser reads such a page.
+                raise _Unsupported("an unknown escape")
+            pos += 1
+
+
+def content_objects(streams: list[bytes]) -> list[Any] | None:
+    """The objects pdfminer's PDFContentParser yields for these streams (operands, arrays,
+    dictionaries, operator keywords), or None where it may differ."""
+    from pdfminer.psparser import KWD, LIT, literal_name
+
+    out: list[Any] = []
+    stack: list[tuple[str, list[Any]]] = []
+
+    def put(obj: Any) -> None:
+        (stack[-1][1] if stack else out).append(obj)
+
+    try:
+        for data in streams:
+            pos, end = 0, len(data)
+            while pos < end:
+                found = _TOKEN.match(data, pos)
+                assert found is not None  # the last alternative matches any byte
+                kind, token, pos = found.lastgroup, found.group(), found.end()
+                if kind == "skip":
+                    continue
+                if kind == "number":
+                    try:
+                        put(float(token) if b"." in token else int(token))
+                    except ValueError as exc:
+                        raise _Unsupported("a sign without digits") from exc
+                elif kind == "name":
+                    if data[pos : pos + 1] == b"#":
+                        raise _Unsupported("a name with # escapes")
+                    raw = token[1:]
+                    try:
+                        put(LIT(str(raw, "utf-8")))
+                    except UnicodeDecodeError:
+                        put(LIT(raw))
+                elif kind == "keyword":
+                    if token in (b"true", b"false"):
+                        put(token == b"true")
+                    elif stack or token == b"BI":
+                        raise _Unsupported("a keyword inside an array, or an inline image")
+                    else:
+                        out.append(KWD(token))
+                elif kind == "hex":
+                    if data[pos : pos + 1] != b">":
+                        raise _Unsupported("a hex string left open")
+                    digits = _SPACE.sub(b"", token[1:])
+                    if len(digits) % 2:
+                        raise _Unsupported("an odd hex string")
+                    put(bytes.fromhex(digits.decode("ascii")))
+                elif token == b"(":
+                    text, pos = _string(data, pos)
+                    put(text)
+                elif token in (b"[", b"<<"):
+                    stack.append(("a" if token == b"[" else "d", []))
+                elif token in (b"]", b">>"):
+                    if not stack or stack[-1][0] != ("a" if token == b"]" else "d"):
+                        raise _Unsupported("an unmatched end of array or dictionary")
+                    kind_open, items = stack.pop()
+                    if kind_open == "a":
+                        put(items)
+                    else:
+                        if len(items) % 2:
+                            raise _Unsupported("a dictionary with an odd count")
+                        pairs = zip(items[::2], items[1::2], strict=True)
+                        put({literal_name(k): v for k, v in pairs if v is not None})
+                elif token == b">":
+                    continue  # pdfminer reads a lone '>' as nothing
+                elif token in (b"{", b"}"):
+                    raise _Unsupported("a procedure")
+                elif stack:
+                    raise _Unsupported("a keyword inside an array")
+                else:
+                    out.append(KWD(token))
+        if stack:
+            raise _Unsupported("an array or dictionary left open")
+    except _Unsupported:
+        return None
+    return out
