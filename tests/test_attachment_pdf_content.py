@@ -33,10 +33,10 @@ continued) Tj [(A) -120 (B) 33.5 <00 41>] TJ ET",
     b"/Span << /ActualText (\xfe\xff\x00A) /MCID 3 /Flag true /No false >> BDC EMC",
     b"\x00 BT/F2 9.5 Tf(\xb0\xa1\xb0\xa2)Tj ET\r\n",
     b"1 2 3 4 re W n 5.5.5 0 0 rg",
+    b"/Na#20me#e5#ae#8b#/#4 Do [/A#zz] TJ",
 ]
 UNSUPPORTED = [
     b"BI /W 1 /H 1 /BPC 1 /CS /G ID \x00 EI",
-    b"/Na#20me Do",
     b"<414>",
     rb"(unknown \q escape) Tj",
     b"{ 1 2 } exec",
@@ -60,3 +60,70 @@ def test_several_streams_are_read_as_one_content() -> None:
 @pytest.mark.parametrize("content", UNSUPPORTED)
 def test_what_it_does_not_read_as_pdfminer_does_it_leaves_to_pdfminer(content: bytes) -> None:
     assert content_objects([content]) is None
+
+
+def _plain(obj: Any) -> Any:
+    """An object of pdfminer's, comparable: references by number, streams by their bytes."""
+    from pdfminer.pdftypes import PDFObjRef, PDFStream
+    from pdfminer.psparser import PSKeyword, PSLiteral
+
+    if isinstance(obj, PDFObjRef):
+        return ("ref", obj.objid)
+    if isinstance(obj, PDFStream):
+        return ("stream", _plain(obj.attrs), obj.get_rawdata())
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (PSLiteral, PSKeyword)):
+        return (type(obj).__name__, obj.name)
+    return (type(obj).__name__, obj)
+
+
+def test_the_files_objects_are_those_pdfminer_reads() -> None:
+    """Body objects and an object stream (references, null, names with #xx, strings with
+    escapes, a widths array, a stream object left to pdfminer) read through the fast
+    tokenizer are the objects pdfminer's own parser reads."""
+    import io
+    import zlib
+
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+
+    from tjcrawl.attachments.pdf import _document_class
+
+    objstm_body = (
+        b"7 0 8 40 << /FontName /ABCDEE+#E5#AE#8B#E4#BD#93 /N null /R 9 0 R >> [1 [2 3] 4 0 R]"
+    )
+    compressed = zlib.compress(objstm_body)
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R /Extra [null true false (a\\b\051) <4142>] >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /W [1 [500 600 700] 10 20 1000] /Nm /X#41#20Y >>",
+        b"<< /Length 5 >>\nstream\nhello\nendstream",
+        b"<< /Type /ObjStm /N 2 /First 9 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % len(compressed)
+        + compressed
+        + b"\nendstream",
+        b"42",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (9, xref))
+    data = out.getvalue()
+    # Objects 7 and 8 live in the object stream (object 5): the xref table above cannot say
+    # so, so they are read from it directly.
+    theirs = PDFDocument(PDFParser(io.BytesIO(data)))
+    ours = _document_class()(PDFParser(io.BytesIO(data)), data)
+    for objid in range(1, len(bodies) + 1):
+        assert _plain(ours.getobj(objid)) == _plain(theirs.getobj(objid))
+    stream = theirs.getobj(5)
+    assert _plain(ours._get_objects(stream)[0]) == _plain(theirs._get_objects(stream)[0])

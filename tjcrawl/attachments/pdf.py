@@ -185,12 +185,11 @@ class _PdfminerPages:
     def __init__(self, data: bytes) -> None:
         import io
 
-        from pdfminer.pdfdocument import PDFDocument
         from pdfminer.pdfinterp import PDFResourceManager
         from pdfminer.pdfpage import PDFPage
         from pdfminer.pdfparser import PDFParser
 
-        self._doc = PDFDocument(PDFParser(io.BytesIO(data)))
+        self._doc = _document_class()(PDFParser(io.BytesIO(data)), data)
         # Walked as far as a page asked for: a long document with one misread page does not
         # pay for building every page's object.
         self._walk = PDFPage.create_pages(self._doc)
@@ -216,6 +215,40 @@ class _PdfminerPages:
         _Interpreter(self._rsrcmgr, device).process_page(self._page(index))
         self.undecodable += device.undecodable
         return device.result()
+
+
+_DOCUMENT: type | None = None
+
+
+def _document_class() -> type:
+    """pdfminer's PDFDocument reading the file's objects and object streams with the fast
+    tokenizer (a CID font's widths array alone is thousands of tokens), and with its own
+    parser wherever the tokenizer gives up (stream objects among them)."""
+    global _DOCUMENT
+    if _DOCUMENT is None:
+        from pdfminer import settings
+        from pdfminer.pdfdocument import PDFDocument
+
+        from tjcrawl.attachments.pdf_content import body_object, object_stream_objects
+
+        class Document(PDFDocument):
+            def __init__(self, parser: Any, data: bytes) -> None:
+                self._data = data
+                super().__init__(parser)
+
+            def _get_objects(self, stream: Any) -> tuple[list[object], int]:
+                fast = object_stream_objects(stream.get_data(), self)
+                if fast is None or settings.STRICT:
+                    return super()._get_objects(stream)
+                count = stream.get("N", 0)
+                return fast, count
+
+            def _getobj_parse(self, pos: int, objid: int) -> object:
+                read, obj = body_object(self._data, pos, objid, self)
+                return obj if read else super()._getobj_parse(pos, objid)
+
+        _DOCUMENT = Document
+    return _DOCUMENT
 
 
 _INTERPRETER: type | None = None
