@@ -27,6 +27,7 @@ _OCTAL = re.compile(rb"[0-7]{1,3}")
 _ESCAPES = {ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("f"): 12, ord("r"): 13}
 _ESCAPES.update({ord("("): 40, ord(")"): 41, ord("\\"): 92})
 _SPACE = re.compile(rb"\s")
+_EOL = re.compile(rb"[\r\n]")
 _NAME_ESCAPE = re.compile(rb"#([0-9a-fA-F]{0,2})")
 
 
@@ -107,6 +108,8 @@ def object_stream_objects(data: bytes, doc: Any) -> list[Any] | None:
 def body_object(data: bytes, pos: int, objid: int, doc: Any) -> tuple[bool, Any]:
     """(True, the object) as pdfminer's PDFDocument reads object `objid` at `pos` of the
     file, or (False, None) where it may differ (a stream object among others)."""
+    if getattr(getattr(doc, "_parser", None), "fallback", True):
+        return False, None  # pdfminer reads streams line by line then: its parser does
     head = _OBJ_HEAD.match(data, pos)
     if head is None or int(head.group(1)) != objid:
         return False, None
@@ -117,6 +120,40 @@ def body_object(data: bytes, pos: int, objid: int, doc: Any) -> tuple[bool, Any]
     # pdfminer takes the first of the last four values before endobj (garbage before them
     # included), as here.
     return (True, found[-4:][0]) if found else (False, None)
+
+
+def _line_end(data: bytes, pos: int) -> int:
+    """Where the line from `pos` ends, its \\r, \\n or \\r\\n included (pdfminer's nextline)."""
+    found = _EOL.search(data, pos)
+    if found is None:
+        raise _Unsupported("a line without its end")
+    end = found.end()
+    return end + 1 if data[end - 1 : end + 1] == b"\r\n" else end
+
+
+def _stream(data: bytes, at: int, stack: list[Any], doc: Any) -> tuple[Any, int]:
+    """The stream object whose 'stream' keyword is at `at`, read as PDFParser reads it: /Length
+    bytes from the line after the keyword, then on to the line holding 'endstream'."""
+    from pdfminer.pdftypes import PDFStream, int_value
+
+    if not stack or not isinstance(stack[-1], dict):
+        raise _Unsupported("a stream without its dictionary")
+    attrs = stack.pop()
+    try:
+        length = int_value(attrs["Length"]) if "Length" in attrs else 0
+    except Exception as exc:
+        raise _Unsupported("a /Length pdfminer resolves otherwise") from exc
+    start = _line_end(data, at)
+    raw = data[start : start + length]
+    pos = start + length
+    while True:
+        end = _line_end(data, pos)
+        line = data[pos:end]
+        if b"endstream" in line:
+            pos += line.index(b"endstream")
+            break
+        pos = end
+    return PDFStream(attrs, raw, doc.decipher), pos
 
 
 def _objects(streams: list[bytes], mode: str, doc: Any, begin: int = 0) -> list[Any]:
@@ -175,6 +212,9 @@ def _objects(streams: list[bytes], mode: str, doc: Any, begin: int = 0) -> list[
                     return out
                 elif mode == OBJECT_STREAM and token in (b"obj", b"endobj"):
                     continue
+                elif mode == OBJECT and token == b"stream" and not stack:
+                    obj, pos = _stream(data, found.start(), out, doc)
+                    out.append(obj)
                 elif token in (b"stream", b"endobj", b"obj", b"xref", b"startxref", b"BI"):
                     raise _Unsupported("a stream or a file structure keyword")
                 else:
