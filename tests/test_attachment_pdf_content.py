@@ -127,3 +127,14 @@ def test_the_files_objects_are_those_pdfminer_reads() -> None:
         assert _plain(ours.getobj(objid)) == _plain(theirs.getobj(objid))
     stream = theirs.getobj(5)
     assert _plain(ours._get_objects(stream)[0]) == _plain(theirs._get_objects(stream)[0])
+
+
+def test_a_huge_content_stream_is_left_to_pdfminers_parser_one_object_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tjcrawl.attachments import pdf_content
+
+    monkeypatch.setattr(pdf_content, "MAX_FAST_BYTES", 1400)
+    line = b"1 2 m 3 4 l S\n"
+    assert content_objects([line * 101]) is None
+    assert content_objects([line * 99]) == pdfminer_objects([line * 99])

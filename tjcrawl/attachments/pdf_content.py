@@ -35,6 +35,11 @@ def _name_byte(found: re.Match[bytes]) -> bytes:
     return bytes((int(found.group(1), 16),)) if found.group(1) else b""
 
 
+#: Content bytes tokenized into a list at most; beyond, pdfminer's parser, which reads one
+#: object at a time, so that a huge stream does not become millions of objects at once.
+MAX_FAST_BYTES = 8 * 1024 * 1024
+
+
 class _Unsupported(Exception):
     """Something this tokenizer does not read as pdfminer's parser would."""
 
@@ -91,6 +96,8 @@ _OBJ_HEAD = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj(?![^#/%\[\]()<>{}\s])")
 def content_objects(streams: list[bytes]) -> list[Any] | None:
     """The objects pdfminer's PDFContentParser yields for these streams (operands, arrays,
     dictionaries, operator keywords), or None where it may differ."""
+    if sum(map(len, streams)) > MAX_FAST_BYTES:
+        return None
     try:
         return _objects(streams, CONTENT, None)
     except _Unsupported:
@@ -99,6 +106,8 @@ def content_objects(streams: list[bytes]) -> list[Any] | None:
 
 def object_stream_objects(data: bytes, doc: Any) -> list[Any] | None:
     """What PDFStreamParser yields for an object stream's data, or None where it may differ."""
+    if len(data) > MAX_FAST_BYTES:
+        return None
     try:
         return _objects([data], OBJECT_STREAM, doc)
     except _Unsupported:
