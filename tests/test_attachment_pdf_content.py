@@ -90,7 +90,7 @@ def test_the_files_objects_are_those_pdfminer_reads() -> None:
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfparser import PDFParser
 
-    from tjcrawl.attachments.pdf import _document_class
+    from tjcrawl.attachments.pdfminer_pages import _document_class
 
     objstm_body = (
         b"7 0 8 40 << /FontName /ABCDEE+#E5#AE#8B#E4#BD#93 /N null /R 9 0 R >> [1 [2 3] 4 0 R]"

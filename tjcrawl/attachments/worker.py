@@ -43,7 +43,8 @@ def _serve(conn: Connection, memory_limit: int) -> None:
     # Import the readers now, so that the first file's time limit is spent on the file.
     import tjcrawl.attachments.office
     import tjcrawl.attachments.pdf  # noqa: F401
-    from tjcrawl.attachments.pdf import pdfium_without_system_fonts, quiet_pdfminer_debug
+    from tjcrawl.attachments.pdf import pdfium_without_system_fonts
+    from tjcrawl.attachments.pdfminer_pages import quiet_pdfminer_debug
     from tjcrawl.attachments.reader import read
 
     quiet_pdfminer_debug()
