@@ -53,6 +53,7 @@ class PdfminerPages:
         self._walk = PDFPage.create_pages(self._doc)
         self._pages: list[Any] = []
         self._rsrcmgr = PDFResourceManager(caching=True)
+        self._glyphs: dict[tuple[Any, int], Any] = {}
         #: Characters whose code no font table maps to Unicode, over the pages read.
         self.undecodable = 0
 
@@ -69,7 +70,7 @@ class PdfminerPages:
         return len(self._pages)
 
     def text(self, index: int) -> str:
-        device = _TextDevice(self._rsrcmgr)
+        device = _TextDevice(self._rsrcmgr, self._glyphs)
         _Interpreter(self._rsrcmgr, device).process_page(self._page(index))
         self.undecodable += device.undecodable
         return device.result()
@@ -191,11 +192,15 @@ def _text_device_class() -> type:
     from pdfminer.pdfdevice import PDFTextDevice
 
     class TextDevice(PDFTextDevice):
-        def __init__(self, rsrcmgr: Any) -> None:
+        def __init__(self, rsrcmgr: Any, glyphs: dict[tuple[Any, int], Any]) -> None:
             super().__init__(rsrcmgr)
             self.parts: list[str] = []
             self._last: tuple[float, float] | None = None
             self.undecodable = 0
+            # (font, code) → (text, width, vertical, undecodable), for the whole file: the
+            # same few hundred codes come back thousands of times, and pdfminer's width
+            # lookup looks the Unicode up a second time for codes without a width.
+            self._glyphs = glyphs
 
         def render_char(
             self,
@@ -208,16 +213,21 @@ def _text_device_class() -> type:
             ncs: Any,
             graphicstate: Any,
         ) -> float:
-            try:
-                text = font.to_unichr(cid)
-            except Exception:  # no Unicode for this code: nothing invented, counted
-                text = ""
-                self.undecodable += 1
+            key = (font, cid)  # the font itself: it stays alive, its identity is not reused
+            glyph = self._glyphs.get(key)
+            if glyph is None:
+                try:
+                    glyph = (font.to_unichr(cid), font.char_width(cid), font.is_vertical(), 0)
+                except Exception:  # no Unicode for this code: nothing invented, counted
+                    glyph = ("", font.char_width(cid), font.is_vertical(), 1)
+                self._glyphs[key] = glyph
+            text, width, vertical, undecodable = glyph
+            self.undecodable += undecodable
             x, y = matrix[4], matrix[5]
             size = max(abs(matrix[0]), abs(matrix[3]), 1e-3) * max(abs(fontsize), 1e-3)
             if self._last is not None:
                 dx, dy = x - self._last[0], y - self._last[1]
-                if font.is_vertical():
+                if vertical:
                     if abs(dx) > size * 0.5:
                         self.parts.append("\n")
                 elif abs(dy) > size * 0.5:
@@ -226,7 +236,7 @@ def _text_device_class() -> type:
                     self.parts.append(" ")
             self._last = (x, y)
             self.parts.append(text)
-            return font.char_width(cid) * fontsize * scaling
+            return width * fontsize * scaling
 
         def result(self) -> str:
             return "".join(self.parts)
@@ -237,8 +247,8 @@ def _text_device_class() -> type:
 _TEXT_DEVICE: type | None = None
 
 
-def _TextDevice(rsrcmgr: Any) -> Any:
+def _TextDevice(rsrcmgr: Any, glyphs: dict[tuple[Any, int], Any]) -> Any:
     global _TEXT_DEVICE
     if _TEXT_DEVICE is None:
         _TEXT_DEVICE = _text_device_class()
-    return _TEXT_DEVICE(rsrcmgr)
+    return _TEXT_DEVICE(rsrcmgr, glyphs)
