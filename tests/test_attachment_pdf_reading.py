@@ -92,3 +92,26 @@ def test_the_worker_reads_without_system_fonts_so_the_text_is_the_same_on_any_ma
     assert (got.state, got.method) == ("ok", "pdfminer")
     assert "みんなのおのおののなかのすべてですから" in "".join(got.text.split())
     assert (plain.method, plain.text) == ("pdfium", "Tianjin Binhai 2025")
+
+
+def test_text_inside_a_form_xobject_is_read_on_a_page_sent_to_pdfminer() -> None:
+    """Forms that can show no text are skipped by the fallback; a form that shows text (and a
+    drawing-only one next to it) still gives its text."""
+    form_text = b"BT /F1 12 Tf 72 500 Td (Inside the form) Tj ET"
+    form_rules = b"0 0 m 100 100 l S"
+
+    def form(content: bytes) -> bytes:
+        return (
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Length %d >>\nstream\n"
+            % len(content)
+            + content
+            + b"\nendstream"
+        )
+
+    content = b"BT /F2 12 Tf 72 650 Td <0011002200330044> Tj ET /X0 Do /X1 Do"
+    got = extract_pdf(
+        pdf(content, {"F1": HELVETICA, "F2": NO_UNICODE_TYPE0}, [form(form_text), form(form_rules)])
+    )
+    assert got.method == "pdfminer"
+    assert "Inside the form" in got.text
+    assert "4 characters left out" in got.detail
