@@ -75,9 +75,18 @@ def test_a_lone_unreadable_glyph_in_a_font_read_nowhere_else_still_goes_to_pdfmi
 
 def test_blank_glyphs_of_a_font_pdfium_reads_do_not_send_the_page_to_pdfminer() -> None:
     """jo.pdf's blank lines are one-glyph text objects PDFium reads as nothing, in the font
-    it reads everywhere else on the page: the page is PDFium's, read once."""
-    got = extract_pdf((SHARED / "jo.pdf").read_bytes())
-    assert (got.state, got.method) == ("ok", "pdfium")
+    it reads everywhere else on the page: the page is PDFium's, read once. (Whether PDFium
+    reads jo.pdf's non-embedded font at all depends on the fonts installed, in this process:
+    where it cannot, the page is pdfminer's, for its dropped glyphs.)"""
+    import pypdfium2 as pdfium
+
+    data = (SHARED / "jo.pdf").read_bytes()
+    doc = pdfium.PdfDocument(data)
+    pdfium_reads_it = "みんなのおのおの" in doc[0].get_textpage().get_text_bounded()
+    doc.close()
+    got = extract_pdf(data)
+    assert got.state == "ok"
+    assert got.method == ("pdfium" if pdfium_reads_it else "pdfminer")
     assert "みんなのおのおののなかのすべてですから" in "".join(got.text.split())
 
 
