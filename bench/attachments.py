@@ -1,7 +1,9 @@
 """Attachment text: per file its state, the expected strings found and pages/s, for tjcrawl's
 choice (PDFium with a per-page plausibility check and pdfminer.six for the pages it fails,
-in the persistent worker process with its limits, handed the next file while it reads one)
-next to pdfminer.six alone and pypdfium2 alone, in one run.
+in the persistent worker process with its limits, handed up to 8 files ahead; in the worker
+PDFium has no system fonts, and pdfminer's parsing goes through tjcrawl's tokenizer) next to
+pdfminer.six alone and pypdfium2 alone (the library as installed, system fonts included), in
+one run.
 
     .venv/bin/python bench/attachments.py ../shared/attachments-dev [--generated] [--rounds 9]
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tjcrawl.attachments.pdfminer_pages import PdfminerPages, quiet_pdfminer_debug
 from tjcrawl.attachments.states import DAMAGED, ENCRYPTED, NEEDS_OCR, OK, Extracted
 
 #: Share of a page's characters that are implausible above which PDFium's text is not trusted.
@@ -25,6 +26,7 @@ _NOT_TEXT = re.compile(rb"/Image|/Length[123]\b|/Type1C|/CIDFontType0C|/OpenType
 _FLATE_CHECK_BYTES = 64 * 1024 * 1024
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+__all__ = ["extract_pdf", "pdfium_without_system_fonts", "quiet_pdfminer_debug"]
 
 
 #: Characters no real document is made of, met where PDFium misreads a font: CJK Extension A
@@ -117,130 +119,49 @@ def _corrupt_stream(data: bytes) -> str | None:
     return None
 
 
-class _DebugOff:
-    """A pdfminer module's logger without debug(): pdfminer.six calls log.debug for every
-    token it parses, and the call costs about 6 % of its time even when nothing is logged."""
-
-    def __init__(self, logger: logging.Logger) -> None:
-        self._logger = logger
-
-    def debug(self, *args: object, **kwargs: object) -> None:
-        return None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._logger, name)
+_NO_FONTS: Any = None
 
 
-def quiet_pdfminer_debug() -> None:
-    """For the worker process alone: pdfminer's hot loops without their debug calls."""
-    import importlib
+def pdfium_without_system_fonts() -> None:
+    """For the worker process alone: PDFium given no system fonts. Reading text needs no
+    font program, but PDFium loads a substitute for every font a PDF does not embed, and
+    with CJK fonts installed that is a 20-30 MB collection per document (jo.pdf: 0.6 ms
+    before Noto CJK was installed, 20 ms after). Without them, the text no longer depends on
+    the fonts of the machine that reads it (reextract gives the same text anywhere), and a
+    page whose glyphs PDFium then cannot map is caught by the dropped-glyph check and read
+    by pdfminer.six, which needs no font program (jo.pdf: 8 ms)."""
+    import ctypes
 
-    for name in ("psparser", "pdfparser", "pdfinterp", "pdfdocument", "pdfpage", "cmapdb"):
-        module = importlib.import_module(f"pdfminer.{name}")
-        logger = getattr(module, "log", None)
-        if isinstance(logger, logging.Logger):
-            module.log = _DebugOff(logger)  # type: ignore[attr-defined]
+    import pypdfium2.raw as pdfium_c
 
-
-class _PdfminerPages:
-    """pdfminer.six opened once per file, lazily, reading single pages with a light device:
-    characters in content-stream order, a line break where the pen leaves the line, no
-    layout analysis (which costs most of pdfminer's time and is not needed for search)."""
-
-    def __init__(self, data: bytes) -> None:
-        import io
-
-        from pdfminer.pdfdocument import PDFDocument
-        from pdfminer.pdfpage import PDFPage
-        from pdfminer.pdfparser import PDFParser
-
-        self._doc = PDFDocument(PDFParser(io.BytesIO(data)))
-        # Walked as far as a page asked for: a long document with one misread page does not
-        # pay for building every page's object.
-        self._walk = PDFPage.create_pages(self._doc)
-        self._pages: list[Any] = []
-
-    def _page(self, index: int) -> Any:
-        while len(self._pages) <= index:
-            page = next(self._walk, None)
-            if page is None:
-                raise IndexError(f"pdfminer finds no page {index + 1}")
-            self._pages.append(page)
-        return self._pages[index]
-
-    def __len__(self) -> int:
-        self._pages.extend(self._walk)
-        return len(self._pages)
-
-    def text(self, index: int) -> str:
-        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-
-        device = _TextDevice(PDFResourceManager(caching=True))
-        PDFPageInterpreter(device.rsrcmgr, device).process_page(self._page(index))
-        return device.result()
-
-
-def _text_device_class() -> type:
-    from pdfminer.pdfdevice import PDFTextDevice
-
-    class TextDevice(PDFTextDevice):
-        def __init__(self, rsrcmgr: Any) -> None:
-            super().__init__(rsrcmgr)
-            self.parts: list[str] = []
-            self._last: tuple[float, float] | None = None
-
-        def render_char(
-            self,
-            matrix: Any,
-            font: Any,
-            fontsize: float,
-            scaling: float,
-            rise: float,
-            cid: int,
-            ncs: Any,
-            graphicstate: Any,
-        ) -> float:
-            try:
-                text = font.to_unichr(cid)
-            except Exception:
-                text = ""
-            x, y = matrix[4], matrix[5]
-            size = max(abs(matrix[0]), abs(matrix[3]), 1e-3) * max(abs(fontsize), 1e-3)
-            if self._last is not None:
-                dx, dy = x - self._last[0], y - self._last[1]
-                if font.is_vertical():
-                    if abs(dx) > size * 0.5:
-                        self.parts.append("\n")
-                elif abs(dy) > size * 0.5:
-                    self.parts.append("\n")
-                elif dx > size * 1.5 or dx < -size * 2:
-                    self.parts.append(" ")
-            self._last = (x, y)
-            self.parts.append(text)
-            return font.char_width(cid) * fontsize * scaling
-
-        def result(self) -> str:
-            return "".join(self.parts)
-
-    return TextDevice
-
-
-_TEXT_DEVICE: type | None = None
-
-
-def _TextDevice(rsrcmgr: Any) -> Any:
-    global _TEXT_DEVICE
-    if _TEXT_DEVICE is None:
-        _TEXT_DEVICE = _text_device_class()
-    return _TEXT_DEVICE(rsrcmgr)
+    global _NO_FONTS
+    if _NO_FONTS is not None:
+        return
+    kinds = dict(pdfium_c.FPDF_SYSFONTINFO._fields_)
+    info = pdfium_c.FPDF_SYSFONTINFO()
+    info.version = 1
+    info.Release = kinds["Release"](lambda this: None)
+    info.EnumFonts = kinds["EnumFonts"](lambda this, mapper: None)
+    info.MapFont = kinds["MapFont"](lambda this, weight, italic, charset, pitch, face, exact: None)
+    info.GetFont = kinds["GetFont"](lambda this, face: None)
+    info.GetFontData = kinds["GetFontData"](lambda this, font, table, buffer, size: 0)
+    info.GetFaceName = kinds["GetFaceName"](lambda this, font, buffer, size: 0)
+    info.GetFontCharset = kinds["GetFontCharset"](lambda this, font: 0)
+    info.DeleteFont = kinds["DeleteFont"](lambda this, font: None)
+    pdfium_c.FPDF_SetSystemFontInfo(ctypes.byref(info))
+    _NO_FONTS = info  # PDFium keeps the pointer: the structure and its callbacks must live
 
 
 def _dropped_glyphs(page: Any, textpage: Any) -> bool:
-    """A text object that covers an area but yields no characters: PDFium found no Unicode for
-    its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them.
-    Walks the page's objects through PDFium's C API (no Python object per page object), and
-    one level into form XObjects."""
+    """A text object that covers an area but yields no characters: PDFium found no Unicode
+    for its glyphs (CID fonts without ToUnicode, as in vertical Japanese), and dropped them.
+    One exception, so that such a page is not read a second time for nothing: an object of
+    at most one glyph in a font that PDFium reads elsewhere on the page is a space PDFium
+    leaves out (jo.pdf's blank lines), not a glyph it cannot read. Walks the page's objects
+    through PDFium's C API (no Python object per page object), and one level into form
+    XObjects."""
     import ctypes
+    import math
 
     import pypdfium2.raw as pdfium_c
 
@@ -248,12 +169,28 @@ def _dropped_glyphs(page: Any, textpage: Any) -> bool:
     left, bottom = ctypes.c_float(), ctypes.c_float()
     right, top = ctypes.c_float(), ctypes.c_float()
     boxes = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    size, matrix = ctypes.c_float(), pdfium_c.FS_MATRIX()
+    read_fonts: set[int | None] = set()
+    lone: set[int | None] = set()  # fonts of one-glyph objects that yield nothing
+
+    def font_of(obj: Any) -> int | None:
+        return ctypes.cast(pdfium_c.FPDFTextObj_GetFont(obj), ctypes.c_void_p).value
 
     def dropped(obj: Any) -> bool:
         if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) > 2:
+            read_fonts.add(font_of(obj))
             return False
         pdfium_c.FPDFPageObj_GetBounds(obj, *boxes)
-        return right.value - left.value > 1 or top.value - bottom.value > 1
+        extent = max(right.value - left.value, top.value - bottom.value)
+        if extent <= 1:
+            return False
+        pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+        pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+        glyph = size.value * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        if extent <= glyph * 1.5:
+            lone.add(font_of(obj))
+            return False
+        return True
 
     raw = page.raw
     for index in range(pdfium_c.FPDFPage_CountObjects(raw)):
@@ -266,7 +203,7 @@ def _dropped_glyphs(page: Any, textpage: Any) -> bool:
                 child = pdfium_c.FPDFFormObj_GetObject(obj, inner)
                 if pdfium_c.FPDFPageObj_GetType(child) == text_type and dropped(child):
                     return True
-    return False
+    return not lone <= read_fonts
 
 
 def _has_text_objects(page: Any) -> bool:
@@ -282,7 +219,7 @@ def _clean(text: str) -> str:
 def _pdfminer_whole(data: bytes, problem: str) -> Extracted:
     """PDFium could not open the file at all: what pdfminer.six can read of it."""
     try:
-        pages = _PdfminerPages(data)
+        pages = PdfminerPages(data)
         texts = []
         unreadable = 0
         for i in range(len(pages)):
@@ -297,7 +234,13 @@ def _pdfminer_whole(data: bytes, problem: str) -> Extracted:
         return Extracted(DAMAGED, "", None, "none", f"damaged: {problem}; unreadable")
     text = "\n\n".join(t for t in texts if t)
     lost = f"; {unreadable} of {len(texts)} pages unreadable" if unreadable else ""
+    if pages.undecodable:
+        lost += f"; {_undecodable_note(pages.undecodable)}"
     return Extracted(DAMAGED, text, len(texts), "pdfminer", f"damaged: {problem}{lost}")
+
+
+def _undecodable_note(count: int) -> str:
+    return f"{count} characters left out: their font maps them to no Unicode"
 
 
 def _pages(doc: Any) -> Iterator[tuple[int, Any]]:
@@ -323,7 +266,7 @@ def extract_pdf(data: bytes) -> Extracted:
     methods: set[str] = set()
     scanned = 0
     unchecked = 0  # pages PDFium read implausibly and pdfminer.six could not read at all
-    fallback: _PdfminerPages | None = None
+    fallback: PdfminerPages | None = None
     try:
         for index, page in _pages(doc):
             textpage = page.get_textpage()
@@ -334,7 +277,7 @@ def extract_pdf(data: bytes) -> Extracted:
             if suspicious:
                 try:
                     if fallback is None:
-                        fallback = _PdfminerPages(data)
+                        fallback = PdfminerPages(data)
                     text = fallback.text(index)
                     methods.add("pdfminer")
                 except Exception:  # pdfminer cannot read it: PDFium's text stands, said below
@@ -353,8 +296,10 @@ def extract_pdf(data: bytes) -> Extracted:
     method = "+".join(sorted(methods, key=("pdfium", "pdfminer").index)) or "pdfium"
     text = "\n\n".join(t for t in texts if t)
     pages = len(texts)
+    undecodable = fallback.undecodable if fallback is not None else 0
     if problem:
-        return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}")
+        lost = f"; {_undecodable_note(undecodable)}" if undecodable else ""
+        return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}{lost}")
     if scanned and not text:
         return Extracted(
             NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer"
@@ -364,4 +309,6 @@ def extract_pdf(data: bytes) -> Extracted:
         notes.append(f"{scanned} of {pages} pages need OCR")
     if unchecked:
         notes.append(f"{unchecked} of {pages} pages as PDFium read them: pdfminer.six failed")
+    if undecodable:
+        notes.append(_undecodable_note(undecodable))
     return Extracted(OK, text, pages, method, "; ".join(notes))

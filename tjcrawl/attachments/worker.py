@@ -29,6 +29,8 @@ MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 STARTUP_LIMIT = 60.0
 #: Bytes of one attachment read at most; larger files are recorded too_large, unread.
 MAX_BYTES = 100 * 1024 * 1024
+#: Bytes of files handed to the worker ahead of the one it reads (they wait in its memory).
+AHEAD_BYTES = 32 * 1024 * 1024
 
 
 class WorkerError(RuntimeError):
@@ -41,10 +43,12 @@ def _serve(conn: Connection, memory_limit: int) -> None:
     # Import the readers now, so that the first file's time limit is spent on the file.
     import tjcrawl.attachments.office
     import tjcrawl.attachments.pdf  # noqa: F401
-    from tjcrawl.attachments.pdf import quiet_pdfminer_debug
+    from tjcrawl.attachments.pdf import pdfium_without_system_fonts
+    from tjcrawl.attachments.pdfminer_pages import quiet_pdfminer_debug
     from tjcrawl.attachments.reader import read
 
     quiet_pdfminer_debug()
+    pdfium_without_system_fonts()
     # Requests are taken off the socket as they come, so that the parent, sending the next
     # file while this one is read, never blocks against a reply being sent.
     requests: queue.Queue[Any] = queue.Queue()
@@ -150,22 +154,27 @@ class Worker:
     def read(self, data: bytes, name: str = "") -> Extracted:
         return next(self.read_many([(data, name)]))
 
-    def read_many(self, items: Iterable[tuple[bytes, str]], depth: int = 2) -> Iterator[Extracted]:
-        """Each (bytes, name) read in turn, in order. Up to `depth` files are handed to the
-        worker ahead, so that it goes from one file to the next without waiting to be woken
-        (a wait that costs milliseconds per file on a loaded machine). Each file still has
-        its own time limit, counted from when the worker can start on it."""
+    def read_many(
+        self, items: Iterable[tuple[bytes, str]], depth: int = 8, ahead_bytes: int = AHEAD_BYTES
+    ) -> Iterator[Extracted]:
+        """Each (bytes, name) read in turn, in order. Up to `depth` files (and `ahead_bytes`
+        beyond the first) are handed to the worker ahead, so that it goes from one file to
+        the next without waiting to be woken: on a loaded machine each wake-up costs
+        milliseconds, more than reading a small PDF. Each file still has its own time
+        limit, counted from when the worker can start on it."""
         source = iter(items)
         inflight: deque[tuple[bytes, str]] = deque()
+        held = 0  # bytes handed ahead
         exhausted = False
         while True:
-            while not exhausted and len(inflight) < depth:
+            while not exhausted and len(inflight) < depth and (not inflight or held < ahead_bytes):
                 item = next(source, None)
                 if item is None:
                     exhausted = True
                     break
                 inflight.append(item)
                 if len(item[0]) <= self.max_bytes:
+                    held += len(item[0])
                     self._send(item)
             if not inflight:
                 return
@@ -173,6 +182,7 @@ class Worker:
             if len(data) > self.max_bytes:
                 yield too_large_file(len(data), self.max_bytes)
                 continue
+            held -= len(data)
             result, broken = self._await()
             if broken:  # a fresh worker: hand it the files the old one held
                 for item in inflight:
