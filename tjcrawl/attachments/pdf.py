@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tjcrawl.attachments.ocr import OcrPages
 from tjcrawl.attachments.pdfminer_pages import PdfminerPages, quiet_pdfminer_debug
 from tjcrawl.attachments.states import DAMAGED, ENCRYPTED, NEEDS_OCR, OK, Extracted
 
@@ -248,7 +249,10 @@ def _pages(doc: Any) -> Iterator[tuple[int, Any]]:
         yield index, doc[index]
 
 
-def extract_pdf(data: bytes) -> Extracted:
+def extract_pdf(data: bytes, ocr: bool = False) -> Extracted:
+    """The file's text. With `ocr`, pages without a text layer are read by Tesseract
+    (tjcrawl.attachments.ocr); without, they leave the file needs_ocr (or noted, when other
+    pages have text)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -267,6 +271,7 @@ def extract_pdf(data: bytes) -> Extracted:
     scanned = 0
     unchecked = 0  # pages PDFium read implausibly and pdfminer.six could not read at all
     fallback: PdfminerPages | None = None
+    reader = OcrPages() if ocr else None
     try:
         for index, page in _pages(doc):
             textpage = page.get_textpage()
@@ -287,24 +292,30 @@ def extract_pdf(data: bytes) -> Extracted:
                 methods.add("pdfium")
             text = _clean(text)
             if not text and not _has_text_objects(page):
-                scanned += 1
+                read = reader.read(page) if reader is not None else None
+                if read is None:
+                    scanned += 1
+                else:
+                    text = read
             texts.append(text)
             textpage.close()
             page.close()
     finally:
         doc.close()
-    method = "+".join(sorted(methods, key=("pdfium", "pdfminer").index)) or "pdfium"
+    if reader is not None and reader.read_pages:
+        methods.add("tesseract")
+    method = "+".join(sorted(methods, key=("pdfium", "pdfminer", "tesseract").index)) or "pdfium"
     text = "\n\n".join(t for t in texts if t)
     pages = len(texts)
     undecodable = fallback.undecodable if fallback is not None else 0
     if problem:
         lost = f"; {_undecodable_note(undecodable)}" if undecodable else ""
         return Extracted(DAMAGED, text, pages, method, f"damaged: {problem}{lost}")
+    ocr_note = reader.note() if reader is not None else ""
     if scanned and not text:
-        return Extracted(
-            NEEDS_OCR, "", pages, method, f"{scanned} of {pages} pages have no text layer"
-        )
-    notes = []
+        why = f"{scanned} of {pages} pages have no text layer"
+        return Extracted(NEEDS_OCR, "", pages, method, "; ".join(filter(None, [why, ocr_note])))
+    notes = [ocr_note] if ocr_note else []
     if scanned:
         notes.append(f"{scanned} of {pages} pages need OCR")
     if unchecked:

@@ -3,6 +3,7 @@ worker (tjcrawl.attachments.worker) runs this under time and memory limits."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import PurePosixPath
 
 from tjcrawl.attachments import detect as kinds
@@ -18,14 +19,15 @@ def _suffix(name: str) -> str:
     return PurePosixPath(name.split("?")[0]).suffix.lower()
 
 
-def read(data: bytes, name: str = "", depth: int = 0) -> Extracted:
+def read(data: bytes, name: str = "", depth: int = 0, ocr: bool = False) -> Extracted:
+    """`ocr`: read PDF pages without a text layer with Tesseract (tjcrawl.attachments.ocr)."""
     kind = kinds.detect(data)
     if kind == kinds.EMPTY:
         return Extracted(NOT_A_FILE, "", None, "none", "empty: no bytes to read")
     if kind == kinds.PDF:
         from tjcrawl.attachments.pdf import extract_pdf
 
-        return extract_pdf(data)
+        return extract_pdf(data, ocr=ocr)
     if kind in (kinds.DOCX, kinds.XLSX, kinds.OFD, kinds.DOC, kinds.XLS):
         from tjcrawl.attachments import office
 
@@ -40,7 +42,7 @@ def read(data: bytes, name: str = "", depth: int = 0) -> Extracted:
     if kind == kinds.ZIP:
         from tjcrawl.attachments.archive import extract_zip
 
-        return extract_zip(data, read, depth)
+        return extract_zip(data, partial(read, ocr=ocr), depth)
     if kind == kinds.HTML:
         if _suffix(name) in DOCUMENT_SUFFIXES:
             return Extracted(

@@ -37,7 +37,7 @@ class WorkerError(RuntimeError):
     """The worker process cannot be started at all."""
 
 
-def _serve(conn: Connection, memory_limit: int) -> None:
+def _serve(conn: Connection, memory_limit: int, ocr: bool = False) -> None:
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     # Import the readers now, so that the first file's time limit is spent on the file.
@@ -71,7 +71,7 @@ def _serve(conn: Connection, memory_limit: int) -> None:
             return
         data, name = request
         try:
-            reply: tuple[Any, ...] = read(data, name).as_tuple()
+            reply: tuple[Any, ...] = read(data, name, ocr=ocr).as_tuple()
         except MemoryError:  # the file's objects are gone with the exception: go on
             reply = (TOO_LARGE, "", None, "none", "too large: ran out of memory reading it")
         except RecursionError:
@@ -83,14 +83,22 @@ def _serve(conn: Connection, memory_limit: int) -> None:
 
 
 class Worker:
-    """`Worker().read(data, name)` → Extracted. Use as a context manager, or call close()."""
+    """`Worker().read(data, name)` → Extracted. Use as a context manager, or call close().
+    `ocr`: PDF pages without a text layer are read by Tesseract; a file's time limit then
+    grows by the OCR time limit of each page it may OCR."""
 
     def __init__(
         self,
         time_limit: float = TIME_LIMIT,
         memory_limit: int = MEMORY_LIMIT,
         max_bytes: int = MAX_BYTES,
+        ocr: bool = False,
     ) -> None:
+        from tjcrawl.attachments import ocr as ocr_limits
+
+        self.ocr = ocr
+        if ocr:
+            time_limit += ocr_limits.MAX_PAGES * ocr_limits.PAGE_TIME_LIMIT
         self.time_limit = time_limit
         self.memory_limit = memory_limit
         self.max_bytes = max_bytes
@@ -113,6 +121,7 @@ class Worker:
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
         command = [sys.executable, "-c", _ENTRY, str(fd), str(self.memory_limit)]
+        command.append("ocr" if self.ocr else "")
         process = subprocess.Popen(command, pass_fds=(fd,), stdin=subprocess.DEVNULL)
         theirs.close()
         self._process, self._conn = process, Connection(ours.detach())
@@ -227,5 +236,5 @@ def too_large_file(size: int, limit: int) -> Extracted:
 _ENTRY = (
     "import sys; from multiprocessing.connection import Connection; "
     "from tjcrawl.attachments.worker import _serve; "
-    "_serve(Connection(int(sys.argv[1])), int(sys.argv[2]))"
+    "_serve(Connection(int(sys.argv[1])), int(sys.argv[2]), sys.argv[3] == 'ocr')"
 )

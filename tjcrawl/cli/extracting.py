@@ -57,7 +57,7 @@ def _file_head(target: str) -> tuple[bytes, int]:
         return handle.read(_HEAD), path.stat().st_size
 
 
-def _attachment(target: str, raw: bytes | None, size: int, as_json: bool) -> None:
+def _attachment(target: str, raw: bytes | None, size: int, as_json: bool, ocr: bool) -> None:
     """Read an attachment file in the worker (time and memory limits) and print it; a state
     other than ok exits 3 with one line saying why."""
     from tjcrawl.attachments import Worker
@@ -68,7 +68,7 @@ def _attachment(target: str, raw: bytes | None, size: int, as_json: bool) -> Non
         got = too_large_file(size, MAX_BYTES)
     else:
         data = raw if raw is not None else Path(target).read_bytes()
-        with Worker() as worker:
+        with Worker(ocr=ocr) as worker:
             got = worker.read(data, urlsplit(target).path if _is_url(target) else target)
     if as_json:
         values = {"state": got.state, "text": got.text, "pages": got.pages, "method": got.method}
@@ -150,6 +150,11 @@ def _text(article: Article) -> str:
     help="Decode the page with this encoding instead of the one tjcrawl would choose.",
 )
 @click.option("--json", "as_json", is_flag=True, help=f"One JSON object: {', '.join(JSON_KEYS)}.")
+@click.option(
+    "--ocr",
+    is_flag=True,
+    help="Read PDF pages without a text layer (scans) with Tesseract (chi_sim+eng).",
+)
 @PROXY_OPTION
 @TIMEOUT_OPTION
 def extract(
@@ -157,6 +162,7 @@ def extract(
     page_url: str | None,
     encoding: str | None,
     as_json: bool,
+    ocr: bool,
     proxies: dict[str, str],
     timeout: float,
 ) -> None:
@@ -169,15 +175,23 @@ def extract(
     A page that holds no article (a listing, an error or login page, an empty or binary file)
     is reported as such, with the reason, and exits 3; so is an attachment whose state is not
     ok (encrypted, damaged, needs_ocr, too_large, unsupported, not_a_file), with what text
-    could be read.
+    could be read. A scanned PDF is needs_ocr unless --ocr reads its pages with Tesseract
+    (apt-get install tesseract-ocr tesseract-ocr-chi-sim).
 
     \b
     Examples:
       tjcrawl extract saved.html --url https://www.tj.gov.cn/sy/tjxw/202508/t20250822_1.html
       tjcrawl extract https://www.tj.gov.cn/sy/tjxw/202508/t20250822_1.html --json
       tjcrawl extract P020250903512345678901.pdf --json
+      tjcrawl extract scanned.pdf --ocr --json
     """
     from tjcrawl.attachments.detect import is_file_head
+
+    if ocr:
+        from tjcrawl.attachments.ocr import missing
+
+        if why := missing():
+            raise click.ClickException(why)
 
     fetched_at: datetime = clock.now()
     if _is_url(target):
@@ -187,7 +201,7 @@ def extract(
             )
         raw, content_type = _fetch(target, proxies, timeout)
         if is_file_head(raw[:_HEAD]):
-            _attachment(target, raw, len(raw), as_json)
+            _attachment(target, raw, len(raw), as_json, ocr)
             return
         url: str | None = target
     else:
@@ -195,7 +209,7 @@ def extract(
             raise click.BadParameter(f"{page_url!r} is not an http(s) URL", param_hint="--url")
         head, size = _file_head(target)
         if is_file_head(head):
-            _attachment(target, None, size, as_json)
+            _attachment(target, None, size, as_json, ocr)
             return
         raw, content_type, url = _read_file(target), None, page_url
     article = extract_article(
