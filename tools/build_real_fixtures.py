@@ -29,6 +29,7 @@ import re
 import sys
 from collections.abc import Callable
 
+import attachment_fixtures
 import fixture_kit as kit
 import real_fixture_articles as A
 from fixture_kit import (
@@ -53,8 +54,13 @@ PER_PAGE = 2  # five articles: listing pages of 2, 2 and 1 rows
 class Site(kit.Site):
     def add_attachments(self, article: dict) -> None:
         for href, _label in article.get("attachments", []):
-            if href.endswith(".pdf"):  # only PDFs get a (placeholder) file, as in demo_trs
-                self.add(attachment_target(article["path"], href), PDF)
+            target = attachment_target(article["path"], href)
+            made = kit.FIXTURES / self.slug / "site" / target.lstrip("/")
+            if article["path"] == attachment_fixtures.ARTICLE and self.slug == "tj_fzgg":
+                # real files, made once by tools/build_attachment_fixtures.py: kept as they are
+                self.add(target, made.read_bytes())
+            elif href.endswith(".pdf"):  # only PDFs get a (placeholder) file, as in demo_trs
+                self.add(target, PDF)
 
     def write(
         self,
@@ -614,8 +620,10 @@ def build_fzgg() -> None:
             "has the markup of the 通知公告 list; the table in `div.ue_table`; print and close links.",
             f"{len(news)} notices, {PER_PAGE} a page, and {len(policy)} policy files on one page; list links are "
             "absolute URLs inside `onclick` (the href is `javascript:void(0);`); t20250821_7007512 has `W0….pdf` "
-            "and `W0….xls` attachment links (only the PDF exists, a placeholder) and a `div.ue_table` table.",
-        ),
+            "and `W0….xls` attachment links (only the PDF exists, a placeholder) and a `div.ue_table` table; "
+            "t20250815_7005790 links real attachment files of every format (below).",
+        )
+        + attachment_fixtures.readme_section(),
     )
 
 

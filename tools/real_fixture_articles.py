@@ -12,6 +12,8 @@ of a real page. Each article gives:
   written as links inside the body.
 """
 
+from attachment_fixtures import LINKS as FZGG_ATTACHMENT_LINKS
+
 # --------------------------------------------------------------------------------------------
 # 天津市人民政府 · 天津要闻  https://www.tj.gov.cn/sy/tjxw/
 # --------------------------------------------------------------------------------------------
@@ -221,6 +223,8 @@ FZGG = [
             "推介项目涵盖交通、能源、城市更新、社会事业等领域。各区要将推介活动与招商引资工作相结合，做好项目包装和对接服务。",
             "请各区于8月29日前报送拟推介项目。",
         ],
+        # one file per format tjcrawl reads (tools/attachment_fixtures.py)
+        attachments=FZGG_ATTACHMENT_LINKS,
     ),
     dict(
         path="/xxfb/tzggx/202508/t20250812_7004566.html",

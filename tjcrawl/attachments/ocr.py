@@ -193,3 +193,20 @@ class OcrPages:
             why = self.problem or f"over the limit of {MAX_PAGES} OCR pages per file"
             parts.append(f"{self.skipped} pages not read by OCR: {why}")
         return "; ".join(parts)
+
+
+def char_accuracy(got: str, want: str) -> float:
+    """1 - edit distance / length of `want`, both without whitespace (OCR's measure in
+    bench/ocr.py and the OCR test); 0 at worst."""
+    a, b = "".join(got.split()), "".join(want.split())
+    if not b:
+        return 1.0 if not a else 0.0
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        previous = current
+    return max(0.0, 1 - previous[-1] / len(b))

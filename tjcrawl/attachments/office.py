@@ -1,5 +1,5 @@
 """Office files: DOCX and OFD (zip + XML), XLSX (openpyxl), XLS and WPS 表格 (xlrd), DOC and
-WPS 文字 (antiword, else catdoc: GPL programs, run as separate processes)."""
+WPS 文字 (catdoc, else antiword: GPL programs, run as separate processes)."""
 
 from __future__ import annotations
 
@@ -147,10 +147,13 @@ def _run_tool(data: bytes, method: str, argv: list[str]) -> Extracted | None:
 
 
 def extract_doc(data: bytes) -> Extracted:
-    """Word 97-2003 and WPS 文字: antiword first (Word's own layout of paragraphs), catdoc for
-    what antiword refuses (WPS files, Word 6/95)."""
-    tools = [("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0"])]
-    tools.append(("catdoc", ["catdoc", "-d", "utf-8", "-w"]))
+    """Word 97-2003 and WPS 文字: catdoc first, antiword for what catdoc gives no text of.
+    catdoc prints a table row as one line of tab-separated cells; antiword draws tables in
+    fixed-width columns and wraps a long cell onto the next line, cutting a company name in
+    two (海河智能装备产业园运营有 / 限公司 in fixtures/tj_fzgg's LibreOffice .doc), which no
+    search then finds."""
+    tools = [("catdoc", ["catdoc", "-d", "utf-8", "-w"])]
+    tools.append(("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0"]))
     if not any(shutil.which(argv[0]) for _, argv in tools):
         return Extracted(
             UNSUPPORTED, "", None, "none", f"DOC/WPS files need antiword or catdoc: {INSTALL_HINT}"
