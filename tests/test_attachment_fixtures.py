@@ -29,7 +29,7 @@ def _squeeze(text: str) -> str:
 def readings() -> dict[str, tuple]:
     with Worker() as worker:
         items = [(_file(row["url"]).read_bytes(), row["url"]) for row in GOLDENS]
-        return {row["url"]: got for row, got in zip(GOLDENS, worker.read_many(items))}
+        return {row["url"]: got for row, got in zip(GOLDENS, worker.read_many(items), strict=True)}
 
 
 def test_every_format_has_a_file_linked_from_the_article() -> None:

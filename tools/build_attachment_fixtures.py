@@ -44,7 +44,8 @@ def html_page(f: dict[str, str]) -> str:
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(F.TITLE)}</title>
 <style>body {{ font-family: {FONT}; font-size: 14pt; margin: 2cm; }}
-table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #000; padding: 4pt; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ border: 1px solid #000; padding: 4pt; }}
 h1 {{ font-size: 20pt; text-align: center; }}</style></head>
 <body><h1>{escape(F.TITLE)}</h1>
 <p>{escape(F.INTRO)}</p>
