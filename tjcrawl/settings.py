@@ -95,6 +95,8 @@ TJCRAWL_PROXY_MAP: dict[str, str] = {}
 # crawl --attachments: also fetch linked files (PDF, DOCX, XLSX, ZIP …), each at most this big.
 TJCRAWL_ATTACHMENTS = False
 TJCRAWL_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# crawl --ocr: PDF pages without a text layer are read by Tesseract (else the file is needs_ocr).
+TJCRAWL_OCR = False
 # A run fails (non-zero exit) when fewer than this share of a source's items have a field.
 TJCRAWL_MIN_FIELD_COVERAGE = 0.9
 

@@ -88,6 +88,7 @@ class CrawlRequest:
     log_level: str = "INFO"
     log_file: Path | None = None
     attachments: bool = False
+    ocr: bool = False
 
 
 def _settings_from_env() -> dict[str, Any]:
@@ -161,6 +162,7 @@ def _crawl(request: CrawlRequest) -> list[Any]:
         overrides: dict[str, Any] = {
             "TJCRAWL_MODE": "full" if request.full else "incremental",
             "TJCRAWL_ATTACHMENTS": request.attachments,
+            "TJCRAWL_OCR": request.ocr,
         }
         if request.log_file:
             overrides["LOG_FILE"] = str(request.log_file)
@@ -235,6 +237,11 @@ def _report(reports: list[Any], web: frozenset[str] = frozenset()) -> int:
     help="Also store linked files (PDF, DOCX, XLSX, ZIP …) up to TJCRAWL_ATTACHMENT_MAX_BYTES.",
 )
 @click.option(
+    "--ocr",
+    is_flag=True,
+    help="Read scanned PDF pages of attachments with Tesseract (else they are needs_ocr).",
+)
+@click.option(
     "--serve-fixtures",
     is_flag=True,
     help="Serve the sources' fixture sites on 127.0.0.1 and crawl those (no delays).",
@@ -291,6 +298,7 @@ def crawl(
     log_level: str,
     log_file: Path | None,
     attachments: bool,
+    ocr: bool,
     include_unverified: bool,
     redis_url: str | None,
     new_run: bool,
@@ -311,6 +319,7 @@ def crawl(
     Examples:
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
+      tjcrawl crawl tj_fzgg --serve-fixtures --attachments --ocr --db /tmp/test.db
       tjcrawl crawl --redis redis://10.0.0.5:6379/0   # a worker (docs/distributed.md)
       tjcrawl crawl --redis redis://10.0.0.5:6379/0 --wait 3600
       tjcrawl crawl --redis redis://10.0.0.5:6379/0 --full   # a distributed backfill
@@ -319,6 +328,11 @@ def crawl(
         raise click.UsageError("--new-run needs --redis")
     if wait_s is not None and not redis_url:
         raise click.UsageError("--wait needs --redis")
+    if ocr:
+        from tjcrawl.attachments.ocr import missing
+
+        if why := missing():
+            raise click.ClickException(why)
     profiles = _pick(sources, serve_fixtures, proxies)
     if redis_url:
         from tjcrawl.cli.distributed_commands import crawl_worker
@@ -346,7 +360,7 @@ def crawl(
         )
     reports = _crawl(
         CrawlRequest(
-            profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments
+            profiles, db_path, serve_fixtures, proxies, full, log_level, log_file, attachments, ocr
         )
     )
     status = _report(reports, frozenset(p.slug for p in profiles if not p.fixture))

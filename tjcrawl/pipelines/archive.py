@@ -275,7 +275,8 @@ class ArchivePipeline:
         archive = self.archive
         assert archive is not None
         if self._attachment_worker is None:
-            self._attachment_worker = Worker()
+            ocr = self.crawler.settings.getbool("TJCRAWL_OCR")
+            self._attachment_worker = Worker(ocr=ocr)
         got = self._attachment_worker.read(body, url)
         sha256 = hashlib.sha256(body).hexdigest()
         store_attachment_text(archive, url=url, sha256=sha256, got=got)
