@@ -51,6 +51,9 @@ class SourceReport:
             notes.append(f"{pages} listing page{'s' if pages > 1 else ''} lost")
         if attachments := attachments_note(lost):
             notes.append(attachments)
+        if scans := self.count("attachments_read/needs_ocr"):
+            plural = "s need" if scans > 1 else " needs"
+            notes.append(f"{scans} attachment{plural} OCR: crawl --ocr reads scans")
         return (
             f"{self.slug}: {self.stats.get('downloader/request_count', 0)} requests, "
             f"{self.count('items_new')} new, {self.count('items_changed')} changed, "

@@ -156,13 +156,25 @@ FILES = [
     _file(
         "W020250815396120457793",
         "pdf",
-        "附件13：签约仪式签到表（扫描件）.pdf",
-        "Chromium print-to-PDF as 附件1, then rendered at 150 dpi by PDFium (pypdfium2) and put"
-        " back into a PDF as one image per page, no text layer: a scan",
+        "附件13：签约仪式纪要（扫描件）.pdf",
+        "Chromium print-to-PDF as 附件1 (of SCAN_PARAGRAPHS), then rendered at 150 dpi by PDFium"
+        " (pypdfium2) and put back into a PDF as one image per page, no text layer: a scan",
         "红桥璟泰商贸有限公司",
         "红桥区",
         "2.6",
     ),
+]
+
+#: The text of the scan (附件13): running text, whose reading order OCR cannot get wrong, so
+#: that bench/ocr.py and tests/test_ocr.py measure characters, not the order of table cells.
+SCAN_TITLE = "2025年民营企业重点项目推介活动签约仪式纪要"
+SCAN_PARAGRAPHS = [
+    "2025年民营企业重点项目推介活动签约仪式于8月15日在天津梅江会展中心举行。"
+    "市发展改革委主要负责同志出席并致辞，各区发展改革委和签约企业代表共八十余人参加。",
+    "仪式上，红桥璟泰商贸有限公司等企业与所在区政府现场签约，签约项目涵盖商贸物流、"
+    "先进制造和城市更新等领域，协议投资额合计约一百二十亿元。",
+    "会议要求，各区要建立签约项目跟踪服务机制，落实专人对接，推动项目早开工、早投产、"
+    "早见效，确保招商引资成果转化为实际投资。",
 ]
 
 #: Companies of the ZIP's members other than the DOCX (whose company is the ZIP row's).

@@ -68,6 +68,9 @@ def rows() -> list[dict[str, object]]:
                     "text": got.text,
                 }
             )
+            if f["label"].endswith("（扫描件）.pdf"):
+                # what the scan shows, for the OCR test and bench/ocr.py
+                out[-1]["scanned_text"] = "\n".join([F.SCAN_TITLE, *F.SCAN_PARAGRAPHS])
     return out
 
 

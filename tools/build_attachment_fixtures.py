@@ -1,7 +1,7 @@
 """Make the attachment files of fixtures/tj_fzgg (tools/attachment_fixtures.py says which) with
 real tools, once; the files are committed.
 
-    .venv/bin/python tools/build_attachment_fixtures.py
+    .venv/bin/python tools/build_attachment_fixtures.py [W0….ext]...
 
 Needs, for generation only (not for the tests): Chromium and Noto CJK fonts (scripts/system-deps.sh
 installs them), LibreOffice Writer and Calc (`apt-get install --no-install-recommends
@@ -57,9 +57,21 @@ h1 {{ font-size: 20pt; text-align: center; }}</style></head>
 """
 
 
-def chromium_pdf(f: dict[str, str], work: Path) -> bytes:
+def scan_page() -> str:
+    paras = "\n".join(f"<p>{escape(p)}</p>" for p in F.SCAN_PARAGRAPHS)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(F.SCAN_TITLE)}</title>
+<style>body {{ font-family: {FONT}; font-size: 14pt; margin: 2cm; line-height: 1.8; }}
+h1 {{ font-size: 20pt; text-align: center; }} p {{ text-indent: 2em; }}</style></head>
+<body><h1>{escape(F.SCAN_TITLE)}</h1>
+{paras}
+</body></html>
+"""
+
+
+def chromium_pdf(f: dict[str, str], work: Path, page: str | None = None) -> bytes:
     source = work / f"{f['name']}.html"
-    source.write_text(html_page(f), "utf-8")
+    source.write_text(page or html_page(f), "utf-8")
     out = work / f"{f['name']}.pdf"
     subprocess.run(
         [
@@ -212,7 +224,7 @@ def make(f: dict[str, str], work: Path) -> bytes:
     if f["label"].endswith("（扫描件）.pdf"):
         from tjcrawl.attachments.ocr import scan_pdf
 
-        return scan_pdf(chromium_pdf(f, work), dpi=150)
+        return scan_pdf(chromium_pdf(f, work, scan_page()), dpi=150)
     if suffix == "pdf":
         return chromium_pdf(f, work)
     if suffix == "docx":
@@ -239,8 +251,11 @@ def make(f: dict[str, str], work: Path) -> bytes:
 def main() -> None:
     folder = SITE / F.FOLDER.strip("/")
     folder.mkdir(parents=True, exist_ok=True)
+    only = set(sys.argv[1:])  # file names (W0….ext) to make again; all when none
     with tempfile.TemporaryDirectory(prefix="tjcrawl-attachments-") as tmp:
         for f in F.FILES:
+            if only and f"{f['name']}.{f['suffix']}" not in only:
+                continue
             data = make(f, Path(tmp))
             path = folder / f"{f['name']}.{f['suffix']}"
             path.write_bytes(data)

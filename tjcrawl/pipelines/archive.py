@@ -280,6 +280,8 @@ class ArchivePipeline:
         got = self._attachment_worker.read(body, url)
         sha256 = hashlib.sha256(body).hexdigest()
         store_attachment_text(archive, url=url, sha256=sha256, got=got)
+        # The run summary counts them: a scan kept unread (needs_ocr) is not a silent gap.
+        self.crawler.stats.inc_value(f"tjcrawl/attachments_read/{got.state}")
         if got.state != "ok":
             archive.record_fault(
                 run_id=self.run_id,

@@ -1,0 +1,77 @@
+"""OCR of scanned PDFs (tjcrawl.attachments.ocr): a scan rendered from a fixture PDF whose text
+is known is read by `extract --ocr` (Tesseract, chi_sim+eng); without --ocr it is needs_ocr."""
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+from tjcrawl.attachments.ocr import char_accuracy, clean, scan_pdf
+from tjcrawl.runner import SourceReport
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = REPO / "fixtures" / "tj_fzgg"
+#: 附件13: Chromium's print of a page of Chinese text, rendered at 150 dpi into an image-only
+#: PDF (tools/build_attachment_fixtures.py); its golden row holds the text it shows.
+SCAN = "W020250815396120457793.pdf"
+#: Character accuracy at least (docs/benchmarks.md, "OCR": 0.98 measured on this scan).
+THRESHOLD = 0.95
+
+
+def _scan() -> tuple[Path, str]:
+    rows = json.loads((FIXTURE / "expected_attachments.json").read_text("utf-8"))
+    (row,) = [r for r in rows if r["url"].endswith(SCAN)]
+    return FIXTURE / "site/xxfb/tzggx/202508" / SCAN, row["scanned_text"]
+
+
+def test_a_scan_is_needs_ocr_and_read_with_ocr() -> None:
+    scan, text = _scan()
+    plain = run_cli("extract", str(scan), "--json", timeout=60)
+    assert plain.returncode == 3
+    assert json.loads(plain.stdout) == {
+        "state": "needs_ocr",
+        "text": "",
+        "pages": 1,
+        "method": "pdfium",
+    }
+    assert "1 of 1 pages have no text layer" in plain.stderr
+
+    read = run_cli("extract", str(scan), "--ocr", "--json", timeout=120)
+    assert read.returncode == 0, read.stderr
+    got = json.loads(read.stdout)
+    assert (got["state"], got["pages"], got["method"]) == ("ok", 1, "pdfium+tesseract")
+    assert char_accuracy(got["text"], text) >= THRESHOLD, got["text"]
+    assert "招商引资" in got["text"]
+
+
+def test_a_rendered_scan_of_a_text_pdf_is_needs_ocr_without_ocr(tmp_path: Path) -> None:
+    """scan_pdf leaves no text: what PDFium reads of the page is nothing."""
+    pdf = FIXTURE / "site/xxfb/tzggx/202508/W020250815396120457781.pdf"
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf(pdf.read_bytes(), dpi=72))
+    done = run_cli("extract", str(scan), "--json", timeout=60)
+    assert (done.returncode, json.loads(done.stdout)["state"]) == (3, "needs_ocr")
+
+
+def test_without_tesseract_ocr_says_what_to_install_in_one_line() -> None:
+    scan, _ = _scan()
+    done = run_cli("extract", str(scan), "--ocr", env={"PATH": "/nonexistent"}, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "Error: OCR needs the tesseract program:"
+        " apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+    )
+    assert done.stdout == ""
+
+
+def test_ocr_text_loses_the_spaces_tesseract_puts_between_chinese_characters() -> None:
+    assert clean("签 约 项目 清单\n\nTianjin Port 2025\x0c") == "签约项目清单\nTianjin Port 2025"
+    assert char_accuracy("签约项目", "签约项目") == 1.0
+    assert char_accuracy("签钓项目", "签约 项目") == 0.75
+    assert char_accuracy("", "签约") == 0.0
+
+
+def test_the_run_summary_counts_attachments_left_for_ocr() -> None:
+    stats = {"tjcrawl/attachments_read/needs_ocr": 2, "tjcrawl/attachments_read/ok": 5}
+    assert "2 attachments need OCR: crawl --ocr reads scans" in SourceReport("s", stats).summary()
+    assert "OCR" not in SourceReport("s", {"tjcrawl/attachments_read/ok": 5}).summary()
