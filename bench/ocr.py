@@ -37,8 +37,6 @@ sys.path.insert(0, str(REPO))
 from tjcrawl.attachments.ocr import char_accuracy, ocr_page, scan_pdf  # noqa: E402
 from tjcrawl.attachments.pdf import extract_pdf  # noqa: E402
 
-DPIS = (150, 300)
-
 
 def recall(got: str, want: str) -> float:
     have, need = Counter("".join(got.split())), Counter("".join(want.split()))
@@ -155,7 +153,11 @@ def main() -> int:
     )
     parser.add_argument("--limit", type=int, default=6, help="Pages of --prose (default 6).")
     parser.add_argument("--chars", type=int, default=500, help="Characters per --prose page.")
+    parser.add_argument(
+        "--dpi", default="150,300", help="Resolutions to scan and read at (default 150,300)."
+    )
     args = parser.parse_args()
+    dpis = [int(d) for d in args.dpi.split(",")]
     work = Path(tempfile.mkdtemp(prefix="tjcrawl-bench-ocr-"))
     if args.prose:
         folder = work / "prose"
@@ -172,9 +174,9 @@ def main() -> int:
         f"{'file':36} {'dpi':>4} {'chars':>6} {'accuracy':>8} {'recall':>7} {'found':>6}"
         f" {'s/page':>7}"
     )
-    totals: dict[int, list[float]] = {dpi: [0, 0, 0, 0, 0] for dpi in DPIS}
+    totals: dict[int, list[float]] = {dpi: [0, 0, 0, 0, 0] for dpi in dpis}
     for name, data, known, contains, is_scan in cases(args.dirs):
-        for dpi in DPIS:
+        for dpi in dpis:
             scan = data if is_scan else scan_pdf(data, dpi)
             text, pages, seconds = ocr_pdf(scan, dpi)
             accuracy, share = char_accuracy(text, known), recall(text, known)
