@@ -91,7 +91,7 @@ FILES = [
         "wps",
         "附件6：签约项目情况说明（WPS文字）.wps",
         "python-docx, then LibreOffice Writer to Word 97 (no WPS Office here: a .wps that WPS"
-        " 文字 saves in its compatibility mode is this Word 97 OLE container)",
+        " 文字 writes is an OLE container of this Word 97 format)",
         "汉沽穗禾农业科技有限公司",
         "滨海新区",
         "4.2",
@@ -101,7 +101,7 @@ FILES = [
         "et",
         "附件7：签约项目明细表（WPS表格）.et",
         "openpyxl, then LibreOffice Calc to Excel 97 (no WPS Office here: an .et that WPS"
-        " 表格 saves in its compatibility mode is this Excel 97 OLE container)",
+        " 表格 writes is an OLE container of this Excel 97 format)",
         "宝坻锦岚新材料有限公司",
         "宝坻区",
         "8.9",
@@ -201,7 +201,8 @@ HEADER = ("序号", "项目名称", "签约企业", "所在区", "投资额（�
 def readme_section() -> str:
     """The fixture README's account of which tool made which file."""
     rows = "\n".join(
-        f"| `{f['name']}.{f['suffix']}` | {f['label']} | {f['tool']} | {f['marker']} |"
+        f"- `{f['name']}.{f['suffix']}` ({f['label']}): made with {f['tool']}; its own company"
+        f" {f['marker']}"
         for f in FILES
     )
     return f"""
@@ -212,21 +213,22 @@ its `.TRS_Editor` body, TRS-named (`W0….ext` in the article's `YYYYMM/` folder
 `OLDSRC`), one per format tjcrawl reads. They are real files made once by
 `tools/build_attachment_fixtures.py` (text in `tools/attachment_fixtures.py`) and committed;
 `tools/build_real_fixtures.py` keeps them as they are. Each holds the same signed-projects list
-(签约项目清单: companies, districts, amounts in 亿元) and one company of its own (the last
-column), named on no HTML page of any fixture, so that finding it proves the file was read.
+(签约项目清单: companies, districts, amounts in 亿元) and one company of its own (named
+below), named on no HTML page of any fixture, so that finding it proves the file was read.
 What tjcrawl reads from each (state, pages, method, text hash and must-contain strings) is in
 `expected_attachments.json`, checked by `tests/test_attachment_fixtures.py`; after a change of
 the readers, rewrite it with `.venv/bin/python tools/attachment_goldens.py`.
 
-| file | link text | made with | its own company |
-| --- | --- | --- | --- |
 {rows}
 
 No WPS Office runs here, and LibreOffice cannot save WPS formats: the `.wps` and `.et` files
-are LibreOffice's Word 97 and Excel 97 files under WPS names. That is what WPS 文字 and WPS
-表格 write when they save in their compatibility mode (the OLE container of the Microsoft
-formats); WPS's own older formats are not covered. No open tool writes OFD either: the `.ofd`
-is written by the script, in GB/T 33190-2016's package layout, with its text as `TextCode`.
+are LibreOffice's Word 97 and Excel 97 files under WPS names. WPS 文字's `.wps` and WPS 表格's
+`.et` of the current versions are OLE containers holding the Word 97 and Excel 97 binary
+formats (which is why tjcrawl reads them with the DOC and XLS readers, told by their bytes,
+not their names); files WPS itself wrote may differ in details (its own extra streams) that
+these do not test, and the older WPS formats of the 1990s are not covered. No open tool
+writes OFD either: the `.ofd` is written by the script, in GB/T 33190-2016's package
+layout, with its text as `TextCode`.
 The scan (附件13) is an image-only PDF: a page printed by Chromium, rendered at 150 dpi by
 PDFium and stored as one image per page (`tjcrawl.attachments.ocr.scan_pdf`); it is
 `needs_ocr` unless `--ocr` reads it.
