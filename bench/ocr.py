@@ -8,7 +8,8 @@ A benchmark, not a test. Each DIR is searched for PDFs (an expected.json beside 
 ../shared/attachments-dev, adds its must-contain strings). The known text of a PDF with a text
 layer is what tjcrawl reads from it; a scan of it is made per dpi (each page rendered grey at
 that dpi by PDFium and stored as the only thing on its page: tjcrawl.attachments.ocr.scan_pdf),
-and each scanned page is read by Tesseract (chi_sim+eng) at that dpi. An image-only PDF with a
+and each scanned page is read by Tesseract (chi_sim+eng), its image rendered at `--read-dpi`
+(tjcrawl's DPI unless told). An image-only PDF with a
 golden row in expected_attachments.json (`scanned_text`) is read as it is, its own resolution
 being what it is. Printed per file and dpi: character accuracy (1 - edit distance / length,
 both without whitespace; reading order counts, so a table read across its rows scores lower
@@ -34,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tjcrawl.attachments.ocr import char_accuracy, ocr_page, scan_pdf  # noqa: E402
+from tjcrawl.attachments.ocr import DPI, char_accuracy, ocr_page, scan_pdf  # noqa: E402
 from tjcrawl.attachments.pdf import extract_pdf  # noqa: E402
 
 
@@ -154,10 +155,17 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=6, help="Pages of --prose (default 6).")
     parser.add_argument("--chars", type=int, default=500, help="Characters per --prose page.")
     parser.add_argument(
-        "--dpi", default="150,300", help="Resolutions to scan and read at (default 150,300)."
+        "--dpi", default="150,300", help="Resolutions to make the scans at (default 150,300)."
+    )
+    parser.add_argument(
+        "--read-dpi",
+        default=str(DPI),
+        help=f"Resolutions Tesseract's page images are rendered at (default {DPI}, tjcrawl's).",
     )
     args = parser.parse_args()
-    dpis = [int(d) for d in args.dpi.split(",")]
+    combos = [
+        (int(scan), int(read)) for scan in args.dpi.split(",") for read in args.read_dpi.split(",")
+    ]
     work = Path(tempfile.mkdtemp(prefix="tjcrawl-bench-ocr-"))
     if args.prose:
         folder = work / "prose"
@@ -171,32 +179,35 @@ def main() -> int:
     print(f"commit {commit}; {platform.platform()}; {os.cpu_count()} cores")
     print(f"load before: {Path('/proc/loadavg').read_text().strip()}")
     print(
-        f"{'file':36} {'dpi':>4} {'chars':>6} {'accuracy':>8} {'recall':>7} {'found':>6}"
-        f" {'s/page':>7}"
+        f"{'file':36} {'scan':>4} {'read':>4} {'chars':>6} {'accuracy':>8} {'recall':>7}"
+        f" {'found':>6} {'s/page':>7}"
     )
-    totals: dict[int, list[float]] = {dpi: [0, 0, 0, 0, 0] for dpi in dpis}
+    totals: dict[tuple[int, int], list[float]] = {c: [0, 0, 0, 0, 0] for c in combos}
     for name, data, known, contains, is_scan in cases(args.dirs):
-        for dpi in dpis:
+        for dpi, read_dpi in combos:
+            if is_scan and dpi != combos[0][0]:
+                continue  # already a scan: made at one resolution only
             scan = data if is_scan else scan_pdf(data, dpi)
-            text, pages, seconds = ocr_pdf(scan, dpi)
+            text, pages, seconds = ocr_pdf(scan, read_dpi)
             accuracy, share = char_accuracy(text, known), recall(text, known)
             hits = sum(squeeze(c) in squeeze(text) for c in contains)
             chars = len(squeeze(known))
             print(
-                f"{name[:36]:36} {dpi:>4} {chars:>6} {accuracy:>8.3f} {share:>7.3f}"
-                f" {f'{hits}/{len(contains)}':>6} {seconds / pages:>7.2f}"
+                f"{name[:36]:36} {'-' if is_scan else dpi:>4} {read_dpi:>4} {chars:>6}"
+                f" {accuracy:>8.3f} {share:>7.3f} {f'{hits}/{len(contains)}':>6}"
+                f" {seconds / pages:>7.2f}"
             )
-            t = totals[dpi]
+            t = totals[(dpi, read_dpi)]
             t[0] += accuracy * chars
             t[1] += share * chars
             t[2] += chars
             t[3] += seconds
             t[4] += pages
-    for dpi, (acc, share, chars, seconds, pages) in totals.items():
+    for (dpi, read_dpi), (acc, share, chars, seconds, pages) in totals.items():
         if chars:
             print(
-                f"{'all (weighted by characters)':36} {dpi:>4} {int(chars):>6} {acc / chars:>8.3f}"
-                f" {share / chars:>7.3f} {'':>6} {seconds / pages:>7.2f}"
+                f"{'all (weighted by characters)':36} {dpi:>4} {read_dpi:>4} {int(chars):>6}"
+                f" {acc / chars:>8.3f} {share / chars:>7.3f} {'':>6} {seconds / pages:>7.2f}"
             )
     print(f"load after: {Path('/proc/loadavg').read_text().strip()}")
     return 0
