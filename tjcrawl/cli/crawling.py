@@ -337,10 +337,10 @@ def crawl(
     if redis_url:
         from tjcrawl.cli.distributed_commands import crawl_worker
 
-        if serve_fixtures or attachments:
+        if serve_fixtures or attachments or ocr:
             raise click.UsageError(
                 "--redis workers crawl web sources or --proxy sites"
-                " (no --serve-fixtures or --attachments yet)"
+                " (no --serve-fixtures, --attachments or --ocr yet)"
             )
         _settings_from_env()  # a bad setting is refused before Redis is touched
         sys.exit(
