@@ -75,3 +75,18 @@ def test_the_run_summary_counts_attachments_left_for_ocr() -> None:
     stats = {"tjcrawl/attachments_read/needs_ocr": 2, "tjcrawl/attachments_read/ok": 5}
     assert "2 attachments need OCR: crawl --ocr reads scans" in SourceReport("s", stats).summary()
     assert "OCR" not in SourceReport("s", {"tjcrawl/attachments_read/ok": 5}).summary()
+
+
+def test_crawl_ocr_without_tesseract_stops_before_the_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    done = run_cli(
+        "crawl", "tj_fzgg", "--serve-fixtures", "--attachments", "--ocr", "--db", str(db),
+        env={"PATH": "/nonexistent"},
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: OCR needs the tesseract program:"
+        " apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+    ]
+    assert not db.exists()
