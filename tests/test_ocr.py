@@ -72,9 +72,9 @@ def test_ocr_text_loses_the_spaces_tesseract_puts_between_chinese_characters() -
 
 
 def test_the_run_summary_counts_attachments_left_for_ocr() -> None:
-    stats = {"tjcrawl/attachments_read/needs_ocr": 2, "tjcrawl/attachments_read/ok": 5}
+    stats = {"tjcrawl/faults/attachment_needs_ocr": 2, "tjcrawl/faults/attachment_damaged": 1}
     assert "2 attachments need OCR: crawl --ocr reads scans" in SourceReport("s", stats).summary()
-    assert "OCR" not in SourceReport("s", {"tjcrawl/attachments_read/ok": 5}).summary()
+    assert "OCR" not in SourceReport("s", {"tjcrawl/faults/attachment_damaged": 1}).summary()
 
 
 def test_crawl_ocr_without_tesseract_stops_before_the_crawl(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ class SourceReport:
             notes.append(f"{pages} listing page{'s' if pages > 1 else ''} lost")
         if attachments := attachments_note(lost):
             notes.append(attachments)
-        if scans := self.count("attachments_read/needs_ocr"):
+        if scans := self.count("faults/attachment_needs_ocr"):
             plural = "s need" if scans > 1 else " needs"
             notes.append(f"{scans} attachment{plural} OCR: crawl --ocr reads scans")
         return (

@@ -280,9 +280,11 @@ class ArchivePipeline:
         got = self._attachment_worker.read(body, url)
         sha256 = hashlib.sha256(body).hexdigest()
         store_attachment_text(archive, url=url, sha256=sha256, got=got)
-        # The run summary counts them: a scan kept unread (needs_ocr) is not a silent gap.
-        self.crawler.stats.inc_value(f"tjcrawl/attachments_read/{got.state}")
         if got.state != "ok":
+            # Counted with the run's faults (`tjcrawl runs`, the health report) like every
+            # other fault row; the run summary names the scans left for --ocr.
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(f"tjcrawl/faults/attachment_{got.state}")
             archive.record_fault(
                 run_id=self.run_id,
                 source=source,
