@@ -77,3 +77,14 @@ def test_a_word_table_row_stays_on_one_line(readings: dict) -> None:
         if row["url"].endswith((".doc", ".wps")):
             lines = readings[row["url"]].text.splitlines()
             assert any("海河智能装备产业园运营有限公司" in line for line in lines), row["url"]
+
+
+def test_a_zip_whose_first_member_is_a_stored_pdf_is_a_zip() -> None:
+    """附件12 stores its PDF uncompressed first, so "%PDF-" is in its first kilobyte: it was
+    read as one damaged PDF, and its other members were lost."""
+    from tjcrawl.attachments.detect import ZIP, detect
+
+    (row,) = [row for row in GOLDENS if row["url"].endswith(".zip")]
+    data = _file(row["url"]).read_bytes()
+    assert b"%PDF-" in data[:1024]
+    assert detect(data) == ZIP

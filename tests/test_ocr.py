@@ -90,3 +90,37 @@ def test_crawl_ocr_without_tesseract_stops_before_the_crawl(tmp_path: Path) -> N
         " apt-get install tesseract-ocr tesseract-ocr-chi-sim"
     ]
     assert not db.exists()
+
+
+def test_ocr_reaches_a_scan_inside_a_zip_and_keeps_page_order(monkeypatch) -> None:
+    """In-process, Tesseract stood in for: the flag goes through the zip reader to each PDF,
+    and a scanned page's text takes that page's place between text pages."""
+    import io
+    import zipfile
+
+    import pypdfium2 as pdfium
+
+    from tjcrawl.attachments import ocr
+    from tjcrawl.attachments.reader import read
+
+    monkeypatch.setattr(ocr, "ocr_page", lambda page, dpi, limit: "扫描页文字")
+    pdf = (FIXTURE / "site/xxfb/tzggx/202508/W020250815396120457781.pdf").read_bytes()
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(pdfium.PdfDocument(pdf))
+    mixed.import_pages(pdfium.PdfDocument(scan_pdf(pdf, dpi=36)))
+    mixed.import_pages(pdfium.PdfDocument(pdf))
+    out = io.BytesIO()
+    mixed.save(out)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("mixed.pdf", out.getvalue())
+        archive.writestr("scan.pdf", scan_pdf(pdf, dpi=36))
+
+    plain = read(packed.getvalue(), "a.zip")
+    assert plain.state == "needs_ocr"
+    got = read(packed.getvalue(), "a.zip", ocr=True)
+    assert (got.state, got.pages) == ("ok", 4)
+    mixed_text = got.text.split("== scan.pdf ==")[0]
+    pieces = mixed_text.split("扫描页文字")
+    assert len(pieces) == 2 and "签约项目清单" in pieces[0] and "签约项目清单" in pieces[1]
+    assert got.text.rstrip().endswith("== scan.pdf ==\n扫描页文字")

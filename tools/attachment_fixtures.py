@@ -148,7 +148,9 @@ FILES = [
         "W020250815396120457792",
         "zip",
         "附件12：签约项目材料（打包下载）.zip",
-        "Python's zipfile: a DOCX (python-docx), a GBK CSV and a TXT, each with its own company",
+        "Python's zipfile: a PDF (Chromium) stored uncompressed first, as zip tools store files"
+        " that do not compress, then a DOCX (python-docx), a GBK CSV and a TXT, deflated; each"
+        " with its own company",
         "北辰澄砚装备制造有限公司",
         "北辰区",
         "10.4",
@@ -180,6 +182,7 @@ SCAN_PARAGRAPHS = [
 #: Companies of the ZIP's members other than the DOCX (whose company is the ZIP row's).
 ZIP_CSV_MARKER = ("河北瑞峤医疗器械有限公司", "河北区", "3.3")
 ZIP_TXT_MARKER = ("和平檀舟金融服务有限公司", "和平区", "1.8")
+ZIP_PDF_MARKER = ("河东琮越智能科技有限公司", "河东区", "6.1")
 
 #: (href, link text) for tools/real_fixture_articles.py.
 LINKS = [(f["href"], f["label"]) for f in FILES]

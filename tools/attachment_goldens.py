@@ -33,7 +33,7 @@ def must_contain(f: dict[str, str]) -> list[str]:
         return []
     found = [f["marker"], F.HEADER[-1] if f["suffix"] == "csv" else F.TITLE]
     if f["suffix"] == "zip":
-        found += [F.ZIP_CSV_MARKER[0], F.ZIP_TXT_MARKER[0]]
+        found += [F.ZIP_CSV_MARKER[0], F.ZIP_TXT_MARKER[0], F.ZIP_PDF_MARKER[0]]
     return found
 
 

@@ -201,11 +201,15 @@ def txt(f: dict[str, str]) -> bytes:
     return ("\n".join(_text_lines(f)) + "\n").encode("utf-8")
 
 
-def zip_of(f: dict[str, str]) -> bytes:
+def zip_of(f: dict[str, str], work: Path) -> bytes:
     csv_row = dict(f, marker=F.ZIP_CSV_MARKER[0], district=F.ZIP_CSV_MARKER[1])
     csv_row["amount"] = F.ZIP_CSV_MARKER[2]
     txt_row = dict(f, marker=F.ZIP_TXT_MARKER[0], district=F.ZIP_TXT_MARKER[1])
     txt_row["amount"] = F.ZIP_TXT_MARKER[2]
+    pdf_row = dict(f, marker=F.ZIP_PDF_MARKER[0], district=F.ZIP_PDF_MARKER[1])
+    pdf_row["amount"] = F.ZIP_PDF_MARKER[2]
+    pdf_row["name"] = f["name"] + "-member"
+    stored = {"签约项目清单.pdf": chromium_pdf(pdf_row, work)}
     members = {
         "签约项目情况说明.docx": docx(f),
         "签约项目数据.csv": csv_gbk(csv_row),
@@ -214,6 +218,8 @@ def zip_of(f: dict[str, str]) -> bytes:
     out = io.BytesIO()
     # UTF-8 member names (flag bit 11), as WinRAR and 7-Zip write them
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in stored.items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
         for name, data in members.items():
             archive.writestr(name, data)
     return out.getvalue()
@@ -244,7 +250,7 @@ def make(f: dict[str, str], work: Path) -> bytes:
     if suffix == "html":
         return html_page(f).encode("utf-8")
     if suffix == "zip":
-        return zip_of(f)
+        return zip_of(f, work)
     raise ValueError(suffix)
 
 

@@ -71,12 +71,14 @@ def detect(data: bytes) -> str:
     if not data.strip():
         return EMPTY
     head = data[:1024]
-    if b"%PDF-" in head:
-        return PDF
+    # Magic at the start first: a zip whose first member is a PDF stored uncompressed (as zip
+    # tools store files that do not compress) has "%PDF-" in its first kilobyte too.
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _zip_kind(data)
     if data.startswith(_OLE_MAGIC):
         return _ole_kind(data)
+    if b"%PDF-" in head:
+        return PDF
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith(_HTML_STARTS) or (lowered.startswith(b"<") and b"<html" in lowered):
         return HTML
