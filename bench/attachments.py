@@ -9,6 +9,7 @@ one run.
 
 A benchmark, not a test. DIR holds the files (its pdf/ folder and any other files below it)
 and may hold an expected.json ({"file": {"expect": "text"|"encrypted", "contains": [...]}},
+or be a fixture's folder below an expected_attachments.json (its must_contain strings),
 compared with all whitespace removed), as ../shared/attachments-dev does. `--generated` adds
 a set made here of every format tjcrawl reads (PDF, DOCX, XLSX, OFD, CSV in GBK, HTML, ZIP),
 with their known strings. Every side reads the same bytes (read from disk beforehand); one
@@ -101,6 +102,14 @@ def generated() -> dict[str, tuple[bytes, list[str]]]:
 def load(folder: Path) -> dict[str, tuple[bytes, list[str] | None, str]]:
     expected_path = folder / "expected.json"
     expected = json.loads(expected_path.read_text("utf-8")) if expected_path.exists() else {}
+    # A fixture's attachment folder: the must-contain strings of its golden rows
+    # (fixtures/<slug>/expected_attachments.json, tools/attachment_goldens.py).
+    for parent in [folder, *folder.parents]:
+        if (goldens := parent / "expected_attachments.json").is_file():
+            for row in json.loads(goldens.read_text("utf-8")):
+                name = row["url"].rsplit("/", 1)[1]
+                expected.setdefault(name, {"contains": row["must_contain"] or None})
+            break
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != expected_path):
         if path.suffix in (".md", ".json"):
