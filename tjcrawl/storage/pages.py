@@ -215,8 +215,13 @@ class PageStore:
     def store_attachment_file(
         self, *, url: str, status: int, content_type: str | None, body: bytes, run_id: str
     ) -> None:
-        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats)."""
+        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats); a
+        different file than the one kept at `url` is a revision of the articles linking it."""
+        from tjcrawl.storage.attachments import record_attachment_change
+
+        digest = hashlib.sha256(body).hexdigest()
         self._begin()
+        record_attachment_change(self, url=url, sha256=digest)  # type: ignore[arg-type]
         self.conn.execute(
             "INSERT OR REPLACE INTO attachment_files (url, status, content_type, size, sha256,"
             " body, fetched_at, run_id) VALUES (?,?,?,?,?,?,?,?)",
@@ -225,7 +230,7 @@ class PageStore:
                 status,
                 content_type,
                 len(body),
-                hashlib.sha256(body).hexdigest(),
+                digest,
                 body,
                 clock.now_iso(),
                 run_id,
