@@ -84,3 +84,35 @@ def record_attachment_change(archive: Archive, *, url: str, sha256: str) -> int:
         )
     archive._written()
     return len(articles)
+
+
+def article_attachments(
+    conn: sqlite3.Connection, article_url: str, with_text: bool = False
+) -> list[dict[str, object]]:
+    """The attachments an article links, in the order first seen: url, name (link text, else
+    the URL's file name), type (Content-Type as served), size, sha256, state, pages and method
+    (None where the file was not kept or not read), and with `with_text` the text read."""
+    rows = conn.execute(
+        "SELECT l.url, l.text, f.content_type, f.size, f.sha256, t.state, t.pages, t.method,"
+        " t.text FROM attachments l JOIN articles a ON a.id = l.article_id"
+        " LEFT JOIN attachment_files f ON f.url = l.url"
+        " LEFT JOIN attachment_texts t ON t.url = l.url"
+        " WHERE a.url = ? ORDER BY l.first_seen_at, l.rowid",
+        (article_url,),
+    )
+    found = []
+    for url, link_text, kind, size, sha256, state, pages, method, text in rows:
+        entry: dict[str, object] = {
+            "url": url,
+            "name": attachment_search.attachment_name(url, link_text),
+            "type": kind,
+            "size": size,
+            "sha256": sha256,
+            "state": state,
+            "pages": pages,
+            "method": method,
+        }
+        if with_text:
+            entry["text"] = text
+        found.append(entry)
+    return found
