@@ -114,6 +114,7 @@ def test_metadata_describes_every_table_and_view_and_hides_the_index() -> None:
     assert set(build_metadata("archive")["databases"]["archive"]["queries"]) == {
         "latest_per_source",
         "search",
+        "search_attachments",
         "repost_groups",
         "withdrawn",
         "failed_pages",
