@@ -40,7 +40,15 @@ from tjcrawl.storage.archive import ArchiveError
     is_flag=True,
     help="Read every detail field with the generic extractor, not the profiles' selectors.",
 )
-def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bool) -> None:
+@click.option(
+    "--no-attachments",
+    "skip_attachments",
+    is_flag=True,
+    help="Do not read the stored attachment files again.",
+)
+def reextract(
+    sources: tuple[str, ...], db_path: Path, workers: int, generic: bool, skip_attachments: bool
+) -> None:
     """Rebuild articles from the stored pages with the current profiles (no network).
 
     Every source with stored pages when none is named. Where an article's text changes, the
@@ -48,7 +56,10 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     time become articles; unchanged articles are not touched. Exits 3 when stored articles no
     longer extract (nothing is deleted) or a detail selector matched nothing on them (the
     generic extractor filled the field), 4 when another run holds the archive. --generic reads
-    the detail pages without selectors (articles.field_sources says "generic").
+    the detail pages without selectors (articles.field_sources says "generic"). The stored
+    attachment files (of the named sources' articles) are read again with the current
+    readers: a file whose state or text comes out different gets its new reading, and search
+    follows.
 
     \b
     Examples:
@@ -65,7 +76,13 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     with _read(db_path, allow_older=True):
         pass  # no archive, an empty file, another program's database: one line, untouched
     try:
-        report = run_reextract(db_path, list(sources) or None, workers=workers, generic=generic)
+        report = run_reextract(
+            db_path,
+            list(sources) or None,
+            workers=workers,
+            generic=generic,
+            attachments=not skip_attachments,
+        )
     except ReextractError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCE") from None
     except PageUnreadable as exc:
