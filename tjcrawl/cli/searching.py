@@ -120,3 +120,30 @@ def search(
             if len(found.articles) > 3:
                 click.echo(f"  … and {len(found.articles) - 3} more articles")
             click.echo(f"  {found.snippet}")
+
+
+#: A word in the demo's attachment (fixtures/demo_trs, tools/make_demo_attachments.py) only.
+DEMO_ATTACHMENT_WORD = "投资服务专员"
+
+
+def demo_search_lines(conn: Any, db_path: Path) -> list[str]:
+    """The demo summary's searches: 招商引资 in the articles, and a word that only an
+    attachment file holds, found with the file's name and its article."""
+    from tjcrawl.storage.search import search as run_search
+    from tjcrawl.storage.search.attachments import search_attachments
+
+    result = run_search(conn, "招商引资", limit=3)
+    lines = [f"\nExample: tjcrawl search 招商引资 --db {db_path}  ({result.total} articles)"]
+    lines += [f"  {h.published_at or '':25.25} {h.source:12} {h.title}" for h in result.hits]
+    word = DEMO_ATTACHMENT_WORD
+    in_articles = run_search(conn, word, limit=1).total
+    attached = search_attachments(conn, word, limit=3)
+    lines.append(
+        f"\nInside attachments: tjcrawl search {word} --db {db_path}"
+        f"  ({in_articles} articles, {attached.total} attachment files)"
+    )
+    for hit in attached.hits:
+        article = hit.articles[0].title if hit.articles else "(no article)"
+        lines.append(f"  附件 {hit.name}  in: {article}")
+        lines.append(f"    {hit.snippet}")
+    return lines
