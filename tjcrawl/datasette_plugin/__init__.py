@@ -27,7 +27,8 @@ database is served as Datasette serves it.
   day before, so its suggestion is left out in an archive. A month or day is selected with
   ``published_at__startswith=2025-08``.
 * Pages (templates/): an article's row page shows title, date, source, origin, a link to the
-  original and the body as paragraphs; the articles table shows a narrow default set of
+  original and the body as paragraphs, then the article's attachments (link, type, size,
+  state and the start of their text; `article_attachments`); the articles table shows a narrow default set of
   columns (`DEFAULT_COLUMNS`; any ``_col``/``_nocol`` shows what it asks) and folds the column
   descriptions away.
 """
