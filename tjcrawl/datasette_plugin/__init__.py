@@ -28,9 +28,9 @@ database is served as Datasette serves it.
   ``published_at__startswith=2025-08``.
 * Pages (templates/): an article's row page shows title, date, source, origin, a link to the
   original and the body as paragraphs, then the article's attachments (link, type, size,
-  state and the start of their text; `article_attachments`); the articles table shows a narrow default set of
-  columns (`DEFAULT_COLUMNS`; any ``_col``/``_nocol`` shows what it asks) and folds the column
-  descriptions away.
+  state and the start of their text; `article_attachments`); the articles table shows a
+  narrow default set of columns (`DEFAULT_COLUMNS`; any ``_col``/``_nocol`` shows what it
+  asks) and folds the column descriptions away.
 """
 
 from __future__ import annotations
