@@ -113,3 +113,20 @@ def test_search_shows_an_attachment_hit_with_its_file_name_and_article(tmp_path:
 def test_a_file_without_link_text_is_named_by_its_url(tmp_path: Path) -> None:
     assert attachment_search.attachment_name("http://x.test/a/P0%E9%99%84.pdf", "") == "P0附.pdf"
     assert attachment_search.attachment_name("http://x.test/a.pdf", " 附件 1 ") == "附件 1"
+
+
+def test_the_sql_statement_finds_every_attachment_in_plain_sqlite3(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tjcrawl.storage.search.attachments import attachment_search_sql
+
+    path = _archive_with_hits(tmp_path)
+    archive = Archive(path)
+    sql = attachment_search_sql(archive.conn, "华东重工", source="s")
+    expected = attachment_substring_scan(archive.conn, "华东重工")
+    archive.close()
+    plain = sqlite3.connect(path)  # no tjcrawl function registered
+    assert {row[0] for row in plain.execute(sql)} == expected == {
+        "http://x.test/202503/P020250301.pdf"
+    }
+    plain.close()
