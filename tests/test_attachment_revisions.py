@@ -71,3 +71,41 @@ def test_attachment_bytes_reads_raw_and_compressed_rows(tmp_path: Path) -> None:
     )
     assert attachment_bytes(archive.conn, "http://x.test/a.pdf") == data
     archive.close()
+
+
+def test_a_link_added_to_an_article_is_a_revision_once(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    url = add_article(archive, 1, "通知", "详见附件")
+    archive.store_attachment_links(url, [{"url": "http://x.test/1.pdf", "text": "附件1"}])
+    archive.commit()
+
+    def revisions() -> list[tuple[str, str]]:
+        return archive.conn.execute(
+            "SELECT attachment_change, body FROM revisions ORDER BY id"
+        ).fetchall()
+
+    assert revisions() == []  # its first links are no change
+    archive.store_attachment_links(url, [{"url": "http://x.test/1.pdf", "text": "附件1"}])
+    archive.commit()
+    assert revisions() == []  # the same links again
+    archive.store_attachment_links(
+        url,
+        [
+            {"url": "http://x.test/1.pdf", "text": "附件1"},
+            {"url": "http://x.test/2.xls", "text": ""},
+        ],
+    )
+    archive.commit()
+    [(change, body)] = revisions()
+    assert json.loads(change) == {"added": ["http://x.test/2.xls"]} and body == "详见附件"
+
+    # Text and links changed in one store (as the crawl stores an item): one revision.
+    add_article(archive, 1, "通知", "详见附件（已更新）")
+    archive.store_attachment_links(url, [{"url": "http://x.test/3.doc", "text": ""}])
+    archive.commit()
+    assert [c for c, _ in revisions()] == [change, None]
+    found = article_history(archive.conn, url)
+    assert found is not None and len(found.versions) == 3
+    archive.close()
+    out = CliRunner().invoke(main, ["history", url, "--db", str(tmp_path / "a.db")])
+    assert "+ attachment link http://x.test/2.xls" in out.output, out.output

@@ -126,7 +126,9 @@ def test_the_sql_statement_finds_every_attachment_in_plain_sqlite3(tmp_path: Pat
     expected = attachment_substring_scan(archive.conn, "华东重工")
     archive.close()
     plain = sqlite3.connect(path)  # no tjcrawl function registered
-    assert {row[0] for row in plain.execute(sql)} == expected == {
-        "http://x.test/202503/P020250301.pdf"
-    }
+    assert (
+        {row[0] for row in plain.execute(sql)}
+        == expected
+        == {"http://x.test/202503/P020250301.pdf"}
+    )
     plain.close()

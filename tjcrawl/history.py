@@ -71,10 +71,13 @@ def render_diff(old: Version, new: Version) -> str:
     lines = []
     if old.attachment_change:
         change = json.loads(old.attachment_change)
-        lines.append(
-            f"~ attachment {change['url']}: sha256 {change['old_sha256'][:12]}…"
-            f" -> {change['new_sha256'][:12]}…"
-        )
+        if "added" in change:
+            lines.extend(f"+ attachment link {url}" for url in change["added"])
+        else:
+            lines.append(
+                f"~ attachment {change['url']}: sha256 {change['old_sha256'][:12]}…"
+                f" -> {change['new_sha256'][:12]}…"
+            )
     if old.title != new.title:
         lines.append(f"~ title: {_inline(old.title, new.title)}")
     a, b = old.body.split("\n"), new.body.split("\n")

@@ -116,3 +116,39 @@ def article_attachments(
             entry["text"] = text
         found.append(entry)
     return found
+
+
+def record_attachment_links_added(archive: Archive, article_id: int, added: list[str]) -> bool:
+    """Before links new to an article that already had attachment links are stored: the
+    article gains a revision (its version until now, `attachment_change` = {"added": [urls]})
+    unless it was revised just before in this same store (its text changed too: that revision
+    stands for both). Returns whether one was written. An article's first links are none."""
+    if not added:
+        return False
+    conn = archive.conn
+    row = conn.execute(
+        "SELECT a.url, a.title, a.published_at, a.body, a.origin, a.author, a.content_hash,"
+        " a.page_id, coalesce(a.last_changed_at, a.first_seen_at), a.change_seq"
+        " FROM articles a WHERE a.id = ?",
+        (article_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    # The writer stores an item's article and then its links, in one call: an article whose
+    # text just changed holds the newest change number handed out in this transaction.
+    if archive._change_seq is not None and row[9] == archive._change_seq:
+        return False
+    archive._begin()
+    now = clock.now_iso()
+    conn.execute(
+        "INSERT INTO revisions (article_id, url, title, published_at, body, origin, author,"
+        " content_hash, page_id, seen_from, replaced_at, attachment_change)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (article_id, *row[:9], now, json.dumps({"added": added}, ensure_ascii=False)),
+    )
+    conn.execute(
+        "UPDATE articles SET last_changed_at = ?, change_seq = ? WHERE id = ?",
+        (now, archive._next_change(), article_id),
+    )
+    archive._written()
+    return True

@@ -75,8 +75,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "seen_from": "When this version was first seen.",
             "replaced_at": "When a newer version replaced it.",
             "attachment_change": 'JSON {"url", "old_sha256", "new_sha256"} when this version '
-            "ended because an attachment file at that URL changed (title and body may be the "
-            "same); NULL otherwise.",
+            'ended because an attachment file at that URL changed, or {"added": [urls]} '
+            "when attachment links were added to it (title and body may be the same); NULL "
+            "otherwise.",
         },
     ),
     "pages": (

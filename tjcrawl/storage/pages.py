@@ -203,6 +203,14 @@ class PageStore:
         row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (article_url,)).fetchone()
         if row is None:
             return
+        known = {
+            r[0] for r in self.conn.execute("SELECT url FROM attachments WHERE article_id = ?", row)
+        }
+        if known:  # a changed link list is a revision of the article (storage.attachments)
+            from tjcrawl.storage.attachments import record_attachment_links_added
+
+            added = list(dict.fromkeys(link["url"] for link in links if link["url"] not in known))
+            record_attachment_links_added(self, row[0], added)  # type: ignore[arg-type]
         self._begin()
         now = clock.now_iso()
         self.conn.executemany(
