@@ -132,3 +132,15 @@ def test_the_sql_statement_finds_every_attachment_in_plain_sqlite3(tmp_path: Pat
         == {"http://x.test/202503/P020250301.pdf"}
     )
     plain.close()
+
+
+def test_filters_keep_attachments_linked_from_the_articles_they_keep(tmp_path: Path) -> None:
+    archive = Archive(_archive_with_hits(tmp_path))
+    conn = archive.conn
+    assert search_attachments(conn, "华东重工", source="s").total == 1
+    assert search_attachments(conn, "华东重工", source="other").total == 0
+    assert search_attachments(conn, "华东重工", since="2025-03-01").total == 1
+    assert search_attachments(conn, "华东重工", until="2025-03-01").total == 0
+    [hit] = search_attachments(conn, "无关", order="newest").hits
+    assert hit.name == "W0201.docx" and hit.articles[0].title == "华东重工落户滨海"
+    archive.close()

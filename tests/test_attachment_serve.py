@@ -61,7 +61,7 @@ def test_an_article_page_lists_its_attachments(tmp_path: Path) -> None:
     assert "application/pdf" in page and "2.0 KB" in page
     assert "一、华东重工（天津）有限公司 二、&lt;b&gt;其他&lt;/b&gt;" in page  # escaped
     assert ">W0.pdf</a>" in page and "not_a_file" in page
-    assert without.status_code == 200 and "tjcrawl-attachments" not in without.text
+    assert without.status_code == 200 and 'class="tjcrawl-attachments"' not in without.text
 
 
 def test_the_search_attachments_query_finds_what_tjcrawl_search_finds(tmp_path: Path) -> None:

@@ -148,19 +148,36 @@ def search_attachments(
     (only attachments linked from an article the filters keep, when any is given)."""
     if not query:
         raise ValueError("empty query")
-    found = matching_urls(conn, query)
-    kept: list[tuple[str, float, list[tuple[LinkingArticle, str | None]]]] = []
-    for url, rank in found.items():
-        linking = _articles(conn, url, source, since, until)
-        if linking or not (source or since or until):
-            kept.append((url, rank, linking))
+    where, params = [], [match_expression(query, fold_map(conn))]
+    for condition, value in (
+        ("a.source = ?", source),
+        ("a.published_at >= ?", since),
+        ("a.published_at < ?", until),
+    ):
+        if value:
+            where.append(condition)
+            params.append(value)
+    # Every match with its bm25 and its newest linking article's date, in two statements (a
+    # filter keeps the files linked from an article it keeps); the linking articles are read
+    # for the page of hits only.
+    ranks = matching_urls(conn, query)
+    dated = conn.execute(
+        f"SELECT i.url, max(a.published_at) FROM {IDS} i"
+        " LEFT JOIN attachments l ON l.url = i.url LEFT JOIN articles a ON a.id = l.article_id"
+        f" WHERE i.id IN (SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH ?)"
+        + "".join(f" AND {condition}" for condition in where)
+        + " GROUP BY i.url",
+        params,
+    ).fetchall()
+    rows = [(url, ranks.get(url, 0.0), newest) for url, newest in dated]
     if order == "newest":
-        kept.sort(key=lambda k: (k[2][0][0].published_at or "") if k[2] else "", reverse=True)
+        rows.sort(key=lambda r: (r[2] or "", r[0]), reverse=True)
     else:
-        kept.sort(key=lambda k: (k[1], k[0]))
+        rows.sort(key=lambda r: (r[1], r[0]))
     table = fold_map(conn)
     hits = []
-    for url, rank, linking in kept[:limit]:
+    for url, rank, _ in rows[:limit]:
+        linking = _articles(conn, url, source, since, until)
         row = conn.execute(
             "SELECT state, text FROM attachment_texts WHERE url = ?", (url,)
         ).fetchone()
@@ -175,7 +192,7 @@ def search_attachments(
                 articles=[article for article, _ in linking],
             )
         )
-    return AttachmentSearchResult(query=query, total=len(kept), hits=hits)
+    return AttachmentSearchResult(query=query, total=len(rows), hits=hits)
 
 
 def attachment_substring_scan(conn: sqlite3.Connection, query: str) -> set[str]:
