@@ -447,17 +447,14 @@ def _compression_dicts(db: sqlite_utils.Database) -> None:
 
 
 def _attachment_search_and_revisions(db: sqlite_utils.Database) -> None:
-    """Attachment text joins the exact search (tjcrawl.storage.search.attachments): its own
-    contentless bigram index, keyed by a stable id per attachment URL (attachment_texts has a
-    TEXT key, whose implicit rowid VACUUM may renumber). A revision may record an attachment
-    that changed under its article (`revisions.attachment_change`)."""
-    if "attachment_change" not in db["revisions"].columns_dict:
-        db["revisions"].add_column("attachment_change", str)
-    if "articles_search_attachments" in db.table_names():  # run again: harmless
-        return
+    """Attachment text in the exact search (tjcrawl.storage.search.attachments); a revision
+    may record an attachment that changed under its article (`revisions.attachment_change`)."""
     from tjcrawl.storage.search import attachments as attachment_search
 
-    attachment_search.create_index(db.conn)
+    if "attachment_change" not in db["revisions"].columns_dict:
+        db["revisions"].add_column("attachment_change", str)
+    if "articles_search_attachments" not in db.table_names():  # run again: harmless
+        attachment_search.create_index(db.conn)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
