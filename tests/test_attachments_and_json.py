@@ -23,7 +23,8 @@ def test_attachment_links_are_recorded_per_article(demo_archive: DemoArchive) ->
     assert suffixes == ["docx", "pdf", "xlsx"]
     assert all(text for _, text in links)
     assert count(demo_archive.path, "SELECT count(DISTINCT article_id) FROM attachments") == 1
-    assert count(demo_archive.path, "SELECT count(*) FROM attachment_files") == 0
+    # The demo fetches attachments: the placeholder PDF and the real DOCX (the XLSX is a 404).
+    assert count(demo_archive.path, "SELECT count(*) FROM attachment_files") == 2
 
 
 def crawl_trs(db: Path, settings: dict | None = None):
@@ -37,12 +38,13 @@ def test_attachments_flag_stores_the_files_within_the_cap(tmp_path: Path) -> Non
     db = tmp_path / "a.db"
     assert crawl_trs(db).returncode == 0
     with sqlite3.connect(db) as conn:
-        files = conn.execute("SELECT url, size, body FROM attachment_files").fetchall()
+        files = conn.execute("SELECT url, size, body FROM attachment_files ORDER BY url").fetchall()
         missing = conn.execute(
-            "SELECT count(*) FROM faults WHERE kind = 'http_404' AND url LIKE '%.docx'"
+            "SELECT count(*) FROM faults WHERE kind = 'http_404' AND url LIKE '%.xlsx'"
         ).fetchone()[0]
-    assert [url.rsplit(".", 1)[1] for url, _, _ in files] == ["pdf"]
+    assert [url.rsplit(".", 1)[1] for url, _, _ in files] == ["pdf", "docx"]
     assert files[0][2].startswith(b"%PDF-") and files[0][1] == len(files[0][2])
+    assert files[1][2].startswith(b"PK") and files[1][1] == len(files[1][2])
     assert missing == 1, "a missing attachment is a fault, not a silent gap"
 
     capped = tmp_path / "capped.db"
@@ -146,7 +148,12 @@ def test_attachments_fetched_by_the_crawl_are_read_and_their_state_kept(tmp_path
         faults = conn.execute(
             "SELECT url, detail FROM faults WHERE kind = 'attachment_damaged'"
         ).fetchall()
-    [(url, state, text, detail, same_bytes)] = texts
-    assert url.endswith(".pdf") and state == "damaged" and text == "" and same_bytes == 1
+    by_suffix = {row[0].rsplit(".", 1)[1]: row for row in texts}
+    assert set(by_suffix) == {"pdf", "docx"}
+    url, state, text, detail, same_bytes = by_suffix["pdf"]
+    assert state == "damaged" and text == "" and same_bytes == 1
     assert "no startxref" in detail
     assert faults == [(url, detail)]
+    # The real DOCX beside it (tools/make_demo_attachments.py) reads ok.
+    _, state, text, detail, same_bytes = by_suffix["docx"]
+    assert state == "ok" and "投资服务专员" in text and detail == "" and same_bytes == 1

@@ -11,9 +11,12 @@ import pytest
 import zstandard
 from conftest import FIXTURES, DemoArchive, count, run_cli
 
+from tjcrawl.cli.searching import DEMO_ATTACHMENT_WORD
 from tjcrawl.fixtures import fixture_fetched_at, fixture_path, read_goldens
 from tjcrawl.profiles import load_profiles
+from tjcrawl.storage.attachments import attachment_bytes
 from tjcrawl.storage.search import substring_scan_ids
+from tjcrawl.storage.search.attachments import attachment_substring_scan
 
 FIXTURE_PROFILES = [p for p in load_profiles().values() if p.fixture]
 
@@ -58,6 +61,23 @@ def test_demo_prints_a_summary_and_an_example_search(demo_archive: DemoArchive) 
         assert profile.slug in out
     assert "tjcrawl search 招商引资" in out
     assert "Traceback" not in demo_archive.first.stderr
+
+
+def test_the_demo_finds_a_word_that_only_an_attachment_holds(demo_archive: DemoArchive) -> None:
+    word = DEMO_ATTACHMENT_WORD
+    docx = "http://gov.tjcrawl.test/sy/tjxw/202411/P020241114123457.docx"
+    out = demo_archive.first.stdout
+    assert f"tjcrawl search {word} --db {demo_archive.path}  (0 articles, 1 attachment files)" in (
+        out
+    )
+    assert "附件 附件2：政策问答.docx  in: 天津市出台支持民营经济高质量发展若干措施" in out
+    assert f"[{word}]" in out
+    with sqlite3.connect(demo_archive.path) as conn:
+        assert substring_scan_ids(conn, word) == set()  # in no page: only in the file
+        assert attachment_substring_scan(conn, word) == {docx}
+        stored = attachment_bytes(conn, docx)
+    served = fixture_path(next(p for p in FIXTURE_PROFILES if p.slug == "demo_trs"), docx)
+    assert served is not None and stored == served.read_bytes()
 
 
 def test_demo_articles_equal_the_goldens(demo_archive: DemoArchive) -> None:

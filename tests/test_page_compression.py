@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.reextract import reextract
-from tjcrawl.storage import compression
+from tjcrawl.storage import compression, migrations
 from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.compression import (
     TRAIN_AFTER,
@@ -77,7 +77,8 @@ def archive(demo_archive: Any, tmp_path: Path) -> Path:
 
 def as_previous_release(db: Path) -> None:
     """What the release before zstd wrote: every page zlib-6, no dictionary table, the schema
-    one migration back."""
+    from before the migration that made that table (later migrations run again too)."""
+    before_zstd = migrations.MIGRATIONS.index(migrations._compression_dicts)
     with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT id, body, compression FROM pages").fetchall()
         for page_id, body, how in rows:
@@ -87,10 +88,10 @@ def as_previous_release(db: Path) -> None:
                 (zlib.compress(raw, 6), page_id),
             )
         conn.execute("DROP TABLE compression_dicts")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+        conn.execute(f"PRAGMA user_version = {before_zstd}")
         conn.execute(
             "UPDATE tjcrawl_meta SET value = ? WHERE key = 'schema_version'",
-            (str(SCHEMA_VERSION - 1),),
+            (str(before_zstd),),
         )
         conn.commit()
 

@@ -95,10 +95,13 @@ def test_every_page_round_trips(demo_archive: Any, tmp_path: Path) -> None:
     assert written == len(pages) > 30
     assert {p["status"] for p in pages} >= {200, 404}  # a listing past its last page
 
+    with closing(sqlite3.connect(demo_archive.path)) as conn:
+        files = conn.execute("SELECT count(*) FROM attachment_files").fetchone()[0]
     records = read_records(out)
-    assert gzip_members(out.read_bytes()) == len(records) == 1 + 2 * len(pages)
+    # The pages, then the attachment files (tests/test_attachment_exports.py checks those).
+    assert gzip_members(out.read_bytes()) == len(records) == 1 + 2 * (len(pages) + files)
     assert all(r["warc"].protocol == "WARC/1.1" for r in records)
-    info, rest = records[0], records[1:]
+    info, rest = records[0], records[1 : 1 + 2 * len(pages)]
     assert info["type"] == "warcinfo"
     assert f"software: tjcrawl/{__version__}".encode() in info["payload"]
     info_id = info["warc"].get_header("WARC-Record-ID")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ class Version:
     content_hash: str
     seen_from: str | None
     seen_until: str | None  # None: the current version
+    # JSON {"url", "old_sha256", "new_sha256"}: this version ended when that attachment changed
+    attachment_change: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,10 @@ def article_history(conn: sqlite3.Connection, url: str) -> History | None:
         return None
     article_id, canonical, source, title, body, digest, changed, first_seen, withdrawn = row
     versions = [
-        Version(r[0], r[1], r[2], r[3], r[4])
+        Version(r[0], r[1], r[2], r[3], r[4], r[5])
         for r in conn.execute(
-            "SELECT title, body, content_hash, seen_from, replaced_at FROM revisions"
+            "SELECT title, body, content_hash, seen_from, replaced_at, attachment_change"
+            " FROM revisions"
             " WHERE article_id = ? ORDER BY id",
             (article_id,),
         )
@@ -62,8 +66,18 @@ def _inline(old: str, new: str) -> str:
 
 
 def render_diff(old: Version, new: Version) -> str:
-    """Paragraphs removed (-), added (+) and changed (~, with the change marked in place)."""
+    """Paragraphs removed (-), added (+) and changed (~, with the change marked in place), and
+    the attachment file that changed between them."""
     lines = []
+    if old.attachment_change:
+        change = json.loads(old.attachment_change)
+        if "added" in change:
+            lines.extend(f"+ attachment link {url}" for url in change["added"])
+        else:
+            lines.append(
+                f"~ attachment {change['url']}: sha256 {change['old_sha256'][:12]}…"
+                f" -> {change['new_sha256'][:12]}…"
+            )
     if old.title != new.title:
         lines.append(f"~ title: {_inline(old.title, new.title)}")
     a, b = old.body.split("\n"), new.body.split("\n")

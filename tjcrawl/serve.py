@@ -49,6 +49,12 @@ INDEX_TABLES = [
     "articles_search_fold",
     "articles_search_counts",
     "articles_search_phrases",
+    "articles_search_attachments",
+    "articles_search_attachments_config",
+    "articles_search_attachments_data",
+    "articles_search_attachments_docsize",
+    "articles_search_attachments_idx",
+    "articles_search_attachment_ids",
 ]
 
 # Per table or view: facets, default sort (newest first) and full-text search.
@@ -72,6 +78,8 @@ TABLE_OPTIONS: dict[str, dict[str, Any]] = {
     "runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "id"},
     "sources": {"label_column": "name"},
     "exports": {"sort_desc": "exported_at"},
+    "attachment_texts": {"facets": ["state", "method"], "sort_desc": "extracted_at"},
+    "attachment_files": {"facets": ["content_type"], "sort_desc": "fetched_at"},
 }
 
 QUERIES: dict[str, dict[str, str]] = {
@@ -105,6 +113,27 @@ FROM articles_search
 JOIN articles a ON a.id = articles_search.rowid
 WHERE articles_search MATCH tj_match(:q)
 ORDER BY bm25(articles_search), a.published_at DESC
+LIMIT {SEARCH_LIMIT}""",
+    },
+    "search_attachments": {
+        "title": "Search attachment files",
+        "description": (
+            f"Attachment files (PDF, Word, Excel …) whose text contains q, best match first (at "
+            f"most {SEARCH_LIMIT} rows), with each article that links them, through the "
+            "attachments' Chinese full-text index: finds exactly what a substring scan of "
+            "attachment_texts finds, as `tjcrawl search --in attachments` does."
+        ),
+        "sql": f"""\
+SELECT coalesce(nullif(trim(l.text), ''), i.url) AS name, t.state,
+       tj_snippet('', t.text, :q) AS snippet, a.published_at, a.source, a.title AS article,
+       a.id AS article_id, i.url
+FROM articles_search_attachments
+JOIN articles_search_attachment_ids i ON i.id = articles_search_attachments.rowid
+JOIN attachment_texts t ON t.url = i.url
+LEFT JOIN attachments l ON l.url = i.url
+LEFT JOIN articles a ON a.id = l.article_id
+WHERE articles_search_attachments MATCH tj_match(:q)
+ORDER BY bm25(articles_search_attachments), a.published_at DESC
 LIMIT {SEARCH_LIMIT}""",
     },
     "repost_groups": {

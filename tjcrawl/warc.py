@@ -17,6 +17,11 @@
   ``WARC-Concurrent-To`` names its response (as warcio's capture does).
 
 A page fetched again with identical bytes is one row in ``pages`` and so one response record.
+
+After the pages, every kept attachment file (``attachment_files``; with a source, those its
+articles link) is a response record with the file's exact stored bytes, read through
+`tjcrawl.storage.attachments.attachment_bytes`, and its request record. The archive keeps
+only its Content-Type of the headers, so the record's headers are that and Content-Length.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from warcio.warcwriter import WARCWriter
 
 from tjcrawl import __version__
 from tjcrawl.atomic_write import atomic_output
+from tjcrawl.storage.attachments import attachment_bytes
 from tjcrawl.storage.compression import PageUnreadable, page_body
 
 #: Hop-by-hop or transfer framing that no longer describes the stored (decoded) body.
@@ -153,6 +159,34 @@ def stored_pages(
         )
 
 
+def stored_attachments(
+    conn: sqlite3.Connection, source: str | None = None
+) -> Iterator[tuple[str, int, dict[str, list[str]], bytes, str]]:
+    """(url, status, headers, bytes, fetched_at) of every kept attachment file (linked from
+    one of the source's articles, if named), in URL order."""
+    where, params = "", ()
+    if source:
+        where = (
+            " WHERE f.url IN (SELECT l.url FROM attachments l JOIN articles a"
+            " ON a.id = l.article_id WHERE a.source = ?)"
+        )
+        params = (source,)
+    rows = conn.execute(
+        f"SELECT f.url, f.status, f.content_type, f.fetched_at FROM attachment_files f{where}"
+        " ORDER BY f.url",
+        params,
+    ).fetchall()
+    for url, status, content_type, fetched_at in rows:
+        try:
+            body = attachment_bytes(conn, url)
+        except PageUnreadable as exc:
+            raise type(exc)(f"attachment {url}: {exc}") from None
+        if body is None:
+            continue
+        headers = {"Content-Type": [content_type]} if content_type else {}
+        yield url, int(status or 200), headers, body, fetched_at
+
+
 def write_warc(
     conn: Any,
     out_path: str | Path,
@@ -160,8 +194,10 @@ def write_warc(
     *,
     gzip: bool | None = None,
     user_agent: str | None = None,
+    counts: dict[str, int] | None = None,
 ) -> int:
-    """Write the archive's stored pages (one source's, if named) as WARC; returns the page count.
+    """Write the archive's stored pages and attachment files (one source's, if named) as WARC;
+    returns the page count (`counts`, if given, gets "pages" and "attachments").
 
     Gzipped per record unless ``gzip`` is False (default: when the name ends in ``.gz``). The
     file appears whole or not at all (see tjcrawl.atomic_write): it is written beside
@@ -172,7 +208,7 @@ def write_warc(
     if gzip is None:
         gzip = out_path.name.endswith(".gz")
     user_agent = user_agent or _user_agent()
-    pages = 0
+    pages = attachments = 0
     with atomic_output(out_path) as handle:
         writer = WARCWriter(handle, gzip=gzip, warc_version="1.1")
         info = writer.create_warcinfo_record(
@@ -184,7 +220,7 @@ def write_warc(
                 "warc-format/warc-1.1/",
                 "http-header-user-agent": user_agent,
                 "robots": "obey",
-                "description": "Pages from a tjcrawl archive"
+                "description": "Pages and attachment files from a tjcrawl archive"
                 + (f", source {source}" if source else "")
                 + ". Response bodies are the stored bytes, already decoded from any"
                 " Content-Encoding; request records are reconstructed (GET, Host, User-Agent).",
@@ -193,27 +229,44 @@ def write_warc(
         writer.write_record(info)
         info_id = info.rec_headers.get_header("WARC-Record-ID")
         for _page_id, url, status, headers, body, fetched_at in stored_pages(conn, source):
-            date = warc_date(fetched_at)
-            common = {"WARC-Date": date, "WARC-Warcinfo-ID": info_id}
-            response = writer.create_warc_record(
-                url,
-                "response",
-                payload=BytesIO(body),
-                length=len(body),
-                warc_headers_dict=dict(common),
-                http_headers=ReceivedHeaders(
-                    status_line(status),
-                    response_headers(status, headers, len(body)),
-                    protocol="HTTP/1.1",
-                ),
-            )
-            request = writer.create_warc_record(
-                url,
-                "request",
-                warc_headers_dict=dict(common),
-                http_headers=request_headers(url, user_agent),
-            )
-            # Response first, then its request pointing back to it (WARC-Concurrent-To).
-            writer.write_request_response_pair(request, response)
+            _write_pair(writer, url, status, headers, body, fetched_at, info_id, user_agent)
             pages += 1
+        for url, status, headers, body, fetched_at in stored_attachments(conn, source):
+            _write_pair(writer, url, status, headers, body, fetched_at, info_id, user_agent)
+            attachments += 1
+    if counts is not None:
+        counts.update(pages=pages, attachments=attachments)
     return pages
+
+
+def _write_pair(
+    writer: WARCWriter,
+    url: str,
+    status: int,
+    headers: dict[str, list[str]],
+    body: bytes,
+    fetched_at: str,
+    info_id: str,
+    user_agent: str,
+) -> None:
+    common = {"WARC-Date": warc_date(fetched_at), "WARC-Warcinfo-ID": info_id}
+    response = writer.create_warc_record(
+        url,
+        "response",
+        payload=BytesIO(body),
+        length=len(body),
+        warc_headers_dict=dict(common),
+        http_headers=ReceivedHeaders(
+            status_line(status),
+            response_headers(status, headers, len(body)),
+            protocol="HTTP/1.1",
+        ),
+    )
+    request = writer.create_warc_record(
+        url,
+        "request",
+        warc_headers_dict=dict(common),
+        http_headers=request_headers(url, user_agent),
+    )
+    # Response first, then its request pointing back to it (WARC-Concurrent-To).
+    writer.write_request_response_pair(request, response)

@@ -19,6 +19,7 @@ import posixpath
 import re
 import sys
 import tomllib
+from pathlib import Path
 
 import fixture_articles as A
 import fixture_kit as kit
@@ -38,6 +39,10 @@ from fixture_kit import (
 FETCHED_AT = "2025-08-23T10:00:00+08:00"
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 PER_PAGE = 5
+
+
+#: Real attachment files (tools/make_demo_attachments.py), copied where a page links them.
+FIXTURE_FILES = Path(__file__).resolve().parent / "fixture_files"
 
 
 class Site(kit.Site):
@@ -275,8 +280,14 @@ createPageHTML("page", countPage, currentPage, "index", "html");
         paras = [f"<p>{t(p)}</p>" for p in a["paras"]]
         for href, label in a.get("attachments", []):
             paras.append(f'<p><a href="{href}" target="_blank">{t(label)}</a></p>')
-            if href.endswith(".pdf"):  # only the PDF gets a (placeholder) file
+            if href.endswith(".pdf"):  # the PDF gets a placeholder file
                 site.add(attachment_target(path, href), PDF)
+            elif (FIXTURE_FILES / posixpath.basename(href)).is_file():
+                # a real file made by tools/make_demo_attachments.py (python-docx)
+                site.add(
+                    attachment_target(path, href),
+                    (FIXTURE_FILES / posixpath.basename(href)).read_bytes(),
+                )
         related = [arts[j] for j in (k - 1, k + 1) if 0 <= j < len(arts)]
         related_html = "".join(
             f'<li><a href="{rel(path, r["path"])}" target="_blank">{t(r["title"])}</a></li>'
@@ -326,8 +337,10 @@ Imitates a TRS WCM government site (天津市人民政府 · 天津要闻): GBK 
 `/<section>/YYYYMM/tYYYYMMDD_NNNNNNN.html` with a `_{TRS_SITE}` title suffix.
 Quirks: links in `onclick="jumpToDetail('./…')"` or a plain `href`, two rows `../../zwgk/zcjd/…` into another
 section; 发布时间 in several formats; 打印本页/关闭窗口, share, 相关链接 and 责任编辑 inside the content
-container; t20241110_6012201 says 2024-11-12; t20241114_6012338 has .pdf/.docx/.xlsx attachment links (only
-the PDF exists, a placeholder); t20241106_6012066 declares gb2312 but is UTF-8.
+container; t20241110_6012201 says 2024-11-12; t20241114_6012338 has .pdf/.docx/.xlsx attachment links: the PDF
+is a placeholder (no page: read as damaged), the DOCX a real Word file made with python-docx by
+`tools/make_demo_attachments.py` (its 投资服务专员 is in no page: the demo's search finds it only there), the
+XLSX is missing (a 404); t20241106_6012066 declares gb2312 but is UTF-8.
 """,
         profile=PROFILE_HEADER.format(slug="demo_trs")
         + f"""name = "演示：{TRS_SITE} · 天津要闻（TRS）"

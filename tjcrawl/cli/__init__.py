@@ -19,6 +19,7 @@ from tjcrawl.cli import (
     distributed_commands,
     exporting,
     extracting,
+    searching,
     source_commands,
 )
 from tjcrawl.cli.crawling import _pick as _pick
@@ -81,7 +82,7 @@ for _command in (
     crawling.demo,
     distributed_commands.writer,
     exporting.export,
-    archive_commands.search,
+    searching.search,
     archive_commands.reextract,
     extracting.extract,
     archive_commands.schema,

@@ -1,5 +1,5 @@
-"""Commands that read (or re-derive) the archive: search, stats, history, dups, runs, health,
-failures, schema, reextract and serve."""
+"""Commands that read (or re-derive) the archive: stats, history, dups, runs, health, failures,
+schema, reextract and serve (search: tjcrawl.cli.searching)."""
 
 from __future__ import annotations
 
@@ -17,77 +17,12 @@ from tjcrawl.cli.common import (
     EXIT_CRAWL_PROBLEM,
     EXIT_LOCKED,
     _archive,
-    _iso_day,
     _lock_archive,
     _output_file,
     _profiles,
     _read,
 )
 from tjcrawl.storage.archive import ArchiveError
-
-
-@click.command()
-@click.argument("query")
-@DB_OPTION
-@click.option("--source", help="Only this source (slug).")
-@click.option("--since", callback=_iso_day, help="Published on or after this day (2025-08-01).")
-@click.option("--until", callback=_iso_day, help="Published before this day.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--order", type=click.Choice(["rank", "newest"]), default="rank", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: total and hits.")
-@click.option(
-    "--sql",
-    "as_sql",
-    is_flag=True,
-    help="Print an SQL statement for plain sqlite3 that finds every match; search nothing.",
-)
-def search(
-    query: str,
-    db_path: Path,
-    source: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-    order: str,
-    as_json: bool,
-    as_sql: bool,
-) -> None:
-    """Find articles whose title or body contains QUERY (any length, Chinese or not).
-
-    Finds exactly what a substring scan finds, one-character queries included.
-
-    \b
-    Examples:
-      tjcrawl search 天津
-      tjcrawl search 招商引资 --source demo_trs --since 2024-01-01 --json
-      tjcrawl search 天津 --sql | sqlite3 archive.db
-    """
-    from tjcrawl.storage.search import search as run_search
-    from tjcrawl.storage.search import search_sql
-
-    if not query.strip():
-        raise click.BadParameter("the query is empty", param_hint="QUERY")
-    with _read(db_path) as db:
-        if as_sql:  # the archive's own fold table spells the query
-            click.echo(
-                search_sql(db.conn, query, source=source, since=since, until=until, order=order)
-            )
-            return
-        result = run_search(
-            db.conn, query, source=source, since=since, until=until, limit=limit, order=order
-        )
-    if as_json:
-        payload = {
-            "query": result.query,
-            "total": result.total,
-            "hits": [hit.__dict__ for hit in result.hits],
-        }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{result.total} articles contain {query!r}")
-    for hit in result.hits:
-        click.echo(f"\n{hit.published_at or '(no date)'}  {hit.source}  {hit.title}\n  {hit.url}")
-        click.echo(f"  {hit.snippet}")
 
 
 @click.command()
@@ -105,7 +40,15 @@ def search(
     is_flag=True,
     help="Read every detail field with the generic extractor, not the profiles' selectors.",
 )
-def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bool) -> None:
+@click.option(
+    "--no-attachments",
+    "skip_attachments",
+    is_flag=True,
+    help="Do not read the stored attachment files again.",
+)
+def reextract(
+    sources: tuple[str, ...], db_path: Path, workers: int, generic: bool, skip_attachments: bool
+) -> None:
     """Rebuild articles from the stored pages with the current profiles (no network).
 
     Every source with stored pages when none is named. Where an article's text changes, the
@@ -113,7 +56,10 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     time become articles; unchanged articles are not touched. Exits 3 when stored articles no
     longer extract (nothing is deleted) or a detail selector matched nothing on them (the
     generic extractor filled the field), 4 when another run holds the archive. --generic reads
-    the detail pages without selectors (articles.field_sources says "generic").
+    the detail pages without selectors (articles.field_sources says "generic"). The stored
+    attachment files (of the named sources' articles) are read again with the current
+    readers: a file whose state or text comes out different gets its new reading, and search
+    follows.
 
     \b
     Examples:
@@ -130,7 +76,13 @@ def reextract(sources: tuple[str, ...], db_path: Path, workers: int, generic: bo
     with _read(db_path, allow_older=True):
         pass  # no archive, an empty file, another program's database: one line, untouched
     try:
-        report = run_reextract(db_path, list(sources) or None, workers=workers, generic=generic)
+        report = run_reextract(
+            db_path,
+            list(sources) or None,
+            workers=workers,
+            generic=generic,
+            attachments=not skip_attachments,
+        )
     except ReextractError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCE") from None
     except PageUnreadable as exc:

@@ -408,14 +408,15 @@ def demo(db_path: Path, quiet: bool, redis_url: str | None, workers: int) -> Non
         _settings_from_env()  # a bad setting is refused before Redis is touched
         reports = demo_workers(profiles, db_path, redis_url, workers, quiet)
     else:
-        reports = _crawl(CrawlRequest(profiles, db_path, serve_fixtures=True, log_level=level))
+        # Attachments asked for explicitly: the summary searches a word only a file holds.
+        request = CrawlRequest(
+            profiles, db_path, serve_fixtures=True, log_level=level, attachments=True
+        )
+        reports = _crawl(request)
     status = _report(reports)
     with _read(db_path) as db:
-        from tjcrawl.storage.search import search as run_search
+        from tjcrawl.cli.searching import demo_search_lines
 
         click.echo(_stats_text(db))
-        result = run_search(db.conn, "招商引资", limit=3)
-        click.echo(f"\nExample: tjcrawl search 招商引资 --db {db_path}  ({result.total} articles)")
-        for hit in result.hits:
-            click.echo(f"  {hit.published_at or '':25.25} {hit.source:12} {hit.title}")
+        click.echo("\n".join(demo_search_lines(db.conn, db_path)))
     sys.exit(status)

@@ -232,7 +232,8 @@ def demo_workers(
     from tjcrawl.storage.archive import ArchiveError
     from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable
 
-    settings = {**LOOPBACK_FAST_SETTINGS, **_settings_from_env()}
+    # Attachments asked for explicitly, as the single-process demo does: the same crawl.
+    settings = {**LOOPBACK_FAST_SETTINGS, "TJCRAWL_ATTACHMENTS": True, **_settings_from_env()}
     fixtures_dir = default_fixtures_dir()
     settings.setdefault(DATE_BASES_SETTING, _fixture_date_bases(profiles, fixtures_dir))
     server = redis_client(redis_url)

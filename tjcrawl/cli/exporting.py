@@ -71,6 +71,11 @@ EXPORT_COLUMNS = [column for column in ARTICLE_COLUMNS if column != "id"]
     help="CSV cells exactly as stored: no ' before cells a spreadsheet would run as formulas.",
 )
 @click.option(
+    "--attachment-text",
+    is_flag=True,
+    help="jsonl: each attachment's text too (its metadata is always there).",
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
     default=30.0,
@@ -87,6 +92,7 @@ def export(
     incremental: bool,
     output: Path | None,
     csv_raw: bool,
+    attachment_text: bool,
     lock_timeout: float,
 ) -> None:
     """Export articles (the current_articles view) as JSON lines or CSV, UTF-8, in change order;
@@ -98,6 +104,10 @@ def export(
     bytes, headers, fetch times) for pywb and other wayback tools; --format wacz packs that
     WARC with its CDXJ index and the list of article pages (title, date, URL) as a WACZ file
     for ReplayWeb.page. Neither is recorded.
+
+    A JSON line carries the article's attachments: url, name, type, size, sha256, state,
+    pages and method of each file (and its text with --attachment-text); --format warc has
+    the stored attachment files too, as response records with their exact bytes.
 
     CSV is safe to open in a spreadsheet: a text cell that starts (after any spaces) with
     =, +, -, @, tab or CR gets a leading ' so that it shows as text instead of running as a
@@ -114,6 +124,7 @@ def export(
     \b
     Examples:
       tjcrawl export --format jsonl -o articles.jsonl
+      tjcrawl export --attachment-text -o articles-and-attachments.jsonl
       tjcrawl export --changed-since-last-export -o delta.jsonl
       tjcrawl export --format csv --source demo_trs --since 2025-01-01 > trs.csv
       tjcrawl export --format warc pages.warc.gz
@@ -125,6 +136,8 @@ def export(
         raise click.UsageError("give the output file once: OUT or --output")
     if csv_raw and fmt != "csv":
         raise click.UsageError("--csv-raw applies to --format csv only")
+    if attachment_text and fmt != "jsonl":
+        raise click.UsageError("--attachment-text applies to --format jsonl only")
     output = output or out
     if fmt in ("warc", "wacz"):
         _export_pages(fmt, db_path, source, since, incremental, output)
@@ -152,6 +165,8 @@ def export(
             f" WHERE {' AND '.join(where)} ORDER BY change_seq"
         )
         rows = db.query(sql, params)
+        if fmt == "jsonl":
+            rows = _with_attachments(db.conn, rows, attachment_text)
         if output:
             # Recorded only once the file is complete under its name: an interrupted export
             # leaves the previous file and the previous export's change_seq.
@@ -194,6 +209,15 @@ def _record(db_path: Path, row: dict[str, Any], lock_timeout: float) -> None:
             f" is recorded in {pending} and moves into the archive at the next export",
             err=True,
         )
+
+
+def _with_attachments(
+    conn: Any, rows: Iterable[dict[str, Any]], with_text: bool
+) -> Iterable[dict[str, Any]]:
+    from tjcrawl.storage.attachments import article_attachments
+
+    for row in rows:
+        yield row | {"attachments": article_attachments(conn, row["url"], with_text)}
 
 
 def _write_rows(
@@ -244,5 +268,6 @@ def _write_pages(fmt: str, conn: Any, output: Path, source: str | None) -> None:
         return
     from tjcrawl.warc import write_warc
 
-    pages = write_warc(conn, output, source)
-    click.echo(f"{pages} pages -> {output}", err=True)
+    counts: dict[str, int] = {}
+    pages = write_warc(conn, output, source, counts=counts)
+    click.echo(f"{pages} pages, {counts['attachments']} attachment files -> {output}", err=True)

@@ -27,9 +27,10 @@ database is served as Datasette serves it.
   day before, so its suggestion is left out in an archive. A month or day is selected with
   ``published_at__startswith=2025-08``.
 * Pages (templates/): an article's row page shows title, date, source, origin, a link to the
-  original and the body as paragraphs; the articles table shows a narrow default set of
-  columns (`DEFAULT_COLUMNS`; any ``_col``/``_nocol`` shows what it asks) and folds the column
-  descriptions away.
+  original and the body as paragraphs, then the article's attachments (link, type, size,
+  state and the start of their text; `article_attachments`); the articles table shows a
+  narrow default set of columns (`DEFAULT_COLUMNS`; any ``_col``/``_nocol`` shows what it
+  asks) and folds the column descriptions away.
 """
 
 from __future__ import annotations
@@ -143,12 +144,72 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
     hidden = []
     if article and view_name == "table" and not picked:
         hidden = [c for c in columns or [] if c not in DEFAULT_COLUMNS]
-    return {
-        "tjcrawl_page": {
-            "article": article and view_name == "row",
-            "hidden_columns": hidden,
-        }
-    }
+    page: dict[str, Any] = {"article": article and view_name == "row", "hidden_columns": hidden}
+    if table == "articles" and view_name == "row" and request is not None:
+        pks = request.url_vars.get("pks") or ""
+
+        async def with_attachments() -> dict[str, Any]:
+            page["attachments"] = await article_attachments(datasette.get_database(database), pks)
+            return {"tjcrawl_page": page}
+
+        return with_attachments
+    return {"tjcrawl_page": page}
+
+
+ATTACHMENTS_SQL = """
+SELECT l.url, l.text, f.content_type, f.size, t.state, substr(t.text, 1, {width}) AS snippet
+FROM attachments l
+LEFT JOIN attachment_files f ON f.url = l.url
+LEFT JOIN attachment_texts t ON t.url = l.url
+WHERE l.article_id = ?
+ORDER BY l.first_seen_at, l.rowid
+"""
+SNIPPET_WIDTH = 160
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "—"
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return ""
+
+
+async def article_attachments(db, pks: str) -> list[dict[str, Any]]:
+    """An article row page's attachments: link, name, type, size, state and a text snippet
+    (an archive from before attachment text was kept shows the links and files only)."""
+    from tjcrawl.storage.search.attachments import attachment_name
+
+    try:
+        article_id = int(pks)
+    except ValueError:
+        return []
+    try:
+        result = await db.execute(ATTACHMENTS_SQL.format(width=SNIPPET_WIDTH), [article_id])
+    except sqlite3.OperationalError:  # no attachment_texts yet (schema < 17)
+        result = await db.execute(
+            ATTACHMENTS_SQL.replace("t.state, substr(t.text, 1, {width})", "NULL, NULL").replace(
+                "LEFT JOIN attachment_texts t ON t.url = l.url\n", ""
+            ),
+            [article_id],
+        )
+    found = []
+    for url, link_text, content_type, size, state, text in result.rows:
+        snippet_text = " ".join((text or "").split())
+        found.append(
+            {
+                "url": url,
+                "linkable": url.startswith(("https://", "http://")),
+                "name": attachment_name(url, link_text),
+                "type": content_type or "—",
+                "size": human_size(size),
+                "state": state or ("not fetched" if size is None else "not read"),
+                "snippet": snippet_text + ("…" if len(text or "") >= SNIPPET_WIDTH else ""),
+            }
+        )
+    return found
 
 
 @hookimpl

@@ -28,6 +28,10 @@ The archive's run lock is held throughout (a crawl started meanwhile exits 4), a
 gets a ``crawl_runs`` row with ``mode = 'reextract'`` (no requests, no bytes), so `tjcrawl runs`
 and `tjcrawl health` show the re-extraction and its coverage.
 
+The stored attachment files (those the named sources' articles link, else all) are read
+again with the current readers (`attachments`); a reading that comes out different replaces
+the stored one and the search index follows.
+
 Extraction can run in forked worker processes (``workers``); results are still stored by this
 process alone, in page order, so what is stored does not depend on the number of workers.
 
@@ -37,6 +41,7 @@ The package is split by what it does:
 - `stored`: stored pages and their responses
 - `extractor`: the offline `Extractor` and its worker processes
 - `runs`: a source's run and `reextract`
+- `attachments`: the stored attachment files read again with the current readers
 
 The names are re-exported here so `from tjcrawl.reextract import ...` keeps working.
 """

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tjcrawl.health import generic_fill_problems
+
+if TYPE_CHECKING:
+    from tjcrawl.reextract.attachments import AttachmentReport
 
 
 class ReextractError(ValueError):
@@ -57,6 +61,7 @@ class Report:
     sources: list[SourceReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "slug: why"
     seconds: float = 0.0
+    attachments: AttachmentReport | None = None  # the stored attachment files read again
 
     def total(self, name: str) -> int:
         return sum(int(getattr(s, name)) for s in self.sources)
@@ -86,6 +91,7 @@ class Report:
         return [
             *(s.summary() for s in self.sources),
             *(f"skipped {reason}" for reason in self.skipped),
+            *([self.attachments.line()] if self.attachments else []),
             f"run {self.run_id}: {self.pages} pages in {self.seconds:.1f} s ({rate:,.0f} pages/s),"
             f" {self.total('changed')} changed, {self.total('new')} new",
         ]

@@ -266,6 +266,7 @@ def reextract(
     run_id: str | None = None,
     workers: int = 1,
     generic: bool = False,
+    attachments: bool = True,
 ) -> Report:
     """Re-extract the named sources (every source with stored pages when none is named).
 
@@ -276,6 +277,8 @@ def reextract(
     ``generic`` reads every detail field (title, date, body, origin, author) with the generic
     extractor instead of the profiles' selectors; sources whose articles are in their
     listings have no detail pages and are skipped.
+    ``attachments`` also reads the stored attachment files again (those the named sources'
+    articles link, else all) with the current readers (tjcrawl.reextract.attachments).
     Raises ReextractError for an unknown source, ArchiveError when db_path is not an archive,
     and tjcrawl.storage.lock.ArchiveLocked when another run holds it.
     """
@@ -313,6 +316,10 @@ def reextract(
             source_run = _SourceRun(archive, profile, report.run_id, workers)
             report.sources.append(source_run.run())
             archive.finish_run(row, source_run.finish_values())
+        if attachments:
+            from tjcrawl.reextract.attachments import reread_attachments
+
+            report.attachments = reread_attachments(archive, list(sources or ()) or None)
     finally:
         archive.release()
     report.seconds = time.monotonic() - started

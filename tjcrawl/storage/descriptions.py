@@ -59,7 +59,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "revisions": (
         "Every earlier version of an article whose title, body or stated publish date changed "
-        "(a date resolved from 3天前 or 昨天 is kept from the first fetch, never revised).",
+        "(a date resolved from 3天前 or 昨天 is kept from the first fetch, never revised), or "
+        "one of whose attachment files was replaced by a different file.",
         {
             "id": "Integer key.",
             "article_id": "The article (articles.id).",
@@ -73,6 +74,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "page_id": "The raw page this version came from.",
             "seen_from": "When this version was first seen.",
             "replaced_at": "When a newer version replaced it.",
+            "attachment_change": 'JSON {"url", "old_sha256", "new_sha256"} when this version '
+            'ended because an attachment file at that URL changed, or {"added": [urls]} '
+            "when attachment links were added to it (title and body may be the same); NULL "
+            "otherwise.",
         },
     ),
     "pages": (

@@ -446,6 +446,17 @@ def _compression_dicts(db: sqlite_utils.Database) -> None:
     db["compression_dicts"].create_index(["source", "id"])
 
 
+def _attachment_search_and_revisions(db: sqlite_utils.Database) -> None:
+    """Attachment text in the exact search (tjcrawl.storage.search.attachments); a revision
+    may record an attachment that changed under its article (`revisions.attachment_change`)."""
+    from tjcrawl.storage.search import attachments as attachment_search
+
+    if "attachment_change" not in db["revisions"].columns_dict:
+        db["revisions"].add_column("attachment_change", str)
+    if "articles_search_attachments" not in db.table_names():  # run again: harmless
+        attachment_search.create_index(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -465,6 +476,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _source_verification,
     _attachment_texts,
     _compression_dicts,
+    _attachment_search_and_revisions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

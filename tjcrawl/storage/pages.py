@@ -203,6 +203,14 @@ class PageStore:
         row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (article_url,)).fetchone()
         if row is None:
             return
+        known = {
+            r[0] for r in self.conn.execute("SELECT url FROM attachments WHERE article_id = ?", row)
+        }
+        if known:  # a changed link list is a revision of the article (storage.attachments)
+            from tjcrawl.storage.attachments import record_attachment_links_added
+
+            added = list(dict.fromkeys(link["url"] for link in links if link["url"] not in known))
+            record_attachment_links_added(self, row[0], added)  # type: ignore[arg-type]
         self._begin()
         now = clock.now_iso()
         self.conn.executemany(
@@ -215,8 +223,13 @@ class PageStore:
     def store_attachment_file(
         self, *, url: str, status: int, content_type: str | None, body: bytes, run_id: str
     ) -> None:
-        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats)."""
+        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats); a
+        different file than the one kept at `url` is a revision of the articles linking it."""
+        from tjcrawl.storage.attachments import record_attachment_change
+
+        digest = hashlib.sha256(body).hexdigest()
         self._begin()
+        record_attachment_change(self, url=url, sha256=digest)  # type: ignore[arg-type]
         self.conn.execute(
             "INSERT OR REPLACE INTO attachment_files (url, status, content_type, size, sha256,"
             " body, fetched_at, run_id) VALUES (?,?,?,?,?,?,?,?)",
@@ -225,7 +238,7 @@ class PageStore:
                 status,
                 content_type,
                 len(body),
-                hashlib.sha256(body).hexdigest(),
+                digest,
                 body,
                 clock.now_iso(),
                 run_id,

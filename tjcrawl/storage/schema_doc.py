@@ -53,6 +53,9 @@ def render(conn: sqlite3.Connection) -> str:
                 parts.append(f"| `{col[1]}` | {col[2] or 'any'} | {meaning} |\n")
     parts.append(
         "\n## Full-text index\n\n`articles_search` (FTS5, contentless) indexes title and body; "
-        "query it through `tjcrawl search` or `tjcrawl.storage.search.search()`.\n"
+        "query it through `tjcrawl search` or `tjcrawl.storage.search.search()`. "
+        "`articles_search_attachments` (FTS5, contentless) indexes attachment_texts.text, its "
+        "rowid the id of the file's URL in `articles_search_attachment_ids`; `tjcrawl search "
+        "--in attachments` or `tjcrawl.storage.search.attachments.search_attachments()`.\n"
     )
     return "".join(parts)
