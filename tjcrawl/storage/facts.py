@@ -1,0 +1,320 @@
+"""招商引资 facts in the archive: the `article_facts` table and its `fact_projects` view, the
+places' containment (a functional zone lies in a district), and writing an article's facts.
+
+Facts belong to an article's current version: they are replaced whenever the article is
+written new or changed, and whenever an attachment of it gets its text, and all of them are
+recomputed by `tjcrawl reextract`. Finding them (`tjcrawl.extract.facts`) is never allowed to
+cost the article: a finder that raises leaves the article stored, a `facts_failed` fault row
+and a count.
+
+Place codes (docs/facts.md): Tianjin's districts by their 6-digit administrative code, the
+functional zones by ``TJ-`` and a short name. `ZONES` says which district holds each zone, so
+that a question about 滨海新区 also finds what was signed in 天津港保税区.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+#: Tianjin's 16 districts by administrative code (GB/T 2260).
+DISTRICTS: dict[str, str] = {
+    "120101": "和平区",
+    "120102": "河东区",
+    "120103": "河西区",
+    "120104": "南开区",
+    "120105": "河北区",
+    "120106": "红桥区",
+    "120110": "东丽区",
+    "120111": "西青区",
+    "120112": "津南区",
+    "120113": "北辰区",
+    "120114": "武清区",
+    "120115": "宝坻区",
+    "120116": "滨海新区",
+    "120117": "宁河区",
+    "120118": "静海区",
+    "120119": "蓟州区",
+}
+BINHAI = "120116"
+#: Functional zones: code -> (name, other names, the district that holds it). A code of the
+#: finder not listed here is looked up by its prefix (TJ-FTZ-XYZ: as TJ-FTZ).
+ZONES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "TJ-TEDA": ("天津经济技术开发区", ("经开区", "泰达", "TEDA", "天津开发区"), BINHAI),
+    "TJ-BSQ": ("天津港保税区", ("保税区", "天津保税区"), BINHAI),
+    "TJ-HTZ": ("滨海高新区", ("天津滨海高新技术产业开发区", "滨海高新技术产业开发区"), BINHAI),
+    "TJ-ECO": ("中新天津生态城", ("生态城",), BINHAI),
+    "TJ-DJ": ("东疆综合保税区", ("东疆", "东疆保税港区"), BINHAI),
+    "TJ-FTZ": ("中国(天津)自由贸易试验区", ("天津自贸试验区", "自贸试验区", "自贸区"), BINHAI),
+    "TJ-FTZ-TJG": ("天津港片区", ("自贸试验区天津港片区",), BINHAI),
+    "TJ-FTZ-JC": ("天津机场片区", ("自贸试验区天津机场片区",), BINHAI),
+    "TJ-FTZ-BHX": ("滨海新区中心商务片区", ("中心商务片区", "中心商务区"), BINHAI),
+    "TJ-FTZ-BSQ": ("天津港保税区", (), BINHAI),
+}
+
+#: The kinds the `fact_projects` view lists; places and industries are its columns.
+PROJECT_KINDS = ("money", "project_count", "project", "party")
+#: Amount ranges of the view's `amount_range` (yuan, lower bound, label), for Datasette facets.
+AMOUNT_RANGES = (
+    (10_000_000_000, "≥100亿"),
+    (1_000_000_000, "10亿–100亿"),
+    (100_000_000, "1亿–10亿"),
+    (10_000_000, "1000万–1亿"),
+    (0, "<1000万"),
+)
+
+
+def district_of(code: str | None) -> str | None:
+    """The district code holding a place code; None for a place outside Tianjin's districts
+    (a province, another city, Tianjin as a whole)."""
+    if not code:
+        return None
+    if code in DISTRICTS:
+        return code
+    parts = code.split("-")
+    while len(parts) > 1:
+        zone = ZONES.get("-".join(parts))
+        if zone is not None:
+            return zone[2]
+        parts.pop()
+    return None
+
+
+def resolve_place(text: str) -> tuple[str | None, str | None]:
+    """A district or zone given by code or name: (district code, zone code); (None, None) when
+    it is neither. A district's name may leave out 区 (滨海新, 和平)."""
+    text = text.strip()
+    upper = text.upper()
+    if text in DISTRICTS:
+        return text, None
+    if upper in ZONES or district_of(upper) is not None and upper.startswith("TJ-"):
+        return None, upper
+    for code, name in DISTRICTS.items():
+        if text in (name, name.removesuffix("区"), name.removesuffix("新区")):
+            return code, None
+    for code, (name, others, _) in ZONES.items():
+        if text == name or text in others:
+            return None, code
+    return None, None
+
+
+@cache
+def extractor_version() -> str:
+    """`facts-` and a hash of the finder's own files: facts computed by another finder are
+    told apart without anyone having to remember to bump a number."""
+    from tjcrawl.extract import facts
+
+    folder = Path(facts.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix not in (".pyc",) and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"facts-{digest.hexdigest()[:12]}"
+
+
+# -- the schema ---------------------------------------------------------------------------------
+def _amount_range_sql(column: str) -> str:
+    cases = " ".join(f"WHEN {column} >= {low} THEN '{label}'" for low, label in AMOUNT_RANGES)
+    return f"CASE WHEN {column} IS NULL THEN NULL {cases} END"
+
+
+def _district_name_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in DISTRICTS.items())
+    return f"CASE {column} {cases} END"
+
+
+def _nearest(kind: str, where: str = "") -> str:
+    """The id of the article's fact of `kind` in the same sentence as f, else its first.
+    (Two lookups: SQLite does not let a subquery's ORDER BY name the outer row.)"""
+    first = (
+        f"SELECT x.id FROM article_facts x WHERE x.article_id = f.article_id"
+        f" AND x.kind = '{kind}'{where}"
+    )
+    same = " AND x.field = f.field AND x.sentence_start = f.sentence_start"
+    return f"coalesce(({first}{same} ORDER BY x.id LIMIT 1), ({first} ORDER BY x.id LIMIT 1))"
+
+
+FACT_PROJECTS_VIEW = f"""CREATE VIEW fact_projects AS
+    SELECT f.id AS fact_id, f.article_id, a.title, a.url, a.source, a.published_at,
+           substr(a.published_at, 1, 4) AS year, f.kind, f.role, f.value,
+           CASE WHEN f.kind = 'money' THEN CAST(f.value AS REAL) END AS amount_yuan,
+           {_amount_range_sql("CASE WHEN f.kind = 'money' THEN CAST(f.value AS REAL) END")}
+             AS amount_range,
+           f.amount, f.unit, f.currency, f.qualifier,
+           p.name AS place, p.value AS place_code,
+           {_district_name_sql("p.district")} AS district, p.district AS district_code,
+           i.name AS industry, i.value AS industry_key,
+           f.sentence, f.field, f.confidence
+    FROM (
+      SELECT f.*, {_nearest("place", " AND x.district IS NOT NULL")} AS place_id,
+             {_nearest("industry")} AS industry_id
+      FROM article_facts f
+      WHERE f.kind IN ({", ".join(f"'{k}'" for k in PROJECT_KINDS)})
+    ) f
+    JOIN articles a ON a.id = f.article_id
+    LEFT JOIN article_facts p ON p.id = f.place_id
+    LEFT JOIN article_facts i ON i.id = f.industry_id"""
+
+
+def create_fact_tables(db: sqlite_utils.Database) -> None:
+    """The migration: `article_facts` and the `fact_projects` view (re-runnable)."""
+    if "article_facts" not in db.table_names():
+        db["article_facts"].create(
+            {
+                "id": int,
+                "article_id": int,
+                "url": str,
+                "kind": str,
+                "value": str,
+                "name": str,
+                "role": str,
+                "unit": str,
+                "currency": str,
+                "amount": float,
+                "qualifier": str,
+                "surface": str,
+                "field": str,
+                "start": int,
+                "end": int,
+                "sentence_start": int,
+                "sentence_end": int,
+                "sentence": str,
+                "district": str,
+                "method": str,
+                "confidence": float,
+                "extractor": str,
+            },
+            pk="id",
+            not_null={"article_id", "url", "kind", "value", "field"},
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        db["article_facts"].create_index(["kind", "value"])
+        db["article_facts"].create_index(["article_id", "kind"])
+    if "fact_projects" not in db.view_names():
+        db.execute(FACT_PROJECTS_VIEW)
+
+
+# -- writing ------------------------------------------------------------------------------------
+INSERT_SQL = (
+    "INSERT INTO article_facts (article_id, url, kind, value, name, role, unit, currency,"
+    " amount, qualifier, surface, field, start, \"end\", sentence_start, sentence_end,"
+    " sentence, district, method, confidence, extractor)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def fact_rows(
+    article_id: int, url: str, facts: Iterable[Any], texts: Mapping[str, str]
+) -> list[tuple[Any, ...]]:
+    """Rows of article_facts; `texts` holds each field's text, for the sentence."""
+    version = extractor_version()
+    rows = []
+    for fact in facts:
+        text = texts.get(fact.field, "")
+        sentence = text[fact.sentence_start : fact.sentence_end].strip()
+        district = district_of(fact.value) if fact.kind == "place" else None
+        rows.append(
+            (
+                article_id,
+                url,
+                fact.kind,
+                str(fact.value),
+                fact.name,
+                fact.role,
+                fact.unit,
+                fact.currency,
+                fact.amount,
+                fact.qualifier,
+                fact.surface,
+                fact.field,
+                fact.start,
+                fact.end,
+                fact.sentence_start,
+                fact.sentence_end,
+                sentence,
+                district,
+                fact.method,
+                fact.confidence,
+                version,
+            )
+        )
+    return rows
+
+
+def attachment_texts(conn: sqlite3.Connection, article_id: int) -> dict[str, str]:
+    """The text read from each of the article's attachments that has some."""
+    rows = conn.execute(
+        "SELECT t.url, t.text FROM attachments a JOIN attachment_texts t ON t.url = a.url"
+        " WHERE a.article_id = ? AND t.state = 'ok' AND coalesce(t.text, '') != ''"
+        " ORDER BY a.url",
+        (article_id,),
+    )
+    return {url: text for url, text in rows}
+
+
+def replace_facts(conn: sqlite3.Connection, article_id: int) -> int:
+    """Compute the article's facts afresh (title, body, attachments' text) and put them in
+    place of its old ones; how many. Raises what the finder raises, having changed nothing."""
+    from tjcrawl.extract.facts import extract_facts
+
+    row = conn.execute("SELECT url, title, body FROM articles WHERE id = ?", (article_id,))
+    found = row.fetchone()
+    if found is None:
+        return 0
+    url, title, body = found
+    attachments = attachment_texts(conn, article_id)
+    facts = extract_facts(title or "", body or "", attachments=attachments)
+    texts = {"title": title or "", "body": body or ""}
+    texts.update({f"attachment:{u}": text for u, text in attachments.items()})
+    rows = fact_rows(article_id, url, facts, texts)
+    conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+    conn.executemany(INSERT_SQL, rows)
+    return len(rows)
+
+
+def failure_detail(exc: BaseException) -> str:
+    return f"facts: {type(exc).__name__}: {exc}"[:500]
+
+
+def articles_linking(conn: sqlite3.Connection, attachment_url: str) -> list[int]:
+    rows = conn.execute("SELECT article_id FROM attachments WHERE url = ?", (attachment_url,))
+    return [r[0] for r in rows]
+
+
+FAULT_KIND = "facts_failed"
+
+
+def store_facts(
+    archive: Any, ledger: Any, run_id: str, article_id: int, source: str, url: str
+) -> int | None:
+    """`replace_facts` inside the archive's open transaction; a finder that raises is a
+    `facts_failed` fault row and a count, and the article keeps no facts of an older version.
+    How many facts were stored (None: the finder failed). A failing write is not caught: it
+    is the transaction's failure, counted as such by the writer."""
+    try:
+        return replace_facts(archive.conn, article_id)
+    except sqlite3.Error:
+        raise
+    except Exception as exc:  # the finder's bug must not cost the article
+        archive.conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+        archive.tally(ledger, FAULT_KIND)
+        archive.record_fault(
+            run_id=run_id,
+            source=source,
+            url=url,
+            kind=FAULT_KIND,
+            status=None,
+            detail=failure_detail(exc),
+        )
+        logger.warning("facts of %s: %s", url, failure_detail(exc))
+        return None
