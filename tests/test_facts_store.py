@@ -35,7 +35,8 @@ def facts_of(archive: Archive) -> list[dict[str, Any]]:
     rows = archive.conn.execute(
         "SELECT kind, value, field, sentence, extractor FROM article_facts ORDER BY id"
     )
-    return [dict(zip(("kind", "value", "field", "sentence", "extractor"), r)) for r in rows]
+    names = ("kind", "value", "field", "sentence", "extractor")
+    return [dict(zip(names, r, strict=True)) for r in rows]
 
 
 @pytest.fixture
@@ -174,9 +175,7 @@ def fact(kind: str, value: str, start: int, sentence: tuple[int, int], **extra: 
 def test_the_view_places_each_fact_by_its_sentence_else_the_article(tmp_path: Path) -> None:
     db = open_database(tmp_path / "a.db")
     body = "保税区签约航空项目，总投资30亿元。和平区签约商业项目，总投资2亿元。全年产值100亿元。"
-    db["articles"].insert(
-        {**article(body), "id": 1, "first_seen_at": "2025-08-22T10:00:00+08:00"}
-    )
+    db["articles"].insert({**article(body), "id": 1, "first_seen_at": "2025-08-22T10:00:00+08:00"})
     first, second, third = (0, 18), (18, 35), (35, len(body))
     found = [
         fact("place", "TJ-BSQ", 0, first, name="天津港保税区"),

@@ -359,8 +359,9 @@ class ArchivePipeline:
             for outcome in ("new", "changed", "unchanged"):
                 if settled[outcome]:
                     self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}", settled[outcome])
-            if settled[FACTS_FAILED]:  # in the run's fault counts, beside its fault rows
-                self.crawler.stats.inc_value(f"tjcrawl/faults/{FACTS_FAILED}", settled[FACTS_FAILED])
+            failed = settled[FACTS_FAILED]
+            if failed:  # in the run's fault counts, beside its fault rows
+                self.crawler.stats.inc_value(f"tjcrawl/faults/{FACTS_FAILED}", failed)
             return
         # The pages stored in the lost transaction are gone: no article may point at them.
         for url in pages:

@@ -96,7 +96,7 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
     upper = text.upper()
     if text in DISTRICTS:
         return text, None
-    if upper in ZONES or district_of(upper) is not None and upper.startswith("TJ-"):
+    if upper in ZONES or (upper.startswith("TJ-") and district_of(upper) is not None):
         return None, upper
     for code, name in DISTRICTS.items():
         if text in (name, name.removesuffix("区"), name.removesuffix("新区")):
@@ -207,7 +207,7 @@ def create_fact_tables(db: sqlite_utils.Database) -> None:
 # -- writing ------------------------------------------------------------------------------------
 INSERT_SQL = (
     "INSERT INTO article_facts (article_id, url, kind, value, name, role, unit, currency,"
-    " amount, qualifier, surface, field, start, \"end\", sentence_start, sentence_end,"
+    ' amount, qualifier, surface, field, start, "end", sentence_start, sentence_end,'
     " sentence, district, method, confidence, extractor)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
