@@ -133,6 +133,19 @@ def test_attachment_text_gives_facts_of_its_own_field(archive: Archive) -> None:
     assert rows[0]["sentence"] == "甲项目总投资3亿元；"
 
 
+def test_recomputing_a_source_replaces_every_articles_facts(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_item(archive, WriteLedger(), "r1", article(SIGNED), None, [], facts=False)
+    assert stored_facts.recompute_source(archive, "r2", "one")[:2] == (1, 1)
+    assert [f["value"] for f in facts_of(archive)] == ["12050000000"]
+    monkeypatch.setattr("tjcrawl.extract.facts.extract_facts", lambda *a, **k: 1 / 0)
+    assert stored_facts.recompute_source(archive, "r3", "one") == (1, 0, 1)
+    assert facts_of(archive) == []
+    faults = archive.conn.execute("SELECT run_id, kind FROM faults").fetchall()
+    assert faults == [("r3", "facts_failed")]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -297,17 +297,19 @@ FAULT_KIND = "facts_failed"
 def store_facts(
     archive: Any, ledger: Any, run_id: str, article_id: int, source: str, url: str
 ) -> int | None:
-    """`replace_facts` inside the archive's open transaction; a finder that raises is a
-    `facts_failed` fault row and a count, and the article keeps no facts of an older version.
-    How many facts were stored (None: the finder failed). A failing write is not caught: it
-    is the transaction's failure, counted as such by the writer."""
+    """`replace_facts` in the archive's open transaction; a finder that raises is a
+    `facts_failed` fault row and a count (in `ledger`, when given), and the article keeps no
+    facts of an older version. How many facts were stored (None: the finder failed). A
+    failing write is not caught: it is the transaction's failure, counted as such."""
+    archive._begin()
     try:
         return replace_facts(archive.conn, article_id)
     except sqlite3.Error:
         raise
     except Exception as exc:  # the finder's bug must not cost the article
         archive.conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
-        archive.tally(ledger, FAULT_KIND)
+        if ledger is not None:
+            archive.tally(ledger, FAULT_KIND)
         archive.record_fault(
             run_id=run_id,
             source=source,
@@ -318,3 +320,22 @@ def store_facts(
         )
         logger.warning("facts of %s: %s", url, failure_detail(exc))
         return None
+    finally:
+        archive._written()
+
+
+def recompute_source(archive: Any, run_id: str, source: str) -> tuple[int, int, int]:
+    """Every article of `source` gets its facts afresh (`tjcrawl reextract`: the finder may
+    have changed even where the text did not); (articles, facts, articles whose finder
+    failed)."""
+    rows = archive.conn.execute(
+        "SELECT id, url FROM articles WHERE source = ? ORDER BY id", (source,)
+    ).fetchall()
+    found = failed = 0
+    for article_id, url in rows:
+        count = store_facts(archive, None, run_id, article_id, source, url)
+        if count is None:
+            failed += 1
+        else:
+            found += count
+    return len(rows), found, failed
