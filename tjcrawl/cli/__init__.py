@@ -19,6 +19,7 @@ from tjcrawl.cli import (
     distributed_commands,
     exporting,
     extracting,
+    facts,
     source_commands,
 )
 from tjcrawl.cli.crawling import _pick as _pick
@@ -82,6 +83,7 @@ for _command in (
     distributed_commands.writer,
     exporting.export,
     archive_commands.search,
+    facts.facts,
     archive_commands.reextract,
     extracting.extract,
     archive_commands.schema,
