@@ -43,6 +43,7 @@ def add_article(db: Any, article_id: int, body: str, day: str, found: list[Fact]
             "body": body,
             "published_at": f"{day}T00:00:00+08:00",
             "content_hash": str(article_id),
+            "change_seq": article_id,
             "first_seen_at": f"{day}T00:00:00+08:00",
         }
     )
@@ -85,5 +86,6 @@ def make_facts_archive(path: Path) -> Path:
             fact("money", "6000000000", TEDA, "60亿元", role="总投资", amount=60.0, unit="亿元"),
         ],
     )
+    db.execute("UPDATE tjcrawl_meta SET value = '3' WHERE key = 'change_seq'")
     db.close()
     return path

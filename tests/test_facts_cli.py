@@ -84,3 +84,34 @@ def test_bad_arguments_are_one_line(archive: Path, args: tuple[str, ...], says: 
 )
 def test_amounts_read_as_yuan(text: str, yuan: float) -> None:
     assert parse_amount(text) == yuan
+
+
+def test_the_jsonl_export_carries_each_articles_facts_and_csv_stays_as_it_was(
+    tmp_path: Path,
+) -> None:
+    db = make_facts_archive(tmp_path / "archive.db")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["export", "--db", str(db), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    by_body = {line["body"]: line["facts"] for line in lines}
+    money = [f for f in by_body[BSQ] if f["kind"] == "money"]
+    assert money == [
+        {
+            "kind": "money",
+            "value": "3000000000",
+            "name": None,
+            "role": "总投资",
+            "amount": 30.0,
+            "unit": "亿元",
+            "currency": None,
+            "qualifier": None,
+            "field": "body",
+            "start": BSQ.index("30亿元"),
+            "end": BSQ.index("30亿元") + 4,
+            "confidence": 0.9,
+        }
+    ]
+    assert [f["kind"] for f in by_body[BSQ]] == ["place", "industry", "project", "money"]
+    csv = CliRunner().invoke(main, ["export", "--db", str(db), "--format", "csv"])
+    assert csv.exit_code == 0 and "facts" not in csv.stdout.splitlines()[0]

@@ -292,6 +292,32 @@ def articles_linking(conn: sqlite3.Connection, attachment_url: str) -> list[int]
 
 
 FAULT_KIND = "facts_failed"
+#: What `tjcrawl export --format jsonl` gives of each fact, in its "facts" list.
+EXPORT_FIELDS = (
+    "kind",
+    "value",
+    "name",
+    "role",
+    "amount",
+    "unit",
+    "currency",
+    "qualifier",
+    "field",
+    "start",
+    "end",
+    "confidence",
+)
+
+
+def exported_facts(conn: sqlite3.Connection, article_url: str) -> list[dict[str, Any]]:
+    """The article's facts as the JSONL export lists them, in reading order."""
+    columns = ", ".join(f'"{name}"' for name in EXPORT_FIELDS)
+    rows = conn.execute(
+        f"SELECT {columns} FROM article_facts"
+        " WHERE article_id = (SELECT id FROM articles WHERE url = ?) ORDER BY id",
+        (article_url,),
+    )
+    return [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in rows]
 
 
 def store_facts(
