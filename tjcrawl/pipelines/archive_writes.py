@@ -130,11 +130,18 @@ def store_item(
     archive.store_attachment_links(article["url"], attachments)
     archive.tally(ledger, outcome)
     if facts and outcome in (NEW, CHANGED):
-        row = archive.conn.execute(
-            "SELECT id FROM articles WHERE url = ?", (article["url"],)
-        ).fetchone()
-        if row is not None:
-            store_facts(archive, ledger, run_id, row[0], article["source"], article["url"])
+        store_facts(
+            archive,
+            ledger,
+            run_id,
+            archive.last_article_id,
+            article["source"],
+            article["url"],
+            article=article,
+            # A new article's only links are those just stored; a changed one keeps its old.
+            linked=outcome == CHANGED or bool(attachments),
+            replace=outcome == CHANGED,
+        )
     return outcome
 
 

@@ -262,24 +262,42 @@ def attachment_texts(conn: sqlite3.Connection, article_id: int) -> dict[str, str
     return {url: text for url, text in rows}
 
 
-def replace_facts(conn: sqlite3.Connection, article_id: int) -> int:
-    """Compute the article's facts afresh (title, body, attachments' text) and put them in
-    place of its old ones; how many. Raises what the finder raises, having changed nothing."""
+def write_facts(
+    conn: sqlite3.Connection,
+    article_id: int,
+    url: str,
+    title: str,
+    body: str,
+    attachments: Mapping[str, str],
+    *,
+    replace: bool = True,
+) -> int:
+    """Find the article's facts (title, body, attachments' text) and store them, in place of
+    its old ones when `replace`; how many. Raises what the finder raises, having changed
+    nothing."""
     from tjcrawl.extract.facts import extract_facts
 
-    row = conn.execute("SELECT url, title, body FROM articles WHERE id = ?", (article_id,))
-    found = row.fetchone()
+    facts = extract_facts(title, body, attachments=dict(attachments) or None)
+    texts = {"title": title, "body": body}
+    texts.update({f"attachment:{u}": text for u, text in attachments.items()})
+    rows = fact_rows(article_id, url, facts, texts)
+    if replace:
+        conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+    if rows:
+        conn.executemany(INSERT_SQL, rows)
+    return len(rows)
+
+
+def replace_facts(conn: sqlite3.Connection, article_id: int) -> int:
+    """`write_facts` for a stored article, read back from the archive."""
+    found = conn.execute(
+        "SELECT url, title, body FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
     if found is None:
         return 0
     url, title, body = found
-    attachments = attachment_texts(conn, article_id)
-    facts = extract_facts(title or "", body or "", attachments=attachments)
-    texts = {"title": title or "", "body": body or ""}
-    texts.update({f"attachment:{u}": text for u, text in attachments.items()})
-    rows = fact_rows(article_id, url, facts, texts)
-    conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
-    conn.executemany(INSERT_SQL, rows)
-    return len(rows)
+    texts = attachment_texts(conn, article_id)
+    return write_facts(conn, article_id, url, title or "", body or "", texts)
 
 
 def failure_detail(exc: BaseException) -> str:
@@ -321,19 +339,38 @@ def exported_facts(conn: sqlite3.Connection, article_url: str) -> list[dict[str,
 
 
 def store_facts(
-    archive: Any, ledger: Any, run_id: str, article_id: int, source: str, url: str
+    archive: Any,
+    ledger: Any,
+    run_id: str,
+    article_id: int,
+    source: str,
+    url: str,
+    *,
+    article: Mapping[str, Any] | None = None,
+    linked: bool = True,
+    replace: bool = True,
 ) -> int | None:
-    """`replace_facts` in the archive's open transaction; a finder that raises is a
-    `facts_failed` fault row and a count (in `ledger`, when given), and the article keeps no
-    facts of an older version. How many facts were stored (None: the finder failed). A
-    failing write is not caught: it is the transaction's failure, counted as such."""
+    """The article's facts, in the archive's open transaction: from `article` (its title and
+    body as just stored, which saves reading them back) or else from the archive; with the
+    text of its attachments unless it has no links (`linked`); in place of its old facts
+    when `replace` (a new article has none: one statement fewer on the writer thread).
+
+    A finder that raises is a `facts_failed` fault row and a count (in `ledger`, when
+    given), and the article keeps no facts of an older version. How many facts were stored
+    (None: the finder failed). A failing write is not caught: it is the transaction's
+    failure, counted as such."""
     archive._begin()
     try:
-        return replace_facts(archive.conn, article_id)
+        if article is None:
+            return replace_facts(archive.conn, article_id)
+        texts = attachment_texts(archive.conn, article_id) if linked else {}
+        title, body = article.get("title") or "", article.get("body") or ""
+        return write_facts(archive.conn, article_id, url, title, body, texts, replace=replace)
     except sqlite3.Error:
         raise
     except Exception as exc:  # the finder's bug must not cost the article
-        archive.conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+        if replace:
+            archive.conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
         if ledger is not None:
             archive.tally(ledger, FAULT_KIND)
         archive.record_fault(
