@@ -59,7 +59,7 @@ def make_facts_archive(path: Path) -> Path:
         BSQ,
         "2025-03-01",
         [
-            fact("place", "TJ-BSQ", BSQ, "天津港保税区", name="天津港保税区"),
+            fact("place", "120116-02", BSQ, "天津港保税区", name="天津港保税区"),
             fact("industry", "aerospace", BSQ, "航空", name="航空航天"),
             fact("project", "航空发动机维修项目", BSQ, "航空发动机维修项目"),
             fact("money", "3000000000", BSQ, "30亿元", role="总投资", amount=30.0, unit="亿元"),
@@ -81,7 +81,7 @@ def make_facts_archive(path: Path) -> Path:
         TEDA,
         "2025-05-01",
         [
-            fact("place", "TJ-TEDA", TEDA, "经开区", name="天津经济技术开发区"),
+            fact("place", "120116-01", TEDA, "经开区", name="天津经济技术开发区"),
             fact("project_count", "12", TEDA, "项目12个", role="签约"),
             fact("money", "6000000000", TEDA, "60亿元", role="总投资", amount=60.0, unit="亿元"),
         ],

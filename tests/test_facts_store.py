@@ -152,9 +152,10 @@ def test_recomputing_a_source_replaces_every_articles_facts(
         ("滨海新区", ("120116", None)),
         ("120116", ("120116", None)),
         ("和平", ("120101", None)),
-        ("保税区", (None, "TJ-BSQ")),
-        ("天津港保税区", (None, "TJ-BSQ")),
-        ("tj-teda", (None, "TJ-TEDA")),
+        ("保税区", (None, "120116-02")),
+        ("天津港保税区", (None, "120116-02")),
+        ("120116-01", (None, "120116-01")),
+        ("泰达", (None, "120116-01")),
         ("上海", (None, None)),
     ],
 )
@@ -163,10 +164,13 @@ def test_places_resolve_by_name_or_code(text: str, expected: tuple) -> None:
 
 
 def test_zones_lie_in_their_district() -> None:
-    assert stored_facts.district_of("TJ-BSQ") == "120116"
-    assert stored_facts.district_of("TJ-FTZ-SOMEWHERE") == "120116"  # by its prefix
+    assert stored_facts.district_of("120116-02") == "120116"
+    assert stored_facts.district_of("120116-99") == "120116"  # a zone not listed: by its code
     assert stored_facts.district_of("120101") == "120101"
+    assert stored_facts.district_of("120000") is None  # Tianjin as a whole
     assert stored_facts.district_of("310000") is None  # 上海: a partner, not a district
+    # 空港 and 临港 are administered by 天津港保税区: a question about it takes them in.
+    assert stored_facts.zone_and_parts("120116-02") == ["120116-02", "120116-06", "120116-07"]
 
 
 def fact(kind: str, value: str, start: int, sentence: tuple[int, int], **extra: Any) -> Fact:
@@ -191,19 +195,22 @@ def test_the_view_places_each_fact_by_its_sentence_else_the_article(tmp_path: Pa
     db["articles"].insert({**article(body), "id": 1, "first_seen_at": "2025-08-22T10:00:00+08:00"})
     first, second, third = (0, 18), (18, 35), (35, len(body))
     found = [
-        fact("place", "TJ-BSQ", 0, first, name="天津港保税区"),
+        fact("place", "120116-02", 0, first, name="天津港保税区"),
         fact("industry", "aviation", 4, first, name="航空航天"),
         fact("money", "3000000000", 12, first, role="总投资"),
         fact("place", "120101", 18, second, name="和平区"),
         fact("money", "200000000", 30, second, role="总投资"),
         fact("money", "10000000000", 38, third, role="产值"),
+        # In dollars, not yuan: no exchange rate is invented (docs/facts.md).
+        fact("money", "5000000", 40, third, role="合同外资", currency="USD"),
     ]
     db.conn.executemany(
         stored_facts.INSERT_SQL, stored_facts.fact_rows(1, URL, found, {"body": body})
     )
     rows = list(
         sqlite_utils.Database(db.conn).query(
-            "SELECT value, place, district, district_code, industry, amount_range, year"
+            "SELECT value, place, district, district_code, industry, amount_range, year,"
+            " amount_yuan"
             " FROM fact_projects ORDER BY fact_id"
         )
     )
@@ -211,7 +218,9 @@ def test_the_view_places_each_fact_by_its_sentence_else_the_article(tmp_path: Pa
         ("3000000000", "天津港保税区", "滨海新区"),
         ("200000000", "和平区", "和平区"),
         ("10000000000", "天津港保税区", "滨海新区"),  # no place in its sentence: the first
+        ("5000000", "天津港保税区", "滨海新区"),
     ]
-    assert [r["amount_range"] for r in rows] == ["10亿–100亿", "1亿–10亿", "≥100亿"]
+    assert [r["amount_range"] for r in rows] == ["10亿–100亿", "1亿–10亿", "≥100亿", None]
+    assert rows[-1]["amount_yuan"] is None
     assert {r["industry"] for r in rows} == {"航空航天"} and rows[0]["year"] == "2025"
     db.close()

@@ -241,7 +241,7 @@ def test_facts_are_faceted_by_district_industry_and_amount_and_summed_by_distric
             "year": "2025",
             "district": "滨海新区",
             "articles": 2,
-            "projects_counted": 12,
+            "projects_signed": 12,
             "investment_yi_yuan": 90.0,
         }
     ]

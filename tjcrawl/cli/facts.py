@@ -28,7 +28,7 @@ def _amount(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
     "--district",
     metavar="NAME|CODE",
     help="A district (滨海新区, 120116), its functional zones included, or a zone"
-    " (保税区, TJ-BSQ).",
+    " (保税区, 120116-02).",
 )
 @click.option("--industry", metavar="NAME|KEY", help="An industry by its name or taxonomy key.")
 @click.option(
@@ -68,7 +68,7 @@ def facts(
     Examples:
       tjcrawl facts --district 滨海新区
       tjcrawl facts --industry 生物医药 --min-amount 1亿 --since 2025-01-01
-      tjcrawl facts --district TJ-BSQ --kind money --json
+      tjcrawl facts --district 保税区 --kind money --json
     """
     from tjcrawl.storage.fact_queries import (
         FactQuery,

@@ -289,8 +289,9 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "article_id": "The article (articles.id).",
             "url": "The article's URL (articles.url).",
             "kind": "money, place, industry, project_count, party or project.",
-            "value": "money: the amount in yuan; place: its code (6-digit district code, "
-            "TJ-… for a functional zone); industry: its taxonomy key; project_count: the "
+            "value": "money: the amount in its currency's base unit (yuan for CNY; no exchange "
+            "rate applied); place: its code (6-digit administrative code; a functional zone: "
+            "its district's code plus -NN); industry: its taxonomy key; project_count: the "
             "count; party, project: the name as stated.",
             "name": "The normalised name of a place or industry.",
             "role": "What the money or count is (总投资, 签约 …), or a party's role.",
@@ -366,8 +367,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "kind": "money, project_count, party or project.",
             "role": "What the money or count is (总投资, 签约 …), or a party's role.",
             "value": "As in article_facts.",
-            "amount_yuan": "money: the amount in yuan.",
-            "amount_range": "money: <1000万, 1000万–1亿, 1亿–10亿, 10亿–100亿 or ≥100亿.",
+            "amount_yuan": "money in yuan (CNY): the amount; NULL for another currency.",
+            "amount_range": "money in yuan: <1000万, 1000万–1亿, 1亿–10亿, 10亿–100亿 or ≥100亿.",
             "amount": "The number as stated.",
             "unit": "The unit as stated.",
             "currency": "The stated currency.",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tjcrawl.storage.facts import PROJECT_KINDS, resolve_place
+from tjcrawl.storage.facts import PROJECT_KINDS, resolve_place, zone_and_parts
 
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(千万|百万|十万|万|亿)?\s*元?")
 _SCALE = {None: 1, "十万": 100_000, "万": 10_000, "百万": 1_000_000, "千万": 10**7, "亿": 10**8}
@@ -41,12 +41,13 @@ class FactQuery:
 
 def _district_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list[Any]]:
     """A district takes in its functional zones (they are in its `district_code`); a zone takes
-    in its parts (TJ-FTZ: TJ-FTZ-TJG …)."""
+    in the zones inside it (天津港保税区: 空港经济区, 临港经济区)."""
     district, zone = resolve_place(text)
     if district is not None:
         return "district_code = ?", [district]
     if zone is not None:
-        return "(place_code = ? OR place_code LIKE ?)", [zone, f"{zone}-%"]
+        zones = zone_and_parts(zone)
+        return f"place_code IN ({', '.join('?' for _ in zones)})", zones
     known = conn.execute(
         "SELECT value FROM article_facts WHERE kind = 'place' AND district IS NOT NULL"
         " AND (name = ? OR value = ?) LIMIT 1",
@@ -55,7 +56,7 @@ def _district_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list[Any
     if known is None:
         raise FactQueryError(
             f"unknown district or zone {text!r}: give a district (滨海新区, 120116) or a"
-            " functional zone (天津港保税区, TJ-BSQ) of Tianjin"
+            " functional zone (天津港保税区, 120116-02) of Tianjin"
         )
     return "place_code = ?", [known[0]]
 

@@ -7,9 +7,10 @@ recomputed by `tjcrawl reextract`. Finding them (`tjcrawl.extract.facts`) is nev
 cost the article: a finder that raises leaves the article stored, a `facts_failed` fault row
 and a count.
 
-Place codes (docs/facts.md): Tianjin's districts by their 6-digit administrative code, the
-functional zones by ``TJ-`` and a short name. `ZONES` says which district holds each zone, so
-that a question about 滨海新区 also finds what was signed in 天津港保税区.
+Place codes (docs/facts.md): Tianjin's districts by their 6-digit administrative code, a
+functional zone by the code of the district it lies in plus ``-NN`` (天津港保税区 120116-02), so
+that a question about 滨海新区 also finds what was signed in 天津港保税区; `ZONES` names them
+and says which zone lies in which.
 """
 
 from __future__ import annotations
@@ -45,20 +46,37 @@ DISTRICTS: dict[str, str] = {
     "120118": "静海区",
     "120119": "蓟州区",
 }
-BINHAI = "120116"
-#: Functional zones: code -> (name, other names, the district that holds it). A code of the
-#: finder not listed here is looked up by its prefix (TJ-FTZ-XYZ: as TJ-FTZ).
-ZONES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "TJ-TEDA": ("天津经济技术开发区", ("经开区", "泰达", "TEDA", "天津开发区"), BINHAI),
-    "TJ-BSQ": ("天津港保税区", ("保税区", "天津保税区"), BINHAI),
-    "TJ-HTZ": ("滨海高新区", ("天津滨海高新技术产业开发区", "滨海高新技术产业开发区"), BINHAI),
-    "TJ-ECO": ("中新天津生态城", ("生态城",), BINHAI),
-    "TJ-DJ": ("东疆综合保税区", ("东疆", "东疆保税港区"), BINHAI),
-    "TJ-FTZ": ("中国(天津)自由贸易试验区", ("天津自贸试验区", "自贸试验区", "自贸区"), BINHAI),
-    "TJ-FTZ-TJG": ("天津港片区", ("自贸试验区天津港片区",), BINHAI),
-    "TJ-FTZ-JC": ("天津机场片区", ("自贸试验区天津机场片区",), BINHAI),
-    "TJ-FTZ-BHX": ("滨海新区中心商务片区", ("中心商务片区", "中心商务区"), BINHAI),
-    "TJ-FTZ-BSQ": ("天津港保税区", (), BINHAI),
+#: Functional zones as docs/facts.md codes them (the finder's places.toml): the code of the
+#: district they lie in plus "-NN"; code -> (name, other names, the zone it lies in, if any).
+#: 空港 and 临港 are administered by 天津港保税区, the 自贸试验区's 片区 lie within it.
+ZONES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "120116-01": (
+        "天津经济技术开发区",
+        ("天津开发区", "天津经开区", "经开区", "泰达", "TEDA"),
+        None,
+    ),
+    "120116-02": ("天津港保税区", ("天津保税区", "保税区"), None),
+    "120116-03": ("滨海高新区", ("天津滨海高新技术产业开发区", "天津滨海高新区", "渤龙湖"), None),
+    "120116-04": ("中新天津生态城", ("天津生态城", "生态城"), None),
+    "120116-05": ("东疆综合保税区", ("东疆保税港区", "东疆港区", "东疆"), None),
+    "120116-06": ("空港经济区", ("天津空港经济区", "空港"), "120116-02"),
+    "120116-07": ("临港经济区", ("临港片区", "临港工业区"), "120116-02"),
+    "120116-08": ("滨海新区中心商务区", ("于家堡", "响螺湾"), None),
+    "120116-10": (
+        "中国（天津）自由贸易试验区",
+        ("天津自由贸易试验区", "天津自贸试验区", "天津自贸区", "自贸试验区", "自贸区"),
+        None,
+    ),
+    "120116-11": ("自贸试验区天津港片区", ("天津港片区", "天津港东疆片区"), "120116-10"),
+    "120116-12": ("自贸试验区天津机场片区", ("天津机场片区",), "120116-10"),
+    "120116-13": (
+        "自贸试验区滨海新区中心商务片区",
+        ("滨海新区中心商务片区", "中心商务片区"),
+        "120116-10",
+    ),
+    "120110-01": ("华明高新区", ("华明高新技术产业区",), None),
+    "120112-01": ("海河教育园区", ("海河教育园",), None),
+    "120118-01": ("子牙经济技术开发区", ("子牙经开区", "子牙循环经济产业区"), None),
 }
 
 #: The kinds the `fact_projects` view lists; places and industries are its columns.
@@ -74,30 +92,34 @@ AMOUNT_RANGES = (
 
 
 def district_of(code: str | None) -> str | None:
-    """The district code holding a place code; None for a place outside Tianjin's districts
-    (a province, another city, Tianjin as a whole)."""
+    """The district code holding a place code (a zone's code starts with its district's);
+    None for a place outside Tianjin's districts (a province, another city, Tianjin as a
+    whole)."""
     if not code:
         return None
-    if code in DISTRICTS:
-        return code
-    parts = code.split("-")
-    while len(parts) > 1:
-        zone = ZONES.get("-".join(parts))
-        if zone is not None:
-            return zone[2]
-        parts.pop()
+    district, _, rest = code.partition("-")
+    if district in DISTRICTS and (not rest or code == district + "-" + rest):
+        return district
     return None
+
+
+def zone_and_parts(code: str) -> list[str]:
+    """A zone's code and those of the zones inside it (保税区: 空港, 临港)."""
+    found = [code]
+    for zone, (_, _, parent) in ZONES.items():
+        if parent is not None and parent in found and zone not in found:
+            found.append(zone)
+    return found
 
 
 def resolve_place(text: str) -> tuple[str | None, str | None]:
     """A district or zone given by code or name: (district code, zone code); (None, None) when
     it is neither. A district's name may leave out 区 (滨海新, 和平)."""
     text = text.strip()
-    upper = text.upper()
     if text in DISTRICTS:
         return text, None
-    if upper in ZONES or (upper.startswith("TJ-") and district_of(upper) is not None):
-        return None, upper
+    if text in ZONES or ("-" in text and district_of(text) is not None):
+        return None, text
     for code, name in DISTRICTS.items():
         if text in (name, name.removesuffix("区"), name.removesuffix("新区")):
             return code, None
@@ -144,12 +166,16 @@ def _nearest(kind: str, where: str = "") -> str:
     return f"coalesce(({first}{same} ORDER BY x.id LIMIT 1), ({first} ORDER BY x.id LIMIT 1))"
 
 
+# A money fact's value is in its currency's base unit (docs/facts.md: no exchange rate is
+# invented), so only an amount in yuan is one in yuan.
+_YUAN = (
+    "CASE WHEN f.kind = 'money' AND coalesce(f.currency, 'CNY') = 'CNY'"
+    " THEN CAST(f.value AS REAL) END"
+)
 FACT_PROJECTS_VIEW = f"""CREATE VIEW fact_projects AS
     SELECT f.id AS fact_id, f.article_id, a.title, a.url, a.source, a.published_at,
            substr(a.published_at, 1, 4) AS year, f.kind, f.role, f.value,
-           CASE WHEN f.kind = 'money' THEN CAST(f.value AS REAL) END AS amount_yuan,
-           {_amount_range_sql("CASE WHEN f.kind = 'money' THEN CAST(f.value AS REAL) END")}
-             AS amount_range,
+           {_YUAN} AS amount_yuan, {_amount_range_sql(_YUAN)} AS amount_range,
            f.amount, f.unit, f.currency, f.qualifier,
            p.name AS place, p.value AS place_code,
            {_district_name_sql("p.district")} AS district, p.district AS district_code,
