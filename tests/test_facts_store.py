@@ -146,6 +146,27 @@ def test_recomputing_a_source_replaces_every_articles_facts(
     assert faults == [("r3", "facts_failed")]
 
 
+def test_facts_that_a_new_finder_changes_make_the_article_news_again(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_item(archive, WriteLedger(), "r1", article(SIGNED), None, [])
+    archive.commit()
+
+    def change() -> int:
+        return archive.conn.execute("SELECT change_seq FROM articles").fetchone()[0]
+
+    first = change()
+    stored_facts.recompute_source(archive, "r2", "one")
+    archive.commit()
+    assert change() == first  # the same facts: nothing to hand downstream again
+    monkeypatch.setattr("tjcrawl.extract.facts.extract_facts", lambda *a, **k: [])
+    stored_facts.recompute_source(archive, "r3", "one")
+    archive.commit()
+    assert change() > first
+    meta = archive.conn.execute("SELECT value FROM tjcrawl_meta WHERE key = 'change_seq'")
+    assert int(meta.fetchone()[0]) == change()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

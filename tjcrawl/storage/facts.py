@@ -413,18 +413,33 @@ def store_facts(
         archive._written()
 
 
+#: What makes two computations of an article's facts the same facts (not the extractor).
+_SAME_FACTS_SQL = (
+    "SELECT kind, value, name, role, unit, currency, amount, qualifier, surface, field, start,"
+    ' "end", confidence FROM article_facts WHERE article_id = ? ORDER BY id'
+)
+
+
 def recompute_source(archive: Any, run_id: str, source: str) -> tuple[int, int, int]:
     """Every article of `source` gets its facts afresh (`tjcrawl reextract`: the finder may
     have changed even where the text did not); (articles, facts, articles whose finder
-    failed)."""
-    rows = archive.conn.execute(
+    failed). An article whose facts came out different gets a new change number, so that
+    `export --changed-since-last-export` hands downstream tools its new facts."""
+    conn = archive.conn
+    rows = conn.execute(
         "SELECT id, url FROM articles WHERE source = ? ORDER BY id", (source,)
     ).fetchall()
     found = failed = 0
     for article_id, url in rows:
+        before = conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall()
         count = store_facts(archive, None, run_id, article_id, source, url)
         if count is None:
             failed += 1
         else:
             found += count
+        if conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall() != before:
+            conn.execute(
+                "UPDATE articles SET change_seq = ? WHERE id = ?",
+                (archive._next_change(), article_id),
+            )
     return len(rows), found, failed
