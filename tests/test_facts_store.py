@@ -245,3 +245,20 @@ def test_the_view_places_each_fact_by_its_sentence_else_the_article(tmp_path: Pa
     assert rows[-1]["amount_yuan"] is None
     assert {r["industry"] for r in rows} == {"航空航天"} and rows[0]["year"] == "2025"
     db.close()
+
+
+def test_a_crawl_counts_its_facts_failures_among_its_faults() -> None:
+    from collections import Counter
+
+    from scrapy.utils.test import get_crawler
+
+    from tjcrawl.faults import summarise
+    from tjcrawl.pipelines.archive import ArchivePipeline
+
+    crawler = get_crawler(settings_dict={"TJCRAWL_FACTS": False})
+    pipeline = ArchivePipeline(crawler)
+    assert pipeline.facts is False  # the bench's switch reaches the pipeline
+    pipeline._settled(Counter({"new": 3, "facts_failed": 2}), committed=True)
+    assert summarise(crawler.stats.get_stats()) == {"facts_failed": 2}
+    pipeline._settled(Counter({"facts_failed": 1}), committed=False)  # rolled back: not stored
+    assert summarise(crawler.stats.get_stats()) == {"facts_failed": 2}
