@@ -32,6 +32,7 @@ READ_COMMANDS = [
     ["history", "http://gov.tjcrawl.test/a.html"],
     ["dups"],
     ["failures"],
+    ["facts", "--district", "滨海新区", "--min-amount", "1亿"],
     ["export", "--format", "warc", "{tmp}/out.warc.gz"],
 ]
 WRITE_COMMANDS = [
@@ -129,6 +130,7 @@ MATRIX_COMMANDS = [
     ["search", "天津"],
     ["schema"],
     ["history", "http://gov.tjcrawl.test/a.html"],
+    ["facts", "--district", "滨海新区"],
     ["export", "--format", "warc", "{tmp}/out.warc.gz"],
     *WRITE_COMMANDS,
 ]

@@ -3,18 +3,27 @@
 import csv
 import io
 import json
+import re
+import shutil
 import sqlite3
 import tomllib
+from contextlib import closing
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
 from conftest import FIXTURES, DemoArchive, count, run_cli
 
 from tjcrawl.cli.searching import DEMO_ATTACHMENT_WORD
-from tjcrawl.fixtures import fixture_fetched_at, fixture_path, read_goldens
+from tjcrawl.extract.facts import Fact, extract_facts
+from tjcrawl.fixtures import fact_differences, fixture_fetched_at, fixture_path, read_goldens
 from tjcrawl.profiles import load_profiles
+from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.attachments import attachment_bytes
+from tjcrawl.storage.fact_queries import FactQuery, find
+from tjcrawl.storage.facts import DISTRICTS, ZONES, recompute_source
 from tjcrawl.storage.search import substring_scan_ids
 from tjcrawl.storage.search.attachments import attachment_substring_scan
 
@@ -60,6 +69,7 @@ def test_demo_prints_a_summary_and_an_example_search(demo_archive: DemoArchive) 
     for profile in FIXTURE_PROFILES:
         assert profile.slug in out
     assert "tjcrawl search 招商引资" in out
+    assert "Example: tjcrawl facts --" in out  # one 招商引资 fact query
     assert "Traceback" not in demo_archive.first.stderr
 
 
@@ -81,9 +91,17 @@ def test_the_demo_finds_a_word_that_only_an_attachment_holds(demo_archive: DemoA
 
 
 def test_demo_articles_equal_the_goldens(demo_archive: DemoArchive) -> None:
-    with sqlite3.connect(demo_archive.path) as conn:
+    with closing(sqlite3.connect(demo_archive.path)) as conn:
         conn.row_factory = sqlite3.Row
         stored = {r["url"]: dict(r) for r in conn.execute("SELECT * FROM articles")}
+        facts: dict[int, list[dict[str, Any]]] = {}
+        for f in conn.execute(
+            "SELECT article_id, kind, value, role, surface FROM article_facts"
+            " WHERE field IN ('title', 'body') ORDER BY id"
+        ):
+            facts.setdefault(f["article_id"], []).append(
+                {name: f[name] for name in ("kind", "value", "role", "surface")}
+            )
     for profile in FIXTURE_PROFILES:
         for golden in read_goldens(profile.slug):
             row = stored[golden["url"]]
@@ -94,6 +112,51 @@ def test_demo_articles_equal_the_goldens(demo_archive: DemoArchive) -> None:
             for field in ("published_at", "date_source", "date_precision"):
                 assert row[field] == golden[field], (golden["url"], field)
             assert bool(row["date_conflict"]) == golden["date_conflict"], golden["url"]
+            # The crawl computed the facts the goldens expect, fact by fact.
+            found = facts.get(row["id"], [])
+            assert fact_differences(golden["facts"], found) == [], golden["url"]
+
+
+def places_too(title: str, body: str, *, attachments: Any = None) -> list[Fact]:
+    """The finder of the day, and the Tianjin places the zone map names, found as a place
+    finder would give them (the contract's place facts: value the code, name the name)."""
+    names = {name: code for code, name in DISTRICTS.items()}
+    for code, (name, others, _) in ZONES.items():
+        for word in (name, *others):
+            names.setdefault(word, code)
+    pattern = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+    found = extract_facts(title, body, attachments=attachments)
+    for field, text in (("title", title), ("body", body)):
+        for match in pattern.finditer(text):
+            found.append(
+                Fact("place", names[match.group()], match.group(), field, match.start(),
+                     match.end(), 0, len(text), "test", 1.0, name=match.group())
+            )  # fmt: skip
+    return found
+
+
+def test_a_district_query_on_the_demo_lists_the_seeds_bonded_zone_projects(
+    demo_archive: DemoArchive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive.path, db)
+    monkeypatch.setattr("tjcrawl.extract.facts.extract_facts", places_too)
+    archive = Archive(db)
+    try:
+        for profile in FIXTURE_PROFILES:
+            assert recompute_source(archive, "r", profile.slug)[2] == 0
+        archive.commit()
+        listed = {row["title"] for row in find(archive.conn, FactQuery(district="滨海新区"))}
+        bonded = {
+            title
+            for (title,) in archive.conn.execute(
+                "SELECT DISTINCT title FROM fact_projects WHERE title LIKE '%保税区%'"
+            )
+        }
+    finally:
+        archive.close()
+    assert "天津港保税区签约一批航空航天产业项目" in bonded  # the seed's 保税区 projects
+    assert bonded <= listed  # 保税区 lies in 滨海新区
 
 
 def test_no_demo_article_is_dated_after_its_fixture_was_captured(

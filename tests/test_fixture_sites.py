@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from tjcrawl.fixtures import fixture_dir, golden_items, offline_crawl, read_goldens
+from tjcrawl.fixtures import (
+    fact_differences,
+    fixture_dir,
+    golden_items,
+    offline_crawl,
+    read_goldens,
+)
 from tjcrawl.profiles import load_profiles
 
 PROFILES = load_profiles()
@@ -39,8 +45,12 @@ def test_golden_items_match_field_by_field(slug: str) -> None:
     expected = {row["url"]: row for row in read_goldens(slug)}
     assert sorted(actual) == sorted(expected)
     for url, row in expected.items():
+        assert "facts" in row, f"{slug}: golden items without facts: run `tjcrawl goldens`"
         for field, value in row.items():
-            assert actual[url][field] == value, f"{slug} {url} {field}"
+            if field == "facts":  # fact by fact, saying which
+                assert fact_differences(value, actual[url]["facts"]) == [], f"{slug} {url}"
+            else:
+                assert actual[url][field] == value, f"{slug} {url} {field}"
 
 
 @pytest.mark.parametrize("slug", ALL)

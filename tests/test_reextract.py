@@ -99,6 +99,10 @@ def test_unchanged_profiles_change_nothing(archive: Path, no_network: list[Any])
     before = articles(archive)
     revisions = rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"]
     pages = rows(archive, "SELECT count(*) AS n FROM pages")[0]["n"]
+    facts = rows(
+        archive, "SELECT kind, value, article_id FROM article_facts ORDER BY article_id, id"
+    )
+    assert facts, "the demo's crawl stored its articles' facts"
 
     report = reextract(archive)
 
@@ -115,6 +119,13 @@ def test_unchanged_profiles_change_nothing(archive: Path, no_network: list[Any])
     assert articles(archive) == before  # not a column moved: not even last_seen_at
     assert rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"] == revisions
     assert rows(archive, "SELECT count(*) AS n FROM pages")[0]["n"] == pages
+    # Facts are recomputed for every article, changed or not (the finder may have changed):
+    # the same finder gives the same facts, and no article is news for them.
+    again = rows(
+        archive, "SELECT kind, value, article_id FROM article_facts ORDER BY article_id, id"
+    )
+    assert again == facts
+    assert report.total("facts") == len(facts) and report.total("facts_failed") == 0
     runs = rows(archive, "SELECT * FROM crawl_runs WHERE run_id = ?", (report.run_id,))
     assert sorted(r["source"] for r in runs) == sources
     for run in runs:

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import REPO, DemoArchive, run_cli
+from facts_archive import make_facts_archive
 
 from tjcrawl.datasette_plugin import DEFAULT_COLUMNS
 from tjcrawl.serve import (
@@ -118,6 +119,7 @@ def test_metadata_describes_every_table_and_view_and_hides_the_index() -> None:
         "repost_groups",
         "withdrawn",
         "failed_pages",
+        "signed_projects",
     }
 
 
@@ -197,8 +199,7 @@ def test_canned_queries_list_latest_reposts_withdrawn_and_failed_pages(
         db,
         *(
             f"/archive/{name}.json?_shape=array"
-            for name in QUERIES
-            if name not in ("search", "search_attachments")  # tests/test_attachment_serve.py
+            for name in ("latest_per_source", "repost_groups", "withdrawn", "failed_pages")
         ),
     )
     latest = rows(latest)
@@ -215,6 +216,35 @@ def test_canned_queries_list_latest_reposts_withdrawn_and_failed_pages(
     assert [r["id"] for r in rows(withdrawn)] == [first]
     assert [(r["url"], r["page_id"], r["detail"]) for r in rows(failed)] == [
         (page_url, page_id, "no title")
+    ]
+
+
+def test_facts_are_faceted_by_district_industry_and_amount_and_summed_by_district_and_year(
+    tmp_path: Path,
+) -> None:
+    db = make_facts_archive(tmp_path / "archive.db")
+    table, signed = get_all(
+        db,
+        "/archive/fact_projects.json?_shape=objects",
+        "/archive/signed_projects.json?_shape=array",
+    )
+    facets = rows(table)["facet_results"]
+    counts = {name: {r["value"]: r["count"] for r in facets[name]["results"]} for name in facets}
+    # 天津港保税区 and 经开区 are in 滨海新区: a district facet counts its zones' facts.
+    assert counts["district"] == {"滨海新区": 4, "和平区": 1}
+    assert counts["industry"] == {"航空航天": 2}
+    assert counts["amount_range"] == {"10亿–100亿": 2, "1000万–1亿": 1}
+    published = [r["published_at"] for r in rows(table)["rows"]]
+    assert published == sorted(published, reverse=True)  # newest first
+    # Only articles reporting signed projects; each article's largest amount, summed.
+    assert rows(signed) == [
+        {
+            "year": "2025",
+            "district": "滨海新区",
+            "articles": 2,
+            "projects_signed": 12,
+            "investment_yi_yuan": 90.0,
+        }
     ]
 
 

@@ -150,9 +150,54 @@ def offline_crawl(
     return items, dropped
 
 
+#: What a golden item says of each of its 招商引资 facts (tjcrawl.extract.facts).
+GOLDEN_FACT_FIELDS = ("kind", "value", "role", "surface")
+
+
+def golden_facts(title: str, body: str) -> list[dict[str, Any]]:
+    """The article's facts as its golden item lists them, in reading order."""
+    from tjcrawl.extract.facts import extract_facts
+
+    return [
+        {name: getattr(fact, name) for name in GOLDEN_FACT_FIELDS}
+        for fact in extract_facts(title or "", body or "")
+    ]
+
+
 def golden_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = [{name: item.get(name) for name in GOLDEN_FIELDS} for item in items]
+    rows = [
+        {
+            **{name: item.get(name) for name in GOLDEN_FIELDS},
+            "facts": golden_facts(item.get("title") or "", item.get("body") or ""),
+        }
+        for item in items
+    ]
     return sorted(rows, key=lambda row: row["url"])
+
+
+def fact_differences(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> list[str]:
+    """Golden facts against the finder's, fact by fact: what is missing, what is new."""
+
+    def shown(fact: dict[str, Any]) -> str:
+        role = f" ({fact.get('role')})" if fact.get("role") else ""
+        return f"{fact.get('kind')} {fact.get('value')}{role} from {fact.get('surface')!r}"
+
+    def key(fact: dict[str, Any]) -> tuple:
+        return tuple(str(fact.get(name)) for name in GOLDEN_FACT_FIELDS)
+
+    missing = list(expected)
+    new = []
+    for fact in actual:
+        match = next((f for f in missing if key(f) == key(fact)), None)
+        if match is None:
+            new.append(fact)
+        else:
+            missing.remove(match)
+    problems = [f"fact expected but not found: {shown(f)}" for f in missing]
+    problems += [f"fact found but not expected: {shown(f)}" for f in new]
+    if not problems and [key(f) for f in expected] != [key(f) for f in actual]:
+        problems.append("facts found in another order")
+    return problems
 
 
 def golden_path(slug: str, fixtures_dir: Path | None = None) -> Path:

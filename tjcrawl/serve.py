@@ -76,6 +76,14 @@ TABLE_OPTIONS: dict[str, dict[str, Any]] = {
     # By run sequence, not start time: a clock set wrong for one night must not reorder runs.
     "crawl_runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "id"},
     "runs": {"facets": ["source", "mode", "finish_reason"], "sort_desc": "id"},
+    # 招商引资 facts: by where, in which industry, for how much (amount_range is a column of
+    # the view, so that a plain value facet counts the ranges).
+    "fact_projects": {
+        "facets": ["district", "industry", "amount_range"],
+        "sort_desc": "published_at",
+        "label_column": "title",
+    },
+    "article_facts": {"facets": ["kind", "role"]},
     "sources": {"label_column": "name"},
     "exports": {"sort_desc": "exported_at"},
     "attachment_texts": {"facets": ["state", "method"], "sort_desc": "extracted_at"},
@@ -176,6 +184,37 @@ LEFT JOIN pages p ON p.id = (
 WHERE f.kind = 'extraction_failed'
 ORDER BY f.at DESC, f.source, f.url""",
     },
+}
+
+QUERIES["signed_projects"] = {
+    "title": "Signed projects by district and year",
+    "description": (
+        "Articles that report signed projects (a project count, a named project, money "
+        "signed or a signatory), by the year of publication and the district of the facts (a "
+        "functional zone counts in its district: 天津港保税区 in 滨海新区): how many articles, "
+        "the projects they say were signed (签约项目N个), and the investment in 亿元: each "
+        "article's largest amount in yuan (a batch's total, not also its parts), summed. From "
+        "the fact_projects view."
+    ),
+    "sql": """\
+WITH signed AS (
+  SELECT DISTINCT article_id FROM fact_projects
+  WHERE kind IN ('project_count', 'project') OR role = '签约' OR role = 'signatory'
+),
+per_article AS (
+  SELECT year, coalesce(district, '(no district named)') AS district, article_id,
+         max(CASE WHEN kind = 'project_count' AND role = '签约' THEN CAST(value AS INTEGER) END)
+           AS projects,
+         max(amount_yuan) AS largest_yuan
+  FROM fact_projects
+  WHERE article_id IN (SELECT article_id FROM signed)
+  GROUP BY year, district, article_id
+)
+SELECT year, district, count(*) AS articles, sum(projects) AS projects_signed,
+       round(sum(largest_yuan) / 1e8, 2) AS investment_yi_yuan
+FROM per_article
+GROUP BY year, district
+ORDER BY year DESC, investment_yi_yuan DESC, district""",
 }
 
 SETTINGS = {

@@ -19,6 +19,7 @@ from tjcrawl.cli import (
     distributed_commands,
     exporting,
     extracting,
+    facts,
     searching,
     source_commands,
 )
@@ -83,6 +84,7 @@ for _command in (
     distributed_commands.writer,
     exporting.export,
     searching.search,
+    facts.facts,
     archive_commands.reextract,
     extracting.extract,
     archive_commands.schema,

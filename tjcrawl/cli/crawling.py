@@ -419,4 +419,25 @@ def demo(db_path: Path, quiet: bool, redis_url: str | None, workers: int) -> Non
 
         click.echo(_stats_text(db))
         click.echo("\n".join(demo_search_lines(db.conn, db_path)))
+        _example_facts(db, db_path)
     sys.exit(status)
+
+
+def _example_facts(db: Any, db_path: Path) -> None:
+    """One 招商引资 fact query of the demo's summary: what was signed in 滨海新区 (its zones,
+    天津港保税区 among them, included); the large amounts when the finder named no place."""
+    from tjcrawl.storage.fact_queries import FactQuery, find, shown_amount, shown_place
+
+    shown = 5
+    args, query = "--district 滨海新区", FactQuery(district="滨海新区", limit=10000)
+    rows = find(db.conn, query)
+    if not rows:
+        args, query = "--min-amount 1亿", FactQuery(min_amount=1e8, limit=10000)
+        rows = find(db.conn, query)
+    click.echo(f"\nExample: tjcrawl facts {args} --db {db_path}  ({len(rows)} facts)")
+    for row in rows[:shown]:
+        day = (row["published_at"] or "")[:10]
+        click.echo(
+            f"  {day:10} {shown_place(row)}  {shown_amount(row)}  {row['role'] or row['kind']}"
+            f"  {row['title']}"
+        )

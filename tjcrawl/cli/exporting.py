@@ -171,9 +171,9 @@ def export(
             # Recorded only once the file is complete under its name: an interrupted export
             # leaves the previous file and the previous export's change_seq.
             with atomic_output(output, "w", encoding="utf-8", newline="") as handle:
-                written = _write_rows(handle, fmt, rows, csv_raw)
+                written = _write_rows(handle, fmt, rows, csv_raw, db.conn)
         else:
-            written = _write_rows(sys.stdout, fmt, rows, csv_raw)
+            written = _write_rows(sys.stdout, fmt, rows, csv_raw, db.conn)
     row = {
         "format": fmt,
         "target": str(output) if output else "stdout",
@@ -221,8 +221,16 @@ def _with_attachments(
 
 
 def _write_rows(
-    handle: IO[str], fmt: str, rows: Iterable[dict[str, Any]], csv_raw: bool = False
+    handle: IO[str],
+    fmt: str,
+    rows: Iterable[dict[str, Any]],
+    csv_raw: bool = False,
+    conn: Any = None,
 ) -> int:
+    """Write the articles; a JSONL line also carries the article's 招商引资 facts (a CSV row
+    has no room for a list)."""
+    from tjcrawl.storage.facts import exported_facts
+
     written = 0
     writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
     if writer:
@@ -231,6 +239,8 @@ def _write_rows(
         if writer:
             writer.writerow(row if csv_raw else neutralised_row(row))
         else:
+            if conn is not None:
+                row = {**row, "facts": exported_facts(conn, row["url"])}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         written += 1
     return written

@@ -52,6 +52,7 @@ from tjcrawl.storage.archive import (
     WriteLedger,
     write_error_text,
 )
+from tjcrawl.storage.facts import FAULT_KIND as FACTS_FAILED
 from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable, RunLock
 
 #: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
@@ -100,6 +101,9 @@ class ArchivePipeline:
         self.ledger = WriteLedger(on_settle=self._settled)
         self._attachment_worker: Any = None  # tjcrawl.attachments.Worker, started when needed
         self.max_pages = settings.getint("TJCRAWL_MAX_PAGE_COUNT", 0)
+        # 招商引资 facts of new and changed articles (tjcrawl.storage.facts); off only to
+        # measure what they cost (bench/crawl_throughput.py).
+        self.facts = settings.getbool("TJCRAWL_FACTS", True)
         self._stopping = False
         self._closed = False
         self._flusher: task.LoopingCall | None = None
@@ -280,6 +284,8 @@ class ArchivePipeline:
         got = self._attachment_worker.read(body, url)
         sha256 = hashlib.sha256(body).hexdigest()
         store_attachment_text(archive, url=url, sha256=sha256, got=got)
+        if self.facts and got.state == "ok" and got.text:
+            self._attachment_facts(url, source)
         if got.state != "ok":
             # Counted with the run's faults (`tjcrawl runs`, the health report) like every
             # other fault row; the run summary names the scans left for --ocr.
@@ -293,6 +299,16 @@ class ArchivePipeline:
                 status=200,
                 detail=got.detail or got.state,
             )
+
+    def _attachment_facts(self, url: str, source: str) -> None:
+        """An attachment's text came after its article: the articles linking it get their
+        facts again, with those of the attachment."""
+        from tjcrawl.storage.facts import articles_linking, store_facts
+
+        archive = self.archive
+        assert archive is not None
+        for article_id in articles_linking(archive.conn, url):
+            store_facts(archive, self.ledger, self.run_id, article_id, source, url)
 
     def fault_recorded(
         self, url: str, kind: str, status: int | None = None, detail: str = ""
@@ -337,6 +353,7 @@ class ArchivePipeline:
             article,
             self.page_ids.get(page_url or ""),
             attachments,
+            facts=self.facts,
         )
 
     def _settled(self, settled: Counter[str], committed: bool) -> None:
@@ -347,6 +364,9 @@ class ArchivePipeline:
             for outcome in ("new", "changed", "unchanged"):
                 if settled[outcome]:
                     self.crawler.stats.inc_value(f"tjcrawl/items_{outcome}", settled[outcome])
+            failed = settled[FACTS_FAILED]
+            if failed:  # in the run's fault counts, beside its fault rows
+                self.crawler.stats.inc_value(f"tjcrawl/faults/{FACTS_FAILED}", failed)
             return
         # The pages stored in the lost transaction are gone: no article may point at them.
         for url in pages:

@@ -14,7 +14,15 @@ from itemadapter import ItemAdapter
 
 from tjcrawl.frontier import article_url
 from tjcrawl.pipelines.validate import COVERED_FIELDS, REQUIRED_FIELDS, generic_fills
-from tjcrawl.storage.archive import UNCHANGED, Archive, PackedBody, WriteLedger
+from tjcrawl.storage.archive import (
+    CHANGED,
+    NEW,
+    UNCHANGED,
+    Archive,
+    PackedBody,
+    WriteLedger,
+)
+from tjcrawl.storage.facts import store_facts
 
 ARTICLE_COLUMNS = (
     "url",
@@ -109,12 +117,31 @@ def store_item(
     article: dict[str, Any],
     page_id: int | None,
     attachments: list[dict[str, str]],
+    *,
+    facts: bool = True,
 ) -> str:
-    """Store an article and its attachment links; what became of it (new, changed, …)."""
+    """Store an article and its attachment links; what became of it (new, changed, …).
+
+    A new or changed article gets its 招商引资 facts here, on the writer thread and in the
+    article's transaction: an unchanged one keeps those it has, so a nightly run, whose
+    articles are mostly unchanged, pays for facts only where there is news."""
     archive.tally(ledger, "items")
     outcome = archive.store_article(article, page_id, run_id)
     archive.store_attachment_links(article["url"], attachments)
     archive.tally(ledger, outcome)
+    if facts and outcome in (NEW, CHANGED):
+        store_facts(
+            archive,
+            ledger,
+            run_id,
+            archive.last_article_id,
+            article["source"],
+            article["url"],
+            article=article,
+            # A new article's only links are those just stored; a changed one keeps its old.
+            linked=outcome == CHANGED or bool(attachments),
+            replace=outcome == CHANGED,
+        )
     return outcome
 
 

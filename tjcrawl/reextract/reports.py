@@ -34,6 +34,8 @@ class SourceReport:
     dates_differ: int = 0  # unchanged text, but the date would now be read differently
     # {field: items} whose detail selector matched nothing and the generic extractor filled
     generic_fills: dict[str, int] = field(default_factory=dict)
+    facts: int = 0  # 招商引资 facts recomputed for the source's articles
+    facts_failed: int = 0  # articles whose facts could not be found (a facts_failed fault)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -49,6 +51,8 @@ class SourceReport:
                 (self.errors, "pages whose extraction raised"),
                 (self.lost, "stored articles no longer extract"),
                 (self.dates_differ, "unchanged articles whose date now reads differently"),
+                (self.facts, "facts"),
+                (self.facts_failed, "articles whose facts failed"),
             )
             if n
         ]
@@ -84,6 +88,8 @@ class Report:
                 problems.append(f"{s.source}: {s.lost} stored articles no longer extract")
             if s.errors:
                 problems.append(f"{s.source}: extraction raised on {s.errors} pages")
+            if s.facts_failed:
+                problems.append(f"{s.source}: facts failed on {s.facts_failed} articles")
         return problems
 
     def lines(self) -> list[str]:

@@ -33,6 +33,8 @@ from tjcrawl.reextract.extractor import (
 from tjcrawl.reextract.reports import ReextractError, Report, SourceReport
 from tjcrawl.reextract.stored import _KNOWN_SQL, _Known, load_pages, newest_pages
 from tjcrawl.storage.archive import CHANGED, NEW, UNCHANGED, Archive, ArchiveError
+from tjcrawl.storage.facts import FAULT_KIND as FACTS_FAILED
+from tjcrawl.storage.facts import recompute_source
 
 MODE = "reextract"
 #: Pages whose bytes are read from the archive per query (bounds memory on a large archive).
@@ -314,7 +316,13 @@ def reextract(
             archive.record_source(profile)
             row = archive.start_run(report.run_id, profile.slug, profile.sha256, MODE)
             source_run = _SourceRun(archive, profile, report.run_id, workers)
-            report.sources.append(source_run.run())
+            source_report = source_run.run()
+            _, source_report.facts, source_report.facts_failed = recompute_source(
+                archive, report.run_id, profile.slug
+            )
+            if source_report.facts_failed:
+                source_run.faults[FACTS_FAILED] += source_report.facts_failed
+            report.sources.append(source_report)
             archive.finish_run(row, source_run.finish_values())
         if attachments:
             from tjcrawl.reextract.attachments import reread_attachments

@@ -284,7 +284,13 @@ def field_results(profile: Profile, result: Walk) -> list[FieldResult]:
 
 def compare_with_goldens(profile: Profile, fixtures_dir: Path | None = None) -> tuple[str, list]:
     """The offline crawl's golden items against expected.json, one problem per difference."""
-    from tjcrawl.fixtures import golden_items, golden_path, offline_crawl, read_goldens
+    from tjcrawl.fixtures import (
+        fact_differences,
+        golden_items,
+        golden_path,
+        offline_crawl,
+        read_goldens,
+    )
 
     if not golden_path(profile.slug, fixtures_dir).is_file():
         return "no expected.json (run `tjcrawl goldens`)", []
@@ -295,7 +301,10 @@ def compare_with_goldens(profile: Profile, fixtures_dir: Path | None = None) -> 
     problems += [f"{url}: produced but not expected" for url in sorted(set(actual) - set(expected))]
     for url in sorted(set(actual) & set(expected)):
         for name, value in expected[url].items():
-            if actual[url].get(name) != value:
+            if name == "facts":  # fact by fact, saying which
+                found = fact_differences(value, actual[url].get("facts") or [])
+                problems += [f"{url}: {problem}" for problem in found]
+            elif actual[url].get(name) != value:
                 problems.append(f"{url}: {name} differs")
     note = f"{len(expected)} expected items" + (
         ", equal field by field" if not problems else f", {len(problems)} differences"

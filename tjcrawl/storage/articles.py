@@ -84,6 +84,9 @@ class KnownEntry:
 class ArticleStore:
     """The articles, revisions and revisits an `Archive` keeps (one part of that class)."""
 
+    #: The id of the article `store_article` stored or found last (not for a cut page).
+    last_article_id = 0
+
     # -- what the crawler already knows -------------------------------------------------
     def known_entries(self, source: str) -> dict[str, KnownEntry]:
         rows = self.conn.execute(
@@ -193,11 +196,13 @@ class ArticleStore:
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
+            self.last_article_id = article_id  # for the article's facts, without a lookup
             self._index_later(article_id, article["title"], article["body"])
             self._written()
             return NEW
         (article_id, old_title, old_body, old_published, old_origin, old_author, old_hash,
          old_page, old_changed, first_seen, old_interval, was_incomplete) = existing  # fmt: skip
+        self.last_article_id = article_id
         new_date = _stated_date(article)
         date_corrected = new_date is not None and new_date != old_published
         if old_hash == article["content_hash"] and not date_corrected:

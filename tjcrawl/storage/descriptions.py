@@ -283,6 +283,41 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "extracted_at": "When it was read.",
         },
     ),
+    "article_facts": (
+        "招商引资 facts read from each article's current version (tjcrawl.extract.facts, "
+        "docs/facts.md): money, what the money is, places, industries, signed-project counts, "
+        "parties and projects, each with the sentence it came from. Replaced whenever the "
+        "article is stored new or changed or an attachment of it gets its text; all "
+        "recomputed by `tjcrawl reextract`.",
+        {
+            "id": "Integer key, in reading order within an article (title, body, attachments).",
+            "article_id": "The article (articles.id).",
+            "url": "The article's URL (articles.url).",
+            "kind": "money, place, industry, project_count, party or project.",
+            "value": "money: the amount in its currency's base unit (yuan for CNY; no exchange "
+            "rate applied); place: its code (6-digit administrative code; a functional zone: "
+            "its district's code plus -NN); industry: its taxonomy key; project_count: the "
+            "count; party, project: the name as stated.",
+            "name": "The normalised name of a place or industry.",
+            "role": "What the money or count is (总投资, 签约 …), or a party's role.",
+            "unit": "The unit as stated (万元, 亿美元 …).",
+            "currency": "ISO 4217 code of the stated currency (CNY, USD …).",
+            "amount": "The number as stated, in unit and currency.",
+            "qualifier": "约, 超, 逾, 近 … as stated.",
+            "surface": "The words the fact was read from, as they stand.",
+            "field": "Where: title, body or attachment:<url>.",
+            "start": "Character offset of surface in field.",
+            "end": "Character offset just past surface in field.",
+            "sentence_start": "Character offset of the sentence in field.",
+            "sentence_end": "Character offset just past the sentence in field.",
+            "sentence": "The sentence itself, copied from field.",
+            "district": "For a place inside a Tianjin district (a zone too): that district's "
+            "code (滨海新区 120116 for 天津港保税区); NULL otherwise.",
+            "method": "How it was found (rule:money …).",
+            "confidence": "0 to 1.",
+            "extractor": "facts-<hash of the finder's files> that computed it.",
+        },
+    ),
     "tjcrawl_meta": (
         "Key/value facts about the archive: schema_version, change_seq.",
         {"key": "Name.", "value": "Value."},
@@ -320,6 +355,38 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "title": "Member title.",
             "origin": "Member 来源.",
             "published_at": "Member publish date.",
+        },
+    ),
+    "fact_projects": (
+        "VIEW for archivists: every money, project-count, party and project fact with its "
+        "article, the place (the Tianjin place named in its sentence, else the article's "
+        "first) and its district, the industry (likewise), and the amount in yuan.",
+        {
+            "fact_id": "The fact (article_facts.id).",
+            "article_id": "The article.",
+            "title": "The article's title.",
+            "url": "The article's URL.",
+            "source": "Profile slug.",
+            "published_at": "The article's publish date.",
+            "year": "Its year (YYYY).",
+            "kind": "money, project_count, party or project.",
+            "role": "What the money or count is (总投资, 签约 …), or a party's role.",
+            "value": "As in article_facts.",
+            "amount_yuan": "money in yuan (CNY): the amount; NULL for another currency.",
+            "amount_range": "money in yuan: <1000万, 1000万–1亿, 1亿–10亿, 10亿–100亿 or ≥100亿.",
+            "amount": "The number as stated.",
+            "unit": "The unit as stated.",
+            "currency": "The stated currency.",
+            "qualifier": "约, 超, 逾, 近 … as stated.",
+            "place": "The place's name (a district or a functional zone).",
+            "place_code": "Its code.",
+            "district": "The district holding the place (滨海新区 for 天津港保税区).",
+            "district_code": "That district's 6-digit code.",
+            "industry": "The industry's name.",
+            "industry_key": "Its taxonomy key.",
+            "sentence": "The sentence the fact came from.",
+            "field": "title, body or attachment:<url>.",
+            "confidence": "0 to 1.",
         },
     ),
     "runs": (

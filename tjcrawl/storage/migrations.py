@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from tjcrawl.storage.facts import create_fact_tables
+
 
 def _initial(db: sqlite_utils.Database) -> None:
     db["tjcrawl_meta"].create({"key": str, "value": str}, pk="key")
@@ -477,6 +479,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _attachment_texts,
     _compression_dicts,
     _attachment_search_and_revisions,
+    create_fact_tables,  # 招商引资 facts: article_facts and fact_projects (tjcrawl.storage.facts)
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,445 @@
+"""招商引资 facts in the archive: the `article_facts` table and its `fact_projects` view, the
+places' containment (a functional zone lies in a district), and writing an article's facts.
+
+Facts belong to an article's current version: they are replaced whenever the article is
+written new or changed, and whenever an attachment of it gets its text, and all of them are
+recomputed by `tjcrawl reextract`. Finding them (`tjcrawl.extract.facts`) is never allowed to
+cost the article: a finder that raises leaves the article stored, a `facts_failed` fault row
+and a count.
+
+Place codes (docs/facts.md): Tianjin's districts by their 6-digit administrative code, a
+functional zone by the code of the district it lies in plus ``-NN`` (天津港保税区 120116-02), so
+that a question about 滨海新区 also finds what was signed in 天津港保税区; `ZONES` names them
+and says which zone lies in which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+#: Tianjin's 16 districts by administrative code (GB/T 2260).
+DISTRICTS: dict[str, str] = {
+    "120101": "和平区",
+    "120102": "河东区",
+    "120103": "河西区",
+    "120104": "南开区",
+    "120105": "河北区",
+    "120106": "红桥区",
+    "120110": "东丽区",
+    "120111": "西青区",
+    "120112": "津南区",
+    "120113": "北辰区",
+    "120114": "武清区",
+    "120115": "宝坻区",
+    "120116": "滨海新区",
+    "120117": "宁河区",
+    "120118": "静海区",
+    "120119": "蓟州区",
+}
+#: Functional zones as docs/facts.md codes them (the finder's places.toml): the code of the
+#: district they lie in plus "-NN"; code -> (name, other names, the zone it lies in, if any).
+#: 空港 and 临港 are administered by 天津港保税区, the 自贸试验区's 片区 lie within it.
+ZONES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "120116-01": (
+        "天津经济技术开发区",
+        ("天津开发区", "天津经开区", "经开区", "泰达", "TEDA"),
+        None,
+    ),
+    "120116-02": ("天津港保税区", ("天津保税区", "保税区"), None),
+    "120116-03": ("滨海高新区", ("天津滨海高新技术产业开发区", "天津滨海高新区", "渤龙湖"), None),
+    "120116-04": ("中新天津生态城", ("天津生态城", "生态城"), None),
+    "120116-05": ("东疆综合保税区", ("东疆保税港区", "东疆港区", "东疆"), None),
+    "120116-06": ("空港经济区", ("天津空港经济区", "空港"), "120116-02"),
+    "120116-07": ("临港经济区", ("临港片区", "临港工业区"), "120116-02"),
+    "120116-08": ("滨海新区中心商务区", ("于家堡", "响螺湾"), None),
+    "120116-10": (
+        "中国（天津）自由贸易试验区",
+        ("天津自由贸易试验区", "天津自贸试验区", "天津自贸区", "自贸试验区", "自贸区"),
+        None,
+    ),
+    "120116-11": ("自贸试验区天津港片区", ("天津港片区", "天津港东疆片区"), "120116-10"),
+    "120116-12": ("自贸试验区天津机场片区", ("天津机场片区",), "120116-10"),
+    "120116-13": (
+        "自贸试验区滨海新区中心商务片区",
+        ("滨海新区中心商务片区", "中心商务片区"),
+        "120116-10",
+    ),
+    "120110-01": ("华明高新区", ("华明高新技术产业区",), None),
+    "120112-01": ("海河教育园区", ("海河教育园",), None),
+    "120118-01": ("子牙经济技术开发区", ("子牙经开区", "子牙循环经济产业区"), None),
+}
+
+#: The kinds the `fact_projects` view lists; places and industries are its columns.
+PROJECT_KINDS = ("money", "project_count", "project", "party")
+#: Amount ranges of the view's `amount_range` (yuan, lower bound, label), for Datasette facets.
+AMOUNT_RANGES = (
+    (10_000_000_000, "≥100亿"),
+    (1_000_000_000, "10亿–100亿"),
+    (100_000_000, "1亿–10亿"),
+    (10_000_000, "1000万–1亿"),
+    (0, "<1000万"),
+)
+
+
+def district_of(code: str | None) -> str | None:
+    """The district code holding a place code (a zone's code starts with its district's);
+    None for a place outside Tianjin's districts (a province, another city, Tianjin as a
+    whole)."""
+    if not code:
+        return None
+    district, _, rest = code.partition("-")
+    if district in DISTRICTS and (not rest or code == district + "-" + rest):
+        return district
+    return None
+
+
+def zone_and_parts(code: str) -> list[str]:
+    """A zone's code and those of the zones inside it (保税区: 空港, 临港)."""
+    found = [code]
+    for zone, (_, _, parent) in ZONES.items():
+        if parent is not None and parent in found and zone not in found:
+            found.append(zone)
+    return found
+
+
+def resolve_place(text: str) -> tuple[str | None, str | None]:
+    """A district or zone given by code or name: (district code, zone code); (None, None) when
+    it is neither. A district's name may leave out 区 (滨海新, 和平)."""
+    text = text.strip()
+    if text in DISTRICTS:
+        return text, None
+    if text in ZONES or ("-" in text and district_of(text) is not None):
+        return None, text
+    for code, name in DISTRICTS.items():
+        if text in (name, name.removesuffix("区"), name.removesuffix("新区")):
+            return code, None
+    for code, (name, others, _) in ZONES.items():
+        if text == name or text in others:
+            return None, code
+    return None, None
+
+
+@cache
+def extractor_version() -> str:
+    """`facts-` and a hash of the finder's own files: facts computed by another finder are
+    told apart without anyone having to remember to bump a number."""
+    from tjcrawl.extract import facts
+
+    folder = Path(facts.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix not in (".pyc",) and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"facts-{digest.hexdigest()[:12]}"
+
+
+# -- the schema ---------------------------------------------------------------------------------
+def _amount_range_sql(column: str) -> str:
+    cases = " ".join(f"WHEN {column} >= {low} THEN '{label}'" for low, label in AMOUNT_RANGES)
+    return f"CASE WHEN {column} IS NULL THEN NULL {cases} END"
+
+
+def _district_name_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in DISTRICTS.items())
+    return f"CASE {column} {cases} END"
+
+
+def _nearest(kind: str, where: str = "") -> str:
+    """The id of the article's fact of `kind` in the same sentence as f, else its first.
+    (Two lookups: SQLite does not let a subquery's ORDER BY name the outer row.)"""
+    first = (
+        f"SELECT x.id FROM article_facts x WHERE x.article_id = f.article_id"
+        f" AND x.kind = '{kind}'{where}"
+    )
+    same = " AND x.field = f.field AND x.sentence_start = f.sentence_start"
+    return f"coalesce(({first}{same} ORDER BY x.id LIMIT 1), ({first} ORDER BY x.id LIMIT 1))"
+
+
+# A money fact's value is in its currency's base unit (docs/facts.md: no exchange rate is
+# invented), so only an amount in yuan is one in yuan.
+_YUAN = (
+    "CASE WHEN f.kind = 'money' AND coalesce(f.currency, 'CNY') = 'CNY'"
+    " THEN CAST(f.value AS REAL) END"
+)
+FACT_PROJECTS_VIEW = f"""CREATE VIEW fact_projects AS
+    SELECT f.id AS fact_id, f.article_id, a.title, a.url, a.source, a.published_at,
+           substr(a.published_at, 1, 4) AS year, f.kind, f.role, f.value,
+           {_YUAN} AS amount_yuan, {_amount_range_sql(_YUAN)} AS amount_range,
+           f.amount, f.unit, f.currency, f.qualifier,
+           p.name AS place, p.value AS place_code,
+           {_district_name_sql("p.district")} AS district, p.district AS district_code,
+           i.name AS industry, i.value AS industry_key,
+           f.sentence, f.field, f.confidence
+    FROM (
+      SELECT f.*, {_nearest("place", " AND x.district IS NOT NULL")} AS place_id,
+             {_nearest("industry")} AS industry_id
+      FROM article_facts f
+      WHERE f.kind IN ({", ".join(f"'{k}'" for k in PROJECT_KINDS)})
+    ) f
+    JOIN articles a ON a.id = f.article_id
+    LEFT JOIN article_facts p ON p.id = f.place_id
+    LEFT JOIN article_facts i ON i.id = f.industry_id"""
+
+
+def create_fact_tables(db: sqlite_utils.Database) -> None:
+    """The migration: `article_facts` and the `fact_projects` view (re-runnable)."""
+    if "article_facts" not in db.table_names():
+        db["article_facts"].create(
+            {
+                "id": int,
+                "article_id": int,
+                "url": str,
+                "kind": str,
+                "value": str,
+                "name": str,
+                "role": str,
+                "unit": str,
+                "currency": str,
+                "amount": float,
+                "qualifier": str,
+                "surface": str,
+                "field": str,
+                "start": int,
+                "end": int,
+                "sentence_start": int,
+                "sentence_end": int,
+                "sentence": str,
+                "district": str,
+                "method": str,
+                "confidence": float,
+                "extractor": str,
+            },
+            pk="id",
+            not_null={"article_id", "url", "kind", "value", "field"},
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        db["article_facts"].create_index(["kind", "value"])
+        db["article_facts"].create_index(["article_id", "kind"])
+    if "fact_projects" not in db.view_names():
+        db.execute(FACT_PROJECTS_VIEW)
+
+
+# -- writing ------------------------------------------------------------------------------------
+INSERT_SQL = (
+    "INSERT INTO article_facts (article_id, url, kind, value, name, role, unit, currency,"
+    ' amount, qualifier, surface, field, start, "end", sentence_start, sentence_end,'
+    " sentence, district, method, confidence, extractor)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def fact_rows(
+    article_id: int, url: str, facts: Iterable[Any], texts: Mapping[str, str]
+) -> list[tuple[Any, ...]]:
+    """Rows of article_facts; `texts` holds each field's text, for the sentence."""
+    version = extractor_version()
+    rows = []
+    for fact in facts:
+        text = texts.get(fact.field, "")
+        sentence = text[fact.sentence_start : fact.sentence_end].strip()
+        district = district_of(fact.value) if fact.kind == "place" else None
+        rows.append(
+            (
+                article_id,
+                url,
+                fact.kind,
+                str(fact.value),
+                fact.name,
+                fact.role,
+                fact.unit,
+                fact.currency,
+                fact.amount,
+                fact.qualifier,
+                fact.surface,
+                fact.field,
+                fact.start,
+                fact.end,
+                fact.sentence_start,
+                fact.sentence_end,
+                sentence,
+                district,
+                fact.method,
+                fact.confidence,
+                version,
+            )
+        )
+    return rows
+
+
+def attachment_texts(conn: sqlite3.Connection, article_id: int) -> dict[str, str]:
+    """The text read from each of the article's attachments that has some."""
+    rows = conn.execute(
+        "SELECT t.url, t.text FROM attachments a JOIN attachment_texts t ON t.url = a.url"
+        " WHERE a.article_id = ? AND t.state = 'ok' AND coalesce(t.text, '') != ''"
+        " ORDER BY a.url",
+        (article_id,),
+    )
+    return {url: text for url, text in rows}
+
+
+def write_facts(
+    conn: sqlite3.Connection,
+    article_id: int,
+    url: str,
+    title: str,
+    body: str,
+    attachments: Mapping[str, str],
+    *,
+    replace: bool = True,
+) -> int:
+    """Find the article's facts (title, body, attachments' text) and store them, in place of
+    its old ones when `replace`; how many. Raises what the finder raises, having changed
+    nothing."""
+    from tjcrawl.extract.facts import extract_facts
+
+    facts = extract_facts(title, body, attachments=dict(attachments) or None)
+    texts = {"title": title, "body": body}
+    texts.update({f"attachment:{u}": text for u, text in attachments.items()})
+    rows = fact_rows(article_id, url, facts, texts)
+    if replace:
+        conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+    if rows:
+        conn.executemany(INSERT_SQL, rows)
+    return len(rows)
+
+
+def replace_facts(conn: sqlite3.Connection, article_id: int) -> int:
+    """`write_facts` for a stored article, read back from the archive."""
+    found = conn.execute(
+        "SELECT url, title, body FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    if found is None:
+        return 0
+    url, title, body = found
+    texts = attachment_texts(conn, article_id)
+    return write_facts(conn, article_id, url, title or "", body or "", texts)
+
+
+def failure_detail(exc: BaseException) -> str:
+    return f"facts: {type(exc).__name__}: {exc}"[:500]
+
+
+def articles_linking(conn: sqlite3.Connection, attachment_url: str) -> list[int]:
+    rows = conn.execute("SELECT article_id FROM attachments WHERE url = ?", (attachment_url,))
+    return [r[0] for r in rows]
+
+
+FAULT_KIND = "facts_failed"
+#: What `tjcrawl export --format jsonl` gives of each fact, in its "facts" list.
+EXPORT_FIELDS = (
+    "kind",
+    "value",
+    "name",
+    "role",
+    "amount",
+    "unit",
+    "currency",
+    "qualifier",
+    "field",
+    "start",
+    "end",
+    "confidence",
+)
+
+
+def exported_facts(conn: sqlite3.Connection, article_url: str) -> list[dict[str, Any]]:
+    """The article's facts as the JSONL export lists them, in reading order."""
+    columns = ", ".join(f'"{name}"' for name in EXPORT_FIELDS)
+    rows = conn.execute(
+        f"SELECT {columns} FROM article_facts"
+        " WHERE article_id = (SELECT id FROM articles WHERE url = ?) ORDER BY id",
+        (article_url,),
+    )
+    return [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in rows]
+
+
+def store_facts(
+    archive: Any,
+    ledger: Any,
+    run_id: str,
+    article_id: int,
+    source: str,
+    url: str,
+    *,
+    article: Mapping[str, Any] | None = None,
+    linked: bool = True,
+    replace: bool = True,
+) -> int | None:
+    """The article's facts, in the archive's open transaction: from `article` (its title and
+    body as just stored, which saves reading them back) or else from the archive; with the
+    text of its attachments unless it has no links (`linked`); in place of its old facts
+    when `replace` (a new article has none: one statement fewer on the writer thread).
+
+    A finder that raises is a `facts_failed` fault row and a count (in `ledger`, when
+    given), and the article keeps no facts of an older version. How many facts were stored
+    (None: the finder failed). A failing write is not caught: it is the transaction's
+    failure, counted as such."""
+    archive._begin()
+    try:
+        if article is None:
+            return replace_facts(archive.conn, article_id)
+        texts = attachment_texts(archive.conn, article_id) if linked else {}
+        title, body = article.get("title") or "", article.get("body") or ""
+        return write_facts(archive.conn, article_id, url, title, body, texts, replace=replace)
+    except sqlite3.Error:
+        raise
+    except Exception as exc:  # the finder's bug must not cost the article
+        if replace:
+            archive.conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+        if ledger is not None:
+            archive.tally(ledger, FAULT_KIND)
+        archive.record_fault(
+            run_id=run_id,
+            source=source,
+            url=url,
+            kind=FAULT_KIND,
+            status=None,
+            detail=failure_detail(exc),
+        )
+        logger.warning("facts of %s: %s", url, failure_detail(exc))
+        return None
+    finally:
+        archive._written()
+
+
+#: What makes two computations of an article's facts the same facts (not the extractor).
+_SAME_FACTS_SQL = (
+    "SELECT kind, value, name, role, unit, currency, amount, qualifier, surface, field, start,"
+    ' "end", confidence FROM article_facts WHERE article_id = ? ORDER BY id'
+)
+
+
+def recompute_source(archive: Any, run_id: str, source: str) -> tuple[int, int, int]:
+    """Every article of `source` gets its facts afresh (`tjcrawl reextract`: the finder may
+    have changed even where the text did not); (articles, facts, articles whose finder
+    failed). An article whose facts came out different gets a new change number, so that
+    `export --changed-since-last-export` hands downstream tools its new facts."""
+    conn = archive.conn
+    rows = conn.execute(
+        "SELECT id, url FROM articles WHERE source = ? ORDER BY id", (source,)
+    ).fetchall()
+    found = failed = 0
+    for article_id, url in rows:
+        before = conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall()
+        count = store_facts(archive, None, run_id, article_id, source, url)
+        if count is None:
+            failed += 1
+        else:
+            found += count
+        if conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall() != before:
+            conn.execute(
+                "UPDATE articles SET change_seq = ? WHERE id = ?",
+                (archive._next_change(), article_id),
+            )
+    return len(rows), found, failed
