@@ -446,6 +446,15 @@ def _compression_dicts(db: sqlite_utils.Database) -> None:
     db["compression_dicts"].create_index(["source", "id"])
 
 
+def _compressed_attachment_files(db: sqlite_utils.Database) -> None:
+    """Attachment files are fetched by default now: their bytes are compressed like pages
+    (`compression`: zstd; NULL for the files stored raw before, which stay readable). A file
+    not kept (over a cap) has a row without body, so its state is kept beside it."""
+    files = db["attachment_files"]
+    if "compression" not in files.columns_dict:  # run again (a user_version set back): harmless
+        files.add_column("compression", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -465,6 +474,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _source_verification,
     _attachment_texts,
     _compression_dicts,
+    _compressed_attachment_files,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
