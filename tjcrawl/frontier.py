@@ -128,7 +128,8 @@ class Frontier:
         return page
 
     def attachment_known(self, url: str) -> bool:
-        """An attachment whose bytes are kept is not fetched again, but in a backfill."""
+        """An attachment the archive has (its bytes, or its too_large state) is not fetched
+        again, but in a backfill."""
         return self.mode != FULL and self.archive.attachment_stored(url)
 
     @property

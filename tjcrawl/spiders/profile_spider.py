@@ -590,6 +590,12 @@ class ProfileSpider(scrapy.Spider):
         kind, status, detail = classify(failure)
         page_kind = request.meta.get("page_kind")
         if page_kind == "attachment" and kind == TOO_LARGE:
+            cap = request.meta.get("download_maxsize")
+            # Scrapy cancels a stream past its cap with an exception that says nothing.
+            said = detail.split(":", 1)[1].strip() if ":" in detail else ""
+            detail = f"over TJCRAWL_ATTACHMENT_MAX_BYTES ({cap} bytes): cut off, not kept" + (
+                f" ({said})" if said else ""
+            )
             self._unkept(request.url, status, detail)
         page = request.cb_kwargs.get("page", 1)
         is_listing = page_kind == "listing"

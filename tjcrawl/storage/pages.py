@@ -212,11 +212,13 @@ class PageStore:
         self._written()
 
     def attachment_stored(self, url: str) -> bool:
-        """Whether the bytes of the attachment at `url` are kept: TRS names a file per upload,
-        so a known URL is a known file, and a nightly run does not fetch it again."""
+        """Whether the archive has the attachment at `url`: its bytes, or its state when it
+        was over a cap. TRS names a file per upload, so a known URL is a known file, and a
+        nightly run does not fetch it again (a file over the cap would only be cut off at the
+        cap again; after raising a cap, `crawl --full` fetches every file again)."""
         row = (
             self.pages_reader()
-            .execute("SELECT 1 FROM attachment_files WHERE url = ? AND sha256 IS NOT NULL", (url,))
+            .execute("SELECT 1 FROM attachment_files WHERE url = ?", (url,))
             .fetchone()
         )
         return row is not None
