@@ -17,7 +17,12 @@ import pytest
 from attachment_files import make_docx, make_pdf, make_zip_bomb
 from conftest import run_cli
 from loopback import LoopbackHandler, LoopbackServer, Target
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.test import get_crawler
 
+from tjcrawl.extract.generic import extract_article
+from tjcrawl.pipelines.validate import ValidatePipeline
 from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
 from tjcrawl.storage.pages import attachment_body
 
@@ -316,3 +321,27 @@ def test_files_wait_their_turn_behind_the_per_host_delay(site: FileSite, tmp_pat
     assert sum(1 for _, p in site.times if p.startswith("/att/")) >= 4
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= delay * 0.5 * 0.9, gaps
+
+
+def test_the_generic_extractor_takes_a_see_the_attachment_page_as_an_article() -> None:
+    """The lines that send the reader to the file are the body, as the page says them, and
+    the file is its attachment: no `no_article`, so no failed extraction."""
+    page = PAGES["/a2.html"].decode()
+    article = extract_article(page, url("/a2.html"))
+    assert article.no_article is None
+    assert article.paragraphs == ["详见附件", "附件下载"]
+    assert article.attachments == [{"url": url("/att/P020250903000009.docx"), "text": "附件下载"}]
+    # Without a file link, a short page is still no article: nothing is invented.
+    bare = extract_article(page.replace("/att/P020250903000009.docx", "/a3.html"), url("/a2.html"))
+    assert bare.no_article is not None and bare.no_article.startswith("no article")
+
+
+def test_an_article_that_is_only_its_files_is_not_a_failed_extraction() -> None:
+    stats = StatsCollector(get_crawler())
+    pipeline = ValidatePipeline(stats)
+    files = [{"url": url("/att/P020250903000009.docx"), "text": ""}]
+    item = {"url": url("/a2.html"), "title": "公示", "body": "", "attachments": files}
+    assert pipeline.process_item(item) is item
+    assert stats.get_value("tjcrawl/missing/body") is None
+    with pytest.raises(DropItem):
+        pipeline.process_item({**item, "attachments": []})
