@@ -22,8 +22,10 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
 from tjcrawl.extract.generic import extract_article
+from tjcrawl.pipelines.attachment_reading import AttachmentReader
 from tjcrawl.pipelines.validate import ValidatePipeline
 from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
+from tjcrawl.storage.archive import WriteLedger
 from tjcrawl.storage.pages import attachment_body
 
 HOST = "files.tjcrawl.test"
@@ -346,3 +348,20 @@ def test_an_article_that_is_only_its_files_is_not_a_failed_extraction() -> None:
     assert stats.get_value("tjcrawl/missing/body") is None
     with pytest.raises(DropItem):
         pipeline.process_item({**item, "attachments": []})
+
+
+def test_a_file_that_could_not_be_handed_to_the_writer_is_a_lost_write() -> None:
+    """The reading thread waits for nothing but its files; one it could not hand to the
+    writer is counted, so that the run is write_failed, never finished."""
+
+    class Refusing:
+        def submit(self, *args: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    ledger = WriteLedger()
+    reader = AttachmentReader(Refusing(), ledger, "run", SLUG)  # type: ignore[arg-type]
+    started = time.monotonic()
+    reader.add(url("/att/a.pdf"), GOOD_PDF, "application/pdf", "2025-09-03T10:00:00+08:00")
+    reader.add(url("/att/b.pdf"), GOOD_PDF, "application/pdf", "2025-09-03T10:00:00+08:00")
+    assert reader.finish() == 2
+    assert time.monotonic() - started < BOUND
