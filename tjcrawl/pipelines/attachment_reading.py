@@ -34,9 +34,11 @@ class AttachmentReader:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="attachment-reader")
         self._worker: Any = None  # tjcrawl.attachments.Worker, started with the first file
         self._pending: list[Future[None]] = []
+        self._lost = 0  # files not handed to the writer
 
     def add(self, url: str, body: bytes, content_type: str | None, fetched_at: str) -> None:
         """A file fetched whole (on the reactor thread: it only hands the file over)."""
+        self._settle([f for f in self._pending if f.done()])
         self._pending = [f for f in self._pending if not f.done()]
         self._pending.append(self._pool.submit(self._take, url, body, content_type, fetched_at))
 
@@ -69,16 +71,18 @@ class AttachmentReader:
         """Every file handed over stored and read, the worker process stopped; how many files
         could not even be handed to the writer (lost writes of the run)."""
         self._pool.shutdown(wait=True)
-        lost = 0
-        for future in self._pending:
-            if (exc := future.exception()) is not None:
-                logger.error("an attachment was not stored: %s", exc)
-                lost += 1
+        self._settle(self._pending)
         self._pending = []
         if self._worker is not None:
             self._worker.close()
             self._worker = None
-        return lost
+        return self._lost
+
+    def _settle(self, done: list[Future[None]]) -> None:
+        for future in done:
+            if (exc := future.exception()) is not None:
+                logger.error("an attachment was not stored: %s", exc)
+                self._lost += 1
 
     # -- on the writer thread -----------------------------------------------------------
     def store_file(
