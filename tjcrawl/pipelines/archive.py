@@ -376,13 +376,14 @@ class ArchivePipeline:
             return
         if self.packing is not None:
             self.packing.finish()
+        unsent = 0
         if self.attachments is not None:
             # Files still being read are stored first: every write is handed over before
             # the run's last commit.
-            self.ledger.failed["attachments"] += self.attachments.finish()
+            unsent = self.attachments.finish()
             self.attachments = None
         # Every write handed over before this point is done once this call returns.
-        self.archive.call(self._finish, reason)
+        self.archive.call(self._finish, reason, unsent)
         self.archive.release()
         self.archive = None
 
@@ -400,9 +401,12 @@ class ArchivePipeline:
             )
         return lost
 
-    def _finish(self, reason: str) -> None:
+    def _finish(self, reason: str, unsent_files: int = 0) -> None:
         archive = self.archive
         assert archive is not None
+        # Files the attachment reader could not hand over are lost writes (on this thread,
+        # which alone counts the ledger's failures).
+        self.ledger.failed["attachments"] += unsent_files
         archive.try_commit()  # the run's last batch: stored, or counted among the failures
         lost = self._count_failures()
         if not self.run_row:
