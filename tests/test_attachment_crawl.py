@@ -287,7 +287,7 @@ def test_a_second_nightly_run_fetches_no_file_it_keeps(site: FileSite, tmp_path:
     not. The first run also shows files waiting their turn behind the per-host delay: one
     downloader slot per host, so no request, file or page, follows another to the host sooner
     than Scrapy's randomised delay allows (0.5 × DOWNLOAD_DELAY)."""
-    delay = 0.2
+    delay = 0.1
     crawl(site, tmp_path, DOWNLOAD_DELAY=delay, CONCURRENT_REQUESTS_PER_DOMAIN=1)
     times = sorted(t for t, p in site.times if p != "/robots.txt")
     gaps = [b - a for a, b in itertools.pairwise(times)]

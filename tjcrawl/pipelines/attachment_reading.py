@@ -17,6 +17,7 @@ from typing import Any
 from tjcrawl.attachments.states import DAMAGED, OK, Extracted
 from tjcrawl.storage.archive import Archive, PackedBody, WriteLedger
 from tjcrawl.storage.attachments import store_attachment_text
+from tjcrawl.storage.pages import pack_attachment
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class AttachmentReader:
         self.archive.submit(self.store_unkept, url, status, got)
 
     def _take(self, url: str, body: bytes, content_type: str | None, fetched_at: str) -> None:
-        packed = PackedBody.of(body)
+        packed = pack_attachment(body)
         # Kept before it is read: the bytes as received are what the archive owes, whatever
         # reading them comes to.
         self.archive.submit(self.store_file, url, body, packed, content_type, fetched_at)

@@ -249,8 +249,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "body": "The file, compressed as `compression` says; null when not kept.",
             "fetched_at": "When.",
             "run_id": "The run that fetched it.",
-            "compression": "How `body` is compressed: zstd; null for the bytes as served (rows"
-            " stored before schema 19).",
+            "compression": "How `body` is compressed: zstd, or none when zstd would not make it"
+            " smaller; null for the bytes as served in rows stored before schema 19.",
         },
     ),
     "compression_dicts": (

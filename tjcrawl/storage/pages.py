@@ -16,7 +16,7 @@ from tjcrawl import clock
 from tjcrawl.storage import compression
 from tjcrawl.storage.compression import Dictionary, PackedBody, Packer
 
-__all__ = ["PackedBody", "PageStore", "attachment_body"]
+__all__ = ["PackedBody", "PageStore", "attachment_body", "pack_attachment"]
 
 
 class PageStore:
@@ -236,7 +236,7 @@ class PageStore:
     ) -> None:
         """Keep an attachment's bytes, compressed like pages (zstd: Office files are zip
         archives already, but a PDF's text streams and a CSV or DOC are not)."""
-        packed = packed or PackedBody.of(body)
+        packed = packed or pack_attachment(body)
         self._begin()
         self.conn.execute(
             "INSERT OR REPLACE INTO attachment_files (url, status, content_type, size, sha256,"
@@ -273,6 +273,15 @@ class PageStore:
             "SELECT body IS NULL FROM attachment_files WHERE url = ?", (url,)
         ).fetchone()
         return bool(row and row[0])
+
+
+def pack_attachment(body: bytes) -> PackedBody:
+    """A file's bytes as `attachment_files` keeps them: zstd, or as served when zstd would not
+    make them smaller (a JPEG, a tiny placeholder)."""
+    packed = PackedBody.of(body)
+    if len(packed.compressed) >= len(body):
+        return PackedBody(packed.sha256, body, "none")
+    return packed
 
 
 def attachment_body(conn: sqlite3.Connection, url: str) -> bytes | None:
