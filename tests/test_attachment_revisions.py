@@ -64,8 +64,10 @@ def test_attachment_bytes_reads_raw_and_compressed_rows(tmp_path: Path) -> None:
     archive.commit()
     assert attachment_bytes(archive.conn, "http://x.test/a.pdf") == data
     assert attachment_bytes(archive.conn, "http://x.test/none.pdf") is None
-    # A row compressed like pages (the column a compressing writer adds) reads the same.
-    archive.conn.execute("ALTER TABLE attachment_files ADD COLUMN compression TEXT")
+    # A row stored raw by an older tjcrawl (no compression) and one compressed with zlib like
+    # older pages read the same.
+    archive.conn.execute("UPDATE attachment_files SET body = ?, compression = NULL", (data,))
+    assert attachment_bytes(archive.conn, "http://x.test/a.pdf") == data
     archive.conn.execute(
         "UPDATE attachment_files SET body = ?, compression = 'zlib'", (zlib.compress(data),)
     )

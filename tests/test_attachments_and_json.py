@@ -1,13 +1,18 @@
-"""Attachment links per article (and the files with --attachments); JSON listing APIs."""
+"""Attachment links per article and the files (fetched by default); JSON listing APIs."""
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
 
-from conftest import DemoArchive, count, run_cli
+from conftest import FIXTURES, DemoArchive, count, run_cli
 
 from tjcrawl.fixtures import offline_crawl
 from tjcrawl.profiles import parse_profile
+from tjcrawl.storage.archive import Archive
+from tjcrawl.storage.pages import attachment_body
+
+SITE = FIXTURES / "demo_trs" / "site" / "sy" / "tjxw" / "202411"
 
 ATTACHED = "http://gov.tjcrawl.test/sy/tjxw/202411/t20241114_6012338.html"
 
@@ -23,36 +28,75 @@ def test_attachment_links_are_recorded_per_article(demo_archive: DemoArchive) ->
     assert suffixes == ["docx", "pdf", "xlsx"]
     assert all(text for _, text in links)
     assert count(demo_archive.path, "SELECT count(DISTINCT article_id) FROM attachments") == 1
-    # The demo fetches attachments: the placeholder PDF and the real DOCX (the XLSX is a 404).
-    assert count(demo_archive.path, "SELECT count(*) FROM attachment_files") == 2
+    # The demo fetches them by default; its second run fetched none of them again.
+    assert count(demo_archive.path, "SELECT count(*) FROM attachment_files") == 3
 
 
-def crawl_trs(db: Path, settings: dict | None = None):
+def crawl_trs(db: Path, settings: dict | None = None, *flags: str):
     env = {"TJCRAWL_SETTINGS": json.dumps(settings)} if settings else None
-    return run_cli(
-        "crawl", "demo_trs", "--serve-fixtures", "--attachments", "--db", str(db), env=env
-    )
+    return run_cli("crawl", "demo_trs", "--serve-fixtures", *flags, "--db", str(db), env=env)
 
 
-def test_attachments_flag_stores_the_files_within_the_cap(tmp_path: Path) -> None:
+def test_attachments_are_stored_compressed_within_the_caps(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    assert crawl_trs(db).returncode == 0
+    # --attachments is the default, kept so that old scripts still run.
+    assert crawl_trs(db, None, "--attachments").returncode == 0
     with sqlite3.connect(db) as conn:
-        files = conn.execute("SELECT url, size, body FROM attachment_files ORDER BY url").fetchall()
-        missing = conn.execute(
-            "SELECT count(*) FROM faults WHERE kind = 'http_404' AND url LIKE '%.xlsx'"
-        ).fetchone()[0]
-    assert [url.rsplit(".", 1)[1] for url, _, _ in files] == ["pdf", "docx"]
-    assert files[0][2].startswith(b"%PDF-") and files[0][1] == len(files[0][2])
-    assert files[1][2].startswith(b"PK") and files[1][1] == len(files[1][2])
-    assert missing == 1, "a missing attachment is a fault, not a silent gap"
+        files = {
+            url.rsplit(".", 1)[1]: (size, sha256, compression, attachment_body(conn, url))
+            for url, size, sha256, compression in conn.execute(
+                "SELECT url, size, sha256, compression FROM attachment_files"
+            )
+        }
+        texts = dict(conn.execute("SELECT url, text FROM attachment_texts"))
+    assert sorted(files) == ["docx", "pdf", "xlsx"]
+    for suffix, (size, sha256, compression, body) in files.items():
+        served = next(SITE.glob(f"P0*.{suffix}")).read_bytes()
+        assert body == served and size == len(served), suffix
+        # The 45-byte placeholder PDF would only grow: kept as served.
+        assert compression == ("none" if suffix == "pdf" else "zstd"), suffix
+        assert sha256 == hashlib.sha256(served).hexdigest()
+    assert any("天津津南绿能材料有限公司" in text for text in texts.values())
 
     capped = tmp_path / "capped.db"
     assert crawl_trs(capped, {"TJCRAWL_ATTACHMENT_MAX_BYTES": 10}).returncode == 0
-    assert count(capped, "SELECT count(*) FROM attachment_files") == 0
-    too_large = "SELECT count(*) FROM faults WHERE kind = 'too_large' AND url LIKE '%.pdf'"
-    assert count(capped, too_large) == 1
+    assert count(capped, "SELECT count(*) FROM attachment_files WHERE body IS NOT NULL") == 0
+    too_large = "SELECT count(*) FROM faults WHERE kind = 'too_large'"
+    assert count(capped, too_large) == 3
+    states = "SELECT count(*) FROM attachment_texts WHERE state = 'too_large'"
+    assert count(capped, states) == 3, "over the cap is a state, never silent"
     assert count(capped, "SELECT count(*) FROM articles") == 14
+
+    counted = tmp_path / "counted.db"
+    assert crawl_trs(counted, {"TJCRAWL_ATTACHMENTS_PER_ARTICLE": 1}).returncode == 0
+    assert count(counted, "SELECT count(*) FROM attachment_files WHERE body IS NOT NULL") == 1
+    over = count(
+        counted,
+        "SELECT count(*) FROM faults WHERE kind = 'too_large'"
+        " AND detail LIKE '%TJCRAWL_ATTACHMENTS_PER_ARTICLE = 1, not fetched'",
+    )
+    assert over == 2
+    assert count(counted, states) == 2
+
+    none = tmp_path / "none.db"
+    assert crawl_trs(none, None, "--no-attachments").returncode == 0
+    assert count(none, "SELECT count(*) FROM attachment_files") == 0
+    assert count(none, "SELECT count(*) FROM attachments") == 3, "the links are kept"
+
+
+def test_attachment_files_stored_raw_before_compression_stay_readable(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    archive = Archive(db)
+    try:
+        archive.conn.execute(
+            "INSERT INTO attachment_files (url, status, size, sha256, body) VALUES (?,?,?,?,?)",
+            ("http://x.test/a.pdf", 200, 5, "-", b"%PDF-"),
+        )
+        archive.conn.commit()
+        assert attachment_body(archive.conn, "http://x.test/a.pdf") == b"%PDF-"
+        assert attachment_body(archive.conn, "http://x.test/b.pdf") is None
+    finally:
+        archive.close()
 
 
 JSON_PROFILE = """
@@ -149,7 +193,7 @@ def test_attachments_fetched_by_the_crawl_are_read_and_their_state_kept(tmp_path
             "SELECT url, detail FROM faults WHERE kind = 'attachment_damaged'"
         ).fetchall()
     by_suffix = {row[0].rsplit(".", 1)[1]: row for row in texts}
-    assert set(by_suffix) == {"pdf", "docx"}
+    assert set(by_suffix) == {"pdf", "docx", "xlsx"}
     url, state, text, detail, same_bytes = by_suffix["pdf"]
     assert state == "damaged" and text == "" and same_bytes == 1
     assert "no startxref" in detail

@@ -26,6 +26,8 @@ from twisted.python.failure import Failure
 from twisted.web import _newclient
 
 fault_recorded = object()  # signal: url, kind, status, detail
+#: signal: url, state, status, detail: an attachment not kept (over a cap), its fault recorded
+attachment_unkept = object()
 
 #: What a fault can cost (`report_fault(lost=...)`): an article, a listing page (whose entries
 #: stay unknown this run), an attachment (counted apart: the article itself was archived).

@@ -127,6 +127,11 @@ class Frontier:
         (page,) = load_pages(self.archive.pages_reader(), [stored[0]])
         return page
 
+    def attachment_known(self, url: str) -> bool:
+        """An attachment the archive has (its bytes, or its too_large state) is not fetched
+        again, but in a backfill."""
+        return self.mode != FULL and self.archive.attachment_stored(url)
+
     @property
     def stops_early(self) -> bool:
         return self.mode == INCREMENTAL

@@ -46,6 +46,8 @@ class IncompletePageMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         kind = request.meta.get("page_kind")
+        if kind == "attachment" and response.status == 200 and "dataloss" in response.flags:
+            return self._cut_file(request, response)
         if kind not in ("listing", "detail") or response.status != 200 or not response.body:
             return response
         data_lost = "dataloss" in response.flags
@@ -77,6 +79,29 @@ class IncompletePageMiddleware:
             )
         return response
 
+    def _cut_file(self, request: Request, response: Response) -> Request | Response:
+        """An attachment whose connection closed before its Content-Length: retried like a
+        page, then kept as received (its reader finds it damaged) with a fault saying so."""
+        if self.crawler.spider is not None:
+            retry = get_retry_request(
+                request,
+                spider=self.crawler.spider,
+                reason="dataloss",
+                give_up_log_level=logging.WARNING,
+            )
+            if retry is not None:
+                return retry
+        declared = declared_length(response.headers.get(b"Content-Length"))
+        of = f" of {declared}" if declared is not None else ""
+        report_fault(
+            self.crawler,
+            response.url,
+            "incomplete",
+            200,
+            f"attachment cut short: {len(response.body)}{of} bytes arrived; kept as received",
+        )
+        return response
+
 
 class EncodingMiddleware:
     """Re-decode each text response in the encoding its bytes support; note the fetch time.
@@ -94,6 +119,10 @@ class EncodingMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         request.meta.setdefault("fetched_at", clock.now().isoformat())
+        if request.meta.get("page_kind") == "attachment":
+            # A file's bytes are read by its reader, which judges its type and state itself: a
+            # PDF served as text/html is no undecodable page.
+            return response
         is_page = "page_kind" in request.meta and response.status == 200
         if is_page and not response.body:
             lost = LOSS_OF_PAGE.get(request.meta["page_kind"])

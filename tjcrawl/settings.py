@@ -92,11 +92,15 @@ TJCRAWL_COMMIT_SECONDS = 2.0
 # Caps the archive at this many database pages (0: no cap); tests use it for a full disk.
 TJCRAWL_MAX_PAGE_COUNT = 0
 TJCRAWL_PROXY_MAP: dict[str, str] = {}
-# crawl --attachments: also fetch linked files (PDF, DOCX, XLSX, ZIP …), each at most this big.
-TJCRAWL_ATTACHMENTS = False
+# Linked files (PDF, DOCX, XLSX, ZIP …) are fetched with their article, through the same
+# downloader as pages (robots.txt, per-host limits, delays); `crawl --no-attachments` turns it
+# off. A file over the byte cap, or past the per-article count, is not fetched (whole): its
+# state is too_large and a fault row says which cap.
+TJCRAWL_ATTACHMENTS = True
 TJCRAWL_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # crawl --ocr: PDF pages without a text layer are read by Tesseract (else the file is needs_ocr).
 TJCRAWL_OCR = False
+TJCRAWL_ATTACHMENTS_PER_ARTICLE = 30
 # A run fails (non-zero exit) when fewer than this share of a source's items have a field.
 TJCRAWL_MIN_FIELD_COVERAGE = 0.9
 

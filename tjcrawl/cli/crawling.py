@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from tjcrawl.cli.archive_commands import _stats_text
 from tjcrawl.cli.common import (
@@ -87,7 +88,7 @@ class CrawlRequest:
     full: bool = False
     log_level: str = "INFO"
     log_file: Path | None = None
-    attachments: bool = False
+    attachments: bool = True
     ocr: bool = False
 
 
@@ -232,9 +233,12 @@ def _report(reports: list[Any], web: frozenset[str] = frozenset()) -> int:
     help="Deprecated, no effect: with no SOURCE, every enabled web source is crawled.",
 )
 @click.option(
-    "--attachments",
-    is_flag=True,
-    help="Also store linked files (PDF, DOCX, XLSX, ZIP …) up to TJCRAWL_ATTACHMENT_MAX_BYTES.",
+    "--attachments/--no-attachments",
+    default=True,
+    help="Linked files (PDF, DOCX, XLSX, ZIP …) are fetched and read with their article, up to"
+    " TJCRAWL_ATTACHMENT_MAX_BYTES each and TJCRAWL_ATTACHMENTS_PER_ARTICLE per article;"
+    " --no-attachments turns that off. --attachments is the default, still accepted (old"
+    " scripts and Scrapyd jobs) and changes nothing.",
 )
 @click.option(
     "--ocr",
@@ -319,7 +323,8 @@ def crawl(
     Examples:
       tjcrawl crawl --db /srv/tj/archive.db
       tjcrawl crawl demo_trs --serve-fixtures --full --db /tmp/test.db
-      tjcrawl crawl tj_fzgg --serve-fixtures --attachments --ocr --db /tmp/test.db
+      tjcrawl crawl tj_fzgg --serve-fixtures --ocr --db /tmp/test.db
+      tjcrawl crawl tj_fzgg --no-attachments   # pages only, no linked files
       tjcrawl crawl --redis redis://10.0.0.5:6379/0   # a worker (docs/distributed.md)
       tjcrawl crawl --redis redis://10.0.0.5:6379/0 --wait 3600
       tjcrawl crawl --redis redis://10.0.0.5:6379/0 --full   # a distributed backfill
@@ -337,7 +342,11 @@ def crawl(
     if redis_url:
         from tjcrawl.cli.distributed_commands import crawl_worker
 
-        if serve_fixtures or attachments or ocr:
+        ctx = click.get_current_context()
+        explicit = ctx.get_parameter_source("attachments") is ParameterSource.COMMANDLINE
+        if serve_fixtures or ocr or (attachments and explicit):
+            # Workers fetch no attachments (tjcrawl.distributed.worker): an explicit ask for
+            # them is refused rather than ignored.
             raise click.UsageError(
                 "--redis workers crawl web sources or --proxy sites"
                 " (no --serve-fixtures, --attachments or --ocr yet)"

@@ -214,6 +214,9 @@ class RedisFrontier(Frontier):
         value = json.loads(raw)
         return StoredPage(**{**value, "body": base64.b64decode(value["body"])})
 
+    def attachment_known(self, url: str) -> bool:
+        return False  # workers fetch no attachments (tjcrawl.distributed.worker)
+
     def conditional_headers(self, url: str, listing: bool) -> dict[str, str]:
         # Another worker may have caught the source's 304s lying since this one started.
         if self.trusts_304 and self.server.hget(key(self.source, "meta"), "trusts_304") == b"0":

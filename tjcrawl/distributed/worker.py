@@ -59,6 +59,9 @@ def worker_settings(base: Settings, redis_url: str, run_id: str, worker: str) ->
         "TJCRAWL_RUN_ID": run_id,
         "TJCRAWL_WORKER_ID": worker,
         "TJCRAWL_AFTER_CRAWL": False,
+        # Not yet: the writer would need attachment records (bytes, reading them) from the
+        # outbox. Off here, whatever the default, so no file is fetched and then dropped.
+        "TJCRAWL_ATTACHMENTS": False,
     }
     for key, value in values.items():
         settings.set(key, value, priority="cmdline")

@@ -166,6 +166,23 @@ def _attachments(element: Any, url: str | None) -> list[dict[str, str]]:
     return [{"url": target, "text": text} for target, text in found.items()]
 
 
+#: A line that sends the reader to the files: 详见附件, 附件下载, 附件1：…
+_SEE_ATTACHMENT_RE = re.compile(
+    r"详见附件|见附件|附件下载|下载附件|附件\s*[0-9一二三四五六七八九十]*\s*[:：]"
+)
+
+
+def _see_the_attachment(seg: Segmented, root: Any, url: str | None) -> Article | None:
+    """A page whose text is only "详见附件" and the links to its files (a policy published
+    as a PDF): its article is those lines, as the page says them, and its files. None when the
+    page has no such line or no file link."""
+    lines = [b.text for b in seg.blocks if b.chars <= 80 and _SEE_ATTACHMENT_RE.search(b.text)]
+    files = _attachments(root, url)
+    if not lines or not files:
+        return None
+    return Article(paragraphs=clean_paragraphs(lines), attachments=files)
+
+
 def _link_lines(seg: Segmented) -> int:
     """Lines that are a headline-length link: a listing's entries."""
     return sum(1 for b in seg.blocks if b.link_chars > b.chars / 2 and 6 <= b.chars <= 80)
@@ -266,6 +283,10 @@ def extract_article(
             article.no_article = f"listing page: {links} link lines and {chars} characters of text"
         elif _ERROR_PAGE_RE.search(page_title):
             article.no_article = f"error or login page ({page_title[:60]})"
+        elif see := _see_the_attachment(seg, root, url):
+            # Archived as such, its files fetched and read with it: no failed extraction.
+            article.paragraphs, article.attachments = see.paragraphs, see.attachments
+            article.how["body"] = "see-the-attachment lines"
         else:
             article.no_article = f"no article: {chars} characters of body text"
     return article

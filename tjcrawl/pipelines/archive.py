@@ -27,7 +27,7 @@ from twisted.internet import task
 
 from tjcrawl import clock
 from tjcrawl.extensions import ARCHIVE_LOCKED, RUN_ID_STAT
-from tjcrawl.faults import fault_recorded, losses, report_fault, summarise
+from tjcrawl.faults import attachment_unkept, fault_recorded, losses, report_fault, summarise
 from tjcrawl.frontier import (
     DEFAULT_OVERLAP,
     DEFAULT_SWEEP_DAYS,
@@ -43,6 +43,7 @@ from tjcrawl.pipelines.archive_writes import (
     store_item,
     store_response,
 )
+from tjcrawl.pipelines.attachment_reading import AttachmentReader
 from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.storage.archive import (
     Archive,
@@ -99,7 +100,7 @@ class ArchivePipeline:
         self.page_ids: dict[str, int] = {}
         self._uncommitted_pages: list[str] = []
         self.ledger = WriteLedger(on_settle=self._settled)
-        self._attachment_worker: Any = None  # tjcrawl.attachments.Worker, started when needed
+        self.attachments: AttachmentReader | None = None
         self.max_pages = settings.getint("TJCRAWL_MAX_PAGE_COUNT", 0)
         # 招商引资 facts of new and changed articles (tjcrawl.storage.facts); off only to
         # measure what they cost (bench/crawl_throughput.py).
@@ -112,6 +113,7 @@ class ArchivePipeline:
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.fault_recorded, signal=fault_recorded)
+        crawler.signals.connect(self.attachment_unkept, signal=attachment_unkept)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -141,6 +143,15 @@ class ArchivePipeline:
             held.release()  # the archive holds the lock now, or nobody does
         archive.start_writer()
         self._start_flushing(archive)
+        self.attachments = AttachmentReader(
+            archive,
+            self.ledger,
+            self.run_id,
+            spider.name,
+            ocr=self.crawler.settings.getbool("TJCRAWL_OCR"),
+            stats=self.crawler.stats,
+            text_read=self._attachment_facts if self.facts else None,
+        )
         self.packing = PagePacking(archive, spider.name, self.crawler.stats)
         if self.max_pages:
             archive.call(archive.limit_size, self.max_pages)
@@ -210,6 +221,16 @@ class ArchivePipeline:
         kind = request.meta.get("page_kind")
         if kind is None or self.archive is None:
             return
+        fetched_at = request.meta.get("fetched_at") or clock.now().isoformat()
+        if kind == "attachment" and response.status == 200 and self.attachments is not None:
+            content_type = response.headers.get("Content-Type")
+            self.attachments.add(
+                response.url,
+                response.body,
+                content_type.decode("latin-1") if content_type else None,
+                fetched_at,
+            )
+            return
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs]
             for k, vs in response.headers.items()
@@ -222,13 +243,13 @@ class ArchivePipeline:
             headers,
             response.body,
             # A page is hashed and compressed here (zstd, cheap; see page_packing): the writer
-            # thread, not this one, limits a crawl. Attachments (up to 20 MB) stay with the
-            # writer, off the reactor.
+            # thread, not this one, limits a crawl. Attachments (up to 20 MB) are packed on
+            # the attachment reader's thread.
             self.packing.pack(response.body)
             if response.status == 200 and kind != "attachment" and self.packing is not None
             else None,
             request.meta.get("encoding"),
-            request.meta.get("fetched_at") or clock.now().isoformat(),
+            fetched_at,
             spider.name,
         )
 
@@ -264,41 +285,12 @@ class ArchivePipeline:
         )
         if page_id is not None:
             self.page_ids[url] = page_id
-        if kind == "attachment" and status == 200:
-            self._read_attachment(url, body, source)
 
-    def _read_attachment(self, url: str, body: bytes, source: str) -> None:
-        """The file's text, read in the attachment worker (its own process, with time and
-        memory limits) and kept in `attachment_texts`; a state other than ok is a fault row
-        (`attachment_encrypted`, `attachment_damaged`, …) with its one line."""
-        import hashlib
-
-        from tjcrawl.attachments import Worker
-        from tjcrawl.storage.attachments import store_attachment_text
-
-        archive = self.archive
-        assert archive is not None
-        if self._attachment_worker is None:
-            ocr = self.crawler.settings.getbool("TJCRAWL_OCR")
-            self._attachment_worker = Worker(ocr=ocr)
-        got = self._attachment_worker.read(body, url)
-        sha256 = hashlib.sha256(body).hexdigest()
-        store_attachment_text(archive, url=url, sha256=sha256, got=got)
-        if self.facts and got.state == "ok" and got.text:
-            self._attachment_facts(url, source)
-        if got.state != "ok":
-            # Counted with the run's faults (`tjcrawl runs`, the health report) like every
-            # other fault row; the run summary names the scans left for --ocr.
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value(f"tjcrawl/faults/attachment_{got.state}")
-            archive.record_fault(
-                run_id=self.run_id,
-                source=source,
-                url=url,
-                kind=f"attachment_{got.state}",
-                status=200,
-                detail=got.detail or got.state,
-            )
+    def attachment_unkept(
+        self, url: str, state: str, status: int | None = None, detail: str = ""
+    ) -> None:
+        if self.attachments is not None:
+            self.attachments.unkept(url, state, status, detail)
 
     def _attachment_facts(self, url: str, source: str) -> None:
         """An attachment's text came after its article: the articles linking it get their
@@ -410,8 +402,14 @@ class ArchivePipeline:
             return
         if self.packing is not None:
             self.packing.finish()
+        unsent = 0
+        if self.attachments is not None:
+            # Files still being read are stored first: every write is handed over before
+            # the run's last commit.
+            unsent = self.attachments.finish()
+            self.attachments = None
         # Every write handed over before this point is done once this call returns.
-        self.archive.call(self._finish, reason)
+        self.archive.call(self._finish, reason, unsent)
         self.archive.release()
         self.archive = None
 
@@ -429,12 +427,12 @@ class ArchivePipeline:
             )
         return lost
 
-    def _finish(self, reason: str) -> None:
+    def _finish(self, reason: str, unsent_files: int = 0) -> None:
         archive = self.archive
         assert archive is not None
-        if self._attachment_worker is not None:
-            self._attachment_worker.close()
-            self._attachment_worker = None
+        # Files the attachment reader could not hand over are lost writes (on this thread,
+        # which alone counts the ledger's failures).
+        self.ledger.failed["attachments"] += unsent_files
         archive.try_commit()  # the run's last batch: stored, or counted among the failures
         lost = self._count_failures()
         if not self.run_row:

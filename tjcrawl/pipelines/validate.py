@@ -28,6 +28,10 @@ def field_present(adapter: ItemAdapter, field: str) -> bool:
         return bool(adapter.get("title") or adapter.get("listing_title"))
     if field == "date":
         return bool(adapter.get("date_text") or adapter.get("listing_date"))
+    if field == "body":
+        # A page that is only its files (a 详见附件 page whose text is all in links or
+        # images): its article is the files, fetched and read with it, not a failed page.
+        return bool(adapter.get("body") or adapter.get("attachments"))
     return bool(adapter.get(field))
 
 

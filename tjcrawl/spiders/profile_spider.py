@@ -31,7 +31,14 @@ from tjcrawl.extract import (
 from tjcrawl.extract.fallback import body_html as generic_body_html
 from tjcrawl.extract.fallback import generic_fields
 from tjcrawl.extract.generic import extract_article
-from tjcrawl.faults import LOSS_OF_PAGE, LOST_ARTICLE, classify, report_fault
+from tjcrawl.faults import (
+    LOSS_OF_PAGE,
+    LOST_ARTICLE,
+    LOST_ATTACHMENT,
+    attachment_unkept,
+    classify,
+    report_fault,
+)
 from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.middlewares import INCOMPLETE
@@ -40,6 +47,7 @@ from tjcrawl.recorders import OFFSITE_RECORDED
 from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
+TOO_LARGE = "too_large"  # the fault kind and the attachment state of a file over a cap
 #: The fault of a page on which a detail selector matched nothing and the generic extractor
 #: stood in for it.
 SELECTOR_MISSED = "selector_missed"
@@ -366,7 +374,7 @@ class ProfileSpider(scrapy.Spider):
         attachments = attachment_links(
             entry, response.url, listing.attachments, listing.body, self._bad_attachment(response)
         )
-        yield from self._attachment_requests(attachments)
+        yield from self._attachment_requests(attachments, response.url)
         yield self._item(
             response,
             attachments=attachments,
@@ -454,7 +462,7 @@ class ProfileSpider(scrapy.Spider):
             # The page's HTML tree, unless the profile's body was cut out of it in place.
             tree = sel.root if body_html is None and sel.type == "html" else None
             attachments = self._fill_generic(response, wanted, fields, sources, attachments, tree)
-        yield from self._attachment_requests(attachments)
+        yield from self._attachment_requests(attachments, response.url)
         yield self._item(
             response,
             attachments=attachments,
@@ -521,17 +529,42 @@ class ProfileSpider(scrapy.Spider):
     def _bad_attachment(self, response: Response) -> Callable[[str, str], None]:
         return lambda href, reason: self._bad_link(response.url, href, "attachments", reason)
 
-    def _attachment_requests(self, attachments: list[dict[str, str]]) -> Iterator[scrapy.Request]:
+    def _attachment_requests(
+        self, attachments: list[dict[str, str]], page_url: str
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the files an article links, through the same downloader as pages
+        (robots.txt, per-host limits, delays): none for a file already kept (TRS names a
+        file per upload), none past the per-article count (each of those a fault)."""
         crawler = getattr(self, "crawler", None)
         if crawler is None or not crawler.settings.getbool("TJCRAWL_ATTACHMENTS"):
             return
         cap = crawler.settings.getint("TJCRAWL_ATTACHMENT_MAX_BYTES")
-        for attachment in attachments:
+        most = crawler.settings.getint("TJCRAWL_ATTACHMENTS_PER_ARTICLE")
+        for n, attachment in enumerate(attachments, 1):
+            url = attachment["url"]
+            if self.frontier is not None and self.frontier.attachment_known(url):
+                self._inc("attachments_known")
+                continue
+            if most and n > most:
+                detail = (
+                    f"attachment {n} of {len(attachments)} on {page_url}: over"
+                    f" TJCRAWL_ATTACHMENTS_PER_ARTICLE = {most}, not fetched"
+                )
+                self._fault(url, TOO_LARGE, None, detail, lost=LOST_ATTACHMENT)
+                self._unkept(url, None, detail)
+                continue
             yield scrapy.Request(
-                attachment["url"],
+                url,
                 callback=self.parse_attachment,
                 errback=self.on_error,
                 meta={"page_kind": "attachment", "download_maxsize": cap},
+            )
+
+    def _unkept(self, url: str, status: int | None, detail: str) -> None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.signals.send_catch_log(
+                signal=attachment_unkept, url=url, state=TOO_LARGE, status=status, detail=detail
             )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
@@ -556,6 +589,14 @@ class ProfileSpider(scrapy.Spider):
             return  # recorded (and counted) where it was filtered
         kind, status, detail = classify(failure)
         page_kind = request.meta.get("page_kind")
+        if page_kind == "attachment" and kind == TOO_LARGE:
+            cap = request.meta.get("download_maxsize")
+            # Scrapy cancels a stream past its cap with an exception that says nothing.
+            said = detail.split(":", 1)[1].strip() if ":" in detail else ""
+            detail = f"over TJCRAWL_ATTACHMENT_MAX_BYTES ({cap} bytes): cut off, not kept" + (
+                f" ({said})" if said else ""
+            )
+            self._unkept(request.url, status, detail)
         page = request.cb_kwargs.get("page", 1)
         is_listing = page_kind == "listing"
         if isinstance(failure.value, HttpError) and is_listing and page > 1 and status == 404:

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from tjcrawl.storage.archive import Archive
 
 
-def store_attachment_text(archive: Archive, *, url: str, sha256: str, got: Extracted) -> None:
+def store_attachment_text(
+    archive: Archive, *, url: str, sha256: str | None, got: Extracted
+) -> None:
     """Keep what reading the file `url` (bytes hashed `sha256`) came to, replacing an earlier
     reading of it; the search index follows in the same transaction."""
     archive._begin()

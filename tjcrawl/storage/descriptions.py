@@ -242,16 +242,20 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "attachment_files": (
-        "Attachment files fetched with crawl --attachments, within the size cap.",
+        "Attachment files fetched with their article (by default; crawl --no-attachments "
+        "fetches none). A file over a cap (bytes, or files per article) has a row without body "
+        "and its too_large state in attachment_texts.",
         {
             "url": "The attachment's URL.",
-            "status": "HTTP status.",
+            "status": "HTTP status; null for a file not fetched (over the per-article count).",
             "content_type": "Content-Type as served.",
-            "size": "Bytes.",
-            "sha256": "SHA-256 of the bytes.",
-            "body": "The file, as served.",
+            "size": "Bytes (of the file as served, before compression); null when not kept.",
+            "sha256": "SHA-256 of the bytes as served; null when not kept.",
+            "body": "The file, compressed as `compression` says; null when not kept.",
             "fetched_at": "When.",
             "run_id": "The run that fetched it.",
+            "compression": "How `body` is compressed: zstd, or none when zstd would not make it"
+            " smaller; null for the bytes as served in rows stored before schema 19.",
         },
     ),
     "compression_dicts": (

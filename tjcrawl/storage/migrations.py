@@ -459,6 +459,15 @@ def _attachment_search_and_revisions(db: sqlite_utils.Database) -> None:
         attachment_search.create_index(db.conn)
 
 
+def _compressed_attachment_files(db: sqlite_utils.Database) -> None:
+    """Attachment files are fetched by default now: their bytes are compressed like pages
+    (`compression`: zstd; NULL for the files stored raw before, which stay readable). A file
+    not kept (over a cap) has a row without body, so its state is kept beside it."""
+    files = db["attachment_files"]
+    if "compression" not in files.columns_dict:  # run again (a user_version set back): harmless
+        files.add_column("compression", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -480,6 +489,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _compression_dicts,
     _attachment_search_and_revisions,
     create_fact_tables,  # 招商引资 facts: article_facts and fact_projects (tjcrawl.storage.facts)
+    _compressed_attachment_files,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -4,7 +4,6 @@ with the validators a conditional GET sends.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -17,7 +16,7 @@ from tjcrawl import clock
 from tjcrawl.storage import compression
 from tjcrawl.storage.compression import Dictionary, PackedBody, Packer
 
-__all__ = ["PackedBody", "PageStore"]
+__all__ = ["PackedBody", "PageStore", "attachment_body", "pack_attachment"]
 
 
 class PageStore:
@@ -220,28 +219,87 @@ class PageStore:
         )
         self._written()
 
+    def attachment_stored(self, url: str) -> bool:
+        """Whether the archive has the attachment at `url`: its bytes, or its state when it
+        was over a cap. TRS names a file per upload, so a known URL is a known file, and a
+        nightly run does not fetch it again (a file over the cap would only be cut off at the
+        cap again; after raising a cap, `crawl --full` fetches every file again)."""
+        row = (
+            self.pages_reader()
+            .execute("SELECT 1 FROM attachment_files WHERE url = ?", (url,))
+            .fetchone()
+        )
+        return row is not None
+
     def store_attachment_file(
-        self, *, url: str, status: int, content_type: str | None, body: bytes, run_id: str
+        self,
+        *,
+        url: str,
+        status: int,
+        content_type: str | None,
+        body: bytes,
+        run_id: str,
+        packed: PackedBody | None = None,
+        fetched_at: str | None = None,
     ) -> None:
-        """Keep an attachment's bytes (uncompressed: they are mostly compressed formats); a
-        different file than the one kept at `url` is a revision of the articles linking it."""
+        """Keep an attachment's bytes, compressed like pages (zstd: Office files are zip
+        archives already, but a PDF's text streams and a CSV or DOC are not); a different
+        file than the one kept at `url` is a revision of the articles linking it."""
         from tjcrawl.storage.attachments import record_attachment_change
 
-        digest = hashlib.sha256(body).hexdigest()
+        packed = packed or pack_attachment(body)
         self._begin()
-        record_attachment_change(self, url=url, sha256=digest)  # type: ignore[arg-type]
+        record_attachment_change(self, url=url, sha256=packed.sha256)  # type: ignore[arg-type]
         self.conn.execute(
             "INSERT OR REPLACE INTO attachment_files (url, status, content_type, size, sha256,"
-            " body, fetched_at, run_id) VALUES (?,?,?,?,?,?,?,?)",
+            " body, fetched_at, run_id, compression) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 url,
                 status,
                 content_type,
                 len(body),
-                digest,
-                body,
-                clock.now_iso(),
+                packed.sha256,
+                packed.compressed,
+                fetched_at or clock.now_iso(),
                 run_id,
+                packed.compression,
             ),
         )
         self._written()
+
+    def store_attachment_unkept(
+        self, *, url: str, status: int | None, content_type: str | None, run_id: str
+    ) -> bool:
+        """A row without bytes for an attachment that was not kept (over a cap), so that its
+        state has a file to belong to; never over a file whose bytes are kept (False then)."""
+        self._begin()
+        self.conn.execute(
+            "INSERT INTO attachment_files (url, status, content_type, fetched_at, run_id)"
+            " VALUES (?,?,?,?,?) ON CONFLICT (url) DO UPDATE SET status = excluded.status,"
+            " content_type = excluded.content_type, fetched_at = excluded.fetched_at,"
+            " run_id = excluded.run_id WHERE attachment_files.body IS NULL",
+            (url, status, content_type, clock.now_iso(), run_id),
+        )
+        self._written()
+        row = self.conn.execute(
+            "SELECT body IS NULL FROM attachment_files WHERE url = ?", (url,)
+        ).fetchone()
+        return bool(row and row[0])
+
+
+def pack_attachment(body: bytes) -> PackedBody:
+    """A file's bytes as `attachment_files` keeps them: zstd, or as served when zstd would not
+    make them smaller (a JPEG, a tiny placeholder)."""
+    packed = PackedBody.of(body)
+    if len(packed.compressed) >= len(body):
+        return PackedBody(packed.sha256, body, "none")
+    return packed
+
+
+def attachment_body(conn: sqlite3.Connection, url: str) -> bytes | None:
+    """A stored attachment's bytes as they were served (older rows stored them raw); None
+    when the archive keeps none for `url`. One reader for every caller:
+    tjcrawl.storage.attachments.attachment_bytes."""
+    from tjcrawl.storage.attachments import attachment_bytes
+
+    return attachment_bytes(conn, url)
