@@ -3,6 +3,9 @@ show each fix at small scale)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from lxml import html
 
 from tjcrawl.extract.fields import XPATH_RENEW_EVERY, compiled_xpath
@@ -22,3 +25,27 @@ def test_an_xpath_with_set_bound_keeps_a_bounded_log_and_still_answers() -> None
     for _ in range(XPATH_RENEW_EVERY * 2 + 10):
         assert xpath(PAGE) == ["x", "y"]
     assert len(xpath.error_log) < XPATH_RENEW_EVERY
+
+
+def test_signer_draws_datasketchs_permutations_without_importing_it() -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from tjcrawl.repost_text import NUM_PERM, SEED, affine32_permutations
+
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+    mine_a, mine_b = affine32_permutations(NUM_PERM, SEED)
+    assert np.array_equal(np.asarray(a, dtype=np.uint32), mine_a)
+    assert np.array_equal(np.asarray(b, dtype=np.uint32), mine_b)
+    # After a crawl the re-post grouping signs every new article: without datasketch (and the
+    # scipy it imports, ~60 MB resident) in the crawl's process.
+    code = (
+        "import sys\n"
+        "from tjcrawl.repost_text import Signer, article_shingles\n"
+        "Signer().values(article_shingles('标题', '正文的一些文字，足够长的一段正文。'))\n"
+        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
