@@ -49,3 +49,42 @@ def test_signer_draws_datasketchs_permutations_without_importing_it() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_dedup_pipeline_keeps_16_bytes_per_url_and_text() -> None:
+    from tjcrawl.pipelines import DeduplicatePipeline
+
+    dedup = DeduplicatePipeline()
+    long_url = "http://gov.test/sy/" + "a" * 200 + ".html"
+    dedup.process_item({"source": "s", "url": long_url, "content_hash": "f" * 64})
+    dedup.process_item({"source": "s", "url": long_url + "?2", "content_hash": "e" * 64})
+    assert {len(key) for key in dedup.seen_urls} == {16}
+    assert {len(key) for key in dedup.url_by_hash} == {16}
+
+
+def test_recent_map_keeps_the_last_entries_set_or_read() -> None:
+    from tjcrawl.pipelines.recent import RecentMap
+
+    ids: RecentMap[str, int] = RecentMap(100)
+    ids["listing"] = 0
+    for n in range(1, 1000):
+        ids[f"page-{n}"] = n
+        assert ids.get("listing") == 0  # a listing's carried articles keep reading its id
+        assert ids.get(f"page-{n}") == n
+    assert len(ids) == 100
+    assert ids.get("page-1") is None and "page-1" not in ids
+    assert ids.pop("page-999") == 999 and ids.pop("page-999") is None
+
+
+def test_the_archive_pipeline_keeps_a_bounded_number_of_page_ids() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from tjcrawl.pipelines.archive import PAGE_IDS_KEPT, ArchivePipeline
+
+    pipeline = ArchivePipeline(get_crawler(settings_dict={"TJCRAWL_DB": ":memory:"}))
+    for n in range(PAGE_IDS_KEPT + 500):
+        pipeline.page_ids[f"http://gov.test/{n}.html"] = n
+    assert len(pipeline.page_ids) == PAGE_IDS_KEPT
+    assert pipeline.page_ids.get(f"http://gov.test/{PAGE_IDS_KEPT + 499}.html") == (
+        PAGE_IDS_KEPT + 499
+    )
