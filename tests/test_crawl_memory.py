@@ -88,3 +88,39 @@ def test_the_archive_pipeline_keeps_a_bounded_number_of_page_ids() -> None:
     assert pipeline.page_ids.get(f"http://gov.test/{PAGE_IDS_KEPT + 499}.html") == (
         PAGE_IDS_KEPT + 499
     )
+
+
+def test_known_entries_are_slotted_and_share_their_dates() -> None:
+    import sqlite3
+
+    from tjcrawl.storage.articles import ArticleStore
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "CREATE TABLE articles (url TEXT, listing_title TEXT, listing_date TEXT,"
+        " withdrawn_at TEXT, incomplete INTEGER, source TEXT)"
+    )
+    conn.executemany(
+        "INSERT INTO articles VALUES (?, ?, ?, ?, 0, 's')",
+        [(f"http://gov.test/{n}.html", f"标题{n}", "2024-11-14", None) for n in range(50)]
+        + [("http://gov.test/x.html", None, None, "2024-11-15")],
+    )
+
+    class Store(ArticleStore):
+        def __init__(self) -> None:
+            self.conn = conn
+
+    known = Store().known_entries("s")
+    assert len(known) == 51
+    first, second = known["http://gov.test/0.html"], known["http://gov.test/1.html"]
+    assert (first.listing_title, first.listing_date, first.withdrawn) == (
+        "标题0",
+        "2024-11-14",
+        False,
+    )
+    assert first.listing_date is second.listing_date  # one string for the day, not one each
+    assert not hasattr(first, "__dict__")  # about 100 bytes less per archived article
+    assert (
+        known["http://gov.test/x.html"].withdrawn
+        and known["http://gov.test/x.html"].listing_date is None
+    )
