@@ -124,3 +124,36 @@ def test_known_entries_are_slotted_and_share_their_dates() -> None:
         known["http://gov.test/x.html"].withdrawn
         and known["http://gov.test/x.html"].listing_date is None
     )
+
+
+def test_signing_the_archive_for_reposts_holds_about_one_signature_an_article(tmp_path) -> None:
+    import hashlib
+    import random
+    import tracemalloc
+
+    from tjcrawl import reposts
+    from tjcrawl.repost_text import Signer
+    from tjcrawl.storage.archive import Archive
+
+    archive = Archive(tmp_path / "archive.db")
+    rng = random.Random(7)
+    words = ["发展", "建设", "推进", "项目", "企业", "园区", "服务", "改革", "开放", "合作"]
+    count = 3000
+    for n in range(count):
+        body = "，".join("".join(rng.choices(words, k=6)) for _ in range(4))
+        title = f"标题{n}"
+        digest = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+        row = {"source": "s", "url": f"http://gov.test/{n}.html", "title": title, "body": body}
+        archive.store_article({**row, "content_hash": digest}, None, "run")
+    archive.commit()
+    signer = Signer()
+    tracemalloc.start()
+    try:
+        ids, matrix, articles, fresh = reposts._signatures(archive.conn, signer)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert articles == len(ids) == len(fresh) == count
+    assert list(ids) == sorted(ids) and matrix.shape == (count, 128)
+    # The signatures are 512 bytes an article; they were held three times, with a tuple each.
+    assert peak < count * 1000
