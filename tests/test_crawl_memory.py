@@ -157,3 +157,22 @@ def test_signing_the_archive_for_reposts_holds_about_one_signature_an_article(tm
     assert list(ids) == sorted(ids) and matrix.shape == (count, 128)
     # The signatures are 512 bytes an article; they were held three times, with a tuple each.
     assert peak < count * 1000
+
+
+def test_the_phrase_sample_is_bounded_in_characters(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    from tjcrawl.storage.search import counts
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT, body TEXT)")
+    conn.executemany(
+        "INSERT INTO articles VALUES (?, ?, ?)",
+        [(n, f"标题{n}", "正文" * 500) for n in range(1, 401)],
+    )
+    monkeypatch.setattr(counts, "PHRASE_SAMPLE_CHARS", 20_000)
+    rows = counts._sample(conn, 400, 200)  # every 2nd article: 200 of ~1,005 characters
+    assert 0 < sum(len(title) + len(body) for _, title, body in rows) <= 20_000 + 1_005
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows)
+    monkeypatch.setattr(counts, "PHRASE_SAMPLE_CHARS", 10**9)
+    assert len(counts._sample(conn, 400, 200)) == 200
