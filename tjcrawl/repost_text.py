@@ -107,6 +107,18 @@ def jaccard(a: Any, b: Any) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def affine32_permutations(num_perm: int, seed: int) -> tuple[Any, Any]:
+    """datasketch's affine32 permutations (``MinHash(num_perm, seed, scheme="affine32")
+    .permutations``; a test holds them equal), drawn here: importing datasketch imports scipy,
+    60 MB of a crawl's memory for two arrays of 128 numbers."""
+    import numpy as np
+
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
 class Signer:
     """MinHash signatures with fixed permutations: the same text always gives the same bytes.
 
@@ -122,12 +134,7 @@ class Signer:
     _BLOCK = 2048  # shingles per step: a block's products take 2048 x NUM_PERM x 4 bytes (1 MB)
 
     def __init__(self) -> None:
-        import numpy as np
-        from datasketch import MinHash
-
-        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
-        self._a = np.asarray(a, dtype=np.uint32)
-        self._b = np.asarray(b, dtype=np.uint32)
+        self._a, self._b = affine32_permutations(NUM_PERM, SEED)
 
     def values(self, hashes: Any) -> Any:
         """The signature of an array of shingle hashes, as NUM_PERM uint32 values."""

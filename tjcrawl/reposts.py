@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -187,77 +189,123 @@ def _order_key(row: tuple[int, str | None, str | None]) -> tuple:
     return (*instant(published), *instant(first_seen), article_id)
 
 
+class SortedIds(Sequence[int]):
+    """Article ids in ascending order, 8 bytes each (a list of ints takes 36), with membership
+    and position by bisection: the grouping holds one entry per article of the archive."""
+
+    def __init__(self) -> None:
+        self.values = array("q")
+
+    def append(self, article_id: int) -> None:
+        self.values.append(article_id)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, n: Any) -> Any:
+        return self.values[n]
+
+    def position(self, article_id: int) -> int | None:
+        n = bisect_left(self.values, article_id)
+        return n if n < len(self.values) and self.values[n] == article_id else None
+
+    def __contains__(self, article_id: object) -> bool:
+        return isinstance(article_id, int) and self.position(article_id) is not None
+
+
 def _signatures(
     conn: sqlite3.Connection, signer: Signer, progress: Progress | None = None
-) -> tuple[list[int], Any, int, set[int]]:
+) -> tuple[SortedIds, Any, int, SortedIds]:
     """Comparable articles' MinHashes: (their ids in order, one row of hash values each, the
-    articles, the ids of those signed now rather than read from repost_signatures)."""
+    articles, the ids of those signed now rather than read from repost_signatures).
+
+    One pass in id order fills the matrix row by row (512 bytes an article, the one structure
+    of this size; nothing is copied or sorted afterwards); the signatures made now are written
+    after that pass, from the matrix, not while it reads the table they go to."""
     import numpy as np
 
     cached = _has_table(conn, SIGNATURES_TABLE)
+    # The text is read only for an article to sign: SQLite decodes a column when it is asked
+    # for, and a CASE asks only then.
+    stale = "s.article_id IS NULL OR s.content_hash IS NOT a.content_hash"
     query = (
-        f"SELECT a.id, a.content_hash, s.article_id, s.content_hash, s.minhash FROM articles a"
-        f" LEFT JOIN {SIGNATURES_TABLE} s ON s.article_id = a.id AND s.params = ?"
+        f"SELECT a.id, a.content_hash, s.minhash, {stale},"
+        f" CASE WHEN {stale} THEN a.title END, CASE WHEN {stale} THEN a.body END"
+        f" FROM articles a LEFT JOIN {SIGNATURES_TABLE} s"
+        " ON s.article_id = a.id AND s.params = ? ORDER BY a.id"
         if cached
-        else "SELECT id, content_hash, NULL, NULL, NULL FROM articles WHERE ? IS NOT NULL"
+        else "SELECT id, content_hash, NULL, 1, title, body FROM articles"
+        " WHERE ? IS NOT NULL ORDER BY id"
     )
-    ids: list[int] = []
-    values = bytearray()  # the signatures, NUM_PERM little-endian uint32 each, as ids
-    todo: list[tuple[int, str]] = []
+    expected = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    matrix = np.empty((max(expected, 1), NUM_PERM), dtype="<u4")
+    ids, fresh = SortedIds(), SortedIds()
+    fresh_rows = array("q")  # each fresh article's row in the matrix, -1 without shingles
+    fresh_hashes: list[str] = []
     articles = 0
-    for article_id, content_hash, signed, signed_hash, minhash in conn.execute(query, (PARAMS,)):
+    for article_id, content_hash, minhash, is_stale, title, body in conn.execute(query, (PARAMS,)):
         articles += 1
-        if signed is not None and signed_hash == content_hash:
-            if minhash is not None:
-                ids.append(article_id)
-                values += minhash
+        if is_stale:
+            if progress is not None and len(fresh) % 500 == 0:
+                progress("re-posts: signing articles", len(fresh), expected)
+            pieces = article_shingles(title or "", body or "")
+            values = signer.values(pieces).astype("<u4") if len(pieces) else None
+            fresh.append(article_id)
+            fresh_hashes.append(content_hash)
+            fresh_rows.append(len(ids) if values is not None else -1)
+        elif minhash is None:
+            continue  # signed before, and found without shingles
         else:
-            todo.append((article_id, content_hash))
-    if cached and todo:
-        conn.execute("SAVEPOINT repost_signatures")
+            values = np.frombuffer(minhash, dtype="<u4")
+        if values is None:
+            continue
+        if len(ids) == len(matrix):  # more articles than counted a moment ago
+            matrix = np.concatenate((matrix, np.empty_like(matrix)))
+        matrix[len(ids)] = values
+        ids.append(article_id)
+    if progress is not None and fresh:
+        progress("re-posts: signing articles", len(fresh), len(fresh))
+    if cached and fresh:
+        _store_signatures(conn, matrix, fresh, fresh_hashes, fresh_rows)
+    return ids, matrix[: len(ids)], articles, fresh
+
+
+def _row_bytes(matrix: Any, row: int) -> bytes | None:
+    return matrix[row].tobytes() if row >= 0 else None
+
+
+def _store_signatures(
+    conn: sqlite3.Connection,
+    matrix: Any,
+    fresh: SortedIds,
+    hashes: list[str],
+    rows: array,
+) -> None:
+    conn.execute("SAVEPOINT repost_signatures")
     try:
-        for number, chunk in enumerate(_chunks(todo)):
-            if progress is not None:
-                progress("re-posts: signing articles", number * 500, len(todo))
-            marks = ",".join("?" * len(chunk))
-            texts = {
-                r[0]: (r[1], r[2])
-                for r in conn.execute(
-                    f"SELECT id, title, body FROM articles WHERE id IN ({marks})",
-                    [a for a, _ in chunk],
-                )
-            }
-            fresh: list[tuple[int, str, bytes | None]] = []
-            for article_id, content_hash in chunk:
-                pieces = article_shingles(*texts[article_id])
-                data = signer.values(pieces).astype("<u4").tobytes() if len(pieces) else None
-                if data is not None:
-                    ids.append(article_id)
-                    values += data
-                fresh.append((article_id, content_hash, data))
-            if cached:
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO {SIGNATURES_TABLE}"
-                    " (article_id, content_hash, params, minhash) VALUES (?, ?, ?, ?)",
-                    [(a, h, PARAMS, m) for a, h, m in fresh],
-                )
-        if cached and todo:
-            conn.execute("RELEASE repost_signatures")
-        if progress is not None and todo:
-            progress("re-posts: signing articles", len(todo), len(todo))
+        for lo in range(0, len(fresh), 500):
+            conn.executemany(
+                f"INSERT OR REPLACE INTO {SIGNATURES_TABLE}"
+                " (article_id, content_hash, params, minhash) VALUES (?, ?, ?, ?)",
+                [
+                    (
+                        fresh[n],
+                        hashes[n],
+                        PARAMS,
+                        matrix[rows[n]].tobytes() if rows[n] >= 0 else None,
+                    )
+                    for n in range(lo, min(lo + 500, len(fresh)))
+                ],
+            )
+        conn.execute("RELEASE repost_signatures")
     except BaseException:
-        if cached and todo:
-            conn.execute("ROLLBACK TO repost_signatures")
-            conn.execute("RELEASE repost_signatures")
+        conn.execute("ROLLBACK TO repost_signatures")
+        conn.execute("RELEASE repost_signatures")
         raise
-    matrix = np.frombuffer(bytes(values), dtype="<u4").reshape(-1, NUM_PERM)
-    del values
-    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-    return [ids[n] for n in order.tolist()], matrix[order], articles, {a for a, _ in todo}
 
 
 def _stored_groups(
-    conn: sqlite3.Connection, index: dict[int, int], fresh: set[int]
+    conn: sqlite3.Connection, ids: SortedIds, fresh: SortedIds
 ) -> tuple[list[list[int]], dict[int, tuple[int, float]]]:
     """What the last grouping left that still holds: (the stored groups none of whose members is
     new, changed or gone, as rows of the matrix; article id -> (group, similarity) for the
@@ -268,12 +316,13 @@ def _stored_groups(
         "SELECT article_id, group_id, similarity FROM repost_members ORDER BY article_id"
     ):
         rows = intact.setdefault(group_id, [])
-        if article_id in fresh or article_id not in index:
+        row = ids.position(article_id)
+        if row is None or article_id in fresh:
             intact[group_id] = None
             continue
         kept[article_id] = (group_id, similarity)
         if rows is not None:
-            rows.append(index[article_id])
+            rows.append(row)
     return [rows for rows in intact.values() if rows], kept
 
 
@@ -288,8 +337,7 @@ def compute_groups(
     linker = Linker(matrix, lambda a, b: jaccard(cache.get(a), cache.get(b)))
     # Without repost_signatures nothing says which articles are unchanged: all count as new.
     reuse = _has_table(conn, SIGNATURES_TABLE)
-    index = {article_id: n for n, article_id in enumerate(ids)}
-    stored, kept = _stored_groups(conn, index, fresh) if reuse else ([], {})
+    stored, kept = _stored_groups(conn, ids, fresh) if reuse else ([], {})
     for rows in stored:  # verified when they were grouped, and none of them changed since
         for row in rows[1:]:
             linker.union(rows[0], row)
@@ -297,7 +345,7 @@ def compute_groups(
     components = linker.components()
     linker_proposed, linker_checked = linker.proposed, len(linker.verified)
     linker_confirmed = linker.confirmed
-    del matrix, linker, index
+    del matrix, linker
     found: list[tuple[int, int, int, float]] = []
     for component in components:
         article_ids = [ids[n] for n in component]

@@ -25,10 +25,43 @@ from tjcrawl.urls import resolve_link
 Node = Selector | etree._Element
 
 
+#: Evaluations after which an XPath that binds set: is compiled afresh (see RenewedXPath).
+XPATH_RENEW_EVERY = 1000
+
+
+class RenewedXPath:
+    """An XPath with the EXSLT set: prefix bound, compiled afresh every `XPATH_RENEW_EVERY`
+    evaluations. With libxml2 2.14, lxml logs an error (ERR_NO_MEMORY: unknown error) in the
+    XPath object's own error log at every evaluation of an XPath with namespaces bound, and
+    never clears that log: about 100 bytes a page per field, held for the whole crawl."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.calls = 0
+        self._xpath = self._compile()
+
+    def _compile(self) -> etree.XPath:
+        # EXSLT sets only: parsel also binds re:, whose backtracking regexes profiles may not use.
+        return etree.XPath(self.query, namespaces=XPATH_NAMESPACES, smart_strings=False)
+
+    @property
+    def error_log(self) -> Any:
+        return self._xpath.error_log
+
+    def __call__(self, node: Any) -> Any:
+        self.calls += 1
+        if self.calls % XPATH_RENEW_EVERY == 0:
+            self._xpath = self._compile()
+        return self._xpath(node)
+
+
 @lru_cache(maxsize=4096)
-def compiled_xpath(query: str) -> etree.XPath:
-    # EXSLT sets only: parsel also binds re:, whose backtracking regexes profiles may not use.
-    return etree.XPath(query, namespaces=XPATH_NAMESPACES, smart_strings=False)
+def compiled_xpath(query: str) -> etree.XPath | RenewedXPath:
+    """The compiled query; set: is bound only for a query that may use it (see RenewedXPath:
+    an XPath without namespaces keeps no log of evaluations)."""
+    if any(f"{prefix}:" in query for prefix in XPATH_NAMESPACES):
+        return RenewedXPath(query)
+    return etree.XPath(query, smart_strings=False)
 
 
 def _lxml_node(node: Node) -> Any:

@@ -45,6 +45,7 @@ from tjcrawl.pipelines.archive_writes import (
 )
 from tjcrawl.pipelines.attachment_reading import AttachmentReader
 from tjcrawl.pipelines.page_packing import PagePacking
+from tjcrawl.pipelines.recent import RecentMap
 from tjcrawl.storage.archive import (
     Archive,
     ArchiveError,
@@ -68,6 +69,8 @@ FATAL_WRITE_ERRORS = (
     "SQLITE_CORRUPT",
     "SQLITE_NOTADB",
 )
+#: Pages whose archive id a run keeps at a time (see ArchivePipeline.page_ids).
+PAGE_IDS_KEPT = 10_000
 #: How often a run waiting for the archive's lock tries again, in seconds.
 LOCK_POLL_S = 0.5
 logger = logging.getLogger(__name__)
@@ -97,7 +100,10 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.run_row = 0
         self.started = time.monotonic()
-        self.page_ids: dict[str, int] = {}
+        # A page's id, for the article stored from it. That item comes a few jobs after the
+        # page (a listing's carried articles read it again, and keep it recent): the last
+        # PAGE_IDS_KEPT pages are plenty, and a crawl does not keep one entry per page.
+        self.page_ids: RecentMap[str, int] = RecentMap(PAGE_IDS_KEPT)
         self._uncommitted_pages: list[str] = []
         self.ledger = WriteLedger(on_settle=self._settled)
         self.attachments: AttachmentReader | None = None

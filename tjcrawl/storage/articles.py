@@ -73,7 +73,7 @@ class RevisitPolicy:
         return (at + timedelta(days=interval_days)).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per archived article of the source, for a whole crawl
 class KnownEntry:
     listing_title: str | None
     listing_date: str | None
@@ -94,7 +94,13 @@ class ArticleStore:
             " WHERE source = ?",
             (source,),
         )
-        return {r[0]: KnownEntry(r[1], r[2], r[3] is not None, bool(r[4])) for r in rows}
+        dates: dict[str, str] = {}  # many articles share a listing date: one string each
+        return {
+            r[0]: KnownEntry(r[1], dates.setdefault(r[2], r[2]), r[3] is not None, bool(r[4]))
+            if r[2] is not None
+            else KnownEntry(r[1], None, r[3] is not None, bool(r[4]))
+            for r in rows
+        }
 
     def due_for_revisit(self, source: str, limit: int = 1000) -> list[str]:
         """Articles whose re-check is due, withdrawn ones too: a withdrawn page is re-checked

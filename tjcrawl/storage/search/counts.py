@@ -21,6 +21,7 @@ from tjcrawl.storage.search.common import (
     PHRASE_CHUNK,
     PHRASE_LONGEST,
     PHRASE_SAMPLE,
+    PHRASE_SAMPLE_CHARS,
     PHRASES,
     PHRASES_AT_KEY,
     PHRASES_KEY,
@@ -133,6 +134,26 @@ def _move_phrase_counts(
     )
 
 
+def _sample(conn: sqlite3.Connection, total: int, sample: int) -> list[tuple[int, str, str]]:
+    """Every n-th article, at most `sample` of them and PHRASE_SAMPLE_CHARS characters."""
+    every = max(1, -(-total // sample))
+    sizes = conn.execute(
+        "SELECT id, coalesce(length(title), 0) + coalesce(length(body), 0) FROM articles"
+        " WHERE id % ? = 0",
+        (every,),
+    ).fetchall()
+    step = max(1, -(-sum(size for _, size in sizes) // PHRASE_SAMPLE_CHARS))
+    chosen = [article_id for article_id, _ in sizes[::step]]
+    rows = []
+    for lo in range(0, len(chosen), 500):
+        part = chosen[lo : lo + 500]
+        marks = ",".join("?" * len(part))
+        rows += conn.execute(
+            f"SELECT id, title, body FROM articles WHERE id IN ({marks}) ORDER BY id", part
+        ).fetchall()
+    return rows
+
+
 def refresh_phrases(
     conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS, sample: int = PHRASE_SAMPLE
 ) -> int:
@@ -153,15 +174,13 @@ def refresh_phrases(
     table = fold_map(conn)
     kept = 0
     if total and total >= min_docs:
-        every = max(1, -(-total // sample))
-        rows = conn.execute(
-            "SELECT id, title, body FROM articles WHERE id % ? = 0", (every,)
-        ).fetchall()
+        rows = _sample(conn, total, sample)
         share = len(rows) / total
-        margin = 1.0 if every == 1 else 0.8
+        margin = 1.0 if len(rows) == total else 0.8
         candidates = phrase_counts.common_phrases(
             *_folded_pairs(rows, table), max(1.0, margin * min_docs * share), PHRASE_LONGEST
         )
+        del rows
         trie = PhraseTrie(candidates)
         counts = np.zeros(len(trie), dtype=np.int64)
         if len(trie):
