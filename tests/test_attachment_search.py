@@ -144,3 +144,61 @@ def test_filters_keep_attachments_linked_from_the_articles_they_keep(tmp_path: P
     [hit] = search_attachments(conn, "无关", order="newest").hits
     assert hit.name == "W0201.docx" and hit.articles[0].title == "华东重工落户滨海"
     archive.close()
+
+
+FZGG_PDF = (
+    Path(__file__).resolve().parent.parent
+    / "fixtures/tj_fzgg/site/xxfb/tzggx/202508/W020250815396120457781.pdf"
+)
+COMPANY = "澜屿芯材科技（天津）有限公司"
+
+
+def test_a_company_broken_across_lines_by_the_pdf_is_found(tmp_path: Path) -> None:
+    """Chromium's PDF sets the table cell 澜屿芯材科技（天津）有限公司 on two lines, and the text
+    read from it keeps the break inside the name: the search folds a break between two CJK
+    characters away, in the index and in the scan it must equal."""
+    from tjcrawl.attachments.reader import read
+
+    url = "https://fzgg.tj.gov.cn/xxfb/tzggx/202508/W020250815396120457781.pdf"
+    archive = Archive(tmp_path / "a.db")
+    article = add_article(archive, 1, "推介活动", "详见附件")
+    got = add_attachment(archive, article, url, FZGG_PDF.read_bytes(), link_text="附件1：清单.pdf")
+    archive.commit()
+    assert COMPANY not in got.text and "澜屿芯材科技（天津）有\n限公司" in got.text
+    assert attachment_substring_scan(archive.conn, COMPANY) == {url}
+    assert set(matching_urls(archive.conn, COMPANY)) == {url}
+    [hit] = search_attachments(archive.conn, COMPANY).hits
+    assert f"[{COMPANY}]" in hit.snippet
+    # A break beside a digit or a Latin letter is not folded: 12.6 on its own line stays apart.
+    assert matching_urls(archive.conn, "区12.6") == {}
+    assert read(FZGG_PDF.read_bytes(), url).text == got.text
+    archive.conn.close()
+
+
+def test_the_migration_indexes_old_texts_across_line_breaks(tmp_path: Path) -> None:
+    """An archive indexed before breaks were folded: migration 22 indexes it again, and a text
+    read again afterwards leaves no stale tokens behind."""
+    from tjcrawl.storage.search.attachments import IDS, INDEX
+    from tjcrawl.storage.search.folding import fold_map
+    from tjcrawl.storage.search.tokens import prepare_many
+
+    url = "http://x.test/a.pdf"
+    archive = Archive(tmp_path / "a.db")
+    article = add_article(archive, 1, "标题", "正文")
+    add_attachment(archive, article, url, b"1", got=text_only("签约企业：华东重\n工有限公司"))
+    archive.commit()
+    conn = archive.conn
+    # as the index held it before: the break kept in the tokens
+    conn.execute(f"DROP TABLE {INDEX}")
+    conn.execute(f"CREATE VIRTUAL TABLE {INDEX} USING fts5(text, content='', tokenize='unicode61')")
+    rowid = conn.execute(f"SELECT id FROM {IDS} WHERE url = ?", (url,)).fetchone()[0]
+    [(_, bigrams, _)] = prepare_many([(rowid, "", "签约企业：华东重\n工有限公司")], fold_map(conn))
+    conn.execute(f"INSERT INTO {INDEX} (rowid, text) VALUES (?, ?)", (rowid, bigrams))
+    conn.commit()
+    assert matching_urls(conn, "华东重工") == {}
+    migrations._attachment_search_across_line_breaks(archive.db)
+    assert set(matching_urls(conn, "华东重工")) == {url}
+    add_attachment(archive, article, url, b"2", got=text_only("另一家企业"))
+    archive.commit()
+    assert matching_urls(conn, "华东重工") == {} == matching_urls(conn, "签约企业")
+    conn.close()

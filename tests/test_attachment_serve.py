@@ -4,6 +4,7 @@ of their text), and the search_attachments query finds what `tjcrawl search` fin
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from attachment_archive import add_article, add_attachment
 from click.testing import CliRunner
@@ -77,3 +78,19 @@ def test_the_search_attachments_query_finds_what_tjcrawl_search_finds(tmp_path: 
     assert found[0]["name"] == "附件1：签约项目清单"
     assert found[0]["article"] == "关于签约项目的通知"
     assert "[华东]" in found[0]["snippet"]
+
+
+def test_the_search_attachments_query_finds_a_phrase_across_a_line_break(tmp_path: Path) -> None:
+    """有限公司 / 二、 stand on two lines of the file's text: the attachments' index folds the
+    break away, and the canned query asks it the same way `tjcrawl search` does."""
+    path = _archive(tmp_path)
+    out = CliRunner().invoke(
+        main, ["search", "有限公司二、", "--in", "attachments", "--json", "--db", str(path)]
+    )
+    expected = {hit["url"] for hit in json.loads(out.output)["attachments"]["hits"]}
+    query = "/archive/search_attachments.json?_shape=array&q=" + quote("有限公司二、")
+    [response] = _get(path, query)
+    assert response.status_code == 200, response.text[:2000]
+    found = response.json()
+    assert {row["url"] for row in found} == expected == {PDF_URL}
+    assert "[有限公司二、]" in found[0]["snippet"]

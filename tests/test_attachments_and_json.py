@@ -201,3 +201,34 @@ def test_attachments_fetched_by_the_crawl_are_read_and_their_state_kept(tmp_path
     # The real DOCX beside it (tools/make_demo_attachments.py) reads ok.
     _, state, text, detail, same_bytes = by_suffix["docx"]
     assert state == "ok" and "投资服务专员" in text and detail == "" and same_bytes == 1
+
+
+def test_a_trs_file_of_any_extension_is_an_attachment_and_an_article_link_is_not() -> None:
+    """TRS names an article's files W0…/P0… in its YYYYMM/ folder whatever their format: the
+    W0….html table of tj_fzgg was not fetched while the extension list lacked .html. A link to
+    another article (tYYYYMMDD_ID.html, or any page) stays a link."""
+    from parsel import Selector
+
+    from tjcrawl.extract.fields import attachment_links
+    from tjcrawl.extract.generic import extract_article
+    from tjcrawl.profiles import FieldSpec
+
+    article = "https://fzgg.tj.gov.cn/xxfb/tzggx/202508/t20250815_7005790.html"
+    body = (
+        "<div class='c'><p>详见附件。</p>"
+        "<p><a href='./W020250815396120457791.html'>附件11：清单（网页版）.html</a></p>"
+        "<p><a href='./P020250815396120457799.shtml'>附件12：名单.shtml</a></p>"
+        "<p><a href='./t20250814_7005700.html'>相关文章</a></p>"
+        "<p><a href='/xxfb/W020250815396120457798.html'>不在月份目录</a></p>"
+        "<p><a href='../index.html'>通知公告</a></p></div>"
+    )
+    page = f"<html><body><h1>推介活动</h1>{body}</body></html>"
+    spec = FieldSpec(source="div.c", query="//div[@class='c']")
+    files = [
+        "https://fzgg.tj.gov.cn/xxfb/tzggx/202508/W020250815396120457791.html",
+        "https://fzgg.tj.gov.cn/xxfb/tzggx/202508/P020250815396120457799.shtml",
+    ]
+    found = attachment_links(Selector(text=page), article, None, spec)
+    assert [link["url"] for link in found] == files
+    generic = extract_article(page.encode(), article)
+    assert [link["url"] for link in generic.attachments] == files

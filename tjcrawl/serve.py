@@ -133,14 +133,15 @@ LIMIT {SEARCH_LIMIT}""",
         ),
         "sql": f"""\
 SELECT coalesce(nullif(trim(l.text), ''), i.url) AS name, t.state,
-       tj_snippet('', t.text, :q) AS snippet, a.published_at, a.source, a.title AS article,
+       tj_attachment_snippet(t.text, :q) AS snippet, a.published_at, a.source,
+       a.title AS article,
        a.id AS article_id, i.url
 FROM articles_search_attachments
 JOIN articles_search_attachment_ids i ON i.id = articles_search_attachments.rowid
 JOIN attachment_texts t ON t.url = i.url
 LEFT JOIN attachments l ON l.url = i.url
 LEFT JOIN articles a ON a.id = l.article_id
-WHERE articles_search_attachments MATCH tj_match(:q)
+WHERE articles_search_attachments MATCH tj_attachment_match(:q)
 ORDER BY bm25(articles_search_attachments), a.published_at DESC
 LIMIT {SEARCH_LIMIT}""",
     },

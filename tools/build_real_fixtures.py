@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 import attachment_fixtures
 import fixture_kit as kit
+import link_attachment_fixtures
 import real_fixture_articles as A
 from fixture_kit import (
     PDF,
@@ -48,6 +49,11 @@ from fixture_kit import (
     trs_pager,
 )
 
+#: slug: the URL paths of the real linked files tools/build_link_attachments.py made
+LINKED: dict[str, set[str]] = {}
+for _linked in link_attachment_fixtures.FILES:
+    LINKED.setdefault(_linked["slug"], set()).add(_linked["path"])
+
 PER_PAGE = 2  # five articles: listing pages of 2, 2 and 1 rows
 
 
@@ -59,7 +65,10 @@ class Site(kit.Site):
             if article["path"] == attachment_fixtures.ARTICLE and self.slug == "tj_fzgg":
                 # real files, made once by tools/build_attachment_fixtures.py: kept as they are
                 self.add(target, made.read_bytes())
-            elif href.endswith(".pdf"):  # only PDFs get a (placeholder) file, as in demo_trs
+            elif target in LINKED.get(self.slug, ()):
+                # real files, made once by tools/build_link_attachments.py: kept as they are
+                self.add(target, made.read_bytes())
+            elif href.endswith(".pdf"):  # a placeholder PDF, as in demo_trs
                 self.add(target, PDF)
 
     def write(
@@ -76,6 +85,7 @@ class Site(kit.Site):
         for a in articles:
             assert a["path"] in self.files, a["path"]
             assert "。" in "".join(a["paras"]), a["path"]
+        readme += link_attachment_fixtures.readme_section(self.slug)
         self.write_fixture(description, len(articles), readme)
         size = sum(len(b) for b in self.files.values())
         print(
@@ -319,7 +329,7 @@ def build_tj_gov() -> None:
             "one URL is one page, served and archived once.",
             f"{len(news)} news articles, {PER_PAGE} a page; the page count only in a script; "
             "t20250828_7012980 has attachment links (`./P0….pdf`, `./P0….docx`, with TRS's `OLDSRC`; "
-            "only the PDF exists, a placeholder).",
+            "the PDF a placeholder, the others real files: see below).",
         ),
     )
 
@@ -435,8 +445,8 @@ def build_swj() -> None:
             ],
             "that the `/tjsswjzz/zwdt/gsgg/` column (公示公告, known from attachment URLs) still uses the `news_1` list; TRS `index_N.html` pagination (General conventions 2); the whole detail page: `ArticleTitle`/`PubDate` meta tags (General conventions 1), `h2.article-title`, a `发布日期/来源/字号` line, `#zoom` holding `div.TRS_Editor` (General conventions 6), an attachment block and 打印本页/关闭窗口.",
             f"{len(arts)} articles, {PER_PAGE} a page; relative `./YYYYMM/…` links; t20250822_7008811 and "
-            "t20250820_7007935 have attachment links (`P0….pdf`, `W0….xls`, `W0….docx`; only the PDF exists, a "
-            "placeholder); 打印本页/关闭窗口 inside `#zoom`.",
+            "t20250820_7007935 have attachment links (`P0….pdf`, `W0….xls`, `W0….docx`; the PDF a placeholder, the "
+            "others real files: see below); 打印本页/关闭窗口 inside `#zoom`.",
         ),
     )
 
@@ -620,7 +630,7 @@ def build_fzgg() -> None:
             "has the markup of the 通知公告 list; the table in `div.ue_table`; print and close links.",
             f"{len(news)} notices, {PER_PAGE} a page, and {len(policy)} policy files on one page; list links are "
             "absolute URLs inside `onclick` (the href is `javascript:void(0);`); t20250821_7007512 has `W0….pdf` "
-            "and `W0….xls` attachment links (only the PDF exists, a placeholder) and a `div.ue_table` table; "
+            "and `W0….xls` attachment links (the PDF a placeholder, the others real files: see below) and a `div.ue_table` table; "
             "t20250815_7005790 links real attachment files of every format (below).",
         )
         + attachment_fixtures.readme_section(),
@@ -768,7 +778,7 @@ def build_kxjs() -> None:
             "the annual report and the managecol file (root-relative links; it is how this one-column fixture "
             "reaches the two other templates); the wrappers around the documented elements; the pager script.",
             f"{len(arts)} articles, {PER_PAGE} a page; the list date inside the link; t20250820_7007241 has "
-            "`P0….pdf` and `P0….xls` attachment links (only the PDF exists, a placeholder). The live site "
+            "`P0….pdf` and `P0….xls` attachment links (the PDF a placeholder, the others real files: see below). The live site "
             "answered foreign addresses with a 13-byte 403 (§4, access note): the fixture does not imitate that.",
         ),
     )
@@ -900,7 +910,7 @@ def build_tjftz() -> None:
             ],
             "the second and later list pages as `/channels/6302_2.html` … (the SiteServer rule; the live pager is a layui script with no links); the whole detail page (`div.detail-title h2`, a `发布时间/来源/浏览次数` line, `div.detail-content`, 分享/责任编辑 after it); attachments under `/upload/files/`.",
             f"{len(arts)} articles, {PER_PAGE} a page; root-relative links; listing text cut at 22 characters with "
-            "`…`; 418213 has `.pdf` and `.docx` attachment links (only the PDF exists, a placeholder).",
+            "`…`; 418213 has `.pdf` and `.docx` attachment links (the PDF a placeholder, the others real files: see below).",
         ),
     )
 
@@ -991,8 +1001,8 @@ def build_teda() -> None:
                 ),
             ],
             "the later list pages `/channels/3961_2.html` … (General conventions 5; the live pager is a script); the whole detail page (`h3.ET_detail_title`, a `来源/发布时间/字号` line, `div.ET_detail_con`, 打印/关闭 below); attachments under `/u/cms/www/`.",
-            f"{len(arts)} articles, {PER_PAGE} a page; 106087 has `.pdf` and `.docx` attachment links (only the "
-            "PDF exists, a placeholder).",
+            f"{len(arts)} articles, {PER_PAGE} a page; 106087 has `.pdf` and `.docx` attachment links (the PDF a "
+            "placeholder, the others real files: see below).",
         ),
     )
 
@@ -1079,7 +1089,7 @@ def build_tht() -> None:
             ],
             "the article channel 3909 in the URLs (the documented one is 16942); the later list pages `/channels/3909_2.html` … (General conventions 5); https (the 2021 code used http); the whole detail page (`div.article-title h1`, `发布日期/信息来源/字号` spans, `div.article-content`, 打印本页/关闭窗口 below); attachments under `/upload/`.",
             f"{len(arts)} articles, {PER_PAGE} a page; listing titles start with `• ` (the profile cuts it with a "
-            "regex); 452207 (`.xls`) and 451987 (`.pdf`) have attachment links (only the PDF exists, a placeholder).",
+            "regex); 452207 (`.xls`) and 451987 (`.pdf`) have attachment links (the PDF a placeholder, the others real files: see below).",
         ),
     )
 
@@ -1172,7 +1182,7 @@ def build_bhxq() -> None:
             "articles `/contents/6346/<docid>.html` and later list pages `/channels/6346_2.html` … (General conventions 5); that bhxq.tj.gov.cn (a candidate domain, §9; the profile allows it) serves the same pages; the whole detail page (a 政府信息公开 table with 索引号/发布机构/成文日期/发布日期, `div.xxgk-title h1`, `div.xxgk-content`).",
             f"{len(arts)} articles, {PER_PAGE} a page; listing text cut at 30 characters with `…`; 成文日期 earlier "
             "than 发布日期 on most pages (the profile takes 发布日期); 507713 has `.pdf` and `.docx` attachment links "
-            "(only the PDF exists, a placeholder).",
+            "(the PDF a placeholder, the others real files: see below).",
         ),
     )
 
@@ -1264,8 +1274,8 @@ def build_tjdl() -> None:
             ],
             "`index_N.shtml` pagination and TRS-style articles `/zwgk/gsgg/gsgg/YYYYMM/tYYYYMMDD_ID.shtml` (newer district URLs follow the TRS scheme, §10, with `.html`); the whole detail page (`div.detail_tit h1`, a `发布时间/来源/字号` line, `#zoom > div.TRS_Editor`, 责任编辑 and 打印/关闭 below).",
             f"{len(arts)} articles, {PER_PAGE} a page; absolute `https://www.tjdl.gov.cn/…` links; t20250819_7006931 "
-            "(`.xls`) and t20250812_7004719 (`.pdf`, `.docx`) have attachment links (only the PDF exists, a "
-            "placeholder).",
+            "(`.xls`) and t20250812_7004719 (`.pdf`, `.docx`) have attachment links (the PDF a placeholder, "
+            "the others real files: see below).",
         ),
     )
 
@@ -1361,7 +1371,7 @@ def build_eco() -> None:
             ],
             "articles `/html/zwgg/YYYYMMDD/<id>.html`; the second `span` of `div.riqi` (the column name); the whole detail page (`div.article_title h2`, `发布时间/来源` spans with `YYYY/MM/DD`, `div.article_content`, 打印本页/关闭窗口 below). The live site set cookies by a JavaScript challenge (§11, anti-bot): the fixture does not imitate it.",
             f"{len(arts)} articles, {PER_PAGE} a page; a summary `<p>` under each listing title; 57306 has `.pdf` and "
-            "`.xls` attachment links (only the PDF exists, a placeholder).",
+            "`.xls` attachment links (the PDF a placeholder, the others real files: see below).",
         ),
     )
 

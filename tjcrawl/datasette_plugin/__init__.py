@@ -15,6 +15,9 @@ database is served as Datasette serves it.
 
 * ``tj_snippet(title, body, q)``: the text around the first occurrence of ``q``, marked
   ``[like this]`` (the title when it holds ``q``, else the body).
+* ``tj_attachment_match(q)`` and ``tj_attachment_snippet(text, q)``: the same for the
+  attachments' index ``articles_search_attachments``, which folds away a line break between
+  two CJK characters (`tjcrawl.storage.search.attachments.fold_line_breaks`).
 * In a tjcrawl archive, Datasette's own ``escape_fts()`` (what the search box of a table page
   runs its query through) becomes ``tj_match()``, so ``/archive/articles?_search=天津`` searches
   the bigram index: raw text would match nothing there.
@@ -44,6 +47,7 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from tjcrawl.storage.search import fold, match_expression, snippet
+from tjcrawl.storage.search.attachments import fold_line_breaks
 
 INDEX_TABLE = "articles_search"
 META_TABLE = "tjcrawl_meta"
@@ -66,6 +70,16 @@ def tj_snippet(title: str | None, body: str | None, query: str | None, width: in
         return body[: width * 2].replace("\n", " ")
     text = title if fold(str(query)) in fold(title) else body
     return snippet(text, str(query), width)
+
+
+def tj_attachment_match(query: str | None) -> str:
+    if not query:
+        return NOTHING
+    return match_expression(fold_line_breaks(str(query)))
+
+
+def tj_attachment_snippet(text: str | None, query: str | None, width: int = 40) -> str:
+    return tj_snippet("", fold_line_breaks(text or ""), fold_line_breaks(query or ""), width)
 
 
 def is_archive(conn: sqlite3.Connection) -> bool:
@@ -116,6 +130,8 @@ def prepare_connection(conn, database, datasette):
     # trylast: Datasette's built-in plugin registers its escape_fts() first, this replaces it.
     conn.create_function("tj_match", 1, tj_match, deterministic=True)
     conn.create_function("tj_snippet", 3, tj_snippet, deterministic=True)
+    conn.create_function("tj_attachment_match", 1, tj_attachment_match, deterministic=True)
+    conn.create_function("tj_attachment_snippet", 2, tj_attachment_snippet, deterministic=True)
     if is_archive(conn):
         conn.create_function("escape_fts", 1, tj_match, deterministic=True)
 

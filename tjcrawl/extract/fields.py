@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
@@ -190,6 +191,24 @@ def _cuts_everything(body: etree._Element, cuts: list[etree._Element]) -> bool:
 ATTACHMENT_RE = re.compile(
     r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd|txt|csv)$", re.IGNORECASE
 )
+#: TRS WCM names an article's files W0…/P0… plus a long number, in the article's YYYYMM/
+#: folder, whatever their format (real-markup.md §2): a W0….html there is a file (a table saved
+#: as a web page), while the articles beside it are tYYYYMMDD_ID.html.
+TRS_FILE_RE = re.compile(r"/\d{6}/[WP]0\d{9,}\.[A-Za-z0-9]{1,5}$")
+
+
+def is_attachment_link(href: str, base_url: str | None = None) -> bool:
+    """Whether a link leads to a file: a file extension, or a TRS file name (which needs the
+    link resolved against `base_url` when it is relative, ./W0….html)."""
+    path = href.split("?")[0].split("#")[0].strip()
+    if ATTACHMENT_RE.search(path):
+        return True
+    if base_url is not None:
+        try:
+            path = urljoin(base_url, path)
+        except ValueError:
+            return False
+    return bool(TRS_FILE_RE.search(path))
 
 
 def attachment_links(
@@ -199,10 +218,10 @@ def attachment_links(
     body: FieldSpec | None,
     on_bad_link: Callable[[str, str], None] | None = None,
 ) -> list[dict[str, str]]:
-    """Links to files (PDF, DOC/DOCX, XLS/XLSX, ZIP …): from the profile's `attachments` field,
-    else every such link inside the body (before boilerplate removal, since 附件 blocks are
-    often cut as furniture). A link that leads nowhere fetchable is left out and handed to
-    `on_bad_link` with the reason."""
+    """Links to files (PDF, DOC/DOCX, XLS/XLSX, ZIP …, and TRS W0…/P0… files of any
+    extension): from the profile's `attachments` field, else every such link inside the body
+    (before boilerplate removal, since 附件 blocks are often cut as furniture). A link that
+    leads nowhere fetchable is left out and handed to `on_bad_link` with the reason."""
     if spec is not None:
         anchors = _values(node, spec)
     elif body is not None:
@@ -211,7 +230,7 @@ def attachment_links(
             for value in _values(node, body)
             if isinstance(value, etree._Element)
             for a in value.iter("a")
-            if ATTACHMENT_RE.search((a.get("href") or "").split("?")[0].split("#")[0].strip())
+            if is_attachment_link(a.get("href") or "", response_url)
         ]
     else:
         return []

@@ -25,7 +25,7 @@ from tjcrawl.encoding import EncodingChoice, choose_encoding
 from tjcrawl.extract.blocks import Block, Segmented, block_lines, segment
 from tjcrawl.extract.body import best_subtree, documented_container, trim_to_core, weigh
 from tjcrawl.extract.boilerplate import is_boilerplate_line
-from tjcrawl.extract.fields import ATTACHMENT_RE
+from tjcrawl.extract.fields import is_attachment_link
 from tjcrawl.extract.meta import find_author, find_date, find_origin, find_title, read_meta
 from tjcrawl.text import clean_paragraphs
 
@@ -159,7 +159,7 @@ def _attachments(element: Any, url: str | None) -> list[dict[str, str]]:
     found: dict[str, str] = {}
     for anchor in element.iter("a"):
         href = (anchor.get("href") or "").strip()
-        if not href or not ATTACHMENT_RE.search(href.split("?")[0].split("#")[0]):
+        if not href or not is_attachment_link(href, url):
             continue
         target = urljoin(url, href) if url else href
         found.setdefault(target, " ".join("".join(anchor.itertext()).split()))

@@ -468,6 +468,17 @@ def _compressed_attachment_files(db: sqlite_utils.Database) -> None:
         files.add_column("compression", str)
 
 
+def _attachment_search_across_line_breaks(db: sqlite_utils.Database) -> None:
+    """The attachment search folds away a line break between two CJK characters (a PDF breaks
+    lines inside words): the texts indexed before are indexed again the new way, since a
+    contentless index forgets a text only given the tokens it was indexed with. Rebuilding is
+    harmless when run again."""
+    from tjcrawl.storage.search import attachments as attachment_search
+
+    if "attachment_texts" in db.table_names():
+        attachment_search.create_index(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -490,6 +501,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _attachment_search_and_revisions,
     create_fact_tables,  # 招商引资 facts: article_facts and fact_projects (tjcrawl.storage.facts)
     _compressed_attachment_files,
+    _attachment_search_across_line_breaks,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -56,6 +56,10 @@ def render(conn: sqlite3.Connection) -> str:
         "query it through `tjcrawl search` or `tjcrawl.storage.search.search()`. "
         "`articles_search_attachments` (FTS5, contentless) indexes attachment_texts.text, its "
         "rowid the id of the file's URL in `articles_search_attachment_ids`; `tjcrawl search "
-        "--in attachments` or `tjcrawl.storage.search.attachments.search_attachments()`.\n"
+        "--in attachments` or `tjcrawl.storage.search.attachments.search_attachments()`. In "
+        "attachment text, a line break between two CJK characters is folded away in the index, "
+        "the query and the reference substring scan alike (a PDF breaks lines inside words: "
+        "澜屿芯材科技（天津）有 / 限公司); the stored text keeps it. Migration 22 indexes the "
+        "texts of an older archive again this way.\n"
     )
     return "".join(parts)

@@ -14,12 +14,20 @@ own count.
 `store_text` keeps the index in step with ``attachment_texts``: it removes the tokens of the
 text a row held (a contentless table forgets a row only when given the exact tokens it
 indexed) and adds the new text's, in the caller's transaction.
+
+A line break between two CJK characters is folded away, in the index, in the query and in the
+substring scan alike (`fold_line_breaks`): a PDF's text breaks lines inside words (Chromium
+set 澜屿芯材科技（天津）有 / 限公司 on two lines of a table cell), and Chinese puts no space
+between words, so the break is layout, not text. The price: two cells or lines that meet at a
+break read as one run (公司 / 东丽区 is also found as 公司东丽区). A break beside a Latin
+letter or digit, and a blank line (two breaks), stay. The stored text is kept as read.
 """
 
 from __future__ import annotations
 
 import math
 import posixpath
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -30,6 +38,15 @@ from tjcrawl.storage.search.tokens import match_expression, prepare_many
 
 INDEX = "articles_search_attachments"
 IDS = "articles_search_attachment_ids"
+
+_CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f"
+#: One line break (spaces around it too) with a CJK character on each side.
+_CJK_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[^\\S\\n]*\\r?\\n[^\\S\\n]*(?=[{_CJK}])")
+
+
+def fold_line_breaks(text: str) -> str:
+    """`text` without the line breaks that stand between two CJK characters (see above)."""
+    return _CJK_LINE_BREAK.sub("", text) if "\n" in text else text
 
 
 def create_index(conn: sqlite3.Connection) -> None:
@@ -51,7 +68,7 @@ def _id_of(conn: sqlite3.Connection, url: str) -> int:
 
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[int, str]], table: dict[int, str]) -> None:
-    prepared = prepare_many([(rowid, "", text) for rowid, text in rows], table)
+    prepared = prepare_many([(rowid, "", fold_line_breaks(text)) for rowid, text in rows], table)
     conn.executemany(f"INSERT INTO {INDEX} (rowid, text) VALUES (?, ?)", [p[:2] for p in prepared])
 
 
@@ -60,7 +77,7 @@ def store_text(conn: sqlite3.Connection, url: str, old_text: str | None, new_tex
     table = fold_map(conn)
     rowid = _id_of(conn, url)
     if old_text is not None:
-        [(_, bigrams, _)] = prepare_many([(rowid, "", old_text)], table)
+        [(_, bigrams, _)] = prepare_many([(rowid, "", fold_line_breaks(old_text))], table)
         conn.execute(
             f"INSERT INTO {INDEX} ({INDEX}, rowid, text) VALUES ('delete', ?, ?)", (rowid, bigrams)
         )
@@ -107,7 +124,7 @@ def matching_urls(conn: sqlite3.Connection, query: str) -> dict[str, float]:
     rows = conn.execute(
         f"SELECT i.url, bm25({INDEX}) FROM {INDEX} JOIN {IDS} i ON i.id = {INDEX}.rowid"
         f" WHERE {INDEX} MATCH ?",
-        (match_expression(query, fold_map(conn)),),
+        (match_expression(fold_line_breaks(query), fold_map(conn)),),
     )
     return {url: rank for url, rank in rows}
 
@@ -148,7 +165,7 @@ def search_attachments(
     (only attachments linked from an article the filters keep, when any is given)."""
     if not query:
         raise ValueError("empty query")
-    where, params = [], [match_expression(query, fold_map(conn))]
+    where, params = [], [match_expression(fold_line_breaks(query), fold_map(conn))]
     for condition, value in (
         ("a.source = ?", source),
         ("a.published_at >= ?", since),
@@ -187,7 +204,7 @@ def search_attachments(
                 url=url,
                 name=attachment_name(url, linking[0][1] if linking else None),
                 state=state,
-                snippet=snippet(text, query, table=table),
+                snippet=snippet(fold_line_breaks(text), fold_line_breaks(query), table=table),
                 rank=rank if math.isfinite(rank) else 0.0,
                 articles=[article for article, _ in linking],
             )
@@ -196,13 +213,14 @@ def search_attachments(
 
 
 def attachment_substring_scan(conn: sqlite3.Connection, query: str) -> set[str]:
-    """The reference the index must equal: the folded query in the folded attachment text."""
+    """The reference the index must equal: the folded query in the folded attachment text
+    (line breaks between CJK characters folded away in both)."""
     table = fold_map(conn)
-    needle = fold(query, table)
+    needle = fold(fold_line_breaks(query), table)
     return {
         url
         for url, text in conn.execute("SELECT url, text FROM attachment_texts")
-        if needle in fold(text or "", table)
+        if needle in fold(fold_line_breaks(text or ""), table)
     }
 
 
@@ -219,7 +237,7 @@ def attachment_search_sql(
     each article linking it) whose text contains ``query``, as `search_attachments` finds."""
     if not query:
         raise ValueError("empty query")
-    match = match_expression(query, fold_map(conn)).replace("'", "''")
+    match = match_expression(fold_line_breaks(query), fold_map(conn)).replace("'", "''")
     where = [f"{INDEX} MATCH '{match}'"]
     for column, op, value in (
         ("a.source", "=", source),
