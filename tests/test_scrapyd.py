@@ -167,7 +167,8 @@ def test_two_jobs_on_one_archive_take_turns(scrapyd: Scrapyd, tmp_path: Path) ->
         assert "Traceback" not in text and "ERROR" not in text, text[-3000:]
         assert "Spider closed (finished)" in text
         assert "re-posts:" in text  # the post-crawl work of `tjcrawl crawl`
-    assert any("demo_trs: 19 requests, 14 new" in text for text in logs)
+    # 19 pages and the 3 files demo_trs links (attachments are fetched by default)
+    assert any("demo_trs: 22 requests, 14 new" in text for text in logs)
     with sqlite3.connect(db) as conn:
         runs = conn.execute(
             "SELECT started_at, finished_at, finish_reason FROM crawl_runs ORDER BY started_at"
