@@ -1,9 +1,9 @@
-"""Helpers shared by the fact rules: sentence bounds, Chinese and Arabic numerals, and a
-longest-first alternation built as a trie so one compiled regex scans for every term."""
+"""Helpers shared by the fact rules: sentence bounds, Chinese and Arabic numerals."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 SENTENCE_END = "。！？；\n"
 # A clause ends at any of these; roles and counts are read within a clause only.
@@ -18,22 +18,23 @@ CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "十百千"
 
 
 class Sentences:
-    """Sentence bounds of one text, found on demand by scanning out from the fact (most
-    texts have few facts, and a page of short lines has thousands of sentence ends)."""
+    """Sentence bounds of one text. The sentence ends are found once, by one C-speed scan, the
+    first time a fact asks (most texts have no fact); each fact then costs two bisections."""
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._ends: list[int] | None = None
 
     def bounds(self, start: int, end: int) -> tuple[int, int]:
-        text = self.text
-        # C-speed searches: a sentence is rarely longer than 600 characters; if it is, the
-        # search goes on to the start of the text
-        lo = max(0, start - 600)
-        left = max(text.rfind(c, lo, start) for c in SENTENCE_END)
-        if left < 0 and lo > 0:
-            left = max(text.rfind(c, 0, start) for c in SENTENCE_END)
-        found = _SENTENCE_END_RE.search(text, max(start, end - 1))
-        return left + 1, found.end() if found else len(text)
+        ends = self._ends
+        if ends is None:
+            ends = self._ends = [m.start() for m in _SENTENCE_END_RE.finditer(self.text)]
+        # the last sentence end before `start`, and the first at or after the fact's last
+        # character (a fact may end with the sentence's own end)
+        i = bisect_left(ends, start)
+        left = ends[i - 1] + 1 if i else 0
+        j = bisect_left(ends, max(start, end - 1), i)
+        return left, ends[j] + 1 if j < len(ends) else len(self.text)
 
 
 def clause_start(text: str, pos: int, limit: int = 40) -> int:
@@ -106,27 +107,6 @@ def parse_number(s: str) -> float | None:
             return None
         return head * 1e4 + rest
     return _small(s)
-
-
-def trie_pattern(words: list[str]) -> str:
-    """One regex alternation for many literal words; at each position the longest word wins
-    because longer continuations are tried before the shorter word ends."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return build(trie)
 
 
 def number_text(value: float) -> str:
