@@ -15,6 +15,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
              "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "十百千"
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 class Sentences:
@@ -72,7 +73,7 @@ def _small(s: str) -> float | None:
     if not s:
         return None
     plain = s.replace(",", "").replace("，", "")
-    if re.fullmatch(r"\d+(?:\.\d+)?", plain):
+    if _PLAIN_NUMBER.fullmatch(plain):
         return float(plain)
     total, current, seen = 0, 0, False
     for ch in s:

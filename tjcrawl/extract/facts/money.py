@@ -185,7 +185,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         value = parse_number(num + m.group("scale"))
         if value is None or value == 0:
             continue
-        trailing = re.search(r"[万亿]*$", num).group() + m.group("scale")
+        trailing = num[len(num.rstrip("万亿")) :] + m.group("scale")
         mult = parse_number("1" + trailing) if trailing else 1.0
         unit = trailing + {"人民币": "元", "美金": "美元"}.get(cur, cur)
         qual_word = m.group("pre") or m.group("more") or post

@@ -31,6 +31,9 @@ _ORG_SUFFIX = (
     "保险公司|银行|公司"
 )
 _ORG_ANCHOR = re.compile(rf"(?:{_ORG_SUFFIX})+")
+# every suffix holds one of these: a text with none of them names no organisation, and the
+# anchor's alternation is slow to run over a page (it is tried at every character)
+_ORG_WORDS = ("公司", "集团", "研究院", "研究所", "银行")
 _PROJECT_ANCHOR = re.compile("项目")
 # words an organisation name does not start with: cut the name after the last of them
 _ORG_CUT = re.compile(
@@ -95,7 +98,9 @@ def _is_name_char(ch: str) -> bool:
 
 def find_parties(text: str) -> list[tuple]:
     """(start, end, name, role) of organisations named as investors or signatories."""
-    found = []
+    found: list[tuple] = []
+    if not any(word in text for word in _ORG_WORDS):
+        return found
     for a in _ORG_ANCHOR.finditer(text):
         # the name is the run of name characters before the suffix (at most 30)
         begin, lo = a.start(), max(0, a.start() - 30)
