@@ -38,30 +38,45 @@ class Sentences:
         return left, ends[j] + 1 if j < len(ends) else len(self.text)
 
 
+_CLAUSE_END_RE = re.compile("[" + re.escape(CLAUSE_END) + "]")
+# matched from a window's start, the greedy .* backs off from the window's end to its last
+# clause end: one C-speed call instead of a Python loop over the characters
+_LAST_CLAUSE_END_RE = re.compile("(?s:.*)[" + re.escape(CLAUSE_END) + "]")
+
+
 def clause_start(text: str, pos: int, limit: int = 40) -> int:
     """Where the clause holding `pos` begins (at most `limit` characters back)."""
     lo = max(0, pos - limit)
-    for i in range(pos - 1, lo - 1, -1):
-        if text[i] in CLAUSE_END:
-            return i + 1
-    return lo
+    found = _LAST_CLAUSE_END_RE.match(text, lo, pos)
+    return found.end() if found else lo
 
 
 def clause_end(text: str, pos: int, limit: int = 40) -> int:
     hi = min(len(text), pos + limit)
-    for i in range(pos, hi):
-        if text[i] in CLAUSE_END:
-            return i
-    return hi
+    found = _CLAUSE_END_RE.search(text, pos, hi)
+    return found.start() if found else hi
 
 
-def anchored(pattern: re.Pattern[str], anchors: re.Pattern[str], text: str, back: int, group: str):
+def anchored(
+    pattern: re.Pattern[str],
+    anchors: re.Pattern[str],
+    text: str,
+    back: int,
+    group: str,
+    starts: re.Pattern[str] | None = None,
+):
     """Matches of `pattern` whose `group` ends where an anchor (a currency, a suffix, 项目)
     ends. Scanning only the few characters before each anchor keeps the cost proportional to
     the anchors, not to the text: a pattern that may start at any digit or CJK character is
-    slow to run over a whole page."""
+    slow to run over a whole page. `starts`, when given, finds a character that a match can
+    begin with: the scan starts there, since it would fail at every position before it."""
     for a in anchors.finditer(text):
         lo = max(0, a.start() - back)
+        if starts is not None:
+            first = starts.search(text, lo, a.end())
+            if first is None:
+                continue
+            lo = first.start()
         for m in pattern.finditer(text, lo, a.end()):
             if m.end(group) == a.end():
                 yield m

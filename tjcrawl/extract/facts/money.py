@@ -27,13 +27,18 @@ _MONEY_RE = re.compile(
     r"(?P<scale>[万亿]*)"
     r" ?(?P<cur>美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
 )
+# the characters a match of _MONEY_RE (_BARE_YI_RE) can begin with: a qualifier's or a number's
+_MONEY_STARTS = re.compile(rf"[约大超不接突逾近\d{_CN}]")
+_BARE_YI_STARTS = re.compile(rf"[约大超接突逾近\d{_CN}]")
 _POST = ("以上", "左右")
 # 总投资120亿 (no 元): read only after a role of investment and before the clause ends
 _BARE_YI_RE = re.compile(
     rf"(?P<pre>约合|大约|超过|接近|突破|约|超|逾|近)?"
     rf"(?P<num>\d+(?:\.\d+)?|[{_CN}]+)(?P<more>余|多)?(?P<cur>万亿|亿)"
 )
-_YI_ANCHOR = re.compile(r"万?亿(?=$|[，,。；;、）)\s]|以上|左右|的)")
+# 万亿 tried before 亿 as 万?亿 would, but with a literal first character the regex engine
+# skips to each 万 or 亿 instead of trying every position of the text
+_YI_ANCHOR = re.compile(r"(?:万亿|亿)(?=$|[，,。；;、）)\s]|以上|左右|的)")
 _BARE_ROLES = {"总投资", "投资", "签约", "融资", "营收", "产值", "销售额", "交易额", "合同额"}
 _CURRENCY_RE = re.compile(r"美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元")
 CURRENCIES = {
@@ -168,7 +173,7 @@ def _role(text: str, start: int, end: int | None = None) -> str | None:
 def find_money(text: str, sentences: Sentences) -> list[tuple]:
     """(start, end, surface, fields) of every amount; fields are the Fact keyword args."""
     found = []
-    for m in anchored(_MONEY_RE, _CURRENCY_RE, text, 40, "cur"):
+    for m in anchored(_MONEY_RE, _CURRENCY_RE, text, 40, "cur", _MONEY_STARTS):
         num, cur = m.group("num"), m.group("cur")
         num_start = m.start("num")
         if num[0] in _CN and num_start > 0 and text[num_start - 1] in _VAGUE_BEFORE:
@@ -213,7 +218,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         if fields["role"]:
             fields["confidence"] = min(0.95, fields["confidence"] + 0.05)
         found.append((start, end, text[start:end], number_text(value), fields))
-    for m in anchored(_BARE_YI_RE, _YI_ANCHOR, text, 24, "cur"):
+    for m in anchored(_BARE_YI_RE, _YI_ANCHOR, text, 24, "cur", _BARE_YI_STARTS):
         num = m.group("num")
         if num[0] in _CN and m.start("num") > 0 and text[m.start("num") - 1] in _VAGUE_BEFORE:
             continue
