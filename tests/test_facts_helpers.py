@@ -18,11 +18,12 @@ from tjcrawl.extract.facts.common import (
     clause_start,
 )
 from tjcrawl.extract.facts.money import _BARE_YI_RE, _BARE_YI_STARTS, _MONEY_RE, _MONEY_STARTS
+from tjcrawl.extract.facts.projects import _COUNT_BEFORE, _COUNT_STARTS
 from tjcrawl.extract.facts.terms import terms
 
 # punctuation of both kinds, numerals, currencies, qualifiers and a few letters of terms
 ALPHABET = st.sampled_from(
-    list(SENTENCE_END + CLAUSE_END) + list("0123456789.一二三十百千万亿元美约超近余多 ")
+    list(SENTENCE_END + CLAUSE_END) + list("0123456789.一二三十百千万亿元美约超近余多个项目 ")
     + list("天津港保税区滨海新经开生物医药集成电路东疆自贸试验片西青")
 )  # fmt: skip
 TEXTS = st.text(ALPHABET, max_size=120)
@@ -82,10 +83,11 @@ def test_terms_are_matched_leftmost_longest_as_an_alternation_would(text: str) -
 @settings(max_examples=300, deadline=None)
 @given(TEXTS)
 def test_a_scan_from_the_first_possible_start_finds_what_a_full_window_does(text: str) -> None:
-    for pattern, starts, anchor in (
-        (_MONEY_RE, _MONEY_STARTS, re.compile("美元|元")),
-        (_BARE_YI_RE, _BARE_YI_STARTS, re.compile("(?:万亿|亿)")),
+    for pattern, starts, anchor, group in (
+        (_MONEY_RE, _MONEY_STARTS, re.compile("美元|元"), "cur"),
+        (_BARE_YI_RE, _BARE_YI_STARTS, re.compile("(?:万亿|亿)"), "cur"),
+        (_COUNT_BEFORE, _COUNT_STARTS, re.compile("项目"), "p"),
     ):
-        fast = [m.span() for m in anchored(pattern, anchor, text, 40, "cur", starts)]
-        full = [m.span() for m in anchored(pattern, anchor, text, 40, "cur")]
+        fast = [m.span() for m in anchored(pattern, anchor, text, 40, group, starts)]
+        full = [m.span() for m in anchored(pattern, anchor, text, 40, group)]
         assert fast == full

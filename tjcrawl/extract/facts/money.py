@@ -30,7 +30,15 @@ _MONEY_RE = re.compile(
 # the characters a match of _MONEY_RE (_BARE_YI_RE) can begin with: a qualifier's or a number's
 _MONEY_STARTS = re.compile(rf"[约大超不接突逾近\d{_CN}]")
 _BARE_YI_STARTS = re.compile(rf"[约大超接突逾近\d{_CN}]")
-_POST = ("以上", "左右")
+
+
+def _post(text: str, pos: int) -> str | None:
+    """以上 or 左右 right after the amount, if either is there."""
+    if text.startswith("以上", pos):
+        return "以上"
+    return "左右" if text.startswith("左右", pos) else None
+
+
 # 总投资120亿 (no 元): read only after a role of investment and before the clause ends
 _BARE_YI_RE = re.compile(
     rf"(?P<pre>约合|大约|超过|接近|突破|约|超|逾|近)?"
@@ -180,7 +188,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
             continue
         if _VAGUE_DIGITS.search(num):
             continue
-        post = next((w for w in _POST if text.startswith(w, m.end())), None)
+        post = _post(text, m.end())
         if cur == "元" and m.end() < len(text) and text[m.end()] in _NOT_YUAN:
             continue
         if cur == "元" and not m.group("scale") and len(num) == 1 and num in _CN:
@@ -229,7 +237,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         if role not in _BARE_ROLES or not amount:
             continue
         mult = 1e12 if m.group("cur") == "万亿" else 1e8
-        post = next((w for w in _POST if text.startswith(w, m.end())), None)
+        post = _post(text, m.end())
         qual_word = m.group("pre") or m.group("more") or post
         end = m.end() + len(post or "")
         fields = {

@@ -23,6 +23,8 @@ _COUNT_AFTER = re.compile(
 _COUNT_BEFORE = re.compile(
     rf"(?P<n>{_N})(?P<more>余|多)?个(?:以上)?(?P<mid>[^，,。；;！？!?、\s\d]{{0,10}}?)(?P<p>项目)"
 )
+# what a match of _COUNT_BEFORE begins with: a numeral (anchored() scans from the first)
+_COUNT_STARTS = re.compile(rf"[\d{CN_NUMERAL_CHARS}]")
 _ROLE_VERBS = ("签约", "开工", "竣工", "投产", "落地", "引进", "落户", "签署", "招商", "推介")
 _ROLE_OF = {"签署": "签约", "落户": "落地", "招商": "签约", "推介": "签约"}
 
@@ -77,7 +79,7 @@ def find_counts(text: str) -> list[tuple]:
         taken.append((m.start(), m.end()))
     if "项目" not in text:
         return found
-    for m in anchored(_COUNT_BEFORE, _PROJECT_ANCHOR, text, 24, "p"):
+    for m in anchored(_COUNT_BEFORE, _PROJECT_ANCHOR, text, 24, "p", _COUNT_STARTS):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         n_start = m.start("n")
