@@ -68,6 +68,9 @@ _VAGUE_BEFORE = set("数几若上成好第")
 # 五六千元, 三四百万元: two digits side by side are an estimate (5,000 to 6,000), not an amount
 _VAGUE_DIGITS = re.compile("[一二两三四五六七八九]{2}")
 _RANGE_BEFORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|—|–|~|～|至|到)\s*$")
+_RANGE_MARKS = "-—–~～至到"
+# what 万, 亿, 万亿 … after a number multiply it by (parse_number("1" + scale)), as found
+_SCALES: dict[str, float | None] = {}
 _QUALIFIERS = {"约合": "约", "大约": "约", "约": "约", "左右": "约", "超过": "超", "超": "超",
                "逾": "超", "突破": "超", "不少于": "超", "不低于": "超", "以上": "超",
                "余": "超", "多": "超", "近": "近", "接近": "近", "不到": "近"}  # fmt: skip
@@ -199,7 +202,10 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         if value is None or value == 0:
             continue
         trailing = num[len(num.rstrip("万亿")) :] + m.group("scale")
-        mult = parse_number("1" + trailing) if trailing else 1.0
+        if not trailing:
+            mult = 1.0
+        elif (mult := _SCALES.get(trailing)) is None:
+            mult = _SCALES[trailing] = parse_number("1" + trailing)
         unit = trailing + {"人民币": "元", "美金": "美元"}.get(cur, cur)
         qual_word = m.group("pre") or m.group("more") or post
         start, end = m.start(), m.end() + len(post or "")
@@ -212,7 +218,14 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
             "confidence": 0.85 if num[0] in _CN else 0.9,
         }
         if not m.group("pre"):
-            rng = _RANGE_BEFORE.search(text, max(0, num_start - 16), num_start)
+            window_start = max(0, num_start - 16)
+            # a range ends in one of its marks (and spaces): most amounts have none before
+            before = text[window_start:num_start].rstrip()
+            rng = (
+                _RANGE_BEFORE.search(text, window_start, num_start)
+                if before and before[-1] in _RANGE_MARKS
+                else None
+            )
             if rng and num[0] not in _CN:
                 low = float(rng.group(1)) * mult
                 fields.update(
