@@ -4,6 +4,8 @@ projects.py; docs/facts.md documents what each finds and what it leaves alone.""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 # the package's __init__ imports this module only inside extract_facts, so these are no cycle
 from tjcrawl.extract.facts import (
     INDUSTRY,
@@ -19,6 +21,8 @@ from tjcrawl.extract.facts.common import Sentences
 from tjcrawl.extract.facts.money import find_money
 from tjcrawl.extract.facts.projects import find_counts, find_parties, find_project_names
 from tjcrawl.extract.facts.terms import terms
+
+_READING_ORDER = attrgetter("start", "end", "kind")
 
 
 def find_facts(text: str, field: str) -> list[Fact]:
@@ -50,5 +54,5 @@ def find_facts(text: str, field: str) -> list[Fact]:
         add(PARTY, start, end, name, "rule:party-suffix", 0.7, role=role)
     for start, end, name in find_project_names(text):
         add(PROJECT, start, end, name, "rule:project-quoted", 0.7)
-    facts.sort(key=lambda f: (f.start, f.end, f.kind))
+    facts.sort(key=_READING_ORDER)
     return facts
