@@ -27,13 +27,26 @@ _MONEY_RE = re.compile(
     r"(?P<scale>[万亿]*)"
     r" ?(?P<cur>美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元)"
 )
-_POST = ("以上", "左右")
+# the characters a match of _MONEY_RE (_BARE_YI_RE) can begin with: a qualifier's or a number's
+_MONEY_STARTS = re.compile(rf"[约大超不接突逾近\d{_CN}]")
+_BARE_YI_STARTS = re.compile(rf"[约大超接突逾近\d{_CN}]")
+
+
+def _post(text: str, pos: int) -> str | None:
+    """以上 or 左右 right after the amount, if either is there."""
+    if text.startswith("以上", pos):
+        return "以上"
+    return "左右" if text.startswith("左右", pos) else None
+
+
 # 总投资120亿 (no 元): read only after a role of investment and before the clause ends
 _BARE_YI_RE = re.compile(
     rf"(?P<pre>约合|大约|超过|接近|突破|约|超|逾|近)?"
     rf"(?P<num>\d+(?:\.\d+)?|[{_CN}]+)(?P<more>余|多)?(?P<cur>万亿|亿)"
 )
-_YI_ANCHOR = re.compile(r"万?亿(?=$|[，,。；;、）)\s]|以上|左右|的)")
+# 万亿 tried before 亿 as 万?亿 would, but with a literal first character the regex engine
+# skips to each 万 or 亿 instead of trying every position of the text
+_YI_ANCHOR = re.compile(r"(?:万亿|亿)(?=$|[，,。；;、）)\s]|以上|左右|的)")
 _BARE_ROLES = {"总投资", "投资", "签约", "融资", "营收", "产值", "销售额", "交易额", "合同额"}
 _CURRENCY_RE = re.compile(r"美元|美金|欧元|日元|港元|港币|英镑|韩元|人民币|元")
 CURRENCIES = {
@@ -55,6 +68,9 @@ _VAGUE_BEFORE = set("数几若上成好第")
 # 五六千元, 三四百万元: two digits side by side are an estimate (5,000 to 6,000), not an amount
 _VAGUE_DIGITS = re.compile("[一二两三四五六七八九]{2}")
 _RANGE_BEFORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|—|–|~|～|至|到)\s*$")
+_RANGE_MARKS = "-—–~～至到"
+# what 万, 亿, 万亿 … after a number multiply it by (parse_number("1" + scale)), as found
+_SCALES: dict[str, float | None] = {}
 _QUALIFIERS = {"约合": "约", "大约": "约", "约": "约", "左右": "约", "超过": "超", "超": "超",
                "逾": "超", "突破": "超", "不少于": "超", "不低于": "超", "以上": "超",
                "余": "超", "多": "超", "近": "近", "接近": "近", "不到": "近"}  # fmt: skip
@@ -168,14 +184,14 @@ def _role(text: str, start: int, end: int | None = None) -> str | None:
 def find_money(text: str, sentences: Sentences) -> list[tuple]:
     """(start, end, surface, fields) of every amount; fields are the Fact keyword args."""
     found = []
-    for m in anchored(_MONEY_RE, _CURRENCY_RE, text, 40, "cur"):
+    for m in anchored(_MONEY_RE, _CURRENCY_RE, text, 40, "cur", _MONEY_STARTS):
         num, cur = m.group("num"), m.group("cur")
         num_start = m.start("num")
         if num[0] in _CN and num_start > 0 and text[num_start - 1] in _VAGUE_BEFORE:
             continue
         if _VAGUE_DIGITS.search(num):
             continue
-        post = next((w for w in _POST if text.startswith(w, m.end())), None)
+        post = _post(text, m.end())
         if cur == "元" and m.end() < len(text) and text[m.end()] in _NOT_YUAN:
             continue
         if cur == "元" and not m.group("scale") and len(num) == 1 and num in _CN:
@@ -185,8 +201,11 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         value = parse_number(num + m.group("scale"))
         if value is None or value == 0:
             continue
-        trailing = re.search(r"[万亿]*$", num).group() + m.group("scale")
-        mult = parse_number("1" + trailing) if trailing else 1.0
+        trailing = num[len(num.rstrip("万亿")) :] + m.group("scale")
+        if not trailing:
+            mult = 1.0
+        elif (mult := _SCALES.get(trailing)) is None:
+            mult = _SCALES[trailing] = parse_number("1" + trailing)
         unit = trailing + {"人民币": "元", "美金": "美元"}.get(cur, cur)
         qual_word = m.group("pre") or m.group("more") or post
         start, end = m.start(), m.end() + len(post or "")
@@ -199,7 +218,14 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
             "confidence": 0.85 if num[0] in _CN else 0.9,
         }
         if not m.group("pre"):
-            rng = _RANGE_BEFORE.search(text, max(0, num_start - 16), num_start)
+            window_start = max(0, num_start - 16)
+            # a range ends in one of its marks (and spaces): most amounts have none before
+            before = text[window_start:num_start].rstrip()
+            rng = (
+                _RANGE_BEFORE.search(text, window_start, num_start)
+                if before and before[-1] in _RANGE_MARKS
+                else None
+            )
             if rng and num[0] not in _CN:
                 low = float(rng.group(1)) * mult
                 fields.update(
@@ -213,7 +239,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         if fields["role"]:
             fields["confidence"] = min(0.95, fields["confidence"] + 0.05)
         found.append((start, end, text[start:end], number_text(value), fields))
-    for m in anchored(_BARE_YI_RE, _YI_ANCHOR, text, 24, "cur"):
+    for m in anchored(_BARE_YI_RE, _YI_ANCHOR, text, 24, "cur", _BARE_YI_STARTS):
         num = m.group("num")
         if num[0] in _CN and m.start("num") > 0 and text[m.start("num") - 1] in _VAGUE_BEFORE:
             continue
@@ -224,7 +250,7 @@ def find_money(text: str, sentences: Sentences) -> list[tuple]:
         if role not in _BARE_ROLES or not amount:
             continue
         mult = 1e12 if m.group("cur") == "万亿" else 1e8
-        post = next((w for w in _POST if text.startswith(w, m.end())), None)
+        post = _post(text, m.end())
         qual_word = m.group("pre") or m.group("more") or post
         end = m.end() + len(post or "")
         fields = {

@@ -23,6 +23,8 @@ _COUNT_AFTER = re.compile(
 _COUNT_BEFORE = re.compile(
     rf"(?P<n>{_N})(?P<more>余|多)?个(?:以上)?(?P<mid>[^，,。；;！？!?、\s\d]{{0,10}}?)(?P<p>项目)"
 )
+# what a match of _COUNT_BEFORE begins with: a numeral (anchored() scans from the first)
+_COUNT_STARTS = re.compile(rf"[\d{CN_NUMERAL_CHARS}]")
 _ROLE_VERBS = ("签约", "开工", "竣工", "投产", "落地", "引进", "落户", "签署", "招商", "推介")
 _ROLE_OF = {"签署": "签约", "落户": "落地", "招商": "签约", "推介": "签约"}
 
@@ -31,6 +33,9 @@ _ORG_SUFFIX = (
     "保险公司|银行|公司"
 )
 _ORG_ANCHOR = re.compile(rf"(?:{_ORG_SUFFIX})+")
+# every suffix holds one of these: a text with none of them names no organisation, and the
+# anchor's alternation is slow to run over a page (it is tried at every character)
+_ORG_WORDS = ("公司", "集团", "研究院", "研究所", "银行")
 _PROJECT_ANCHOR = re.compile("项目")
 # words an organisation name does not start with: cut the name after the last of them
 _ORG_CUT = re.compile(
@@ -74,7 +79,7 @@ def find_counts(text: str) -> list[tuple]:
         taken.append((m.start(), m.end()))
     if "项目" not in text:
         return found
-    for m in anchored(_COUNT_BEFORE, _PROJECT_ANCHOR, text, 24, "p"):
+    for m in anchored(_COUNT_BEFORE, _PROJECT_ANCHOR, text, 24, "p", _COUNT_STARTS):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         n_start = m.start("n")
@@ -95,7 +100,9 @@ def _is_name_char(ch: str) -> bool:
 
 def find_parties(text: str) -> list[tuple]:
     """(start, end, name, role) of organisations named as investors or signatories."""
-    found = []
+    found: list[tuple] = []
+    if not any(word in text for word in _ORG_WORDS):
+        return found
     for a in _ORG_ANCHOR.finditer(text):
         # the name is the run of name characters before the suffix (at most 30)
         begin, lo = a.start(), max(0, a.start() - 30)

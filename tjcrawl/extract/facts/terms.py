@@ -1,15 +1,14 @@
 """Places and industries: reviewed term lists (places.toml, industries.toml) matched in one
-pass by a single compiled trie alternation of both lists, longest term first."""
+pass by one Aho-Corasick automaton of both lists, leftmost and longest term first."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tjcrawl.extract.facts.common import trie_pattern
+import ahocorasick_rs
 
 _HERE = Path(__file__).resolve().parent
 PLACE, INDUSTRY = "place", "industry"
@@ -25,7 +24,11 @@ class Entry:
 
 @dataclass(frozen=True)
 class TermList:
-    pattern: re.Pattern[str]
+    #: leftmost-longest, as a longest-first regex alternation would match: at each position
+    #: the longest term wins, and the scan goes on after it (3x faster than such a regex on
+    #: a page whose every other character starts some term)
+    automaton: ahocorasick_rs.AhoCorasick
+    words: list[str]  # the automaton's terms, by its index
     entries: dict[str, Entry]  # term → entry
     names: dict[str, str]  # place code or industry key → normalised name
 
@@ -36,31 +39,33 @@ class TermList:
         the zone's own district (保税区临港片区) it stands. After 个, 各 or 全国 (全国21个自贸
         试验区) a zone's name is the kind of zone, not Tianjin's: dropped too."""
         previous_end, previous_keys = -1, ("",)
-        for m in self.pattern.finditer(text):
-            entry = self.entries[m.group()]
+        words, entries = self.words, self.entries
+        for index, start, end in self.automaton.find_matches_as_indexes(text):
+            term = words[index]
+            entry = entries[term]
             if entry.kind != PLACE:
                 if entry.keys:
-                    yield m.start(), m.end(), m.group(), entry
+                    yield start, end, term, entry
                 continue
             keys = entry.keys
-            bare_zone = bool(keys) and "-" in keys[0] and "天津" not in m.group()
+            bare_zone = bool(keys) and "-" in keys[0] and "天津" not in term
             if (
                 bare_zone
                 and (
                     (
-                        m.start() == previous_end
+                        start == previous_end
                         and previous_keys[0] != "120000"
                         and not keys[0].startswith(previous_keys[0].split("-")[0])
                     )
                     # 全国21个自贸试验区, 各保税区: the kind of zone, not Tianjin's
-                    or text[max(0, m.start() - 1) : m.start()] in ("个", "各")
-                    or text[max(0, m.start() - 2) : m.start()] == "全国"
+                    or text[max(0, start - 1) : start] in ("个", "各")
+                    or text[max(0, start - 2) : start] == "全国"
                 )
             ):
                 keys = ()
-            previous_end, previous_keys = m.end(), entry.keys or ("",)
+            previous_end, previous_keys = end, entry.keys or ("",)
             if keys:
-                yield m.start(), m.end(), m.group(), entry
+                yield start, end, term, entry
 
 
 def _places(entries: dict[str, Entry], names: dict[str, str]) -> None:
@@ -98,7 +103,7 @@ def _industries(entries: dict[str, Entry], names: dict[str, str]) -> None:
 
 @cache
 def terms() -> TermList:
-    """Both lists in one alternation (one scan of the text instead of two). A word in both
+    """Both lists in one automaton (one scan of the text instead of two). A word in both
     lists would be ambiguous: refused when the lists are loaded."""
     places: dict[str, Entry] = {}
     industries: dict[str, Entry] = {}
@@ -109,4 +114,7 @@ def terms() -> TermList:
     if both:
         raise ValueError(f"terms in both places.toml and industries.toml: {sorted(both)}")
     entries = places | industries
-    return TermList(re.compile(trie_pattern(sorted(entries))), entries, names)
+    words = sorted(entries)
+    leftmost_longest = ahocorasick_rs.MatchKind.LeftmostLongest
+    automaton = ahocorasick_rs.AhoCorasick(words, matchkind=leftmost_longest)
+    return TermList(automaton, words, entries, names)
