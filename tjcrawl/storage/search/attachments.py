@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from tjcrawl.storage.search.folding import fold, fold_map
+from tjcrawl.storage.search.query import article_filters
 from tjcrawl.storage.search.searching import snippet
 from tjcrawl.storage.search.tokens import match_expression, prepare_many
 
@@ -132,16 +133,9 @@ def matching_urls(conn: sqlite3.Connection, query: str) -> dict[str, float]:
 def _articles(
     conn: sqlite3.Connection, url: str, source: str | None, since: str | None, until: str | None
 ) -> list[tuple[LinkingArticle, str | None]]:
-    where, params = ["l.url = ?"], [url]
-    if source:
-        where.append("a.source = ?")
-        params.append(source)
-    if since:
-        where.append("a.published_at >= ?")
-        params.append(since)
-    if until:
-        where.append("a.published_at < ?")
-        params.append(until)
+    filters, params = article_filters(source, since, until)
+    where = ["l.url = ?", *([filters] if filters else [])]
+    params = [url, *params]
     rows = conn.execute(
         "SELECT a.id, a.url, a.source, a.title, a.published_at, l.text FROM attachments l"
         f" JOIN articles a ON a.id = l.article_id WHERE {' AND '.join(where)}"
@@ -165,15 +159,9 @@ def search_attachments(
     (only attachments linked from an article the filters keep, when any is given)."""
     if not query:
         raise ValueError("empty query")
-    where, params = [], [match_expression(fold_line_breaks(query), fold_map(conn))]
-    for condition, value in (
-        ("a.source = ?", source),
-        ("a.published_at >= ?", since),
-        ("a.published_at < ?", until),
-    ):
-        if value:
-            where.append(condition)
-            params.append(value)
+    filters, filter_params = article_filters(source, since, until)
+    where = [filters] if filters else []
+    params = [match_expression(fold_line_breaks(query), fold_map(conn)), *filter_params]
     # Every match with its bm25 and its newest linking article's date, in two statements (a
     # filter keeps the files linked from an article it keeps); the linking articles are read
     # for the page of hits only.

@@ -17,7 +17,8 @@ JOIN_SORT_MAX = 20_000  # newest first: sort at most this many matches by date, 
 PROBE_BATCH = 256
 
 
-def _filters(source: str | None, since: str | None, until: str | None) -> tuple[str, list]:
+def article_filters(source: str | None, since: str | None, until: str | None) -> tuple[str, list]:
+    """The WHERE conditions (on articles `a`) of a search's filters, and their parameters."""
     where, params = [], []
     if source:
         where.append("a.source = ?")
@@ -38,7 +39,7 @@ class _Query:
         self.folded = fold(query, self.table)
         self.matcher = _Matcher(self.folded, self.table)
         self.index, self.match = _index_query(self.folded)
-        self.where, self.params = _filters(source, since, until)
+        self.where, self.params = article_filters(source, since, until)
         # Matches found by reading every filtered article, when that is the cheaper plan.
         self.scanned: list[tuple[int, str | None]] | None = None
 
