@@ -264,3 +264,18 @@ def test_a_crawl_counts_its_facts_failures_among_its_faults() -> None:
     assert summarise(crawler.stats.get_stats()) == {"facts_failed": 2}
     pipeline._settled(Counter({"facts_failed": 1}), committed=False)  # rolled back: not stored
     assert summarise(crawler.stats.get_stats()) == {"facts_failed": 2}
+
+
+def test_every_place_the_finder_knows_in_tianjin_is_queryable_by_each_of_its_names() -> None:
+    # The finder's list (places.toml) and the archive's queries are one list: a zone the finder
+    # tags by an alias (天津经济开发区, 渤龙湖科技园) must be found when asked for by that alias.
+    from tjcrawl.extract.facts.terms import places_table
+
+    for place in places_table()["place"]:
+        if place["kind"] not in ("district", "zone"):
+            continue
+        wanted = (place["code"], None) if place["kind"] == "district" else (None, place["code"])
+        for name in place["aliases"]:
+            assert stored_facts.resolve_place(name) == wanted, (name, place["code"])
+        if place.get("parent"):
+            assert place["code"] in stored_facts.zone_and_parts(place["parent"])

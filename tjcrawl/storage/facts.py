@@ -25,58 +25,32 @@ from typing import Any
 
 import sqlite_utils
 
+from tjcrawl.extract.facts.terms import places_table
+
 logger = logging.getLogger(__name__)
 
-#: Tianjin's 16 districts by administrative code (GB/T 2260).
+#: Tianjin's 16 districts by administrative code (GB/T 2260), from the finder's places.toml.
 DISTRICTS: dict[str, str] = {
-    "120101": "和平区",
-    "120102": "河东区",
-    "120103": "河西区",
-    "120104": "南开区",
-    "120105": "河北区",
-    "120106": "红桥区",
-    "120110": "东丽区",
-    "120111": "西青区",
-    "120112": "津南区",
-    "120113": "北辰区",
-    "120114": "武清区",
-    "120115": "宝坻区",
-    "120116": "滨海新区",
-    "120117": "宁河区",
-    "120118": "静海区",
-    "120119": "蓟州区",
+    place["code"]: place["name"] for place in places_table()["place"] if place["kind"] == "district"
 }
-#: Functional zones as docs/facts.md codes them (the finder's places.toml): the code of the
-#: district they lie in plus "-NN"; code -> (name, other names, the zone it lies in, if any).
-#: 空港 and 临港 are administered by 天津港保税区, the 自贸试验区's 片区 lie within it.
+#: Other names of the districts the finder knows (东丽湖, 西青): code -> names.
+DISTRICT_ALIASES: dict[str, tuple[str, ...]] = {
+    place["code"]: tuple(place["aliases"])
+    for place in places_table()["place"]
+    if place["kind"] == "district"
+}
+#: Functional zones as docs/facts.md codes them, from the finder's places.toml (one list, so a
+#: zone added there is found and queried alike): the code of the district they lie in plus
+#: "-NN"; code -> (name, other names, the zone it lies in, if any). 空港 and 临港 are
+#: administered by 天津港保税区, the 自贸试验区's 片区 lie within it.
 ZONES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
-    "120116-01": (
-        "天津经济技术开发区",
-        ("天津开发区", "天津经开区", "经开区", "泰达", "TEDA"),
-        None,
-    ),
-    "120116-02": ("天津港保税区", ("天津保税区", "保税区"), None),
-    "120116-03": ("滨海高新区", ("天津滨海高新技术产业开发区", "天津滨海高新区", "渤龙湖"), None),
-    "120116-04": ("中新天津生态城", ("天津生态城", "生态城"), None),
-    "120116-05": ("东疆综合保税区", ("东疆保税港区", "东疆港区", "东疆"), None),
-    "120116-06": ("空港经济区", ("天津空港经济区", "空港"), "120116-02"),
-    "120116-07": ("临港经济区", ("临港片区", "临港工业区"), "120116-02"),
-    "120116-08": ("滨海新区中心商务区", ("于家堡", "响螺湾"), None),
-    "120116-10": (
-        "中国（天津）自由贸易试验区",
-        ("天津自由贸易试验区", "天津自贸试验区", "天津自贸区", "自贸试验区", "自贸区"),
-        None,
-    ),
-    "120116-11": ("自贸试验区天津港片区", ("天津港片区", "天津港东疆片区"), "120116-10"),
-    "120116-12": ("自贸试验区天津机场片区", ("天津机场片区",), "120116-10"),
-    "120116-13": (
-        "自贸试验区滨海新区中心商务片区",
-        ("滨海新区中心商务片区", "中心商务片区"),
-        "120116-10",
-    ),
-    "120110-01": ("华明高新区", ("华明高新技术产业区",), None),
-    "120112-01": ("海河教育园区", ("海河教育园",), None),
-    "120118-01": ("子牙经济技术开发区", ("子牙经开区", "子牙循环经济产业区"), None),
+    place["code"]: (
+        place["name"],
+        tuple(alias for alias in place["aliases"] if alias != place["name"]),
+        place.get("parent"),
+    )
+    for place in places_table()["place"]
+    if place["kind"] == "zone"
 }
 
 #: The kinds the `fact_projects` view lists; places and industries are its columns.
@@ -122,6 +96,8 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
         return None, text
     for code, name in DISTRICTS.items():
         if text in (name, name.removesuffix("区"), name.removesuffix("新区")):
+            return code, None
+        if text in DISTRICT_ALIASES[code]:
             return code, None
     for code, (name, others, _) in ZONES.items():
         if text == name or text in others:

@@ -68,8 +68,15 @@ class TermList:
                 yield start, end, term, entry
 
 
+@cache
+def places_table() -> dict:
+    """places.toml as parsed: the one list of places' codes, names, aliases and the zone each
+    lies in, read by the finder and by the archive's district and zone queries."""
+    return tomllib.loads((_HERE / "places.toml").read_text(encoding="utf-8"))
+
+
 def _places(entries: dict[str, Entry], names: dict[str, str]) -> None:
-    data = tomllib.loads((_HERE / "places.toml").read_text(encoding="utf-8"))
+    data = places_table()
     names.update({place["code"]: place["name"] for place in data["place"]})
     for place in data["place"]:
         base = float(place.get("confidence", 0.95))
