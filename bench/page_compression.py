@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="an archive (default: the demo archive, built)")
     parser.add_argument("--bench-site", type=int, metavar="N", help="crawl_throughput's site")
+    parser.add_argument(
+        "--small-pages",
+        action="store_true",
+        help="with --bench-site: its ~4 KB pages of before issue 16, item 2 (default: the "
+        "same articles in a real page's shell, as crawl_throughput.py crawls them)",
+    )
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.insert(0, str(_HERE))
             from crawl_throughput import SLUG, generate_site
 
-            generate_site(Path(tmp), args.bench_site, 20, 20241114)
+            generate_site(Path(tmp), args.bench_site, 20, 20241114, small_pages=args.small_pages)
             files = sorted((Path(tmp) / "site").rglob("*.html"))
             by_source = {SLUG: [path.read_bytes() for path in files]}
         elif db is None:

@@ -12,6 +12,12 @@ the GIL) from a sample of the source's own pages:
 
 The dictionary is stored (and committed) on the writer thread before any page compressed with
 it is handed over, so a page never names a dictionary the archive lacks.
+
+The pages this run packed plain before the dictionary existed (the first `TRAIN_AFTER` and those
+fetched while it trained) are compressed again with it on the archive's writer, not here: one
+call (`recompress_run_pages`) handed over after the last of them, so that the writer, which runs
+calls in order, has stored them all when it comes. Counted in the run's stats
+(`tjcrawl/pages_recompressed`, `tjcrawl/pages_recompressed_bytes_saved`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from tjcrawl.storage import compression
 from tjcrawl.storage.archive import Archive, PackedBody
 from tjcrawl.storage.compression import TRAIN_AFTER, page_body
+from tjcrawl.storage.recompress import RunRecompressed, recompress_run_pages
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +55,20 @@ class PagePacking:
         self.trainings = 0
         self.retrained = False
         self.failed: str | None = None
+        # This run's pages are the rows after this id: where the recompression starts.
+        self.first_id = archive.newest_page_id()
+        self.plain = 0  # pages packed without a dictionary, not yet handed to the writer again
         if self.packer.dictionary is None and archive.stored_page_count(source) >= TRAIN_AFTER:
             self._start(None)
 
     def pack(self, body: bytes) -> PackedBody:
         """Hash and compress one page (the reactor thread)."""
         packer = self.packer
+        if self.plain and packer.dictionary is not None:
+            self._recompress_plain()
         packed = PackedBody.of(body, packer)
+        if packer.dictionary is None:
+            self.plain += 1
         self.samples.append(body)
         if self.sizes_of is not packer:  # the ratio is of the current dictionary's pages only
             self.sizes.clear()
@@ -127,9 +141,37 @@ class PagePacking:
             logger.warning("%s: no zstd dictionary trained: %s", self.source, self.failed)
             self._count("tjcrawl/compression_dict_failed")
 
-    def _count(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key)
+    def _recompress_plain(self) -> None:
+        """Hand the writer the recompression of this run's plain pages (all handed over
+        already: each page is handed over as soon as it is packed, on this thread)."""
+        expected, self.plain = self.plain, 0
+        future = self.archive.submit(
+            recompress_run_pages, self.archive, self.source, self.first_id, expected
+        )
+        future.add_done_callback(self._recompressed)
+
+    def _recompressed(self, future: Any) -> None:
+        exc = future.exception()
+        if exc is not None:  # the writer logged and counted the failed write
+            logger.warning("%s: pages not recompressed with the dictionary: %s", self.source, exc)
+            self._count("tjcrawl/pages_recompress_failed")
+            return
+        done: RunRecompressed = future.result()
+        logger.info(
+            "%s: %d pages packed before the dictionary recompressed with it (%d -> %d bytes,"
+            " %d left as they were)",
+            self.source,
+            done.pages,
+            done.bytes_before,
+            done.bytes_after,
+            done.skipped,
+        )
+        self._count("tjcrawl/pages_recompressed", done.pages)
+        self._count("tjcrawl/pages_recompressed_bytes_saved", done.bytes_before - done.bytes_after)
+
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.stats is not None and count:
+            self.stats.inc_value(key, count)
 
     def finish(self) -> None:
         """Wait (bounded) for a training still running: its dictionary is written before the
@@ -139,3 +181,5 @@ class PagePacking:
             if self.thread.is_alive():
                 logger.warning("%s: zstd dictionary training still running; left", self.source)
                 self._count("tjcrawl/compression_dict_failed")
+        if self.plain and self.packer.dictionary is not None:  # trained after the last page
+            self._recompress_plain()
