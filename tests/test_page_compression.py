@@ -514,3 +514,33 @@ def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writ
     }
     assert stats.values["tjcrawl/pages_recompressed"] == TRAIN_AFTER
     assert stats.values["tjcrawl/pages_recompressed_bytes_saved"] > 0
+
+
+def test_a_dictionary_trained_in_the_run_is_judged_by_pages_it_did_not_see(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dictionary does better on its own training sample than on the pages after it (more so
+    when a crawl's first pages are its listings): pages of the same shape must not make a
+    second dictionary. Here its own-sample ratio is made far better than any page gets."""
+    monkeypatch.setattr(compression, "ratio", lambda packer, samples: 0.01)
+    rng = random.Random(23)
+    archive = Archive(tmp_path / "a.db")
+    archive.start_writer()
+    try:
+        packing = PagePacking(archive, "demo_trs")
+        for n in range(TRAIN_AFTER):
+            packing.pack(page(rng, n))
+        assert packing.thread is not None
+        packing.thread.join(30)
+        assert packing.packer.compression == "zstd:dict:1"
+        same = [packing.pack(page(rng, n)) for n in range(3 * TRAIN_AFTER)]
+        packing.finish()
+        assert {p.compression for p in same} == {"zstd:dict:1"}
+        assert packing.trainings == 1 and not packing.retrained
+        # Then the site's template changes: judged against those unseen pages, it retrains.
+        changed = [packing.pack(page(rng, n, "other")) for n in range(TRAIN_AFTER)]
+        packing.finish()
+        assert changed[0].compression == "zstd:dict:1" and packing.retrained
+        assert packing.packer.compression == "zstd:dict:2"
+    finally:
+        archive.close()
