@@ -1,6 +1,7 @@
 """Crawl throughput: raw Scrapy against the full tjcrawl path, on one synthetic TRS site.
 
     .venv/bin/python bench/crawl_throughput.py [--pages 5000] [--rounds 2] [--generic | --facts]
+                                               [--small-pages]
 
 A benchmark, not a test. It generates a deterministic GBK site of ``--pages`` detail pages
 (plus listing pages of ``--per-page`` entries), serves it on 127.0.0.1 from a small asyncio
@@ -26,6 +27,14 @@ the archive writer, so a crawl counts as done when its last article is stored (S
 ``elapsed_time_seconds`` stops before that). The server's CPU time is read from /proc for
 every crawl, to show it is not the limit. ``--cprofile DIR`` adds one cProfiled crawl per side
 (not timed) and prints where the time goes.
+
+The pages: since issue 16, item 2, each article sits in a government page's shell of ~21 KB,
+bench/site_shell.py, ~25 KB a page with the article's text ~8 % of its bytes. Measured on the
+real zh pages of ../shared/extraction-dev: all 57 a median of 98 KB (text 2.9 %), the 23 under
+60 KB a median of 35 KB (28 KB of shell, text 6.5 %), the one .gov.cn page 35 KB (29 KB of
+shell); the smaller shell is the conservative choice for compression, see that module and
+docs/benchmarks.md. ``--small-pages`` crawls the ~4 KB pages of the figures before, with the
+same articles: the text and links are the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -317,12 +326,36 @@ def article_paragraphs(rng: random.Random, when: datetime, place: str, topic: st
     return paragraphs
 
 
+def _site_shell():
+    """bench/site_shell.py, loaded by path (this script's folder is kept off sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_shell", _HERE / "site_shell.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def generate_site(
-    root: Path, pages: int, per_page: int, seed: int, *, generic: bool = False
+    root: Path,
+    pages: int,
+    per_page: int,
+    seed: int,
+    *,
+    generic: bool = False,
+    small_pages: bool = True,
 ) -> dict[str, object]:
     """Write the site under root/site and its profile (all-"auto" [detail] when `generic`);
-    return what was written (counts and sizes)."""
+    return what was written (counts and sizes).
+
+    `small_pages` (the default, for the benches that import this and recorded figures on it):
+    ~4 KB pages, the article in a thin frame. Without it, the same articles (same titles, text
+    and links, byte for byte) in the page shell of bench/site_shell.py, ~30 KB a page, as
+    measured on real pages: what this script crawls by default since issue 16, item 2."""
     rng = random.Random(seed)
+    shell = None if small_pages else _site_shell()
+    shell_rng = random.Random(seed + 1)  # the shell's own draws leave the articles' alone
     site = root / "site"
     section = site / SECTION.strip("/")
     section.mkdir(parents=True)
@@ -342,15 +375,19 @@ def generate_site(
             f'<li><a href="../{other[2][2:]}" target="_blank">{other[1]}</a></li>'
             for other in (articles[(i + k) % pages] for k in (1, 2))
         )
+        origin = rng.choice(ORIGINS)
         html = DETAIL.format(
             title=title,
             published=f"{when:%Y-%m-%d %H:%M}",
-            origin=rng.choice(ORIGINS),
+            origin=origin,
             paragraphs="\n".join(paragraphs),
             related=related,
             editor=rng.choice(EDITORS),
             footer=FOOTER,
         )
+        if shell is not None:
+            article = html[html.index('<div class="article">') : html.index(FOOTER)]
+            html = shell.detail_page(shell_rng, articles, i, article, paragraphs, origin)
         data = html.encode("gbk")
         path = section / href[2:]
         path.parent.mkdir(exist_ok=True)
@@ -378,13 +415,16 @@ def generate_site(
         pager.append(f"<span>{index + 1}/{listings}</span>")
         if index + 1 < listings:
             pager.append(f'<a href="{listing_name(index + 1)}" class="next">下一页</a>')
-        html = (
-            LISTING_HEAD.format()
-            + "".join(entries)
-            + LISTING_TAIL.format(
-                pager="".join(pager), current=index, count=listings, footer=FOOTER
+        if shell is not None:
+            html = shell.listing_page("".join(entries), "".join(pager), index, listings)
+        else:
+            html = (
+                LISTING_HEAD.format()
+                + "".join(entries)
+                + LISTING_TAIL.format(
+                    pager="".join(pager), current=index, count=listings, footer=FOOTER
+                )
             )
-        )
         data = html.encode("gbk")
         (section / listing_name(index)).write_bytes(data)
         listing_sizes.append(len(data))
@@ -782,6 +822,12 @@ def main(argv: list[str] | None = None) -> int:
         "so that both sides run alike; Scrapy's own default is 100)",
     )
     parser.add_argument(
+        "--small-pages",
+        action="store_true",
+        help="the ~4 KB pages of the figures before issue 16, item 2 (default: the same "
+        "articles in a real page's shell, ~25 KB: bench/site_shell.py)",
+    )
+    parser.add_argument(
         "--generic",
         action="store_true",
         help='crawl with every [detail] field "auto": each detail page through the generic '
@@ -832,12 +878,20 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     try:
         started = time.monotonic()
-        site = generate_site(root, args.pages, args.per_page, args.seed, generic=args.generic)
+        site = generate_site(
+            root,
+            args.pages,
+            args.per_page,
+            args.seed,
+            generic=args.generic,
+            small_pages=args.small_pages,
+        )
         tj = "generic" if args.generic else "facts" if args.facts else "tjcrawl"
         base = "nofacts" if args.facts else "raw"
         expected_pages = site["details"] + site["listings"]
         print(
-            f"site: {site['details']} detail + {site['listings']} listing pages "
+            f"site: {'small' if args.small_pages else 'shell'} pages, "
+            f"{site['details']} detail + {site['listings']} listing pages "
             f"({args.per_page} per listing), GBK bytes declared as gb2312, no charset header; "
             f"detail {describe_sizes(site['detail_sizes'])}, "
             f"listing {describe_sizes(site['listing_sizes'])}; "

@@ -24,6 +24,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -76,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="an archive (default: the demo archive, built)")
     parser.add_argument("--bench-site", type=int, metavar="N", help="crawl_throughput's site")
+    parser.add_argument(
+        "--small-pages",
+        action="store_true",
+        help="with --bench-site: its ~4 KB pages of before issue 16, item 2 (default: the "
+        "same articles in a real page's shell, as crawl_throughput.py crawls them)",
+    )
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.insert(0, str(_HERE))
             from crawl_throughput import SLUG, generate_site
 
-            generate_site(Path(tmp), args.bench_site, 20, 20241114)
+            generate_site(Path(tmp), args.bench_site, 20, 20241114, small_pages=args.small_pages)
             files = sorted((Path(tmp) / "site").rglob("*.html"))
             by_source = {SLUG: [path.read_bytes() for path in files]}
         elif db is None:
@@ -121,6 +128,17 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{source}: {len(train_on)} pages train a {len(data) / 1024:.0f} KB dictionary in"
             f" {trained_s:.2f} s; measured on the other {len(test_on)} ({raw / 1e6:.2f} MB)"
+        )
+        # What the crawl's reactor thread pays per page: SHA-256 + zstd with the dictionary.
+        packer = compression.Packer(compression.Dictionary(1, data))
+        per_page = best_seconds(
+            partial(lambda pk, ps: [compression.PackedBody.of(p, pk) for p in ps], packer, test_on),
+            args.repeat,
+        )
+        print(
+            f"  reactor thread, SHA-256 + zstd-3 with the dictionary: "
+            f"{per_page / len(test_on) * 1e6:.0f} µs a page"
+            f" (mean page {raw / len(test_on) / 1024:.1f} KB)"
         )
         for name, size, c_mbs, d_mbs in (
             measure("zlib-6", test_on, lambda b: zlib.compress(b, 6), zlib.decompress, args.repeat),

@@ -9,6 +9,7 @@ import random
 import sqlite3
 import zlib
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +363,184 @@ def test_damaged_or_unknown_compressions_are_errors_not_bytes() -> None:
     with pytest.raises(ValueError, match="not one tjcrawl knows"):
         page_body(packed.compressed, "brotli")
     assert page_body(zlib.compress(body), "zlib") == body and page_body(body, None) == body
+
+
+def snapshot(db: Path, tmp_path: Path, name: str) -> tuple[Any, ...]:
+    """What a user gets back from an archive: the WARC records (bytes), every page's bytes
+    by id, the articles' rows and each article's history."""
+    from tjcrawl.history import article_history
+    from tjcrawl.warc import write_warc
+
+    (tmp_path / name).mkdir()
+    warc = tmp_path / name / "pages.warc"
+    with closing(sqlite3.connect(db)) as conn:
+        write_warc(conn, warc, gzip=False)
+        bodies = {
+            row[0]: page_body(row[1], row[2], conn)
+            for row in conn.execute("SELECT id, body, compression FROM pages")
+        }
+        urls = [row[0] for row in conn.execute("SELECT url FROM articles ORDER BY id")]
+        histories = [article_history(conn, url) for url in urls]
+    return warc_records(warc), bodies, articles(db), histories
+
+
+def test_zlib_zstd_and_dictionary_pages_side_by_side_give_back_the_same_bytes(
+    archive: Path, tmp_path: Path
+) -> None:
+    """One archive holding all three forms, as an archive upgraded from a zlib release and
+    crawled since holds them: WARC export, page bytes, re-extraction and history equal the
+    all-zstd original's, before and after `upgrade --recompress`."""
+    before = snapshot(archive, tmp_path, "before")
+    with closing(sqlite3.connect(archive)) as conn:
+        rows = conn.execute("SELECT id, body, compression FROM pages ORDER BY id").fetchall()
+        raws = [page_body(body, how, conn) for _id, body, how in rows]
+        dictionary = compression.train(raws)
+        conn.execute(
+            "INSERT INTO compression_dicts (source, created_at, dictionary) VALUES (?,?,?)",
+            ("demo_trs", "2025-01-01T08:00:00+08:00", dictionary),
+        )
+        dict_id = conn.execute("SELECT max(id) FROM compression_dicts").fetchone()[0]
+        with_dict = compression.Packer(compression.Dictionary(dict_id, dictionary))
+        forms = []
+        for n, ((page_id, _body, _how), raw) in enumerate(zip(rows, raws, strict=True)):
+            if n % 3 == 0:  # as the release before zstd wrote them
+                packed, how = zlib.compress(raw, 6), "zlib"
+            elif n % 3 == 1:
+                packed, how = PackedBody.of(raw).compressed, "zstd"
+            else:
+                packed, how = with_dict.compress(raw), with_dict.compression
+            forms.append(how)
+            conn.execute(
+                "UPDATE pages SET body = ?, compression = ? WHERE id = ?", (packed, how, page_id)
+            )
+        conn.commit()
+    assert {"zlib", "zstd", f"zstd:dict:{dict_id}"} <= set(forms)
+
+    assert snapshot(archive, tmp_path, "mixed") == before
+    report = reextract(archive)
+    assert report.total("unchanged") == len(before[2]) > 10
+    assert report.total("changed") == report.total("errors") == report.total("failed") == 0
+    assert snapshot(archive, tmp_path, "reextracted") == before
+
+    def with_its_dictionary() -> int:
+        with closing(sqlite3.connect(archive)) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM pages WHERE source = 'demo_trs' AND compression = ?",
+                (with_dict.compression,),
+            ).fetchone()[0]
+
+    mixed = with_its_dictionary()
+    result = run_cli("upgrade", "--recompress", "--db", str(archive))
+    assert result.returncode == 0, result.stderr
+    assert with_its_dictionary() > mixed  # its zlib and plain pages rewritten
+    assert snapshot(archive, tmp_path, "recompressed") == before
+
+
+def store(archive: Archive, url: str, source: str, packed: PackedBody, body: bytes) -> Any:
+    """Hand one page to the archive's writer as the crawl's archive pipeline does."""
+    return archive.submit(
+        partial(
+            archive.store_page,
+            url=url,
+            source=source,
+            kind="detail",
+            status=200,
+            headers={},
+            body=body,
+            encoding=None,
+            fetched_at="2025-01-01T08:00:00+08:00",
+            run_id="r",
+            packed=packed,
+        )
+    )
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+
+@pytest.mark.parametrize("when", ["next page", "end of the crawl"])
+def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writer(
+    tmp_path: Path, when: str
+) -> None:
+    rng = random.Random(17)
+    db = tmp_path / "a.db"
+    archive = Archive(db)
+    archive.start_writer()
+    stats = Stats()
+    sent: dict[str, bytes] = {}
+    try:
+        earlier = page(rng, 0)  # a page of an earlier run: not this run's to rewrite
+        store(archive, "http://gov.test/earlier.html", "demo_trs", PackedBody.of(earlier), earlier)
+        archive.call(archive.commit)
+        packing = PagePacking(archive, "demo_trs", stats)
+        for n in range(TRAIN_AFTER):
+            body = page(rng, n)
+            sent[f"http://gov.test/{n}.html"] = body
+            store(archive, f"http://gov.test/{n}.html", "demo_trs", packing.pack(body), body)
+            other = page(rng, n, "other")  # another source's plain page, left alone
+            store(archive, f"http://other.test/{n}.html", "other", PackedBody.of(other), other)
+        assert packing.thread is not None
+        packing.thread.join(30)
+        assert packing.packer.compression == "zstd:dict:1"
+        if when == "next page":
+            for n in range(TRAIN_AFTER, TRAIN_AFTER + 20):
+                body = page(rng, n)
+                sent[f"http://gov.test/{n}.html"] = body
+                packed = packing.pack(body)
+                assert packed.compression == "zstd:dict:1"
+                store(archive, f"http://gov.test/{n}.html", "demo_trs", packed, body)
+        packing.finish()
+        archive.call(archive.commit)
+    finally:
+        archive.close()
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT url, source, body, compression, body_sha256 FROM pages")
+        forms: dict[tuple[str, str], int] = {}
+        for url, source, body, how, digest in rows:
+            raw = page_body(body, how, conn)
+            assert hashlib.sha256(raw).hexdigest() == digest
+            assert raw == sent.get(url, raw)
+            key = (source if "earlier" not in url else "earlier", how)
+            forms[key] = forms.get(key, 0) + 1
+    assert forms == {
+        ("demo_trs", "zstd:dict:1"): len(sent),
+        ("other", "zstd"): TRAIN_AFTER,
+        ("earlier", "zstd"): 1,
+    }
+    assert stats.values["tjcrawl/pages_recompressed"] == TRAIN_AFTER
+    assert stats.values["tjcrawl/pages_recompressed_bytes_saved"] > 0
+
+
+def test_a_dictionary_trained_in_the_run_is_judged_by_pages_it_did_not_see(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dictionary does better on its own training sample than on the pages after it (more so
+    when a crawl's first pages are its listings): pages of the same shape must not make a
+    second dictionary. Here its own-sample ratio is made far better than any page gets."""
+    monkeypatch.setattr(compression, "ratio", lambda packer, samples: 0.01)
+    rng = random.Random(23)
+    archive = Archive(tmp_path / "a.db")
+    archive.start_writer()
+    try:
+        packing = PagePacking(archive, "demo_trs")
+        for n in range(TRAIN_AFTER):
+            packing.pack(page(rng, n))
+        assert packing.thread is not None
+        packing.thread.join(30)
+        assert packing.packer.compression == "zstd:dict:1"
+        same = [packing.pack(page(rng, n)) for n in range(3 * TRAIN_AFTER)]
+        packing.finish()
+        assert {p.compression for p in same} == {"zstd:dict:1"}
+        assert packing.trainings == 1 and not packing.retrained
+        # Then the site's template changes: judged against those unseen pages, it retrains.
+        changed = [packing.pack(page(rng, n, "other")) for n in range(TRAIN_AFTER)]
+        packing.finish()
+        assert changed[0].compression == "zstd:dict:1" and packing.retrained
+        assert packing.packer.compression == "zstd:dict:2"
+    finally:
+        archive.close()

@@ -7,11 +7,22 @@ the GIL) from a sample of the source's own pages:
 
 - when the source has no dictionary yet and `TRAIN_AFTER` of its pages are stored (the sample is
   then read from the archive), or this run has fetched that many;
-- when its pages changed shape: the last `TRAIN_AFTER` pages compress worse than the dictionary
-  did on its own sample, by `DRIFT` times (at most one retraining per run).
+- when its pages changed shape: the last `TRAIN_AFTER` pages compress worse than the
+  dictionary's baseline, by `DRIFT` times (at most one retraining per run). For a dictionary of
+  an earlier run the baseline is its ratio on its own training sample (kept in the archive); for
+  one trained in this run, the ratio of its first `TRAIN_AFTER` pages, which it did not see in
+  training: a dictionary does better on its own sample (~1.2x on the bench site), and more so
+  when a crawl's first pages are a biased sample (its listings), which made a second, needless
+  dictionary in two crawls of three.
 
 The dictionary is stored (and committed) on the writer thread before any page compressed with
 it is handed over, so a page never names a dictionary the archive lacks.
+
+The pages this run packed plain before the dictionary existed (the first `TRAIN_AFTER` and those
+fetched while it trained) are compressed again with it on the archive's writer, not here: one
+call (`recompress_run_pages`) handed over after the last of them, so that the writer, which runs
+calls in order, has stored them all when it comes. Counted in the run's stats
+(`tjcrawl/pages_recompressed`, `tjcrawl/pages_recompressed_bytes_saved`).
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from typing import Any
 from tjcrawl.storage import compression
 from tjcrawl.storage.archive import Archive, PackedBody
 from tjcrawl.storage.compression import TRAIN_AFTER, page_body
+from tjcrawl.storage.recompress import RunRecompressed, recompress_run_pages
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +55,32 @@ class PagePacking:
         self.samples: deque[bytes] = deque(maxlen=TRAIN_AFTER)
         self.sizes: deque[tuple[int, int]] = deque(maxlen=TRAIN_AFTER)
         self.sizes_of: compression.Packer | None = None
+        self.trained_here: compression.Packer | None = None  # this run's newest dictionary
+        self.baseline: float | None = None  # the current packer's, once known (see _due)
         self.raw_sum = self.packed_sum = 0  # of `sizes`, kept as pages come
         self.thread: threading.Thread | None = None
         self.trainings = 0
         self.retrained = False
         self.failed: str | None = None
+        # This run's pages are the rows after this id: where the recompression starts.
+        self.first_id = archive.newest_page_id()
+        self.plain = 0  # pages packed without a dictionary, not yet handed to the writer again
         if self.packer.dictionary is None and archive.stored_page_count(source) >= TRAIN_AFTER:
             self._start(None)
 
     def pack(self, body: bytes) -> PackedBody:
         """Hash and compress one page (the reactor thread)."""
         packer = self.packer
+        if self.plain and packer.dictionary is not None:
+            self._recompress_plain()
         packed = PackedBody.of(body, packer)
+        if packer.dictionary is None:
+            self.plain += 1
         self.samples.append(body)
         if self.sizes_of is not packer:  # the ratio is of the current dictionary's pages only
             self.sizes.clear()
             self.sizes_of, self.raw_sum, self.packed_sum = packer, 0, 0
+            self.baseline = None
         if len(self.sizes) == TRAIN_AFTER:
             raw, size = self.sizes[0]
             self.raw_sum -= raw
@@ -77,9 +99,15 @@ class PagePacking:
         dictionary = self.packer.dictionary
         if dictionary is None:
             return self.trainings == 0
-        if self.retrained or dictionary.ratio <= 0 or len(self.sizes) < TRAIN_AFTER:
+        if self.retrained or len(self.sizes) < TRAIN_AFTER or self.raw_sum <= 0:
             return False
-        if self.raw_sum > 0 and self.packed_sum / self.raw_sum > dictionary.ratio * DRIFT:
+        recent = self.packed_sum / self.raw_sum
+        if self.baseline is None:
+            if self.sizes_of is self.trained_here:  # its first pages unseen in training
+                self.baseline = recent
+                return False
+            self.baseline = dictionary.ratio
+        if self.baseline > 0 and recent > self.baseline * DRIFT:
             self.retrained = True
             return True
         return False
@@ -111,9 +139,11 @@ class PagePacking:
             probe = compression.Packer(compression.Dictionary(0, data))
             ratio = compression.ratio(probe, samples)
             raw = sum(len(sample) for sample in samples)
-            self.packer = self.archive.call(
+            packer = self.archive.call(
                 self.archive.store_dictionary, self.source, data, len(samples), raw, ratio
             )
+            self.trained_here = packer
+            self.packer = packer
             logger.info(
                 "%s: zstd dictionary %s trained on %d pages (%.1f %% of their bytes)",
                 self.source,
@@ -127,9 +157,37 @@ class PagePacking:
             logger.warning("%s: no zstd dictionary trained: %s", self.source, self.failed)
             self._count("tjcrawl/compression_dict_failed")
 
-    def _count(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key)
+    def _recompress_plain(self) -> None:
+        """Hand the writer the recompression of this run's plain pages (all handed over
+        already: each page is handed over as soon as it is packed, on this thread)."""
+        expected, self.plain = self.plain, 0
+        future = self.archive.submit(
+            recompress_run_pages, self.archive, self.source, self.first_id, expected
+        )
+        future.add_done_callback(self._recompressed)
+
+    def _recompressed(self, future: Any) -> None:
+        exc = future.exception()
+        if exc is not None:  # the writer logged and counted the failed write
+            logger.warning("%s: pages not recompressed with the dictionary: %s", self.source, exc)
+            self._count("tjcrawl/pages_recompress_failed")
+            return
+        done: RunRecompressed = future.result()
+        logger.info(
+            "%s: %d pages packed before the dictionary recompressed with it (%d -> %d bytes,"
+            " %d left as they were)",
+            self.source,
+            done.pages,
+            done.bytes_before,
+            done.bytes_after,
+            done.skipped,
+        )
+        self._count("tjcrawl/pages_recompressed", done.pages)
+        self._count("tjcrawl/pages_recompressed_bytes_saved", done.bytes_before - done.bytes_after)
+
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.stats is not None and count:
+            self.stats.inc_value(key, count)
 
     def finish(self) -> None:
         """Wait (bounded) for a training still running: its dictionary is written before the
@@ -139,3 +197,5 @@ class PagePacking:
             if self.thread.is_alive():
                 logger.warning("%s: zstd dictionary training still running; left", self.source)
                 self._count("tjcrawl/compression_dict_failed")
+        if self.plain and self.packer.dictionary is not None:  # trained after the last page
+            self._recompress_plain()

@@ -85,10 +85,12 @@ class PackedBody:
         return cls(hashlib.sha256(body).hexdigest(), packer.compress(body), packer.compression)
 
 
-# Decompressors by (connection, dictionary id): a dictionary is read once. A connection's id
-# may be reused after it is closed, so a decompressor that fails is reloaded once (zstd checks
-# the dictionary's own id in each frame, and the frame's checksum).
-_decoders: dict[tuple[int, int], zstandard.ZstdDecompressor] = {}
+# Decompressors by (connection, dictionary id): a dictionary is read once. Each entry holds
+# its connection, so that the connection's id is not reused by another archive's while the
+# entry lives (which served a page with a dictionary the archive no longer held). A decompressor
+# that fails is still reloaded once (zstd checks the dictionary's own id in each frame, and
+# the frame's checksum).
+_decoders: dict[tuple[int, int], tuple[sqlite3.Connection, zstandard.ZstdDecompressor]] = {}
 _decoders_lock = threading.Lock()
 _PLAIN_DECOMPRESSOR = threading.local()
 
@@ -120,14 +122,15 @@ def _dict_decompressor(
 ) -> zstandard.ZstdDecompressor:
     key = (id(conn), dict_id)
     with _decoders_lock:
-        found = None if fresh else _decoders.get(key)
-    if found is None:
-        data = load_dictionary(conn, dict_id)
-        found = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(data))
-        with _decoders_lock:
-            if len(_decoders) >= 64:
-                _decoders.clear()
-            _decoders[key] = found
+        entry = None if fresh else _decoders.get(key)
+    if entry is not None and entry[0] is conn:
+        return entry[1]
+    data = load_dictionary(conn, dict_id)
+    found = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(data))
+    with _decoders_lock:
+        if len(_decoders) >= 64:
+            _decoders.clear()
+        _decoders[key] = (conn, found)
     return found
 
 

@@ -65,6 +65,11 @@ class PageStore:
         )
         return int(row[0])
 
+    def newest_page_id(self) -> int:
+        """The highest page id stored so far (0 for none): a run's pages come after it."""
+        row = self.pages_reader().execute("SELECT coalesce(max(id), 0) FROM pages").fetchone()
+        return int(row[0])
+
     def store_dictionary(
         self, source: str, data: bytes, samples: int, sample_bytes: int, sample_ratio: float
     ) -> Packer:
