@@ -192,14 +192,12 @@ def _other_double_byte_reading(body: bytes, codec: str, text: str) -> tuple[str,
 
     Returns the other codec and its replaced-byte count when it wins."""
     other = "big5" if codec == "gb18030" else "gb18030"
-    score, chars = chinese_plausibility(text)
-    if chars < MIN_CHARS_JUDGED or score + PLAUSIBILITY_MARGIN > 1.0:
-        # No reading scores above 1: the other one cannot win, and is not decoded at all
-        # (the common case, a page in the encoding it declares).
-        return None
     decoded = decode_with_budget(body, other, _bad_byte_budget(body))
     if decoded is None:
         return None
+    score, chars = chinese_plausibility(text)
+    if chars < MIN_CHARS_JUDGED or score + PLAUSIBILITY_MARGIN > 1.0:
+        return None  # no reading scores above 1: the other one cannot win
     other_score, _ = chinese_plausibility(decoded[0])
     if chars >= MIN_CHARS_JUDGED and other_score >= score + PLAUSIBILITY_MARGIN:
         return other, decoded[1]
