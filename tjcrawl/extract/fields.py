@@ -194,7 +194,7 @@ def body_html_and_paragraphs(
             if not cuts:
                 continue
             outermost = _outermost(cuts)
-            cut_chars = sum(_visible_chars(c.itertext()) for c in outermost)
+            cut_chars = sum(_body_chars(c) for c in outermost)
             if cut_chars:  # a cut without text cannot empty the body
                 if total is None:
                     total = _body_chars(value)
@@ -219,8 +219,9 @@ def _visible_chars(texts: Any) -> int:
 
 def _body_chars(body: etree._Element) -> int:
     """`_visible_chars(body.itertext())`, from lxml's own text serialisation: the same text
-    (comments and processing instructions left out, the body's own tail too) at a third of
-    the cost."""
+    (comments and processing instructions left out, the node's own tail too) at a third of
+    the cost. A comment or processing instruction goes through itertext(), which refuses it
+    as it always did."""
     if not isinstance(body.tag, str):
         return _visible_chars(body.itertext())
     text = etree.tostring(body, method="text", encoding="unicode", with_tail=False)

@@ -30,7 +30,9 @@ class AttachmentRequests:
         (robots.txt, per-host limits, delays): none for a file already kept (TRS names a
         file per upload), none past the per-article count (each of those a fault)."""
         crawler = getattr(self, "crawler", None)
-        if crawler is None or not crawler.settings.getbool("TJCRAWL_ATTACHMENTS"):
+        if crawler is None or not attachments:
+            return
+        if not crawler.settings.getbool("TJCRAWL_ATTACHMENTS"):
             return
         cap = crawler.settings.getint("TJCRAWL_ATTACHMENT_MAX_BYTES")
         most = crawler.settings.getint("TJCRAWL_ATTACHMENTS_PER_ARTICLE")
