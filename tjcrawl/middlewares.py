@@ -208,9 +208,14 @@ def _with_encoding(response: TextResponse, encoding: str, text: str | None) -> T
     """The response in `encoding`, holding `text` as its decoded body when given (one decode
     a page, not three). Built directly: Response.replace() reads every attribute first, and
     the encoding it reads is sniffed from the body (a regex over it) only to be replaced."""
-    kwargs = {name: getattr(response, name) for name in response.attributes if name != "encoding"}
-    replaced = response.__class__(**kwargs, encoding=encoding)
-    if text is not None and encoding in _SAME_IN_SCRAPY:
+    if isinstance(response, TextResponse):
+        # Every attribute but the encoding, which reading would sniff from the body.
+        kwargs = {a: getattr(response, a) for a in response.attributes if a != "encoding"}
+        replaced = response.__class__(**kwargs, encoding=encoding)
+    else:
+        # A stand-in that builds its response itself (re-extraction's stored pages).
+        replaced = response.replace(encoding=encoding)
+    if text is not None and encoding in _SAME_IN_SCRAPY and isinstance(replaced, TextResponse):
         # Scrapy's own cache of the decoded body (TextResponse.text): what it would decode.
         replaced._cached_ubody = text
     return replaced
