@@ -100,13 +100,16 @@ def recognise(status: int, set_cookies: Iterable[bytes], body: bytes) -> Block |
         if waf:
             return Block(f"a WAF challenge ({waf}, {BLOCK_STATUSES[status]})")
         return Block(f"{BLOCK_STATUSES[status]} (some sites refuse foreign or unknown networks)")
-    if (status >= 300 and status < 500) or visible_text_length(body) > MAX_CHALLENGE_TEXT:
+    if status >= 300 and status < 500:
+        return None
+    # Without a WAF's marker, only a cookie-setting reload script makes a challenge: most
+    # pages have neither, and are let through before their text is measured.
+    script = not waf and _SET_COOKIE_JS.search(lowered) and _RELOAD_JS.search(lowered)
+    if not (waf or script) or visible_text_length(body) > MAX_CHALLENGE_TEXT:
         return None
     if waf:
         return Block(f"a WAF challenge ({waf})")
-    if _SET_COOKIE_JS.search(lowered) and _RELOAD_JS.search(lowered):
-        return Block("a JavaScript cookie challenge (a script that sets a cookie and reloads)")
-    return None
+    return Block("a JavaScript cookie challenge (a script that sets a cookie and reloads)")
 
 
 class BlockedPageMiddleware:

@@ -20,7 +20,7 @@ import codecs
 import contextlib
 import re
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from w3lib.encoding import http_content_type_encoding, read_bom
@@ -62,6 +62,9 @@ class EncodingChoice:
     lossy: bool = False  # some bytes did not decode and became U+FFFD
     bad_bytes: int = 0
     undecodable: bool = False  # too many did: the page is refused, not archived
+    #: The body decoded strictly in `used`, when the choice decoded it whole already (so
+    #: that the response need not decode it again); None otherwise.
+    text: str | None = field(default=None, compare=False, repr=False)
 
 
 def _codec_name(label: str) -> str | None:
@@ -75,11 +78,15 @@ def _codec_name(label: str) -> str | None:
 
 
 def _decodes(body: bytes, encoding: str) -> bool:
+    return _decoded(body, encoding) is not None
+
+
+def _decoded(body: bytes, encoding: str) -> str | None:
+    """The body decoded strictly, or None."""
     try:
-        body.decode(encoding)
+        return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
 
 
 # -- decoding with a budget of bad bytes ----------------------------------------------------
@@ -189,18 +196,24 @@ def _other_double_byte_reading(body: bytes, codec: str, text: str) -> tuple[str,
     if decoded is None:
         return None
     score, chars = chinese_plausibility(text)
+    if chars < MIN_CHARS_JUDGED or score + PLAUSIBILITY_MARGIN > 1.0:
+        return None  # no reading scores above 1: the other one cannot win
     other_score, _ = chinese_plausibility(decoded[0])
     if chars >= MIN_CHARS_JUDGED and other_score >= score + PLAUSIBILITY_MARGIN:
         return other, decoded[1]
     return None
 
 
-def _checked(choice: EncodingChoice, body: bytes) -> EncodingChoice:
+def _checked(choice: EncodingChoice, body: bytes, text: str | None = None) -> EncodingChoice:
+    """`choice`, or the other double-byte encoding if it reads as Chinese where `choice` does
+    not; `text` is the body already decoded in `choice.used`, kept with a choice that stands."""
     if choice.used not in ("gb18030", "big5"):
-        return choice
-    other = _other_double_byte_reading(body, choice.used, body.decode(choice.used))
+        return replace(choice, text=text)
+    if text is None:
+        text = body.decode(choice.used)
+    other = _other_double_byte_reading(body, choice.used, text)
     if other is None:
-        return choice
+        return replace(choice, text=text)
     codec, bad = other
     how = f"{codec} despite declaration" if choice.how == "declared" else choice.how
     return EncodingChoice(codec, choice.declared, how, lossy=bad > 0, bad_bytes=bad)
@@ -270,13 +283,12 @@ def choose_encoding(
     is_ascii = body.isascii()
     # UTF-8 is so constrained that non-ASCII GB bytes almost never decode as UTF-8; the reverse
     # is not true (UTF-8 bytes often decode as gb18030 into mojibake), so UTF-8 is tried first.
-    if not is_ascii and codec != "utf-8" and _decodes(body, "utf-8"):
-        return EncodingChoice(
-            "utf-8", declared, "declared" if codec is None else "utf-8 despite declaration"
-        )
-    if codec and _decodes(body, codec):
+    if not is_ascii and codec != "utf-8" and (text := _decoded(body, "utf-8")) is not None:
+        how = "declared" if codec is None else "utf-8 despite declaration"
+        return EncodingChoice("utf-8", declared, how, text=text)
+    if codec and (text := _decoded(body, codec)) is not None:
         if not (_is_single_byte(codec) and _looks_multibyte(body)):
-            return _checked(EncodingChoice(codec, declared, "declared"), body)
+            return _checked(EncodingChoice(codec, declared, "declared"), body, text)
         # A single-byte charset over multi-byte runs, most often a server's default
         # ISO-8859-1 in front of a GB page: the bytes decode, into Latin mojibake.
         chinese = _chinese_reading(body, None, declared)

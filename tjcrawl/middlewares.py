@@ -182,8 +182,10 @@ def apply_encoding(request: Request, response: TextResponse, profile: Any = None
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
     forced = getattr(profile, "encoding", None)
     choice = choose_encoding(response.body, content_type, forced=forced)
+    text = choice.text
     if request.meta.get(INCOMPLETE) and (choice.lossy or choice.undecodable):
         choice = _choice_before_cut(response.body, content_type, forced) or choice
+        text = None  # a choice made on the body less its cut end: its text is not the page's
     kept_lossy = choice.lossy and not choice.undecodable
     request.meta["encoding"] = {
         "declared": choice.declared,
@@ -193,7 +195,30 @@ def apply_encoding(request: Request, response: TextResponse, profile: Any = None
         "undecodable": choice.undecodable,
         "bad_bytes": choice.bad_bytes,
     }
-    return response.replace(encoding=choice.used)
+    return _with_encoding(response, choice.used, text)
+
+
+# Codecs that Scrapy (through w3lib) decodes a body with as they are named: a body that
+# decoded strictly in one of them is the same text there. (w3lib reads big5 as big5hkscs, and
+# latin-1 as cp1252.)
+_SAME_IN_SCRAPY = frozenset(("utf-8", "gb18030"))
+
+
+def _with_encoding(response: TextResponse, encoding: str, text: str | None) -> TextResponse:
+    """The response in `encoding`, holding `text` as its decoded body when given (one decode
+    a page, not three). Built directly: Response.replace() reads every attribute first, and
+    the encoding it reads is sniffed from the body (a regex over it) only to be replaced."""
+    if isinstance(response, TextResponse):
+        # Every attribute but the encoding, which reading would sniff from the body.
+        kwargs = {a: getattr(response, a) for a in response.attributes if a != "encoding"}
+        replaced = response.__class__(**kwargs, encoding=encoding)
+    else:
+        # A stand-in that builds its response itself (re-extraction's stored pages).
+        replaced = response.replace(encoding=encoding)
+    if text is not None and encoding in _SAME_IN_SCRAPY and isinstance(replaced, TextResponse):
+        # Scrapy's own cache of the decoded body (TextResponse.text): what it would decode.
+        replaced._cached_ubody = text
+    return replaced
 
 
 def _choice_before_cut(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -26,6 +27,10 @@ TRACKING_PARAMS = (
     "fbclid",
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A URL already in canonical form, as most links of a CMS are: lower-case scheme and host,
+#: no port, query, fragment, escape or dot segment, a path of unreserved characters. Such a
+#: URL is its own canonical form and is followable (tests compare it with the full path).
+_PLAIN_URL_RE = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/(?!\.)[A-Za-z0-9._~-]*)+")
 WEB_SCHEMES = frozenset(DEFAULT_PORTS)
 
 
@@ -37,6 +42,12 @@ class BadLink(ValueError):
 @lru_cache(maxsize=65536)  # each URL is canonicalised on the listing and again in normalise
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking, sorted query."""
+    if _PLAIN_URL_RE.fullmatch(url):
+        return url
+    return _canonical_in_full(url)
+
+
+def _canonical_in_full(url: str) -> str:
     cleaned = url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True, keep_fragments=False)
     canon = canonicalize_url(cleaned, keep_fragments=False)
     parts = urlsplit(canon)
@@ -49,6 +60,8 @@ def canonical_url(url: str) -> str:
 
 def followable_url(url: str) -> str:
     """`url` itself if the crawler can fetch it and key an article by it, else BadLink."""
+    if _PLAIN_URL_RE.fullmatch(url):
+        return url
     try:
         parts = urlsplit(url)
         _ = parts.port  # ValueError for a port out of range or not a number

@@ -80,7 +80,18 @@ def select(node: Node, spec: FieldSpec) -> list[Any]:
     return result if isinstance(result, list) else [result]
 
 
-def _values(node: Node, spec: FieldSpec) -> list[Any]:
+#: A page's field matches by (language, query), for fields that share a selector (a date and
+#: an origin read from one line; the attachments found in the body): evaluated once a page.
+Matches = dict[tuple[str, str], list[Any]]
+
+
+def _values(node: Node, spec: FieldSpec, memo: Matches | None = None) -> list[Any]:
+    if memo is not None:
+        key = (spec.language, spec.query)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _values(node, spec)
+        return found
     found = select(node, spec)
     if spec.language == "jmespath":
         return [result.root for result in found]
@@ -102,17 +113,27 @@ def _through_regex(text: str, regex: Regex) -> str:
     return (match.group(1) if regex.groups else match.group(0)) or ""
 
 
-def field_text(node: Node, spec: FieldSpec | None) -> str | None:
+def field_text(node: Node, spec: FieldSpec | None, memo: Matches | None = None) -> str | None:
     """The folded text of every node the field matches, through its regex if it has one."""
     if spec is None:
         return None
-    texts = [t for t in (fold_space(_node_text(v)) for v in _values(node, spec)) if t]
-    if not texts:
+    if memo is None:
+        text = _joined_text(node, spec)
+    else:
+        key = ("text", spec.language + ":" + spec.query)
+        if (found := memo.get(key)) is None:
+            found = memo[key] = [_joined_text(node, spec, memo)]
+        text = found[0]
+    if not text:
         return None
-    text = " ".join(texts)
     if spec.regex is None:
         return text
     return fold_space(_through_regex(text, spec.regex)) or None
+
+
+def _joined_text(node: Node, spec: FieldSpec, memo: Matches | None = None) -> str:
+    texts = [t for t in (fold_space(_node_text(v)) for v in _values(node, spec, memo)) if t]
+    return " ".join(texts)
 
 
 def field_values(node: Node, spec: FieldSpec) -> list[str]:
@@ -134,6 +155,7 @@ def body_html_and_paragraphs(
     *,
     in_place: bool = False,
     on_emptied: Callable[[str], None] | None = None,
+    memo: Matches | None = None,
 ) -> tuple[str | None, list[str]]:
     """The body nodes with boilerplate cut out, as HTML and as paragraphs of text.
 
@@ -144,10 +166,12 @@ def body_html_and_paragraphs(
     A rule that would cut all the text of a body node (a rule too wide for this page's
     template) is skipped for that node and handed to `on_emptied` (its selector): furniture
     removal must never cost the article.
+
+    `memo` (shared by the page's other fields) must not be used after an `in_place` cut.
     """
     html_parts: list[str] = []
     paragraphs: list[str] = []
-    for value in _values(node, spec):
+    for value in _values(node, spec, memo):
         if isinstance(value, str) and spec.language == "jmespath":
             # A JSON listing's body is an HTML fragment in a string: a tree of its own.
             value = Selector(text=f"<div>{value}</div>").xpath("//body/div")[0].root
@@ -157,16 +181,30 @@ def body_html_and_paragraphs(
             if text := fold_space(str(value)):
                 paragraphs.append(text)
             continue
+        # The body's visible characters, counted once and then less what each rule cuts
+        # (a cut keeps its tail): counting the whole body afresh per rule was a tenth of a
+        # crawl's extraction.
+        total: int | None = None
         for rule in boilerplate:
             cuts = [
                 cut
                 for cut in compiled_xpath(rule.query)(value)
                 if isinstance(cut, etree._Element) and cut is not value
             ]
-            if cuts and _cuts_everything(value, cuts):
-                if on_emptied is not None:
-                    on_emptied(rule.source)
+            if not cuts:
                 continue
+            outermost = _outermost(cuts)
+            cut_chars = sum(_body_chars(c) for c in outermost)
+            if cut_chars:  # a cut without text cannot empty the body
+                if total is None:
+                    total = _body_chars(value)
+                if total and cut_chars >= total:
+                    if on_emptied is not None:
+                        on_emptied(rule.source)
+                    continue
+                # A rule may reach outside the body (an absolute //…): then count afresh.
+                inside = all(any(a is value for a in c.iterancestors()) for c in outermost)
+                total = total - cut_chars if inside else None
             for cut in cuts:
                 remove_keeping_tail(cut)
         value.tail = None
@@ -179,13 +217,22 @@ def _visible_chars(texts: Any) -> int:
     return sum(len("".join(text.split())) for text in texts if isinstance(text, str))
 
 
-def _cuts_everything(body: etree._Element, cuts: list[etree._Element]) -> bool:
-    """Whether cutting these nodes (their tails stay) leaves the body without text."""
-    total = _visible_chars(body.itertext())
-    if total == 0:
-        return False
-    outermost = [c for c in cuts if not any(a in cuts for a in c.iterancestors())]
-    return sum(_visible_chars(c.itertext()) for c in outermost) >= total
+def _body_chars(body: etree._Element) -> int:
+    """`_visible_chars(body.itertext())`, from lxml's own text serialisation: the same text
+    (comments and processing instructions left out, the node's own tail too) at a third of
+    the cost. A comment or processing instruction goes through itertext(), which refuses it
+    as it always did."""
+    if not isinstance(body.tag, str):
+        return _visible_chars(body.itertext())
+    text = etree.tostring(body, method="text", encoding="unicode", with_tail=False)
+    return len("".join(text.split()))
+
+
+def _outermost(cuts: list[etree._Element]) -> list[etree._Element]:
+    """The cut nodes not inside another cut node: what a cut takes away is theirs."""
+    if len(cuts) == 1:
+        return cuts
+    return [c for c in cuts if not any(a in cuts for a in c.iterancestors())]
 
 
 ATTACHMENT_RE = re.compile(
@@ -195,6 +242,9 @@ ATTACHMENT_RE = re.compile(
 #: folder, whatever their format (real-markup.md §2): a W0….html there is a file (a table saved
 #: as a web page), while the articles beside it are tYYYYMMDD_ID.html.
 TRS_FILE_RE = re.compile(r"/\d{6}/[WP]0\d{9,}\.[A-Za-z0-9]{1,5}$")
+_TRS_NAME_RE = re.compile(r"[WP]0\d{9,}\.[A-Za-z0-9]{1,5}$")
+#: What urllib's split drops from anywhere in a URL before resolving it (bpo-43882).
+_URL_DROPPED = str.maketrans("", "", "\t\r\n")
 
 
 def is_attachment_link(href: str, base_url: str | None = None) -> bool:
@@ -203,6 +253,12 @@ def is_attachment_link(href: str, base_url: str | None = None) -> bool:
     path = href.split("?")[0].split("#")[0].strip()
     if ATTACHMENT_RE.search(path):
         return True
+    # Resolving keeps a link's last path segment unless it is empty, "." or "..": a link
+    # whose last segment is no TRS file name cannot become one (most links on a page), and
+    # needs no urljoin.
+    last = path.rpartition("/")[2].translate(_URL_DROPPED)
+    if last not in ("", ".", "..") and not _TRS_NAME_RE.search(last):
+        return False
     if base_url is not None:
         try:
             path = urljoin(base_url, path)
@@ -217,17 +273,18 @@ def attachment_links(
     spec: FieldSpec | None,
     body: FieldSpec | None,
     on_bad_link: Callable[[str, str], None] | None = None,
+    memo: Matches | None = None,
 ) -> list[dict[str, str]]:
     """Links to files (PDF, DOC/DOCX, XLS/XLSX, ZIP …, and TRS W0…/P0… files of any
     extension): from the profile's `attachments` field, else every such link inside the body
     (before boilerplate removal, since 附件 blocks are often cut as furniture). A link that
     leads nowhere fetchable is left out and handed to `on_bad_link` with the reason."""
     if spec is not None:
-        anchors = _values(node, spec)
+        anchors = _values(node, spec, memo)
     elif body is not None:
         anchors = [
             a
-            for value in _values(node, body)
+            for value in _values(node, body, memo)
             if isinstance(value, etree._Element)
             for a in value.iter("a")
             if is_attachment_link(a.get("href") or "", response_url)

@@ -2,13 +2,14 @@
 
 It extracts raw strings only. When the archive pipeline gives it a frontier, it asks the
 frontier which detail pages to fetch and when to stop paging; without one it fetches all.
+Its listing pages are read in tjcrawl.spiders.listing, its detail pages in
+tjcrawl.spiders.detail, the files an article links in tjcrawl.spiders.attachments; this module
+keeps what they share: the requests, the counts and faults, the items.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
 from typing import Any, ClassVar
 
 import scrapy
@@ -20,49 +21,22 @@ from twisted.python.failure import Failure
 from tjcrawl import clock
 from tjcrawl.blocking import BLOCKED_RECORDED
 from tjcrawl.entry_keys import EntryKeys
-from tjcrawl.extract import (
-    Node,
-    attachment_links,
-    body_html_and_paragraphs,
-    field_text,
-    field_values,
-    select,
-)
-from tjcrawl.extract.fallback import body_html as generic_body_html
-from tjcrawl.extract.fallback import generic_fields
-from tjcrawl.extract.generic import extract_article
-from tjcrawl.faults import (
-    LOSS_OF_PAGE,
-    LOST_ARTICLE,
-    LOST_ATTACHMENT,
-    attachment_unkept,
-    classify,
-    report_fault,
-)
-from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
+from tjcrawl.faults import LOSS_OF_PAGE, classify, report_fault
+from tjcrawl.frontier import Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.middlewares import INCOMPLETE
-from tjcrawl.profiles import GENERIC_FIELDS, Profile
+from tjcrawl.profiles import Profile
 from tjcrawl.recorders import OFFSITE_RECORDED
+from tjcrawl.spiders.attachments import TOO_LARGE, AttachmentRequests
+from tjcrawl.spiders.detail import SELECTOR_MISSED, DetailPages
+from tjcrawl.spiders.listing import NEWS, QUIET_META, ListingPages
 from tjcrawl.text import parser_stopped_early
 from tjcrawl.urls import resolve_link
 
-TOO_LARGE = "too_large"  # the fault kind and the attachment state of a file over a cap
-#: The fault of a page on which a detail selector matched nothing and the generic extractor
-#: stood in for it.
-SELECTOR_MISSED = "selector_missed"
-#: Each detail field and the item key its raw string goes to.
-_DETAIL_KEYS = {
-    "title": "title",
-    "date": "date_text",
-    "body": "body",
-    "origin": "origin",
-    "author": "author",
-}
+__all__ = ["NEWS", "QUIET_META", "SELECTOR_MISSED", "TOO_LARGE", "ProfileSpider", "base_url"]
+
 LISTING_STATUSES = [304]
-NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
 DETAIL_STATUSES = [304, 404, 410]
-QUIET_META = "tjcrawl_quiet_pages"
 
 
 def base_url(response: Response) -> str:
@@ -70,7 +44,7 @@ def base_url(response: Response) -> str:
     return get_base_url(response) if isinstance(response, TextResponse) else response.url
 
 
-class ProfileSpider(scrapy.Spider):
+class ProfileSpider(ListingPages, DetailPages, AttachmentRequests, scrapy.Spider):
     """Walks a profile's listings and detail pages, yielding raw strings only."""
 
     profile: ClassVar[Profile]
@@ -209,366 +183,6 @@ class ProfileSpider(scrapy.Spider):
                 response.status,
                 "elements nest deeper than the HTML parser reads; the text past that is lost",
             )
-
-    # -- listings -----------------------------------------------------------------------
-    def parse_listing(
-        self, response: Response, page: int, first_url: str
-    ) -> Iterator[scrapy.Request | ArticleItem]:
-        if response.status == 304:
-            # Unchanged since the last run: its stored copy is read instead, at no cost to the
-            # site. Its entries are checked against the archive all the same (one that failed
-            # last time is not known), and the walk finds its next page there.
-            self._inc("listing_pages_not_modified")
-            stored = self._stored_copy(response)
-            if stored is None:
-                yield self._listing_request(
-                    response.url,
-                    page,
-                    first_url,
-                    conditional=False,
-                    quiet=response.meta.get(QUIET_META, 0),
-                )
-                return
-            if self.profile.carries_articles:
-                yield from self._unarchived_only(self.parse_listing(stored, page, first_url))
-                return
-            response = stored
-        listing = self.profile.listing
-        # Counted before its fields are read: a page whose extraction fails was still fetched.
-        self._inc("listing_pages")
-        if listing.format == "json":
-            root = scrapy.Selector(text=response.text, type="json")
-        else:
-            root = response.selector
-            self._check_depth(response)
-        entries = select(root, listing.entries)
-        self._inc("listing_entries", len(entries))
-        if not entries:
-            self._inc("listing_pages_without_entries")
-            self.logger.warning(
-                "%s: listing.entries matched nothing on %s", self.profile.slug, response.url
-            )
-        followed = 0
-        for entry in entries:
-            listed = {
-                "listing_url": response.url,
-                "listing_title": field_text(entry, listing.title),
-                "listing_date": field_text(entry, listing.date),
-            }
-            if self.profile.carries_articles:
-                for result in self._articles_from_entry(response, entry, listed):
-                    if isinstance(result, ArticleItem):
-                        key = article_url(result["url"], result.get("entry_key"))
-                        followed += self._decide(key, listed) in NEWS
-                    yield result
-                continue
-            links = field_values(entry, listing.link) if listing.link else []
-            if not links:
-                self._inc("missing/listing.link")
-                continue
-            url = self._link(response, links[0], "listing.link")
-            if url is None:
-                continue
-            decision = self._decide(article_url(url), listed)
-            if decision == KNOWN:
-                self._inc("entries_skipped_known")
-                continue
-            # A revisit that fell due is no news of the listing: the walk may stop after it.
-            followed += decision in NEWS
-            yield self._detail_request(url, listed)
-        if not entries:
-            return
-        quiet = 0
-        if self.frontier is not None:
-            walked = self.frontier.walk_on(followed == 0, response.meta.get(QUIET_META, 0))
-            if walked is None:
-                self._inc("listing_walk_stopped_early")
-                return
-            quiet = walked
-        next_url = self._next_page(response, page, first_url)
-        if next_url:
-            yield self._listing_request(next_url, page + 1, first_url, quiet=quiet)
-
-    def _unarchived_only(self, results: Iterator[Any]) -> Iterator[Any]:
-        """A listing's articles read from its stored copy, less those archived as they are
-        (with their attachments): the 304 vouches for them, and storing them again would
-        only repeat the attachments' downloads every night."""
-        attachments: list[scrapy.Request] = []
-        for result in results:
-            if isinstance(result, ArticleItem):
-                key = article_url(result["url"], result.get("entry_key"))
-                listed = {f: result.get(f) for f in ("listing_title", "listing_date")}
-                if self._decide(key, listed) != KNOWN:
-                    yield from attachments
-                    yield result
-                attachments = []
-            elif isinstance(result, scrapy.Request) and (
-                result.meta.get("page_kind") == "attachment"
-            ):
-                attachments.append(result)
-            else:
-                yield result
-
-    def _stored_copy(self, response: Response) -> Response | None:
-        """The newest stored copy of a page, as the downloader would have handed it over."""
-        # Imported here: re-extraction's module is heavy and imports the pipelines.
-        from tjcrawl.reextract import page_response
-
-        if self.frontier is None or response.request is None:
-            return None
-        page = self.frontier.stored_page(response.url)
-        if page is None:
-            return None
-        return page_response(page, response.request, self.profile)
-
-    def _decide(self, key: str, listed: dict[str, Any]) -> str:
-        if self.frontier is None:
-            return "new"
-        return self.frontier.decide(key, listed["listing_title"], listed["listing_date"])
-
-    def _next_page(self, response: Response, page: int, first_url: str) -> str | None:
-        pagination = self.profile.pagination
-        if pagination is None:
-            return None
-        if pagination.next is not None:
-            root = (
-                scrapy.Selector(text=response.text, type="json")
-                if self.profile.listing.format == "json"
-                else response.selector
-            )
-            links = field_values(root, pagination.next)
-            next_url = self._link(response, links[0], "pagination.next") if links else None
-        else:
-            assert pagination.template is not None
-            template = pagination.template.format(n=pagination.first + page - 1)
-            try:
-                next_url = resolve_link(first_url, template)
-            except ValueError as exc:
-                self._bad_link(response.url, template, "pagination.template", exc)
-                next_url = None
-        if next_url and page >= pagination.max_pages:
-            # Endless pagination (calendars, search pages) ends here, and says so.
-            self._fault(next_url, "pagination_cap", detail=f"max_pages = {pagination.max_pages}")
-            return None
-        return next_url
-
-    def _articles_from_entry(
-        self, response: Response, entry: Node, listed: dict[str, Any]
-    ) -> Iterator[ArticleItem | scrapy.Request]:
-        listing = self.profile.listing
-        assert listing.body is not None
-        body_html, paragraphs = body_html_and_paragraphs(entry, listing.body, listing.boilerplate)
-        title = listed["listing_title"]
-        links = field_values(entry, listing.link) if listing.link else []
-        # An entry whose link leads nowhere still carries its article: it is kept, under the
-        # identity of an entry without a link.
-        link = self._link(response, links[0], "listing.link") if links else None
-        if link is not None:
-            url, entry_key = link, None
-        else:
-            # No page of its own: identified under the source's first listing by its title and
-            # date (tjcrawl.entry_keys), which hold when it moves to a later listing page.
-            body = "\n".join(paragraphs)
-            entry_key = self._entry_keys.key(title, listed["listing_date"], body)
-            url = self.profile.start_urls[0]
-        attachments = attachment_links(
-            entry, response.url, listing.attachments, listing.body, self._bad_attachment(response)
-        )
-        yield from self._attachment_requests(attachments, response.url)
-        yield self._item(
-            response,
-            attachments=attachments,
-            url=url,
-            entry_key=entry_key,
-            title=title,
-            date_text=listed["listing_date"],
-            body_html=body_html,
-            body="\n".join(paragraphs),
-            origin=field_text(entry, listing.origin),
-            author=field_text(entry, listing.author),
-            **listed,
-        )
-
-    # -- detail pages -------------------------------------------------------------------
-    def parse_verification(self, response: Response, **listed: Any) -> Iterator[Any]:
-        """A page answered 304, fetched again unconditionally: the same bytes as stored, or
-        a server whose 304s hide changes (fault stale_304; its 304s are not believed again)."""
-        expected = response.meta.get("stored_sha256")
-        if response.status == 200 and expected:
-            if hashlib.sha256(response.body).hexdigest() == expected:
-                return  # as stored: the 304 told the truth, and the article is as archived
-            self._inc("stale_304")
-            self._fault(
-                response.url,
-                "stale_304",
-                200,
-                "answered 304 to a conditional GET, but the page has changed since the stored "
-                "copy: the source is fetched without validators from now on",
-            )
-            assert self.frontier is not None
-            self.frontier.distrust_304()
-        yield from self.parse_detail(response, **listed)
-
-    def parse_detail(
-        self, response: Response, **listed: Any
-    ) -> Iterator[ArticleItem | scrapy.Request]:
-        if response.status == 304 and self.frontier and self.frontier.take_verification():
-            yield self._verification_request(response, listed)
-        if response.status != 200:
-            # 304 and 404/410 are the archive's business (unchanged, withdrawn); a missing
-            # page that was never archived is a fault.
-            if response.status in (404, 410) and (
-                self.frontier is None or article_url(response.url) not in self.frontier.known
-            ):
-                self._fault(
-                    response.url, f"http_{response.status}", response.status, lost=LOST_ARTICLE
-                )
-            return
-        if not response.body or response.meta.get("encoding", {}).get("undecodable"):
-            return  # already reported as empty_body / undecodable: no article to extract
-        detail = self.profile.detail
-        assert detail is not None
-        sel = response.selector
-        self._check_depth(response)
-        attachments = attachment_links(
-            sel, response.url, detail.attachments, detail.body, self._bad_attachment(response)
-        )
-        fields = {
-            "title": field_text(sel, detail.title),
-            "date_text": field_text(sel, detail.date),
-            "origin": field_text(sel, detail.origin),
-            "author": field_text(sel, detail.author),
-        }
-        # Last, because it cuts the boilerplate out of the page's own tree.
-        body_html, paragraphs = (
-            body_html_and_paragraphs(
-                sel,
-                detail.body,
-                detail.boilerplate,
-                in_place=True,
-                on_emptied=self._boilerplate_emptied(response),
-            )
-            if detail.body is not None
-            else (None, [])
-        )
-        fields |= {"body_html": body_html, "body": "\n".join(paragraphs)}
-        sources = {name: "profile" for name, key in _DETAIL_KEYS.items() if fields[key]}
-        wanted = [
-            name
-            for name in GENERIC_FIELDS
-            if name not in sources and (name in detail.generic or getattr(detail, name) is not None)
-        ]
-        if wanted:
-            # The page's HTML tree, unless the profile's body was cut out of it in place.
-            tree = sel.root if body_html is None and sel.type == "html" else None
-            attachments = self._fill_generic(response, wanted, fields, sources, attachments, tree)
-        yield from self._attachment_requests(attachments, response.url)
-        yield self._item(
-            response,
-            attachments=attachments,
-            url=response.url,
-            field_sources=sources,
-            **fields,
-            **listed,
-        )
-
-    def _fill_generic(
-        self,
-        response: Response,
-        wanted: list[str],
-        fields: dict[str, Any],
-        sources: dict[str, str],
-        attachments: list[dict[str, str]],
-        tree: Any | None = None,
-    ) -> list[dict[str, str]]:
-        """Fill `wanted` fields from the generic extractor: those the profile leaves to it, and
-        those whose selector matched nothing on this page, which are counted (the run reports
-        the selector broken) but cost no article. The attachments, when the body is its.
-        `tree`, the response's parsed page if still whole, spares the extractor a parse."""
-        detail = self.profile.detail
-        assert detail is not None
-        fetched = response.meta.get("fetched_at")
-        fetched_at = datetime.fromisoformat(fetched) if fetched else clock.now()
-        if isinstance(response, TextResponse):
-            text: str | bytes = response.text
-        else:
-            text, tree = response.body, None
-        article = extract_article(text, response.url, fetched_at=fetched_at, tree=tree)
-        found = generic_fields(article, fetched_at)
-        stood_in = []  # fields whose selector matched nothing here
-        for name in wanted:
-            value = found[name]
-            if not value:
-                continue
-            if name == "body":
-                fields["body"], fields["body_html"] = "\n".join(value), generic_body_html(value)
-                if detail.attachments is None:
-                    attachments = [
-                        {"url": url, "text": a["text"]}
-                        for a in article.attachments
-                        if (url := self._link(response, a["url"], "attachments"))
-                    ]
-            else:
-                fields[_DETAIL_KEYS[name]] = value
-            sources[name] = "generic"
-            if name not in detail.generic:
-                self._inc(f"generic/{name}")
-                stood_in.append(f"detail.{name}")
-        if stood_in:
-            # One row per page, so that `tjcrawl failures --save-fixtures` can make the page a
-            # fixture for the fix of the selector.
-            self._fault(
-                response.url,
-                SELECTOR_MISSED,
-                response.status,
-                f"{', '.join(stood_in)} matched nothing; the generic extractor filled "
-                + ("it" if len(stood_in) == 1 else "them"),
-            )
-        return attachments
-
-    def _bad_attachment(self, response: Response) -> Callable[[str, str], None]:
-        return lambda href, reason: self._bad_link(response.url, href, "attachments", reason)
-
-    def _attachment_requests(
-        self, attachments: list[dict[str, str]], page_url: str
-    ) -> Iterator[scrapy.Request]:
-        """Requests for the files an article links, through the same downloader as pages
-        (robots.txt, per-host limits, delays): none for a file already kept (TRS names a
-        file per upload), none past the per-article count (each of those a fault)."""
-        crawler = getattr(self, "crawler", None)
-        if crawler is None or not crawler.settings.getbool("TJCRAWL_ATTACHMENTS"):
-            return
-        cap = crawler.settings.getint("TJCRAWL_ATTACHMENT_MAX_BYTES")
-        most = crawler.settings.getint("TJCRAWL_ATTACHMENTS_PER_ARTICLE")
-        for n, attachment in enumerate(attachments, 1):
-            url = attachment["url"]
-            if self.frontier is not None and self.frontier.attachment_known(url):
-                self._inc("attachments_known")
-                continue
-            if most and n > most:
-                detail = (
-                    f"attachment {n} of {len(attachments)} on {page_url}: over"
-                    f" TJCRAWL_ATTACHMENTS_PER_ARTICLE = {most}, not fetched"
-                )
-                self._fault(url, TOO_LARGE, None, detail, lost=LOST_ATTACHMENT)
-                self._unkept(url, None, detail)
-                continue
-            yield scrapy.Request(
-                url,
-                callback=self.parse_attachment,
-                errback=self.on_error,
-                meta={"page_kind": "attachment", "download_maxsize": cap},
-            )
-
-    def _unkept(self, url: str, status: int | None, detail: str) -> None:
-        crawler = getattr(self, "crawler", None)
-        if crawler is not None:
-            crawler.signals.send_catch_log(
-                signal=attachment_unkept, url=url, state=TOO_LARGE, status=status, detail=detail
-            )
-
-    def parse_attachment(self, response: Response) -> Iterator[Any]:
-        return iter(())  # the archive pipeline keeps the bytes as they arrive
 
     def _item(self, response: Response, **fields: Any) -> ArticleItem:
         fetched_at = response.meta.get("fetched_at") or clock.now().isoformat()
