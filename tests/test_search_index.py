@@ -8,10 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tjcrawl.datasette_plugin import tj_holds
 from tjcrawl.storage import search as search_module
 from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.search import match_expression, search, searching, substring_scan_ids
 from tjcrawl.storage.search import query as search_query
+from tjcrawl.storage.search.tokens import phrase_expression
 
 # Simplified and traditional forms (台臺, 湾灣, 资資, 发發, 区區), ASCII in both cases,
 # punctuation, spaces and line breaks.
@@ -59,10 +61,13 @@ def test_search_equals_substring_scan(tmp_path_factory, docs, queries) -> None:
         walked = search_module._Query(archive.conn, query, None, None, None)._walk(1000, 10**6)
         assert set(walked) == expected, query  # newest first in a large archive
         assert search(archive.conn, query).total == len(expected)
-        # What SQL and Datasette run (tj_match) finds the same.
-        sql = "SELECT rowid FROM articles_search WHERE articles_search MATCH ?"
+        # What SQL and Datasette run (tj_match, then tj_holds) finds the same.
+        sql = (
+            "SELECT a.id, a.title, a.body FROM articles_search s JOIN articles a"
+            " ON a.id = s.rowid WHERE articles_search MATCH ?"
+        )
         rows = archive.conn.execute(sql, (match_expression(query),))
-        assert {r[0] for r in rows} == expected, query
+        assert {i for i, title, body in rows if tj_holds(title, body, query)} == expected, query
     archive.conn.close()
 
 
@@ -176,15 +181,22 @@ def test_newest_first_is_exact_whether_sorted_or_walked(dated, monkeypatch, walk
             assert [h.id for h in hits] == by_date(dated, matching, limit), (query, limit)
 
 
-def test_best_first_is_fts5_bm25(dated, monkeypatch) -> None:
-    """The order of SQL's bm25(articles_search) (README, Datasette), then newest."""
-    sql = (
-        "SELECT s.rowid FROM articles_search s JOIN articles a ON a.id = s.rowid"
-        " WHERE articles_search MATCH ? ORDER BY bm25(articles_search), a.published_at DESC,"
-        " a.id DESC"
+def test_best_first_is_fts5_bm25_over_positions(dated, monkeypatch) -> None:
+    """The order of FTS5's bm25 over a positional bigram index of the same articles (what
+    the archive's index was before it dropped positions), then newest."""
+    table = search_module.fold_map(dated)
+    dated.execute("CREATE VIRTUAL TABLE temp.ref USING fts5(text, content='')")
+    texts = dated.execute("SELECT id, title, body FROM articles").fetchall()
+    dated.executemany(
+        "INSERT INTO temp.ref (rowid, text) VALUES (?, ?)",
+        [r[:2] for r in search_module.prepare_many(texts, table, positions=True)],
     )
-    for query in ("天津", "发展", "天", "展"):
-        expected = [r[0] for r in dated.execute(sql, (match_expression(query),))]
+    sql = (
+        "SELECT s.rowid FROM temp.ref s JOIN articles a ON a.id = s.rowid"
+        " WHERE ref MATCH ? ORDER BY bm25(ref), a.published_at DESC, a.id DESC"
+    )
+    for query in ("天津", "发展", "天", "展", "天津发展", "新闻"):
+        expected = [r[0] for r in dated.execute(sql, (phrase_expression(query, table),))]
         assert [h.id for h in search(dated, query, limit=100).hits] == expected, query
     # Past the window, the most recently archived matches are ranked.
     monkeypatch.setattr(searching, "RANK_WINDOW", 10)
@@ -247,7 +259,10 @@ def test_token_streams_spell_every_folded_bigram_and_character(title, body) -> N
     codes = [_spelled(c) for c in folded_title] + ["zzzz"]
     codes += [_spelled(c) for c in folded_body] + ["zzzz"]
     bigrams, chars = search_module.prepare(title, body, table)
-    assert bigrams.split(" ") == [a + b for a, b in itertools.pairwise(codes)]
+    every = [a + b for a, b in itertools.pairwise(codes)]
+    assert bigrams.split(" ") == sorted(set(every))  # distinct, in code point order
+    [(_, positional, _)] = search_module.prepare_many([(0, title, body)], table, positions=True)
+    assert positional.split(" ") == every
     expected_chars = {_spelled(c) for c in folded_title + folded_body}
     assert sorted(chars.split()) == sorted(expected_chars)
 

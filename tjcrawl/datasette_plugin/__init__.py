@@ -44,10 +44,12 @@ from typing import Any
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
+from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from tjcrawl.storage.search import fold, match_expression, snippet
 from tjcrawl.storage.search.attachments import fold_line_breaks
+from tjcrawl.storage.search.tokens import phrase_expression
 
 INDEX_TABLE = "articles_search"
 META_TABLE = "tjcrawl_meta"
@@ -64,6 +66,17 @@ def tj_match(query: str | None) -> str:
     return match_expression(str(query))
 
 
+def tj_holds(title: str | None, body: str | None, query: str | None) -> int:
+    """1 when title or body holds ``query`` (folded as the index folds): what turns the
+    articles `tj_match` gives (every bigram of the query, no positions) into the matches."""
+    if not query:
+        return 0
+    needle = fold(str(query))
+    if len(needle) <= 2:  # the index answers these exactly
+        return 1
+    return int(needle in fold(title or "") or needle in fold(body or ""))
+
+
 def tj_snippet(title: str | None, body: str | None, query: str | None, width: int = 40) -> str:
     title, body = title or "", body or ""
     if not query:
@@ -75,7 +88,7 @@ def tj_snippet(title: str | None, body: str | None, query: str | None, width: in
 def tj_attachment_match(query: str | None) -> str:
     if not query:
         return NOTHING
-    return match_expression(fold_line_breaks(str(query)))
+    return phrase_expression(fold_line_breaks(str(query)))
 
 
 def tj_attachment_snippet(text: str | None, query: str | None, width: int = 40) -> str:
@@ -130,10 +143,22 @@ def prepare_connection(conn, database, datasette):
     # trylast: Datasette's built-in plugin registers its escape_fts() first, this replaces it.
     conn.create_function("tj_match", 1, tj_match, deterministic=True)
     conn.create_function("tj_snippet", 3, tj_snippet, deterministic=True)
+    conn.create_function("tj_holds", 3, tj_holds, deterministic=True)
     conn.create_function("tj_attachment_match", 1, tj_attachment_match, deterministic=True)
     conn.create_function("tj_attachment_snippet", 2, tj_attachment_snippet, deterministic=True)
     if is_archive(conn):
         conn.create_function("escape_fts", 1, tj_match, deterministic=True)
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """The search box (``?_search=``) on articles: Datasette asks the index (`tj_match`), and
+    this keeps the articles whose text holds the query, so that it finds what `tjcrawl
+    search` finds for three characters and more too."""
+    query = request.args.get("_search")
+    if not query or table not in ARTICLE_TABLES or database not in archive_names(datasette):
+        return None
+    return FilterArguments(["tj_holds(title, body, :tj_search) = 1"], params={"tj_search": query})
 
 
 @hookimpl

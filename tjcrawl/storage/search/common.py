@@ -13,6 +13,7 @@ META_KEY = "search_fold_sha256"
 COUNTS_KEY = "search_counts_generation"
 PHRASES_KEY = "search_phrases_generation"
 PHRASES_AT_KEY = "search_phrases_found_at_articles"
+LENGTH_KEY = "search_text_length"  # bigrams in every article's title END body END (bm25)
 HEAD_MIN_DOCS = 20_000  # a token in at least this many articles gets a kept, exact count
 PHRASE_LONGEST = 16  # kept phrase counts are for 3 to this many characters
 PHRASE_SAMPLE = 20_000  # articles read to find candidate phrases (then counted in all)
