@@ -7,11 +7,13 @@ tjcrawl archives (a ``tjcrawl_meta`` table and the ``articles_search`` index); e
 database is served as Datasette serves it.
 
 * ``tj_match(q)``: the MATCH expression for ``q`` against the bigram index ``articles_search``
-  (`tjcrawl.storage.search.match_expression`), so that SQL can search the way
-  `tjcrawl search` does::
+  (`tjcrawl.storage.search.match_expression`): the articles holding every bigram of ``q``,
+  exactly its matches for one or two characters; ``tj_holds(title, body, q)`` keeps those
+  whose text holds ``q`` (the index has no positions), so that SQL finds what `tjcrawl
+  search` finds::
 
       SELECT a.title FROM articles_search JOIN articles a ON a.id = articles_search.rowid
-      WHERE articles_search MATCH tj_match('天津')
+      WHERE articles_search MATCH tj_match('招商引资') AND tj_holds(a.title, a.body, '招商引资')
 
 * ``tj_snippet(title, body, q)``: the text around the first occurrence of ``q``, marked
   ``[like this]`` (the title when it holds ``q``, else the body).
@@ -20,7 +22,8 @@ database is served as Datasette serves it.
   two CJK characters (`tjcrawl.storage.search.attachments.fold_line_breaks`).
 * In a tjcrawl archive, Datasette's own ``escape_fts()`` (what the search box of a table page
   runs its query through) becomes ``tj_match()``, so ``/archive/articles?_search=天津`` searches
-  the bigram index: raw text would match nothing there.
+  the bigram index: raw text would match nothing there; `filters_from_request` adds the
+  ``tj_holds`` test to such a search on articles.
 * Metadata (`get_metadata`): descriptions of every table, view and column, facets, newest
   first, the search box, the index's own tables hidden, canned queries (`tjcrawl.serve`).
 * A ``month`` facet (``_facet_month=published_at``) and a ``day`` facet
