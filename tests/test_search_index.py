@@ -348,3 +348,44 @@ def test_a_narrow_filter_read_article_by_article_gives_the_joined_answer(
             found = search(dated, q, order=order, limit=limit, **filters)
             assert found.total == expected.total, (q, order)
             assert found.hits == expected.hits[:limit], (q, order, limit)
+
+
+def test_an_archive_indexed_with_positions_is_indexed_again_without(tmp_path: Path) -> None:
+    """Migration 23: the positional bigram index of an older archive is rebuilt (distinct
+    bigrams, detail=none), its kept counts with it, and a second run changes nothing."""
+    from tjcrawl.storage import migrations
+    from tjcrawl.storage.search.common import LENGTH_KEY
+
+    path = tmp_path / "a.db"
+    archive = Archive(path)
+    texts = ["天津招商引资签约", "臺灣投資天津", "招商引资", "天津港发展"]
+    for n, text in enumerate(texts):
+        archive.store_article(article(n, "标题", text), None, "r")
+    archive.commit()
+    conn = archive.conn
+    # As schema 22 left it: bigrams at every position, detail=full.
+    table = search_module.fold_map(conn)
+    rows = conn.execute("SELECT id, title, body FROM articles").fetchall()
+    conn.execute("DROP TABLE articles_search")
+    conn.execute("CREATE VIRTUAL TABLE articles_search USING fts5(text, content='')")
+    conn.executemany(
+        "INSERT INTO articles_search (rowid, text) VALUES (?, ?)",
+        [r[:2] for r in search_module.prepare_many(rows, table, positions=True)],
+    )
+    conn.execute("DELETE FROM tjcrawl_meta WHERE key = ?", (LENGTH_KEY,))
+    conn.commit()
+    for run in range(2):
+        conn.execute("BEGIN")
+        migrations._lean_search_index(archive.db)
+        conn.execute("COMMIT")
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_search'")
+        assert "detail=none" in sql.fetchone()[0], run
+        for query in ("招商引资", "天津", "台湾投资", "港发展"):
+            assert {h.id for h in search(conn, query, limit=100).hits} == substring_scan_ids(
+                conn, query
+            ), (run, query)
+    length = sum(len("标题") + len(text) + 1 for text in texts)
+    assert conn.execute(
+        "SELECT value FROM tjcrawl_meta WHERE key = ?", (LENGTH_KEY,)
+    ).fetchone() == (str(length),)
+    archive.close()
