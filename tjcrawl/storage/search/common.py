@@ -18,8 +18,9 @@ HEAD_MIN_DOCS = 20_000  # a token in at least this many articles gets a kept, ex
 PHRASE_LONGEST = 16  # kept phrase counts are for 3 to this many characters
 PHRASE_SAMPLE = 20_000  # articles read to find candidate phrases (then counted in all)
 # ... and at most this many characters of them: finding candidates takes ~57 bytes a sampled
-# character (20,000 bench articles peaked at 1.3 GB after a crawl; 3 M characters ~170 MB).
-PHRASE_SAMPLE_CHARS = 3_000_000
+# character (20,000 bench articles peaked at 1.3 GB after a crawl; 3 M characters ~170 MB,
+# refresh_phrases 250 MB in all at 50,000 articles; 2 M keeps it under 300 MB at a million).
+PHRASE_SAMPLE_CHARS = 2_000_000
 PHRASE_CHUNK = 1_000  # articles counted at a time (~55 bytes a character: 5,000 took 290 MB)
 PHRASES_REFRESH_GROWTH = 1.1  # ... and finds the common phrases anew once grown by this
 

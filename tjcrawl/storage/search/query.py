@@ -79,7 +79,10 @@ class _Query:
         kept = self._kept_count()
         if not self.where and kept is not None:
             return kept
-        if self.where and kept is not None and self._filter_is_narrow(kept):
+        # A phrase's candidates are read and tested too, so reading the filtered articles
+        # instead pays as soon as they are fewer.
+        ratio = SCAN_COST_RATIO if self.exact else 1
+        if self.where and kept is not None and self._filter_is_narrow(kept, ratio):
             self.scanned = self._scan_filter()
             return len(self.scanned)
         if not self.exact:
@@ -108,13 +111,13 @@ class _Query:
         holds = self.matcher.holds
         return [(i, date) for i, date, title, body in rows if holds(title or "", body or "")]
 
-    def _filter_is_narrow(self, matches: int) -> bool:
+    def _filter_is_narrow(self, matches: int, ratio: float = SCAN_COST_RATIO) -> bool:
         """Whether reading every filtered article costs less than joining every match.
 
         A common word's matches cost ~0.25 µs each from FTS5 through the covering index;
         reading an article and testing its text ~5 µs (docs/benchmarks.md, "search").
         """
-        most = int(matches / SCAN_COST_RATIO)
+        most = int(matches / ratio)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {self.where} LIMIT ?)"
         return self.conn.execute(sql, [*self.params, most + 1]).fetchone()[0] <= most
 
