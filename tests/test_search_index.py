@@ -389,3 +389,45 @@ def test_an_archive_indexed_with_positions_is_indexed_again_without(tmp_path: Pa
         "SELECT value FROM tjcrawl_meta WHERE key = ?", (LENGTH_KEY,)
     ).fetchone() == (str(length),)
     archive.close()
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_an_article_holding_every_bigram_but_not_the_phrase_is_not_found(
+    tmp_path: Path, kept: bool
+) -> None:
+    """The index has no positions: 津天 … 天津 holds both bigrams of 天津天 but not 天津天.
+    search (both orders, filtered or not), search_sql and tj_match + tj_holds all leave it."""
+    archive = Archive(tmp_path / "a.db")
+    bodies = ["津天，天津", "天津天", "天津，津天", "天津天津", "天津"]
+    for n, body in enumerate(bodies):
+        extra = {"published_at": f"2025-01-0{n + 1}T00:00:00+08:00"}
+        archive.store_article(article(n, "标题", body, **extra), None, "r")
+    archive.commit()
+    conn = archive.conn
+    if kept:  # the total is then a kept count, the pages still tested
+        search_module.refresh_counts(conn, min_docs=1)
+        search_module.refresh_phrases(conn, min_docs=1)
+        assert conn.execute(
+            "SELECT docs FROM articles_search_phrases WHERE phrase = '天津天'"
+        ).fetchone() == (2,)
+    expected = substring_scan_ids(conn, "天津天")
+    assert len(expected) == 2
+    candidates = conn.execute(
+        "SELECT count(*) FROM articles_search WHERE articles_search MATCH ?",
+        (match_expression("天津天"),),
+    ).fetchone()[0]
+    assert candidates == 4  # two of them false
+    for order in ("rank", "newest"):
+        for filters in ({}, {"source": "s"}, {"since": "2025-01-02"}):
+            result = search(conn, "天津天", order=order, **filters)
+            found = {h.id for h in result.hits}
+            assert found == expected and result.total == 2, (order, filters)
+    rows = conn.execute(searching.search_sql(conn, "天津天")).fetchall()
+    assert {r[0] for r in rows} == expected
+    rows = conn.execute(
+        "SELECT a.id, a.title, a.body FROM articles_search s JOIN articles a ON a.id = s.rowid"
+        " WHERE articles_search MATCH ?",
+        (match_expression("天津天"),),
+    )
+    assert {i for i, title, body in rows if tj_holds(title, body, "天津天")} == expected
+    archive.close()
