@@ -481,9 +481,9 @@ def _attachment_search_across_line_breaks(db: sqlite_utils.Database) -> None:
 
 def _lean_search_index(db: sqlite_utils.Database) -> None:
     """articles_search holds each article's distinct bigrams without positions (detail=none,
-    40 % of the positional index): an archive indexed with positions is indexed again (the
-    kept token counts with it; common phrases are counted again by the next crawl of an
-    archive over 50,000 articles). Harmless when run again: an index without positions is kept."""
+    40 % of the positional index): an archive indexed with positions is indexed again, and
+    its common tokens and phrases counted again (a common phrase's total is otherwise a test
+    of every candidate). Harmless when run again: an index without positions is kept."""
     from tjcrawl.storage import search
 
     row = db.conn.execute(
@@ -491,6 +491,7 @@ def _lean_search_index(db: sqlite_utils.Database) -> None:
     ).fetchone()
     if row is None or "detail=none" not in row[0].replace(" ", ""):
         search.create_index(db.conn)
+        search.refresh_phrases(db.conn)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
