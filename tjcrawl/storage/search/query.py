@@ -45,6 +45,9 @@ class _Query:
         self.where, self.params = article_filters(source, since, until)
         # Matches found by reading every filtered article, when that is the cheaper plan.
         self.scanned: list[tuple[int, str | None]] | None = None
+        # Rows (as `_fetch` gives them) that a plan read anyway, by id.
+        self.read: dict[int, tuple] = {}
+        self.tf: dict[int, int] = {}  # ... and the query's occurrences in them
 
     def _joined(self) -> str:
         """The index joined to each match's source and date.
@@ -135,15 +138,21 @@ class _Query:
             return sorted((i for i, _ in self.scanned), reverse=True)[:n]
         if not self.exact:  # a kept (common) phrase: its candidates mostly hold it
             rows = self.conn.execute(
-                f"SELECT a.id, a.title, a.body FROM {self.index} AS s"
+                f"SELECT {_ROW} FROM {self.index} AS s"
                 f" CROSS JOIN articles a ON a.id = s.rowid WHERE {self.index} MATCH ?"
                 " ORDER BY s.rowid DESC",
                 (self.match,),
             )
-            holds, found = self.matcher.holds, []
+            count, found = self.matcher.count, []
             while len(found) < n and (batch := rows.fetchmany(PROBE_BATCH)):
-                found += [i for i, title, body in batch if holds(title or "", body or "")]
-            return found[:n]
+                for row in batch:
+                    tf = count(row[3] or "", row[5] or "")
+                    if tf:
+                        found.append(row)
+                        self.tf[row[0]] = tf
+            # The rows are read and counted already: `search` scores them from that.
+            self.read = {r[0]: r for r in found[:n]}
+            return list(self.read)
         if not self.where:
             sql = (
                 f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? "
@@ -292,17 +301,25 @@ class _Scorer:
         self.tf = matcher.count
         self.average = _average_length(conn)
 
-    def score(self, title: str, body: str) -> float:
-        tf = self.tf(title, body)
+    def score(self, title: str, body: str, tf: int | None = None) -> float:
+        if tf is None:
+            tf = self.tf(title, body)
         length = len(title) + len(body) + 1  # the bigrams of title END body END
         k1, b = self.K1, self.B
         return (tf * (k1 + 1.0)) / (tf + k1 * (1 - b + b * length / self.average))
 
 
-def _fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
-    rows: dict[int, tuple] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+_ROW = "a.id, a.url, a.source, a.title, a.published_at, a.body"
+
+
+def _fetch(
+    conn: sqlite3.Connection, ids: Sequence[int], read: dict[int, tuple] | None = None
+) -> dict[int, tuple]:
+    """(id, url, source, title, published_at, body) by id, from ``read`` when there."""
+    rows: dict[int, tuple] = {i: read[i] for i in ids if i in read} if read else {}
+    wanted = [i for i in ids if i not in rows]
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
             "SELECT id, url, source, title, published_at, body FROM articles"

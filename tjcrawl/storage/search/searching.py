@@ -83,8 +83,8 @@ def _search(conn, query, source, since, until, limit, order) -> SearchResult:
         ranked = [(rows[i], -scorer.score(rows[i][3], rows[i][5])) for i in ids]
     else:
         candidates = q.most_recently_archived(min(total, max(RANK_WINDOW, limit)))
-        rows = _fetch(conn, candidates)
-        scored = [(row, -scorer.score(row[3], row[5])) for row in rows.values()]
+        rows = _fetch(conn, candidates, q.read)
+        scored = [(row, -scorer.score(row[3], row[5], q.tf.get(row[0]))) for row in rows.values()]
         # bm25 first, then newest, then the latest archived (as the SQL in README orders).
         scored.sort(key=lambda x: -x[0][0])
         scored.sort(key=lambda x: x[0][4] or "", reverse=True)
