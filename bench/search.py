@@ -260,7 +260,7 @@ def build(path: Path, articles: int, seed: int, log=print) -> dict:
                 rows,
             )
             t1 = time.perf_counter()
-            search.insert_prepared(conn, prepared)
+            search.insert_prepared(conn, prepared, [(r[0], r[3], r[5]) for r in rows])
             conn.execute("COMMIT")
             t2 = time.perf_counter()
             timings["articles_s"] += t1 - t0
@@ -304,6 +304,12 @@ def sizes(path: Path) -> dict:
     chars = sum(by_name.get(search.CHARS + s, 0) for s in shadows)
     kept = sum(by_name.get(t, 0) for t in (search.COUNTS, search.PHRASES))
     articles = by_name.get("articles", 0)
+    conn = sqlite3.connect(path)
+    (text,) = conn.execute(
+        "SELECT sum(length(CAST(coalesce(title, '') AS BLOB))"
+        " + length(CAST(coalesce(body, '') AS BLOB))) FROM articles"
+    ).fetchone()
+    conn.close()
     indexes = sum(v for k, v in by_name.items() if k.startswith("idx_articles") or
                   k.startswith("sqlite_autoindex_articles"))  # fmt: skip
     return {
@@ -314,7 +320,42 @@ def sizes(path: Path) -> dict:
         "bigram_index_mb": bigrams / 1e6,
         "char_index_mb": chars / 1e6,
         "kept_counts_mb": kept / 1e6,
+        "text_mb": (text or 0) / 1e6,  # UTF-8 bytes of every article's title + body
     }
+
+
+_PHRASES_PROBE = """
+import json, sqlite3, sys, time
+sys.path.insert(0, sys.argv[2])
+from tjcrawl.storage import search
+
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+search.fold_map(conn)
+before = hwm()
+conn.execute("BEGIN")
+t0 = time.perf_counter()
+kept = search.refresh_phrases(conn)
+seconds = time.perf_counter() - t0
+conn.execute("ROLLBACK")
+print(json.dumps({"phrases": kept, "s": seconds, "peak_mb": hwm(), "before_mb": before}))
+"""
+
+
+def phrases_memory(path: Path) -> dict:
+    """`refresh_phrases` on the archive in a fresh process (rolled back): its peak RSS
+    (VmHWM, which exec does not inherit as ru_maxrss can), after-import RSS and time."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", _PHRASES_PROBE, str(path), str(REPO)],
+        capture_output=True, text=True, check=True, timeout=1800,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # --------------------------------------------------------------------------------------
@@ -539,6 +580,23 @@ def main() -> int:
         print(f"  {json.dumps({k: round(v, 1) for k, v in report['build'].items()})}")
     report["sizes"] = sizes(path)
     print(f"  sizes: {json.dumps({k: round(v) for k, v in report['sizes'].items()})}")
+    size = report["sizes"]
+    print(
+        f"  search index {size['search_index_mb']:,.0f} MB for {size['text_mb']:,.0f} MB of text"
+        f" (UTF-8 bytes of title + body): {size['search_index_mb'] / size['text_mb']:.2f} of it"
+    )
+    if "build" in report:
+        b = report["build"]
+        index_s = b["index_s"] + b["optimize_s"] + b["refresh_counts_s"] + b["refresh_phrases_s"]
+        report["index_build_s"] = index_s
+        print(
+            f"  index build {index_s:,.0f} s: FTS5 inserts and kept counts {b['index_s']:,.0f}"
+            f" + optimize {b['optimize_s']:,.0f} + token counts {b['refresh_counts_s']:,.0f}"
+            f" + phrase counts {b['refresh_phrases_s']:,.0f} (tokenising: in the worker's"
+            f" {b['generate_and_tokenise_cpu_s']:,.0f} CPU s with generating)"
+        )
+    report["refresh_phrases"] = phrases_memory(path)
+    print(f"  refresh_phrases apart: {json.dumps(report['refresh_phrases'])}")
 
     print("timing queries")
     report["queries"] = time_queries(path, queries, args.repeat, args.like_budget)

@@ -192,7 +192,9 @@ def test_the_migration_indexes_old_texts_across_line_breaks(tmp_path: Path) -> N
     conn.execute(f"DROP TABLE {INDEX}")
     conn.execute(f"CREATE VIRTUAL TABLE {INDEX} USING fts5(text, content='', tokenize='unicode61')")
     rowid = conn.execute(f"SELECT id FROM {IDS} WHERE url = ?", (url,)).fetchone()[0]
-    [(_, bigrams, _)] = prepare_many([(rowid, "", "签约企业：华东重\n工有限公司")], fold_map(conn))
+    [(_, bigrams, _)] = prepare_many(
+        [(rowid, "", "签约企业：华东重\n工有限公司")], fold_map(conn), positions=True
+    )
     conn.execute(f"INSERT INTO {INDEX} (rowid, text) VALUES (?, ?)", (rowid, bigrams))
     conn.commit()
     assert matching_urls(conn, "华东重工") == {}

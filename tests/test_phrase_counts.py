@@ -131,7 +131,7 @@ def test_phrases_read_back_from_the_index_tokens_are_the_ones_in_the_text(rows, 
     closed = {p[:size] for p in phrases for size in range(3, len(p) + 1)}
     trie = PhraseTrie(sorted(closed))
     numbered = [(n, title, body) for n, (title, body) in enumerate(rows)]
-    streams = [bigrams for _, bigrams, _ in search_module.prepare_many(numbered, table)]
+    streams = [b for _, b, _ in search_module.prepare_many(numbered, table, positions=True)]
     from_tokens = trie.hits(*from_bigram_streams(streams))
     from_text = trie.hits(*search_module._folded_pairs(numbered, table))
     assert from_tokens.tolist() == from_text.tolist()

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tjcrawl.datasette_plugin import tj_holds
 from tjcrawl.storage import search as search_module
 from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.search import match_expression, search, searching, substring_scan_ids
 from tjcrawl.storage.search import query as search_query
+from tjcrawl.storage.search.tokens import phrase_expression
 
 # Simplified and traditional forms (台臺, 湾灣, 资資, 发發, 区區), ASCII in both cases,
 # punctuation, spaces and line breaks.
@@ -59,10 +61,13 @@ def test_search_equals_substring_scan(tmp_path_factory, docs, queries) -> None:
         walked = search_module._Query(archive.conn, query, None, None, None)._walk(1000, 10**6)
         assert set(walked) == expected, query  # newest first in a large archive
         assert search(archive.conn, query).total == len(expected)
-        # What SQL and Datasette run (tj_match) finds the same.
-        sql = "SELECT rowid FROM articles_search WHERE articles_search MATCH ?"
+        # What SQL and Datasette run (tj_match, then tj_holds) finds the same.
+        sql = (
+            "SELECT a.id, a.title, a.body FROM articles_search s JOIN articles a"
+            " ON a.id = s.rowid WHERE articles_search MATCH ?"
+        )
         rows = archive.conn.execute(sql, (match_expression(query),))
-        assert {r[0] for r in rows} == expected, query
+        assert {i for i, title, body in rows if tj_holds(title, body, query)} == expected, query
     archive.conn.close()
 
 
@@ -176,15 +181,22 @@ def test_newest_first_is_exact_whether_sorted_or_walked(dated, monkeypatch, walk
             assert [h.id for h in hits] == by_date(dated, matching, limit), (query, limit)
 
 
-def test_best_first_is_fts5_bm25(dated, monkeypatch) -> None:
-    """The order of SQL's bm25(articles_search) (README, Datasette), then newest."""
-    sql = (
-        "SELECT s.rowid FROM articles_search s JOIN articles a ON a.id = s.rowid"
-        " WHERE articles_search MATCH ? ORDER BY bm25(articles_search), a.published_at DESC,"
-        " a.id DESC"
+def test_best_first_is_fts5_bm25_over_positions(dated, monkeypatch) -> None:
+    """The order of FTS5's bm25 over a positional bigram index of the same articles (what
+    the archive's index was before it dropped positions), then newest."""
+    table = search_module.fold_map(dated)
+    dated.execute("CREATE VIRTUAL TABLE temp.ref USING fts5(text, content='')")
+    texts = dated.execute("SELECT id, title, body FROM articles").fetchall()
+    dated.executemany(
+        "INSERT INTO temp.ref (rowid, text) VALUES (?, ?)",
+        [r[:2] for r in search_module.prepare_many(texts, table, positions=True)],
     )
-    for query in ("天津", "发展", "天", "展"):
-        expected = [r[0] for r in dated.execute(sql, (match_expression(query),))]
+    sql = (
+        "SELECT s.rowid FROM temp.ref s JOIN articles a ON a.id = s.rowid"
+        " WHERE ref MATCH ? ORDER BY bm25(ref), a.published_at DESC, a.id DESC"
+    )
+    for query in ("天津", "发展", "天", "展", "天津发展", "新闻"):
+        expected = [r[0] for r in dated.execute(sql, (phrase_expression(query, table),))]
         assert [h.id for h in search(dated, query, limit=100).hits] == expected, query
     # Past the window, the most recently archived matches are ranked.
     monkeypatch.setattr(searching, "RANK_WINDOW", 10)
@@ -247,7 +259,10 @@ def test_token_streams_spell_every_folded_bigram_and_character(title, body) -> N
     codes = [_spelled(c) for c in folded_title] + ["zzzz"]
     codes += [_spelled(c) for c in folded_body] + ["zzzz"]
     bigrams, chars = search_module.prepare(title, body, table)
-    assert bigrams.split(" ") == [a + b for a, b in itertools.pairwise(codes)]
+    every = [a + b for a, b in itertools.pairwise(codes)]
+    assert bigrams.split(" ") == sorted(set(every))  # distinct, in code point order
+    [(_, positional, _)] = search_module.prepare_many([(0, title, body)], table, positions=True)
+    assert positional.split(" ") == every
     expected_chars = {_spelled(c) for c in folded_title + folded_body}
     assert sorted(chars.split()) == sorted(expected_chars)
 
@@ -333,3 +348,86 @@ def test_a_narrow_filter_read_article_by_article_gives_the_joined_answer(
             found = search(dated, q, order=order, limit=limit, **filters)
             assert found.total == expected.total, (q, order)
             assert found.hits == expected.hits[:limit], (q, order, limit)
+
+
+def test_an_archive_indexed_with_positions_is_indexed_again_without(tmp_path: Path) -> None:
+    """Migration 23: the positional bigram index of an older archive is rebuilt (distinct
+    bigrams, detail=none), its kept counts with it, and a second run changes nothing."""
+    from tjcrawl.storage import migrations
+    from tjcrawl.storage.search.common import LENGTH_KEY
+
+    path = tmp_path / "a.db"
+    archive = Archive(path)
+    texts = ["天津招商引资签约", "臺灣投資天津", "招商引资", "天津港发展"]
+    for n, text in enumerate(texts):
+        archive.store_article(article(n, "标题", text), None, "r")
+    archive.commit()
+    conn = archive.conn
+    # As schema 22 left it: bigrams at every position, detail=full.
+    table = search_module.fold_map(conn)
+    rows = conn.execute("SELECT id, title, body FROM articles").fetchall()
+    conn.execute("DROP TABLE articles_search")
+    conn.execute("CREATE VIRTUAL TABLE articles_search USING fts5(text, content='')")
+    conn.executemany(
+        "INSERT INTO articles_search (rowid, text) VALUES (?, ?)",
+        [r[:2] for r in search_module.prepare_many(rows, table, positions=True)],
+    )
+    conn.execute("DELETE FROM tjcrawl_meta WHERE key = ?", (LENGTH_KEY,))
+    conn.commit()
+    for run in range(2):
+        conn.execute("BEGIN")
+        migrations._lean_search_index(archive.db)
+        conn.execute("COMMIT")
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_search'")
+        assert "detail=none" in sql.fetchone()[0], run
+        for query in ("招商引资", "天津", "台湾投资", "港发展"):
+            assert {h.id for h in search(conn, query, limit=100).hits} == substring_scan_ids(
+                conn, query
+            ), (run, query)
+    length = sum(len("标题") + len(text) + 1 for text in texts)
+    assert conn.execute(
+        "SELECT value FROM tjcrawl_meta WHERE key = ?", (LENGTH_KEY,)
+    ).fetchone() == (str(length),)
+    archive.close()
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_an_article_holding_every_bigram_but_not_the_phrase_is_not_found(
+    tmp_path: Path, kept: bool
+) -> None:
+    """The index has no positions: 津天 … 天津 holds both bigrams of 天津天 but not 天津天.
+    search (both orders, filtered or not), search_sql and tj_match + tj_holds all leave it."""
+    archive = Archive(tmp_path / "a.db")
+    bodies = ["津天，天津", "天津天", "天津，津天", "天津天津", "天津"]
+    for n, body in enumerate(bodies):
+        extra = {"published_at": f"2025-01-0{n + 1}T00:00:00+08:00"}
+        archive.store_article(article(n, "标题", body, **extra), None, "r")
+    archive.commit()
+    conn = archive.conn
+    if kept:  # the total is then a kept count, the pages still tested
+        search_module.refresh_counts(conn, min_docs=1)
+        search_module.refresh_phrases(conn, min_docs=1)
+        assert conn.execute(
+            "SELECT docs FROM articles_search_phrases WHERE phrase = '天津天'"
+        ).fetchone() == (2,)
+    expected = substring_scan_ids(conn, "天津天")
+    assert len(expected) == 2
+    candidates = conn.execute(
+        "SELECT count(*) FROM articles_search WHERE articles_search MATCH ?",
+        (match_expression("天津天"),),
+    ).fetchone()[0]
+    assert candidates == 4  # two of them false
+    for order in ("rank", "newest"):
+        for filters in ({}, {"source": "s"}, {"since": "2025-01-02"}):
+            result = search(conn, "天津天", order=order, **filters)
+            found = {h.id for h in result.hits}
+            assert found == expected and result.total == 2, (order, filters)
+    rows = conn.execute(searching.search_sql(conn, "天津天")).fetchall()
+    assert {r[0] for r in rows} == expected
+    rows = conn.execute(
+        "SELECT a.id, a.title, a.body FROM articles_search s JOIN articles a ON a.id = s.rowid"
+        " WHERE articles_search MATCH ?",
+        (match_expression("天津天"),),
+    )
+    assert {i for i, title, body in rows if tj_holds(title, body, "天津天")} == expected
+    archive.close()

@@ -739,3 +739,30 @@ def test_the_readmes_plain_sql_search_finds_what_tjcrawl_search_finds(
     assert _plain_sqlite3_ids(demo_archive.path, sql) == _tjcrawl_search_ids(
         demo_archive.path, query
     )
+
+
+def test_the_search_box_and_the_canned_search_leave_articles_holding_only_the_bigrams(
+    tmp_path: Path,
+) -> None:
+    """The index has no positions: 津天，天津 holds both bigrams of 天津天, not the phrase."""
+    from tjcrawl.storage.archive import Archive
+
+    path = tmp_path / "archive.db"
+    archive = Archive(path)
+    for n, body in enumerate(["津天，天津", "天津天", "天津，津天", "天津天津"]):
+        archive.store_article(
+            {"url": f"http://x.test/{n}", "source": "s", "title": "标题", "body": body,
+             "content_hash": str(n)},
+            None, "r",
+        )  # fmt: skip
+    archive.commit()
+    archive.close()
+    canned, table_page = get_all(
+        path,
+        "/archive/search.json?_shape=array&q=天津天",
+        "/archive/articles.json?_search=天津天&_size=max&_shape=objects",
+    )
+    bodies = {"天津天", "天津天津"}
+    assert {r["snippet"].replace("[", "").replace("]", "") for r in rows(canned)} == bodies
+    assert {r["body"] for r in table_page.json()["rows"]} == bodies
+    assert table_page.json()["filtered_table_rows_count"] == 2

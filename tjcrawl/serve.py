@@ -119,7 +119,7 @@ SELECT a.id, a.published_at, a.source, a.title,
        tj_snippet(a.title, a.body, :q) AS snippet, a.url
 FROM articles_search
 JOIN articles a ON a.id = articles_search.rowid
-WHERE articles_search MATCH tj_match(:q)
+WHERE articles_search MATCH tj_match(:q) AND tj_holds(a.title, a.body, :q)
 ORDER BY bm25(articles_search), a.published_at DESC
 LIMIT {SEARCH_LIMIT}""",
     },

@@ -7,11 +7,13 @@ tjcrawl archives (a ``tjcrawl_meta`` table and the ``articles_search`` index); e
 database is served as Datasette serves it.
 
 * ``tj_match(q)``: the MATCH expression for ``q`` against the bigram index ``articles_search``
-  (`tjcrawl.storage.search.match_expression`), so that SQL can search the way
-  `tjcrawl search` does::
+  (`tjcrawl.storage.search.match_expression`): the articles holding every bigram of ``q``,
+  exactly its matches for one or two characters; ``tj_holds(title, body, q)`` keeps those
+  whose text holds ``q`` (the index has no positions), so that SQL finds what `tjcrawl
+  search` finds::
 
       SELECT a.title FROM articles_search JOIN articles a ON a.id = articles_search.rowid
-      WHERE articles_search MATCH tj_match('天津')
+      WHERE articles_search MATCH tj_match('招商引资') AND tj_holds(a.title, a.body, '招商引资')
 
 * ``tj_snippet(title, body, q)``: the text around the first occurrence of ``q``, marked
   ``[like this]`` (the title when it holds ``q``, else the body).
@@ -20,7 +22,8 @@ database is served as Datasette serves it.
   two CJK characters (`tjcrawl.storage.search.attachments.fold_line_breaks`).
 * In a tjcrawl archive, Datasette's own ``escape_fts()`` (what the search box of a table page
   runs its query through) becomes ``tj_match()``, so ``/archive/articles?_search=天津`` searches
-  the bigram index: raw text would match nothing there.
+  the bigram index: raw text would match nothing there; `filters_from_request` adds the
+  ``tj_holds`` test to such a search on articles.
 * Metadata (`get_metadata`): descriptions of every table, view and column, facets, newest
   first, the search box, the index's own tables hidden, canned queries (`tjcrawl.serve`).
 * A ``month`` facet (``_facet_month=published_at``) and a ``day`` facet
@@ -44,10 +47,12 @@ from typing import Any
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
+from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from tjcrawl.storage.search import fold, match_expression, snippet
 from tjcrawl.storage.search.attachments import fold_line_breaks
+from tjcrawl.storage.search.tokens import phrase_expression
 
 INDEX_TABLE = "articles_search"
 META_TABLE = "tjcrawl_meta"
@@ -64,6 +69,17 @@ def tj_match(query: str | None) -> str:
     return match_expression(str(query))
 
 
+def tj_holds(title: str | None, body: str | None, query: str | None) -> int:
+    """1 when title or body holds ``query`` (folded as the index folds): what turns the
+    articles `tj_match` gives (every bigram of the query, no positions) into the matches."""
+    if not query:
+        return 0
+    needle = fold(str(query))
+    if len(needle) <= 2:  # the index answers these exactly
+        return 1
+    return int(needle in fold(title or "") or needle in fold(body or ""))
+
+
 def tj_snippet(title: str | None, body: str | None, query: str | None, width: int = 40) -> str:
     title, body = title or "", body or ""
     if not query:
@@ -75,7 +91,7 @@ def tj_snippet(title: str | None, body: str | None, query: str | None, width: in
 def tj_attachment_match(query: str | None) -> str:
     if not query:
         return NOTHING
-    return match_expression(fold_line_breaks(str(query)))
+    return phrase_expression(fold_line_breaks(str(query)))
 
 
 def tj_attachment_snippet(text: str | None, query: str | None, width: int = 40) -> str:
@@ -130,10 +146,22 @@ def prepare_connection(conn, database, datasette):
     # trylast: Datasette's built-in plugin registers its escape_fts() first, this replaces it.
     conn.create_function("tj_match", 1, tj_match, deterministic=True)
     conn.create_function("tj_snippet", 3, tj_snippet, deterministic=True)
+    conn.create_function("tj_holds", 3, tj_holds, deterministic=True)
     conn.create_function("tj_attachment_match", 1, tj_attachment_match, deterministic=True)
     conn.create_function("tj_attachment_snippet", 2, tj_attachment_snippet, deterministic=True)
     if is_archive(conn):
         conn.create_function("escape_fts", 1, tj_match, deterministic=True)
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """The search box (``?_search=``) on articles: Datasette asks the index (`tj_match`), and
+    this keeps the articles whose text holds the query, so that it finds what `tjcrawl
+    search` finds for three characters and more too."""
+    query = request.args.get("_search")
+    if not query or table not in ARTICLE_TABLES or database not in archive_names(datasette):
+        return None
+    return FilterArguments(["tj_holds(title, body, :tj_search) = 1"], params={"tj_search": query})
 
 
 @hookimpl

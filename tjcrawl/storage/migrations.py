@@ -479,6 +479,21 @@ def _attachment_search_across_line_breaks(db: sqlite_utils.Database) -> None:
         attachment_search.create_index(db.conn)
 
 
+def _lean_search_index(db: sqlite_utils.Database) -> None:
+    """articles_search holds each article's distinct bigrams without positions (detail=none,
+    40 % of the positional index): an archive indexed with positions is indexed again, and
+    its common tokens and phrases counted again (a common phrase's total is otherwise a test
+    of every candidate). Harmless when run again: an index without positions is kept."""
+    from tjcrawl.storage import search
+
+    row = db.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (search.BIGRAMS,)
+    ).fetchone()
+    if row is None or "detail=none" not in row[0].replace(" ", ""):
+        search.create_index(db.conn)
+        search.refresh_phrases(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -502,6 +517,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     create_fact_tables,  # 招商引资 facts: article_facts and fact_projects (tjcrawl.storage.facts)
     _compressed_attachment_files,
     _attachment_search_across_line_breaks,
+    _lean_search_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,7 @@
 """Which common phrases (3 characters or more) each article holds, for kept phrase counts.
 
-The search index answers a phrase by checking positions in every article that holds all of
-its bigrams: 427,197 articles for 招商引资 at a million, 50–100 ms for an exact total. The
+The search index answers a phrase by testing the text of every article that holds all of
+its bigrams: 427,197 articles for 招商引资 at a million, seconds for an exact total. The
 archive keeps the exact number of articles holding each *common* phrase instead
 (``articles_search_phrases``), and every index or unindex moves those numbers. This module
 finds the phrases in a batch of text, fast enough to run on every commit: the kept phrases
@@ -9,8 +9,8 @@ form a trie whose levels are sorted arrays, and a batch walks it with one `searc
 level over all of its positions at once.
 
 A text arrives as pairs of folded code points, ``first[i]`` and ``second[i]`` being the
-characters at positions i and i + 1 of its row ``row[i]`` — the shape of the bigram index's
-own tokens, so that a row can be read back from the tokens it was indexed with. The END
+characters at positions i and i + 1 of its row ``row[i]``, made from the folded texts
+(`from_bigram_streams` reads them back from a positional bigram stream). The END
 marker between title and body is a code point beyond Unicode, never part of a phrase, so no
 phrase is found across title and body or across rows.
 """

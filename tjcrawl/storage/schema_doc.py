@@ -60,6 +60,11 @@ def render(conn: sqlite3.Connection) -> str:
         "attachment text, a line break between two CJK characters is folded away in the index, "
         "the query and the reference substring scan alike (a PDF breaks lines inside words: "
         "澜屿芯材科技（天津）有 / 限公司); the stored text keeps it. Migration 22 indexes the "
-        "texts of an older archive again this way.\n"
+        "texts of an older archive again this way. `articles_search` holds each article's "
+        "distinct bigrams without positions (detail=none) since migration 23, which indexes an "
+        "older archive again; a query of three characters or more is the AND of its bigrams, "
+        "each candidate's text then tested (`tj_holds(title, body, q)` in SQL and Datasette). "
+        "`tjcrawl_meta` key `search_text_length` keeps the bigrams of every indexed "
+        "`title END body` (for bm25's average length).\n"
     )
     return "".join(parts)

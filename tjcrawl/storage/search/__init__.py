@@ -15,10 +15,13 @@ OpenCC can never make the index and its deletions disagree.
 **Index.** Every character is spelled as four base-36 digits of its code point, so that FTS5
 sees one opaque ASCII token per position, whatever the character:
 
-* ``articles_search`` (rowid = ``articles.id``): the bigram that starts at each position of
-  ``title + END + body + END``, with positions (detail=full). A query of n >= 2 characters is
-  the phrase of its n-1 bigrams: an exact substring match that cannot cross from title to
-  body. A one-character query is a prefix query there (what SQL and Datasette use);
+* ``articles_search`` (rowid = ``articles.id``): the distinct bigrams of
+  ``title + END + body + END`` (each bigram that starts a position), without positions
+  (detail=none, 40 % of a positional index). A 2-character query is one token, exact; a
+  query of n >= 3 characters is the AND of its bigrams, which gives every article holding
+  it and some that hold its bigrams apart: each candidate's text is tested (~5 µs, reading
+  it). A one-character query is a prefix query there (what SQL and Datasette use, with
+  ``tj_holds`` testing the candidates of longer queries);
 * ``articles_search_chars``: the distinct characters of each article, no positions
   (detail=none): a one-character query is one token, which a prefix query on the bigram
   index is not without a prefix index (which would double that index);
@@ -27,17 +30,26 @@ sees one opaque ASCII token per position, whatever the character:
   unindex, so that the total of 天津 or 的 is a lookup instead of a walk over 900,000 rows;
 * ``articles_search_phrases``: the same for every phrase of 3 to 16 characters in at least
   ``HEAD_MIN_DOCS`` articles (招商引资, 推动经济社会高质), found by `refresh_phrases` and
-  moved by every index and unindex (`tjcrawl.storage.phrase_counts`): an exact phrase count
-  otherwise checks positions in every article holding all of its bigrams.
+  moved by every index and unindex from the texts (`tjcrawl.storage.phrase_counts`): an
+  exact phrase count otherwise tests every article holding all of its bigrams.
 
-**Queries.** The total is a kept count, else the index's own exact count. A source or date
+**Worst case.** A phrase that is not kept (in fewer than ``HEAD_MIN_DOCS`` articles) but
+whose bigrams are each common reads every article holding all of them: at most the whole
+archive once, in id order, about what a LIKE scan of title and body costs (2–3 s at a
+million). A kept phrase's total is a lookup and its first pages read about as many
+candidates as they show; a source or date filter reads the fewer of its candidates and
+the filtered articles.
+
+**Queries.** The total is a kept count, else the index's own exact count (1 or 2
+characters) or the number of candidates whose text holds the query. A source or date
 filter joins each match to the covering index (id, source, published_at); for a common word
 whose filtered articles are fewer than a 20th of its matches, those articles are read and
 tested instead (`SCAN_COST_RATIO`). Newest first walks ``articles`` by
 ``published_at`` and tests each article's text for the common words and phrases, and sorts
-the matches by date for the rare ones. Best first is FTS5's bm25 (one phrase, so its
-constant IDF drops out), computed from the texts: over every match when there are at most
-``RANK_WINDOW``, else over the ``RANK_WINDOW`` most recently archived ones.
+the matches by date for the rare ones. Best first is FTS5's bm25 as a positional index of
+the phrase would give it (one phrase, so its constant IDF drops out), computed from the
+texts, the average length kept in ``tjcrawl_meta`` (``LENGTH_KEY``): over every match when
+there are at most ``RANK_WINDOW``, else over the ``RANK_WINDOW`` most recently archived ones.
 Measurements: docs/benchmarks.md, "search".
 
 The package is split by what it does:

@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 from tjcrawl.storage.search.folding import fold, fold_map
 from tjcrawl.storage.search.query import article_filters
 from tjcrawl.storage.search.searching import snippet
-from tjcrawl.storage.search.tokens import match_expression, prepare_many
+from tjcrawl.storage.search.tokens import phrase_expression, prepare_many
 
 INDEX = "articles_search_attachments"
 IDS = "articles_search_attachment_ids"
@@ -69,7 +69,9 @@ def _id_of(conn: sqlite3.Connection, url: str) -> int:
 
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[int, str]], table: dict[int, str]) -> None:
-    prepared = prepare_many([(rowid, "", fold_line_breaks(text)) for rowid, text in rows], table)
+    prepared = prepare_many(
+        [(rowid, "", fold_line_breaks(text)) for rowid, text in rows], table, positions=True
+    )
     conn.executemany(f"INSERT INTO {INDEX} (rowid, text) VALUES (?, ?)", [p[:2] for p in prepared])
 
 
@@ -78,7 +80,9 @@ def store_text(conn: sqlite3.Connection, url: str, old_text: str | None, new_tex
     table = fold_map(conn)
     rowid = _id_of(conn, url)
     if old_text is not None:
-        [(_, bigrams, _)] = prepare_many([(rowid, "", fold_line_breaks(old_text))], table)
+        [(_, bigrams, _)] = prepare_many(
+            [(rowid, "", fold_line_breaks(old_text))], table, positions=True
+        )
         conn.execute(
             f"INSERT INTO {INDEX} ({INDEX}, rowid, text) VALUES ('delete', ?, ?)", (rowid, bigrams)
         )
@@ -125,7 +129,7 @@ def matching_urls(conn: sqlite3.Connection, query: str) -> dict[str, float]:
     rows = conn.execute(
         f"SELECT i.url, bm25({INDEX}) FROM {INDEX} JOIN {IDS} i ON i.id = {INDEX}.rowid"
         f" WHERE {INDEX} MATCH ?",
-        (match_expression(fold_line_breaks(query), fold_map(conn)),),
+        (phrase_expression(fold_line_breaks(query), fold_map(conn)),),
     )
     return {url: rank for url, rank in rows}
 
@@ -161,7 +165,7 @@ def search_attachments(
         raise ValueError("empty query")
     filters, filter_params = article_filters(source, since, until)
     where = [filters] if filters else []
-    params = [match_expression(fold_line_breaks(query), fold_map(conn)), *filter_params]
+    params = [phrase_expression(fold_line_breaks(query), fold_map(conn)), *filter_params]
     # Every match with its bm25 and its newest linking article's date, in two statements (a
     # filter keeps the files linked from an article it keeps); the linking articles are read
     # for the page of hits only.
@@ -225,7 +229,7 @@ def attachment_search_sql(
     each article linking it) whose text contains ``query``, as `search_attachments` finds."""
     if not query:
         raise ValueError("empty query")
-    match = match_expression(fold_line_breaks(query), fold_map(conn)).replace("'", "''")
+    match = phrase_expression(fold_line_breaks(query), fold_map(conn)).replace("'", "''")
     where = [f"{INDEX} MATCH '{match}'"]
     for column, op, value in (
         ("a.source", "=", source),

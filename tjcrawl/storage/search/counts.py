@@ -18,6 +18,7 @@ from tjcrawl.storage.search.common import (
     COUNTS,
     COUNTS_KEY,
     HEAD_MIN_DOCS,
+    LENGTH_KEY,
     PHRASE_CHUNK,
     PHRASE_LONGEST,
     PHRASE_SAMPLE,
@@ -56,8 +57,20 @@ def _head(conn: sqlite3.Connection) -> frozenset[str]:
 _heads: dict[str, frozenset[str]] = {}
 
 
-def _move_counts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], step: int) -> None:
-    _move_phrase_counts(conn, rows, step)
+def _move_counts(
+    conn: sqlite3.Connection,
+    rows: Sequence[tuple[int, str, str]],
+    texts: Sequence[tuple[int, str | None, str | None]],
+    step: int,
+) -> None:
+    _move_phrase_counts(conn, texts, step)
+    # The index keeps no token counts that are lengths (its bigrams are distinct), so the
+    # archive keeps the total that bm25's average length needs.
+    length = sum(len(title or "") + len(body or "") + 1 for _, title, body in texts)
+    conn.execute(
+        "UPDATE tjcrawl_meta SET value = CAST(value AS INTEGER) + ? WHERE key = ?",
+        (step * length, LENGTH_KEY),
+    )
     head = _head(conn)
     if not head:
         return
@@ -121,12 +134,12 @@ def _phrase_trie(conn: sqlite3.Connection) -> PhraseTrie | None:
 
 
 def _move_phrase_counts(
-    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], step: int
+    conn: sqlite3.Connection, texts: Sequence[tuple[int, str | None, str | None]], step: int
 ) -> None:
     trie = _phrase_trie(conn)
-    if trie is None or not rows:
+    if trie is None or not texts:
         return
-    counts = trie.counts(*phrase_counts.from_bigram_streams([r[1] for r in rows]))
+    counts = trie.counts(*_folded_pairs(texts, fold_map(conn)))
     moved = np.flatnonzero(counts)
     conn.executemany(
         f"UPDATE {PHRASES} SET docs = docs + ? WHERE phrase = ?",

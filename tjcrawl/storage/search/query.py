@@ -8,7 +8,7 @@ import re
 import sqlite3
 from collections.abc import Sequence
 
-from tjcrawl.storage.search.common import BIGRAMS, COUNTS, FILTER_INDEX, PHRASES
+from tjcrawl.storage.search.common import BIGRAMS, COUNTS, FILTER_INDEX, LENGTH_KEY, PHRASES
 from tjcrawl.storage.search.folding import _preimages, fold, fold_map
 from tjcrawl.storage.search.tokens import _CODE, _index_query
 
@@ -39,9 +39,15 @@ class _Query:
         self.folded = fold(query, self.table)
         self.matcher = _Matcher(self.folded, self.table)
         self.index, self.match = _index_query(self.folded)
+        # The index answers 1 and 2 characters exactly; for more it gives the articles that
+        # hold every bigram of the query (no positions), and each one's text is tested.
+        self.exact = len(self.folded) <= 2
         self.where, self.params = article_filters(source, since, until)
         # Matches found by reading every filtered article, when that is the cheaper plan.
         self.scanned: list[tuple[int, str | None]] | None = None
+        # Rows (as `_fetch` gives them) that a plan read anyway, by id.
+        self.read: dict[int, tuple] = {}
+        self.tf: dict[int, int] = {}  # ... and the query's occurrences in them
 
     def _joined(self) -> str:
         """The index joined to each match's source and date.
@@ -74,24 +80,47 @@ class _Query:
 
     def count(self) -> int:
         kept = self._kept_count()
-        if not self.where:
-            if kept is not None:
-                return kept
-            sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
-            return self.conn.execute(sql, (self.match,)).fetchone()[0]
-        if kept is not None and self._filter_is_narrow(kept):
+        if not self.where and kept is not None:
+            return kept
+        # A phrase's candidates are read and tested too, so reading the filtered articles
+        # instead pays as soon as they are fewer.
+        ratio = SCAN_COST_RATIO if self.exact else 1
+        if self.where and kept is not None and self._filter_is_narrow(kept, ratio):
             self.scanned = self._scan_filter()
             return len(self.scanned)
+        if not self.exact:
+            self.scanned = self._tested_candidates()
+            return len(self.scanned)
+        if not self.where:
+            sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
+            return self.conn.execute(sql, (self.match,)).fetchone()[0]
         sql = f"SELECT count(*) {self._from()}"
         return self.conn.execute(sql, [self.match, *self.params]).fetchone()[0]
 
-    def _filter_is_narrow(self, matches: int) -> bool:
+    def _tested_candidates(self) -> list[tuple[int, str | None]]:
+        """(id, published_at) of every (filtered) article that holds all of the query's
+        bigrams and whose text holds the query.
+
+        The worst case is a rare phrase made of common bigrams that is not a kept phrase:
+        every article holding all of them is read, at most the whole archive once, in id
+        order (~3 µs an article; a LIKE scan of title and body costs the same).
+        """
+        where = f" AND {self.where}" if self.where else ""
+        rows = self.conn.execute(
+            f"SELECT a.id, a.published_at, a.title, a.body FROM {self.index} AS s"
+            f" CROSS JOIN articles a ON a.id = s.rowid WHERE {self.index} MATCH ?{where}",
+            [self.match, *self.params],
+        )
+        holds = self.matcher.holds
+        return [(i, date) for i, date, title, body in rows if holds(title or "", body or "")]
+
+    def _filter_is_narrow(self, matches: int, ratio: float = SCAN_COST_RATIO) -> bool:
         """Whether reading every filtered article costs less than joining every match.
 
         A common word's matches cost ~0.25 µs each from FTS5 through the covering index;
         reading an article and testing its text ~5 µs (docs/benchmarks.md, "search").
         """
-        most = int(matches / SCAN_COST_RATIO)
+        most = int(matches / ratio)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {self.where} LIMIT ?)"
         return self.conn.execute(sql, [*self.params, most + 1]).fetchone()[0] <= most
 
@@ -107,6 +136,23 @@ class _Query:
     def most_recently_archived(self, n: int) -> list[int]:
         if self.scanned is not None:
             return sorted((i for i, _ in self.scanned), reverse=True)[:n]
+        if not self.exact:  # a kept (common) phrase: its candidates mostly hold it
+            rows = self.conn.execute(
+                f"SELECT {_ROW} FROM {self.index} AS s"
+                f" CROSS JOIN articles a ON a.id = s.rowid WHERE {self.index} MATCH ?"
+                " ORDER BY s.rowid DESC",
+                (self.match,),
+            )
+            count, found = self.matcher.count, []
+            while len(found) < n and (batch := rows.fetchmany(PROBE_BATCH)):
+                for row in batch:
+                    tf = count(row[3] or "", row[5] or "")
+                    if tf:
+                        found.append(row)
+                        self.tf[row[0]] = tf
+            # The rows are read and counted already: `search` scores them from that.
+            self.read = {r[0]: r for r in found[:n]}
+            return list(self.read)
         if not self.where:
             sql = (
                 f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? "
@@ -118,9 +164,8 @@ class _Query:
 
     def newest(self, n: int, total: int) -> list[int]:
         """The ids of the n newest matches (published_at, then id, descending)."""
-        if self.scanned is not None:  # as SQL orders: an undated article is the oldest
-            ordered = sorted(self.scanned, key=lambda m: (m[1] is not None, m[1] or "", m[0]))
-            return [i for i, _ in reversed(ordered[-n:])] if n else []
+        if self.scanned is not None:
+            return self._scanned_newest(n)
         if total <= JOIN_SORT_MAX:
             return self._sorted_by_date(n)
         articles = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
@@ -129,7 +174,15 @@ class _Query:
         found = self._walk(n, budget)
         return found if found is not None else self._sorted_by_date(n)
 
+    def _scanned_newest(self, n: int) -> list[int]:
+        assert self.scanned is not None  # as SQL orders: an undated article is the oldest
+        ordered = sorted(self.scanned, key=lambda m: (m[1] is not None, m[1] or "", m[0]))
+        return [i for i, _ in reversed(ordered[-n:])] if n else []
+
     def _sorted_by_date(self, n: int) -> list[int]:
+        if not self.exact:
+            self.scanned = self._tested_candidates()
+            return self._scanned_newest(n)
         where = f"{self.index} MATCH ?" + (f" AND {self.where}" if self.where else "")
         sql = (
             f"SELECT a.id FROM {self._joined()} "
@@ -164,15 +217,15 @@ class _Query:
 
 
 def _average_length(conn: sqlite3.Connection) -> float:
-    """FTS5's own average token count per row of the bigram index (its bm25 uses it)."""
+    """The average length of an article's ``title END body`` in bigrams, as FTS5's bm25
+    averaged it over a positional index: the rows from FTS5's own statistics record, the
+    bigrams from the total the archive keeps (``LENGTH_KEY``)."""
     row = conn.execute(f"SELECT block FROM {BIGRAMS}_data WHERE id = 1").fetchone()
     data = row[0] if row and row[0] else b""
-    values, position = [], 0
-    while position < len(data) and len(values) < 2:  # rows, then tokens of the one column
-        number, position = _varint(data, position)
-        values.append(number)
-    rows, tokens = [*values, 0, 0][:2]
-    return tokens / rows if rows and tokens else 1.0
+    rows = _varint(data, 0)[0] if data else 0
+    kept = conn.execute("SELECT value FROM tjcrawl_meta WHERE key = ?", (LENGTH_KEY,)).fetchone()
+    tokens = int(kept[0]) if kept and kept[0] else 0
+    return tokens / rows if rows and tokens > 0 else 1.0
 
 
 def _varint(data: bytes, position: int) -> tuple[int, int]:
@@ -248,17 +301,25 @@ class _Scorer:
         self.tf = matcher.count
         self.average = _average_length(conn)
 
-    def score(self, title: str, body: str) -> float:
-        tf = self.tf(title, body)
+    def score(self, title: str, body: str, tf: int | None = None) -> float:
+        if tf is None:
+            tf = self.tf(title, body)
         length = len(title) + len(body) + 1  # the bigrams of title END body END
         k1, b = self.K1, self.B
         return (tf * (k1 + 1.0)) / (tf + k1 * (1 - b + b * length / self.average))
 
 
-def _fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple]:
-    rows: dict[int, tuple] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+_ROW = "a.id, a.url, a.source, a.title, a.published_at, a.body"
+
+
+def _fetch(
+    conn: sqlite3.Connection, ids: Sequence[int], read: dict[int, tuple] | None = None
+) -> dict[int, tuple]:
+    """(id, url, source, title, published_at, body) by id, from ``read`` when there."""
+    rows: dict[int, tuple] = {i: read[i] for i in ids if i in read} if read else {}
+    wanted = [i for i in ids if i not in rows]
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
             "SELECT id, url, source, title, published_at, body FROM articles"

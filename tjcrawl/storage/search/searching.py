@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from tjcrawl.storage.search.common import BIGRAMS
-from tjcrawl.storage.search.folding import fold, fold_map
+from tjcrawl.storage.search.folding import _preimages, fold, fold_map, opencc_fold_map
 from tjcrawl.storage.search.query import _fetch, _Query, _Scorer
 from tjcrawl.storage.search.tokens import match_expression
 
@@ -83,8 +83,8 @@ def _search(conn, query, source, since, until, limit, order) -> SearchResult:
         ranked = [(rows[i], -scorer.score(rows[i][3], rows[i][5])) for i in ids]
     else:
         candidates = q.most_recently_archived(min(total, max(RANK_WINDOW, limit)))
-        rows = _fetch(conn, candidates)
-        scored = [(row, -scorer.score(row[3], row[5])) for row in rows.values()]
+        rows = _fetch(conn, candidates, q.read)
+        scored = [(row, -scorer.score(row[3], row[5], q.tf.get(row[0]))) for row in rows.values()]
         # bm25 first, then newest, then the latest archived (as the SQL in README orders).
         scored.sort(key=lambda x: -x[0][0])
         scored.sort(key=lambda x: x[0][4] or "", reverse=True)
@@ -125,15 +125,20 @@ def search_sql(
     every article `search` counts for ``query``: the folded query spelled as the bigram
     index's tokens, as a MATCH literal.
 
-    The phrase of bigrams is already an exact substring match, so it needs no verification
-    against the text; a one-character query is a prefix query on the bigram index. Ordered
-    best first by FTS5's own bm25 over every match (`search` ranks at most RANK_WINDOW of them,
-    so its first page can differ on a large archive) or newest first.
+    The index gives the articles holding every bigram of the query (a one-character query
+    is a prefix query); for three characters or more a GLOB over title and body, each query
+    character a class of every character that folds to it, keeps those that hold the query.
+    Ordered best first by FTS5's bm25 over every match (over distinct bigrams: it is not
+    `search`'s ranking, which counts the query's occurrences) or newest first.
     """
     if not query:
         raise ValueError("empty query")
-    match = match_expression(query, fold_map(conn))
+    table = fold_map(conn)
+    match = match_expression(query, table)
     where = [f"{BIGRAMS} MATCH {_sql_text(match)}"]
+    pattern = glob_pattern(query, table)
+    if pattern is not None:
+        where.append(f"(a.title GLOB {_sql_text(pattern)} OR a.body GLOB {_sql_text(pattern)})")
     if source:
         where.append(f"a.source = {_sql_text(source)}")
     if since:
@@ -151,6 +156,24 @@ def search_sql(
         f"WHERE {conditions}\n"
         f"ORDER BY {ordering};"
     )
+
+
+def glob_pattern(query: str, table: dict[int, str] | None = None) -> str | None:
+    """A GLOB that a text matches when it holds ``query`` folded, for the queries the index
+    does not answer exactly (three characters or more); None for the others."""
+    folded = fold(query, table)
+    if len(folded) <= 2:
+        return None
+    pre = _preimages(table if table is not None else opencc_fold_map())
+    parts = []
+    for c in folded:
+        chars = pre.get(c, c)
+        if len(chars) == 1 and chars not in "*?[]":
+            parts.append(chars)
+        else:  # in a class "]" must come first and "^" must not
+            chars = "".join(sorted(set(chars), key=lambda x: (x != "]", x == "^")))
+            parts.append(f"[{chars}]")
+    return "*" + "".join(parts) + "*"
 
 
 def substring_scan_ids(conn: sqlite3.Connection, query: str) -> set[int]:

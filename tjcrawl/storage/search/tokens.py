@@ -82,9 +82,14 @@ def _batch_points(
 
 
 def prepare_many(
-    rows: Sequence[tuple[int, str | None, str | None]], table: dict[int, str]
+    rows: Sequence[tuple[int, str | None, str | None]],
+    table: dict[int, str],
+    positions: bool = False,
 ) -> list[tuple[int, str, str]]:
     """`prepare` for many (id, title, body) rows at once: (id, bigrams, chars) each.
+
+    The bigrams are each article's distinct ones, sorted (the article index has no
+    positions), or with ``positions`` the bigram at every position (the attachment index).
 
     The same token streams, from a handful of array operations for the whole batch instead
     of a handful per article: numpy releases the GIL in each, and every release made the
@@ -95,13 +100,17 @@ def prepare_many(
     folded, digits = _coder(table)
     points, ends = _batch_points(rows)
     codes = digits[points]
-    pairs = np.empty((len(codes) - 1, 9), dtype=np.uint8)
-    pairs[:, :4] = codes[:-1]
-    pairs[:, 4:8] = codes[1:]
-    pairs[:, 8] = 32
-    text = pairs.tobytes()
-    # Distinct folded characters per article: sort (article, point) keys once.
     article_of = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(ends, prepend=0))
+    if positions:
+        pairs = np.empty((len(codes) - 1, 9), dtype=np.uint8)
+        pairs[:, :4] = codes[:-1]
+        pairs[:, 4:8] = codes[1:]
+        pairs[:, 8] = 32
+        text = pairs.tobytes()
+        pair_ends = ends - 1
+    else:
+        text, pair_ends = _distinct_pairs(folded[points], article_of, ends, digits)
+    # Distinct folded characters per article: sort (article, point) keys once.
     keep = points != _MAX_POINT
     keys = distinct((article_of[keep] << 21) | folded[points[keep]].astype(np.int64))
     char_rows = np.empty((len(keys), 5), dtype=np.uint8)
@@ -112,17 +121,41 @@ def prepare_many(
     out = []
     start = char_start = 0
     for n, (rowid, _, _) in enumerate(rows):
-        end, char_end = int(ends[n]), int(char_ends[n])
-        # Bigrams start at every position but the article's last (its END).
-        bigrams = text[start * 9 : (end - 1) * 9 - 1].decode("ascii")
+        pair_end, char_end = int(pair_ends[n]), int(char_ends[n])
+        bigrams = text[start * 9 : pair_end * 9 - 1].decode("ascii") if pair_end > start else ""
         chars = (
             char_text[char_start * 5 : char_end * 5 - 1].decode("ascii")
             if char_end > char_start
             else ""
         )
         out.append((rowid, bigrams, chars))
-        start, char_start = end, char_end
+        start, char_start = (pair_end if not positions else int(ends[n])), char_end
     return out
+
+
+def _distinct_pairs(
+    points: np.ndarray, article_of: np.ndarray, ends: np.ndarray, digits: np.ndarray
+) -> tuple[bytes, np.ndarray]:
+    """Each article's distinct bigrams of folded code points as 9-byte tokens, and the number
+    of tokens up to the end of each article.
+
+    Bigrams start at every position but an article's last (its END), as in the positional
+    stream, so a character that only ends a title still starts one (with END).
+    """
+    starts = np.ones(max(len(points) - 1, 0), dtype=bool)
+    starts[ends[:-1] - 1] = False  # each article's END but the last (already cut off)
+    first = np.flatnonzero(starts)
+    keys = distinct(
+        (article_of[first] << 42)
+        | (points[first].astype(np.int64) << 21)
+        | points[first + 1].astype(np.int64)
+    )
+    rows = np.empty((len(keys), 9), dtype=np.uint8)
+    rows[:, :4] = digits[(keys >> 21) & 0x1FFFFF]
+    rows[:, 4:8] = digits[keys & 0x1FFFFF]
+    rows[:, 8] = 32
+    pair_ends = np.searchsorted(keys >> 42, np.arange(len(ends)), side="right")
+    return rows.tobytes(), pair_ends
 
 
 def prepare(title: str | None, body: str | None, table: dict[int, str]) -> tuple[str, str]:
@@ -132,19 +165,33 @@ def prepare(title: str | None, body: str | None, table: dict[int, str]) -> tuple
 
 
 def match_expression(query: str, table: dict[int, str] | None = None) -> str:
-    """The MATCH expression for ``query`` against the bigram index ``articles_search``."""
+    """The MATCH expression for ``query`` against the bigram index ``articles_search``: the
+    articles holding every bigram of the query (exactly the matches for 1 or 2 characters,
+    candidates to test for more; the index has no positions)."""
+    codes = [_CODE[c] for c in fold(query, table)]
+    if len(codes) == 1:
+        return f"{codes[0]}*"
+    return _all_bigrams(codes)
+
+
+def phrase_expression(query: str, table: dict[int, str] | None = None) -> str:
+    """The MATCH expression for ``query`` against a positional bigram index (the attachment
+    index): the phrase of its bigrams, an exact substring match."""
     codes = [_CODE[c] for c in fold(query, table)]
     if len(codes) == 1:
         return f"{codes[0]}*"
     return '"' + " ".join(map(_add, codes, codes[1:])) + '"'
 
 
+def _all_bigrams(codes: list[str]) -> str:
+    return " ".join(dict.fromkeys(map(_add, codes, codes[1:])))
+
+
 def _index_query(query: str) -> tuple[str, str]:
     """(table, MATCH expression) that search() uses for an already folded query."""
     if len(query) == 1:
         return CHARS, _CODE[query]
-    codes = [_CODE[c] for c in query]
-    return BIGRAMS, '"' + " ".join(map(_add, codes, codes[1:])) + '"'
+    return BIGRAMS, _all_bigrams([_CODE[c] for c in query])
 
 
 def _folded_pairs(
