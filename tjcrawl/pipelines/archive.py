@@ -38,7 +38,7 @@ from tjcrawl.frontier import (
     choose_mode,
 )
 from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
-from tjcrawl.pipelines.archive_session import PAGE_IDS_KEPT, ArchiveSession
+from tjcrawl.pipelines.archive_session import PAGE_IDS_KEPT, ArchiveSession, portable_profile
 from tjcrawl.pipelines.archive_writes import article_from_item, run_values
 from tjcrawl.pipelines.attachment_reading import AttachmentReader
 from tjcrawl.pipelines.page_packing import PagePacking
@@ -166,7 +166,9 @@ class ArchivePipeline:
         # this process's own connection), else on the writer thread, which owns the one.
         read = archive.call if not archive.writes_elsewhere else _here
         try:
-            archive.call(archive.record_source, profile)
+            archive.call(
+                archive.record_source, portable_profile(profile) if read is _here else profile
+            )
             archive.call(archive.commit)
             self.mode = read(choose_mode, archive, profile.slug, self.mode, self.sweep_days)
             self.run_row = archive.call(

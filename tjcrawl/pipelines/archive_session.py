@@ -9,6 +9,7 @@ counts (and the stats it counts) back to the crawl through `on_settle` and `stat
 
 from __future__ import annotations
 
+import copy
 import logging
 import sqlite3
 from collections import Counter
@@ -26,6 +27,24 @@ from tjcrawl.storage.facts import articles_linking, store_facts
 #: Pages whose archive id a run keeps at a time (see ArchiveSession.page_ids).
 PAGE_IDS_KEPT = 10_000
 logger = logging.getLogger("tjcrawl.pipelines.archive")
+
+
+class ProfileText:
+    """A profile file's text, read where it is (a zipped egg's files do not pickle)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.text, self.name = text, name
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.text
+
+
+def portable_profile(profile: Any) -> Any:
+    """The profile, with its file as text: fit to be sent to the writer process."""
+    found = copy.copy(profile)
+    text = ProfileText(profile.path.read_text(encoding="utf-8"), profile.path.name)
+    object.__setattr__(found, "path", text)
+    return found
 
 
 class ArchiveSession:
