@@ -175,10 +175,14 @@ def test_a_crawl_whose_writer_died_counts_its_items_lost_and_stops() -> None:
     from tjcrawl.pipelines.archive import ArchivePipeline
     from tjcrawl.storage.writer_process import writer_died
 
+    stopped: list[str] = []
     pipeline = ArchivePipeline(get_crawler())
+    pipeline._stop_crawl = lambda: stopped.append("with items")  # type: ignore[method-assign]
     pipeline._on_settle(Counter({"items": 3}), False, writer_died("ended unexpectedly"))
-    assert pipeline.ledger.failed["items"] == 3 and pipeline._stopping
+    assert pipeline.ledger.failed["items"] == 3
     assert pipeline._count_failures() == 3
     nothing = ArchivePipeline(get_crawler())
+    nothing._stop_crawl = lambda: stopped.append("none")  # type: ignore[method-assign]
     nothing._on_settle(Counter(), False, writer_died("ended unexpectedly"))  # none counted yet
-    assert nothing._stopping and nothing.ledger.errors
+    assert nothing.ledger.errors
+    assert stopped == ["with items", "none"]
