@@ -952,6 +952,14 @@ def main(argv: list[str] | None = None) -> int:
             if result["side"] in ("facts", "nofacts"):
                 print(f"round {result['round']} {result['side']}: {result['facts']} facts stored")
         for result in results:
+            if result.get("child_cpu"):  # the archive's writer process (counted in crawler CPU)
+                crawl_cpu = result["cpu"] - result["child_cpu"]
+                print(
+                    f"round {result['round']} {result['side']}: CPU {crawl_cpu:.1f} s in the"
+                    f" crawl's process ({result['pages'] / crawl_cpu:.1f} pages per its CPU-s),"
+                    f" {result['child_cpu']:.1f} s in its writer process"
+                )
+        for result in results:
             if result["side"] == tj:
                 articles, pages, generic = result["archive"]
                 print(
