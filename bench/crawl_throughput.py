@@ -46,6 +46,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -542,8 +543,18 @@ def cpu_seconds(pid: int) -> float:
 # --------------------------------------------------------------------------------------
 
 
+def children_cpu() -> float:
+    """User + system CPU time of this process's children that ended (and were waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class CpuMeter:
     """Extension: wall and CPU seconds from spider_opened to engine_stopped.
+
+    The CPU seconds include those of the crawl's child processes that ended meanwhile: the
+    archive's writer process (tjcrawl.storage.writer_process) ends, and is waited for, before
+    engine_stopped, and its work is the crawl's as much as the writer thread's was.
 
     engine_stopped, not spider_closed: extensions' spider_closed handlers run before the item
     pipelines' own, and tjcrawl's archive pipeline drains its writer thread in its handler, so
@@ -556,6 +567,7 @@ class CpuMeter:
         self.stats = crawler.stats
         self.start = 0.0
         self.cpu_start = 0.0
+        self.children_start = 0.0
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.stopped, signal=signals.engine_stopped)
 
@@ -566,9 +578,12 @@ class CpuMeter:
     def opened(self, spider) -> None:
         self.start = time.monotonic()
         self.cpu_start = time.process_time()
+        self.children_start = children_cpu()
 
     def stopped(self) -> None:
-        self.stats.set_value("bench/cpu_seconds", time.process_time() - self.cpu_start)
+        children = children_cpu() - self.children_start
+        self.stats.set_value("bench/child_cpu_seconds", children)
+        self.stats.set_value("bench/cpu_seconds", time.process_time() - self.cpu_start + children)
         self.stats.set_value("bench/seconds", time.monotonic() - self.start)
 
 
@@ -657,6 +672,7 @@ def child(args: argparse.Namespace) -> None:
         "scrapy_elapsed": stats.get("elapsed_time_seconds", 0.0),
         "finish_reason": stats.get("finish_reason"),
         "cpu": stats.get("bench/cpu_seconds", 0.0),
+        "child_cpu": stats.get("bench/child_cpu_seconds", 0.0),
         "problems": result["problems"],
         "tjcrawl": {k: v for k, v in stats.items() if k.startswith("tjcrawl/")},
     }
@@ -989,6 +1005,14 @@ def main(argv: list[str] | None = None) -> int:
         for result in results:
             if result["side"] in ("facts", "nofacts"):
                 print(f"round {result['round']} {result['side']}: {result['facts']} facts stored")
+        for result in results:
+            if result.get("child_cpu"):  # the archive's writer process (counted in crawler CPU)
+                crawl_cpu = result["cpu"] - result["child_cpu"]
+                print(
+                    f"round {result['round']} {result['side']}: CPU {crawl_cpu:.1f} s in the"
+                    f" crawl's process ({result['pages'] / crawl_cpu:.1f} pages per its CPU-s),"
+                    f" {result['child_cpu']:.1f} s in its writer process"
+                )
         for result in results:
             if result["side"] == tj:
                 articles, pages, generic = result["archive"]

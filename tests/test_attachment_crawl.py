@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from attachment_files import make_docx, make_pdf, make_zip_bomb
@@ -25,7 +26,6 @@ from tjcrawl.extract.generic import extract_article
 from tjcrawl.pipelines.attachment_reading import AttachmentReader
 from tjcrawl.pipelines.validate import ValidatePipeline
 from tjcrawl.runner import LOOPBACK_FAST_SETTINGS
-from tjcrawl.storage.archive import WriteLedger
 from tjcrawl.storage.pages import attachment_body
 
 HOST = "files.tjcrawl.test"
@@ -341,8 +341,8 @@ def test_a_file_that_could_not_be_handed_to_the_writer_is_a_lost_write() -> None
         def submit(self, *args: object) -> None:
             raise sqlite3.OperationalError("database or disk is full")
 
-    ledger = WriteLedger()
-    reader = AttachmentReader(Refusing(), ledger, "run", SLUG)  # type: ignore[arg-type]
+    session = SimpleNamespace(store_file=None, store_text=None, store_unkept=None)
+    reader = AttachmentReader(Refusing(), session)  # type: ignore[arg-type]
     started = time.monotonic()
     reader.add(url("/att/a.pdf"), GOOD_PDF, "application/pdf", "2025-09-03T10:00:00+08:00")
     time.sleep(0.5)  # the first is settled (and forgotten) when the second comes: still counted

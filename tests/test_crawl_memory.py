@@ -76,16 +76,21 @@ def test_recent_map_keeps_the_last_entries_set_or_read() -> None:
     assert ids.pop("page-999") == 999 and ids.pop("page-999") is None
 
 
-def test_the_archive_pipeline_keeps_a_bounded_number_of_page_ids() -> None:
-    from scrapy.utils.test import get_crawler
+def test_a_crawls_writer_session_keeps_a_bounded_number_of_page_ids() -> None:
+    from tjcrawl.pipelines.archive_session import PAGE_IDS_KEPT, ArchiveSession
 
-    from tjcrawl.pipelines.archive import PAGE_IDS_KEPT, ArchivePipeline
-
-    pipeline = ArchivePipeline(get_crawler(settings_dict={"TJCRAWL_DB": ":memory:"}))
+    session = ArchiveSession(
+        None,  # type: ignore[arg-type]
+        run_id="r",
+        source="s",
+        facts=False,
+        stats=None,
+        on_settle=lambda *_: None,
+    )
     for n in range(PAGE_IDS_KEPT + 500):
-        pipeline.page_ids[f"http://gov.test/{n}.html"] = n
-    assert len(pipeline.page_ids) == PAGE_IDS_KEPT
-    assert pipeline.page_ids.get(f"http://gov.test/{PAGE_IDS_KEPT + 499}.html") == (
+        session.page_ids[f"http://gov.test/{n}.html"] = n
+    assert len(session.page_ids) == PAGE_IDS_KEPT
+    assert session.page_ids.get(f"http://gov.test/{PAGE_IDS_KEPT + 499}.html") == (
         PAGE_IDS_KEPT + 499
     )
 

@@ -8,14 +8,15 @@ at the first failure, since nothing it fetched after could be kept.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import os
 import sqlite3
 import sys
 import time
 import uuid
 from collections import Counter
-from functools import partial
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -37,25 +38,20 @@ from tjcrawl.frontier import (
     choose_mode,
 )
 from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
-from tjcrawl.pipelines.archive_writes import (
-    article_from_item,
-    run_values,
-    store_item,
-    store_response,
-)
+from tjcrawl.pipelines.archive_session import PAGE_IDS_KEPT, ArchiveSession, portable_profile
+from tjcrawl.pipelines.archive_writes import article_from_item, run_values
 from tjcrawl.pipelines.attachment_reading import AttachmentReader
 from tjcrawl.pipelines.page_packing import PagePacking
-from tjcrawl.pipelines.recent import RecentMap
 from tjcrawl.storage.archive import (
     Archive,
     ArchiveError,
-    PackedBody,
     RevisitPolicy,
     WriteLedger,
     write_error_text,
 )
 from tjcrawl.storage.facts import FAULT_KIND as FACTS_FAILED
 from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable, RunLock
+from tjcrawl.storage.writer_process import WRITER_DIED
 
 #: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
 WRITE_KINDS = ("pages", "page_touches", "items", "faults", "attachments", "run_figures")
@@ -68,9 +64,9 @@ FATAL_WRITE_ERRORS = (
     "SQLITE_CANTOPEN",
     "SQLITE_CORRUPT",
     "SQLITE_NOTADB",
+    WRITER_DIED,
 )
-#: Pages whose archive id a run keeps at a time (see ArchivePipeline.page_ids).
-PAGE_IDS_KEPT = 10_000
+__all__ = ["PAGE_IDS_KEPT", "ArchivePipeline"]
 #: How often a run waiting for the archive's lock tries again, in seconds.
 LOCK_POLL_S = 0.5
 logger = logging.getLogger(__name__)
@@ -100,12 +96,15 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.run_row = 0
         self.started = time.monotonic()
-        # A page's id, for the article stored from it. That item comes a few jobs after the
-        # page (a listing's carried articles read it again, and keep it recent): the last
-        # PAGE_IDS_KEPT pages are plenty, and a crawl does not keep one entry per page.
-        self.page_ids: RecentMap[str, int] = RecentMap(PAGE_IDS_KEPT)
-        self._uncommitted_pages: list[str] = []
+        # What the run's writes came to, as the writer reports each transaction's end.
         self.ledger = WriteLedger(on_settle=self._settled)
+        # The run's state where its writes run (tjcrawl.pipelines.archive_session): in the
+        # archive's writer process, whose work then shares no GIL with the crawl; or, with
+        # TJCRAWL_WRITER_PROCESS off (or no fork), on a writer thread.
+        self.session: Any = None
+        self.writer_process = settings.getbool("TJCRAWL_WRITER_PROCESS", True) and hasattr(
+            os, "fork"
+        )
         self.attachments: AttachmentReader | None = None
         self.max_pages = settings.getint("TJCRAWL_MAX_PAGE_COUNT", 0)
         # 招商引资 facts of new and changed articles (tjcrawl.storage.facts); off only to
@@ -147,34 +146,43 @@ class ArchivePipeline:
             raise CloseSpider(WRITE_FAILED) from None
         finally:
             held.release()  # the archive holds the lock now, or nobody does
-        archive.start_writer()
+        archive.start_writer(process=self.writer_process)
+        self.session = archive.open_session(
+            ArchiveSession,
+            {"run_id": self.run_id, "source": spider.name, "facts": self.facts},
+            self._on_settle,
+            self.crawler.stats,
+        )
         self._start_flushing(archive)
         self.attachments = AttachmentReader(
             archive,
-            self.ledger,
-            self.run_id,
-            spider.name,
+            self.session,
             ocr=self.crawler.settings.getbool("TJCRAWL_OCR"),
-            stats=self.crawler.stats,
-            text_read=self._attachment_facts if self.facts else None,
         )
         self.packing = PagePacking(archive, spider.name, self.crawler.stats)
         if self.max_pages:
             archive.call(archive.limit_size, self.max_pages)
+        # Reads: here when the writes run in a process (once committed: they are read on
+        # this process's own connection), else on the writer thread, which owns the one.
+        read = archive.call if not archive.writes_elsewhere else _here
         try:
-            archive.call(archive.record_source, profile)
-            self.mode = archive.call(choose_mode, archive, profile.slug, self.mode, self.sweep_days)
+            archive.call(
+                archive.record_source, portable_profile(profile) if read is _here else profile
+            )
+            archive.call(archive.commit)
+            self.mode = read(choose_mode, archive, profile.slug, self.mode, self.sweep_days)
             self.run_row = archive.call(
                 archive.start_run, self.run_id, profile.slug, profile.sha256, self.mode
             )
-            skew = archive.call(clock_went_back, archive.conn, profile.slug, self.run_row)
-            spider.frontier = archive.call(  # type: ignore[union-attr]
+            archive.call(archive.commit)
+            skew = read(clock_went_back, archive.conn, profile.slug, self.run_row)
+            spider.frontier = read(  # type: ignore[union-attr]
                 Frontier, archive, profile.slug, self.mode, self.overlap, self.verify_304
             )
             self.crawler.stats.set_value(RUN_ID_STAT, self.run_id)
         except sqlite3.Error as exc:
             # Not even the run could be recorded (a full disk): fetch nothing that could not
-            # be kept. The writer thread has logged the cause.
+            # be kept. The writer has logged the cause.
             self.ledger.errors.append(exc)
             self.ledger.failed["run_figures"] += 1
             self._stopping = True
@@ -222,7 +230,7 @@ class ArchivePipeline:
         report_fault(self.crawler, str(self.db_path), CLOCK_SKEW, None, text)
 
     # Signal handlers and process_item run on the reactor thread and only hand work to the
-    # archive's writer thread; the _store_* methods run there, in order.
+    # archive's writer (the session's methods run there, in order).
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         kind = request.meta.get("page_kind")
         if kind is None or self.archive is None:
@@ -242,7 +250,7 @@ class ArchivePipeline:
             for k, vs in response.headers.items()
         }
         self.archive.submit(
-            self._store_response,
+            self.session.store_response,
             kind,
             response.url,
             response.status,
@@ -259,104 +267,43 @@ class ArchivePipeline:
             spider.name,
         )
 
-    def _store_response(
-        self,
-        kind: str,
-        url: str,
-        status: int,
-        headers: dict[str, list[str]],
-        body: bytes,
-        packed: PackedBody | None,
-        encoding: dict[str, Any] | None,
-        fetched_at: str,
-        source: str,
-    ) -> None:
-        archive = self.archive
-        assert archive is not None
-        if kind not in ("attachment",) and status not in (304,):
-            self._uncommitted_pages.append(url)
-        page_id = store_response(
-            archive,
-            self.ledger,
-            self.run_id,
-            kind=kind,
-            url=url,
-            status=status,
-            headers=headers,
-            body=body,
-            packed=packed,
-            encoding=encoding,
-            fetched_at=fetched_at,
-            source=source,
-        )
-        if page_id is not None:
-            self.page_ids[url] = page_id
-
     def attachment_unkept(
         self, url: str, state: str, status: int | None = None, detail: str = ""
     ) -> None:
         if self.attachments is not None:
             self.attachments.unkept(url, state, status, detail)
 
-    def _attachment_facts(self, url: str, source: str) -> None:
-        """An attachment's text came after its article: the articles linking it get their
-        facts again, with those of the attachment."""
-        from tjcrawl.storage.facts import articles_linking, store_facts
-
-        archive = self.archive
-        assert archive is not None
-        for article_id in articles_linking(archive.conn, url):
-            store_facts(archive, self.ledger, self.run_id, article_id, source, url)
-
     def fault_recorded(
         self, url: str, kind: str, status: int | None = None, detail: str = ""
     ) -> None:
         if self.archive is not None:
             self.archive.submit(
-                partial(
-                    self._store_fault,
-                    source=self.crawler.spider.name,  # type: ignore[union-attr]
-                    url=url,
-                    kind=kind,
-                    status=status,
-                    detail=detail,
-                )
+                self.session.store_fault,
+                self.crawler.spider.name,  # type: ignore[union-attr]
+                url,
+                kind,
+                status,
+                detail,
             )
-
-    def _store_fault(
-        self, *, source: str, url: str, kind: str, status: int | None, detail: str
-    ) -> None:
-        archive = self.archive
-        assert archive is not None
-        archive.tally(self.ledger, "faults")
-        archive.record_fault(
-            run_id=self.run_id, source=source, url=url, kind=kind, status=status, detail=detail
-        )
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.archive is not None
         article, page_url, attachments = article_from_item(item)
-        self.archive.submit(self._store_item, article, page_url, attachments)
+        self.archive.submit(self.session.store_item, article, page_url, attachments)
         return item
 
-    def _store_item(
-        self, article: dict[str, Any], page_url: str | None, attachments: list[dict[str, str]]
+    def _on_settle(
+        self, settled: Counter[str], committed: bool, cause: BaseException | None
     ) -> None:
-        archive = self.archive
-        assert archive is not None
-        store_item(
-            archive,
-            self.ledger,
-            self.run_id,
-            article,
-            self.page_ids.get(page_url or ""),
-            attachments,
-            facts=self.facts,
-        )
+        """What the session's ledger settled, into this run's (on the writer thread, or the
+        receiver thread of the writer process)."""
+        self.ledger.pending.update(settled)
+        self.ledger.settle(committed, cause)
+        if not settled and not committed:  # the writer died with nothing counted: still fatal
+            self._settled(settled, committed)
 
     def _settled(self, settled: Counter[str], committed: bool) -> None:
-        """A transaction holding writes of this run ended (on the writer thread)."""
-        pages, self._uncommitted_pages = self._uncommitted_pages, []
+        """A transaction holding writes of this run ended."""
         if committed:
             # Only this thread writes these keys, and each dict operation holds the GIL.
             for outcome in ("new", "changed", "unchanged"):
@@ -366,9 +313,6 @@ class ArchivePipeline:
             if failed:  # in the run's fault counts, beside its fault rows
                 self.crawler.stats.inc_value(f"tjcrawl/faults/{FACTS_FAILED}", failed)
             return
-        # The pages stored in the lost transaction are gone: no article may point at them.
-        for url in pages:
-            self.page_ids.pop(url, None)
         cause = self.ledger.errors[-1] if self.ledger.errors else None
         fatal = str(getattr(cause, "sqlite_errorname", "")).startswith(FATAL_WRITE_ERRORS)
         if fatal and not self._stopping:
@@ -414,8 +358,8 @@ class ArchivePipeline:
             # the run's last commit.
             unsent = self.attachments.finish()
             self.attachments = None
-        # Every write handed over before this point is done once this call returns.
-        self.archive.call(self._finish, reason, unsent)
+        self._finish(reason, unsent)
+        self.archive.close_session(self.session)
         self.archive.release()
         self.archive = None
 
@@ -436,10 +380,12 @@ class ArchivePipeline:
     def _finish(self, reason: str, unsent_files: int = 0) -> None:
         archive = self.archive
         assert archive is not None
-        # Files the attachment reader could not hand over are lost writes (on this thread,
-        # which alone counts the ledger's failures).
+        # Every write handed over before this point is done, and its transaction settled in
+        # the ledger, once this call returns: stored, or counted among the failures.
+        with contextlib.suppress(sqlite3.Error):  # a writer process died: its receiver counts
+            archive.call(self.session.commit)
+        # Files the attachment reader could not hand over are lost writes.
         self.ledger.failed["attachments"] += unsent_files
-        archive.try_commit()  # the run's last batch: stored, or counted among the failures
         lost = self._count_failures()
         if not self.run_row:
             return  # the run could not be recorded at all: open_spider said why
@@ -461,18 +407,19 @@ class ArchivePipeline:
             reason=reason,
         )
         self.crawler.stats.set_value("tjcrawl/items_failed", values["items_failed"])
+        # With a fault row naming the cause, for `tjcrawl health`, in one transaction.
+        cause = write_error_text(self.ledger.errors[0], self.db_path) if self.ledger.errors else ""
         try:
-            if lost:
-                self._record_write_fault(lost)  # in one transaction with the figures
-            archive.finish_run(self.run_row, values)
-        except sqlite3.Error as exc:
-            # On a full disk the run's own row may not be writable either. It then stays
-            # unfinished, the next opening of the archive marks it interrupted, and the next
-            # run resumes all the same.
-            logger.error(
-                "the run's figures could not be stored: %s", write_error_text(exc, self.db_path)
+            error = archive.call(
+                self.session.finish_run, self.run_row, values, lost, cause, str(self.db_path)
             )
-            self.ledger.errors.append(exc)
+        except sqlite3.Error as exc:  # the writer process died
+            error = exc
+        if error is not None:
+            logger.error(
+                "the run's figures could not be stored: %s", write_error_text(error, self.db_path)
+            )
+            self.ledger.errors.append(error)
             self.ledger.failed["run_figures"] += 1
             self._count_failures()
 
@@ -484,16 +431,6 @@ class ArchivePipeline:
             found.setdefault("article", {})[WRITE_FAILED] = self.ledger.failed["items"]
         return found
 
-    def _record_write_fault(self, lost: int) -> None:
-        """A fault row naming the cause, for `tjcrawl health`."""
-        archive = self.archive
-        assert archive is not None
-        cause = write_error_text(self.ledger.errors[0], self.db_path) if self.ledger.errors else ""
-        archive.record_fault(
-            run_id=self.run_id,
-            source=self.crawler.spider.name,  # type: ignore[union-attr]
-            url=str(self.db_path),
-            kind=WRITE_FAILED,
-            status=None,
-            detail=f"{lost} writes failed: {cause}",
-        )
+
+def _here(fn: Any, *args: Any) -> Any:
+    return fn(*args)

@@ -2,7 +2,7 @@
 
 A file up to TJCRAWL_ATTACHMENT_MAX_BYTES is hashed and compressed, then read by the attachment
 worker process (tjcrawl.attachments.Worker: time and memory limits per file), on a thread of
-its own. Only the finished rows go to the archive's writer thread, through its queue, in order
+its own. Only the finished rows go to the archive's writer, through its queue, in order
 (the file before its text), so a slow or hostile file delays neither the crawl's downloads nor
 the writes of other pages. `finish()` waits for every file handed over, so that a run ends
 with every write handed to the writer (and so committed, or counted as lost).
@@ -11,13 +11,11 @@ with every write handed to the writer (and so committed, or counted as lost).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from tjcrawl.attachments.states import DAMAGED, OK, Extracted
-from tjcrawl.storage.archive import Archive, PackedBody, WriteLedger
-from tjcrawl.storage.attachments import store_attachment_text
+from tjcrawl.attachments.states import DAMAGED, Extracted
+from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.pages import pack_attachment
 
 logger = logging.getLogger(__name__)
@@ -25,28 +23,14 @@ logger = logging.getLogger(__name__)
 
 class AttachmentReader:
     """Hands each fetched file to one reading thread, which feeds the worker process; the
-    store_* methods run on the archive's writer thread."""
+    rows go to the session's store_* methods, on the archive's writer."""
 
-    def __init__(
-        self,
-        archive: Archive,
-        ledger: WriteLedger,
-        run_id: str,
-        source: str,
-        *,
-        ocr: bool = False,
-        stats: Any = None,
-        text_read: Callable[[str, str], None] | None = None,
-    ) -> None:
+    def __init__(self, archive: Archive, session: Any, *, ocr: bool = False) -> None:
         self.archive = archive
-        self.ledger = ledger
-        self.run_id = run_id
-        self.source = source
+        # The crawl's ArchiveSession (tjcrawl.pipelines.archive_session): its store_file,
+        # store_text and store_unkept run on the archive's writer.
+        self.session = session
         self.ocr = ocr  # crawl --ocr: the worker reads scanned pages with Tesseract
-        self.stats = stats
-        # Called on the writer thread with (url, source) once a file's text is stored: the
-        # articles linking it get their facts again, the attachment's included.
-        self.text_read = text_read
         # One thread: the worker is one process, and the machine has few cores to spare.
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="attachment-reader")
         self._worker: Any = None  # tjcrawl.attachments.Worker, started with the first file
@@ -63,19 +47,19 @@ class AttachmentReader:
         """A file not kept (over a cap): its row without bytes and its state. Its fault row
         was recorded where the cap was met."""
         got = Extracted(state, "", None, "none", detail)
-        self.archive.submit(self.store_unkept, url, status, got)
+        self.archive.submit(self.session.store_unkept, url, status, got)
 
     def _take(self, url: str, body: bytes, content_type: str | None, fetched_at: str) -> None:
         packed = pack_attachment(body)
         # Kept before it is read: the bytes as received are what the archive owes, whatever
         # reading them comes to.
-        self.archive.submit(self.store_file, url, body, packed, content_type, fetched_at)
+        self.archive.submit(self.session.store_file, url, body, packed, content_type, fetched_at)
         try:
             got = self._read(body, url)
         except Exception as exc:  # the worker could not run at all: said, and the crawl goes on
             logger.error("attachment %s could not be read: %s", url, exc)
             got = Extracted(DAMAGED, "", None, "none", f"not read: {type(exc).__name__}: {exc}")
-        self.archive.submit(self.store_text, url, packed.sha256, got)
+        self.archive.submit(self.session.store_text, url, packed.sha256, got)
 
     def _read(self, body: bytes, url: str) -> Extracted:
         from tjcrawl.attachments import Worker
@@ -100,46 +84,3 @@ class AttachmentReader:
             if (exc := future.exception()) is not None:
                 logger.error("an attachment was not stored: %s", exc)
                 self._lost += 1
-
-    # -- on the writer thread -----------------------------------------------------------
-    def store_file(
-        self, url: str, body: bytes, packed: PackedBody, content_type: str | None, at: str
-    ) -> None:
-        self.archive.tally(self.ledger, "attachments")
-        self.archive.store_attachment_file(
-            url=url,
-            status=200,
-            content_type=content_type,
-            body=body,
-            run_id=self.run_id,
-            packed=packed,
-            fetched_at=at,
-        )
-
-    def store_text(self, url: str, sha256: str | None, got: Extracted) -> None:
-        """Its text in `attachment_texts`; a state other than ok is also a fault row
-        (`attachment_encrypted`, `attachment_damaged`, …) with its one line."""
-        self.archive.tally(self.ledger, "attachments")
-        store_attachment_text(self.archive, url=url, sha256=sha256, got=got)
-        if got.state == OK and got.text and self.text_read is not None:
-            self.text_read(url, self.source)
-        if got.state != OK:
-            # Counted with the run's faults (`tjcrawl runs`, the health report) like every
-            # other fault row; the run summary names the scans left for --ocr.
-            if self.stats is not None:
-                self.stats.inc_value(f"tjcrawl/faults/attachment_{got.state}")
-            self.archive.record_fault(
-                run_id=self.run_id,
-                source=self.source,
-                url=url,
-                kind=f"attachment_{got.state}",
-                status=200,
-                detail=got.detail or got.state,
-            )
-
-    def store_unkept(self, url: str, status: int | None, got: Extracted) -> None:
-        self.archive.tally(self.ledger, "attachments")
-        if self.archive.store_attachment_unkept(
-            url=url, status=status, content_type=None, run_id=self.run_id
-        ):
-            store_attachment_text(self.archive, url=url, sha256=None, got=got)

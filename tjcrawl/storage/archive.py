@@ -18,6 +18,7 @@ import queue
 import sqlite3
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tjcrawl.storage.articles import (
     CHANGED,
@@ -48,6 +49,9 @@ from tjcrawl.storage.writer import (
     open_database,
     write_error_text,
 )
+
+if TYPE_CHECKING:
+    from tjcrawl.storage.writer_process import WriterProcess
 
 # Re-exported: the rest of tjcrawl, the tests and the benchmarks import these from here.
 __all__ = [
@@ -119,7 +123,7 @@ class Archive(ArchiveWriter, SourceRunStore, PageStore, ArticleStore):
             raise
         # At most ~2,000 writes waiting (32 batches of 64), as before batching: bounded memory.
         self._queue: queue.Queue[tuple[float, list[_Job]] | None] = queue.Queue(maxsize=32)
-        self._batch: list[_Job] = []
+        self._batch: list[Any] = []  # jobs, or ops for a writer process
         self._batch_lock = threading.Lock()
         self._batch_started = 0.0
         # Articles stored in this transaction but not yet in the search index: indexed
@@ -127,6 +131,7 @@ class Archive(ArchiveWriter, SourceRunStore, PageStore, ArticleStore):
         self._to_index: dict[int, tuple[str, str]] = {}
         self._change_seq: int | None = None  # read at the first change of a transaction
         self._writer: threading.Thread | None = None
+        self._child: WriterProcess | None = None  # the writer, when it is a process
         self._read_conn: sqlite3.Connection | None = None
         self.writer_errors: list[BaseException] = []
         # Ledgers with counts in the open transaction (only the writer thread touches it).

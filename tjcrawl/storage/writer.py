@@ -131,16 +131,62 @@ class ArchiveWriter:
     # lock) until the next page comes.
     hand_off_batch = 64
 
-    def start_writer(self) -> None:
+    def start_writer(self, process: bool = False) -> None:
+        """Start the writer: a thread, or with `process` (a crawl's) a process of its own
+        (tjcrawl.storage.writer_process), which then runs only ops: methods of the archive and
+        of sessions (`open_session`). A writer already running stays what it is."""
         with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._write_loop, name="archive-writer", daemon=True
-                )
-                self._writer.start()
+            if self._writer is not None:
+                return
+            if process:
+                from tjcrawl.storage.writer_process import WriterProcess
+
+                self._child = WriterProcess(self)  # type: ignore[arg-type]
+                self._child.start()
+                # Reads then go to the read-only connection (pages_reader), as with a thread.
+                self._writer = self._child.receiver
+                return
+            self._writer = threading.Thread(
+                target=self._write_loop, name="archive-writer", daemon=True
+            )
+            self._writer.start()
+
+    @property
+    def writes_elsewhere(self) -> bool:
+        """Whether writes run in a writer process: this process may then read its own
+        connection, which nothing else uses."""
+        return self._child is not None
+
+    def open_session(
+        self,
+        factory: Callable[..., Any],
+        kwargs: dict[str, Any],
+        on_settle: Callable[[Counter[str], bool, BaseException | None], None],
+        stats: Any = None,
+    ) -> Any:
+        """factory(archive, stats=, on_settle=, **kwargs): the state a crawl's writes need,
+        made where they run. Submit its methods (`archive.submit(session.store_item, ...)`):
+        with a writer process they are ops sent there by name, and what its ledger settles
+        comes back to `on_settle` (with the stats it counts)."""
+        if self._child is None:
+            return factory(self, stats=stats, on_settle=on_settle, **kwargs)
+        session, op = self._child.open_session(factory, kwargs, on_settle, stats)
+        self._hand_over(op)
+        return session
+
+    def close_session(self, session: Any) -> None:
+        if self._child is not None:
+            self._child.forget(session)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Run fn(*args) on the writer thread (here, when there is none)."""
+        """Run fn(*args) on the writer (here, when there is none)."""
+        return self._submit(fn, args, want=False)
+
+    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...], want: bool) -> Future[Any]:
+        if self._child is not None:
+            future, op = self._child.op(fn, args, want)
+            self._hand_over(op)
+            return future
         future: Future[Any] = Future()
         if self._writer is None:
             try:
@@ -148,27 +194,34 @@ class ArchiveWriter:
             except BaseException as exc:  # handed to whoever asks for the result
                 future.set_exception(exc)
             return future
+        self._hand_over((future, fn, args))
+        return future
+
+    def _hand_over(self, job: Any) -> None:
         now = time.monotonic()
         with self._batch_lock:
             if not self._batch:
                 self._batch_started = now
-            self._batch.append((future, fn, args))
+            self._batch.append(job)
             due = len(self._batch) >= self.hand_off_batch or now - self._batch_started > 0.5
         if due:
             self.flush()
-        return future
 
     def flush(self) -> None:
-        """Hand the writes submitted so far to the writer thread."""
+        """Hand the writes submitted so far to the writer."""
         with self._batch_lock:
             batch, self._batch = self._batch, []
             started = self._batch_started
+            if batch and self._child is not None:
+                # Under the lock: batches from several threads reach the pipe in order.
+                self._child.send(started, batch)
+                return
         if batch and self._writer is not None:
             self._queue.put((started, batch))
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run fn(*args) on the writer thread and wait for its result."""
-        future = self.submit(fn, *args)
+        """Run fn(*args) on the writer and wait for its result."""
+        future = self._submit(fn, args, want=True)
         self.flush()
         return future.result()
 
@@ -219,11 +272,30 @@ class ArchiveWriter:
             logger.error("archive write failed: %s", what, exc_info=exc)
 
     def _stop_writer(self) -> None:
+        if self._child is not None:
+            self.flush()
+            self._child.stop()
+            self._child = None
+            self._writer = None
         if self._writer is not None:
             self.flush()
             self._queue.put(None)
             self._writer.join()
             self._writer = None
+
+    def become_writer_process(self) -> None:
+        """In a forked writer process: a connection of its own, fresh locks and queue; the
+        loop then runs on this (the main) thread. The inherited connections stay referenced
+        and unused (tjcrawl.storage.writer_process._INHERITED)."""
+        self.db = open_database(self.path)
+        self.conn = self.db.conn
+        self._read_conn = None
+        self._child = None
+        self._queue = queue.Queue(maxsize=32)
+        self._batch, self._batch_lock = [], threading.Lock()
+        type(self)._lock = threading.Lock()
+        self._packers_lock = threading.Lock()
+        self._writer = threading.current_thread()
 
     # -- transactions -------------------------------------------------------------------
     def _begin(self) -> None:
