@@ -463,20 +463,51 @@ class Stats:
         self.values[key] = self.values.get(key, 0) + count
 
 
+class PageSession:
+    """A crawl's writes as a session, so that they can run in a writer process too."""
+
+    def __init__(self, archive: Archive, *, stats: Any, on_settle: Any) -> None:
+        self.archive = archive
+
+    def store(self, url: str, source: str, packed: PackedBody, body: bytes) -> None:
+        self.archive.store_page(
+            url=url,
+            source=source,
+            kind="detail",
+            status=200,
+            headers={},
+            body=body,
+            encoding=None,
+            fetched_at="2025-01-01T08:00:00+08:00",
+            run_id="r",
+            packed=packed,
+        )
+
+    def commit(self) -> None:
+        self.archive.commit()
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest.mark.parametrize("when", ["next page", "end of the crawl"])
 def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writer(
-    tmp_path: Path, when: str
+    tmp_path: Path, when: str, writer: str
 ) -> None:
     rng = random.Random(17)
     db = tmp_path / "a.db"
-    archive = Archive(db)
-    archive.start_writer()
+    archive = Archive.acquire(db)
+    archive.start_writer(process=writer == "process")
+    assert archive.writes_elsewhere == (writer == "process")
+    session = archive.open_session(PageSession, {}, lambda *settled: None)
+
+    def store(archive: Archive, url: str, source: str, packed: PackedBody, body: bytes) -> Any:
+        return archive.submit(session.store, url, source, packed, body)
+
     stats = Stats()
     sent: dict[str, bytes] = {}
     try:
         earlier = page(rng, 0)  # a page of an earlier run: not this run's to rewrite
         store(archive, "http://gov.test/earlier.html", "demo_trs", PackedBody.of(earlier), earlier)
-        archive.call(archive.commit)
+        archive.call(session.commit)
         packing = PagePacking(archive, "demo_trs", stats)
         for n in range(TRAIN_AFTER):
             body = page(rng, n)
@@ -495,9 +526,9 @@ def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writ
                 assert packed.compression == "zstd:dict:1"
                 store(archive, f"http://gov.test/{n}.html", "demo_trs", packed, body)
         packing.finish()
-        archive.call(archive.commit)
+        archive.call(session.commit)
     finally:
-        archive.close()
+        archive.release()
     with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT url, source, body, compression, body_sha256 FROM pages")
         forms: dict[tuple[str, str], int] = {}

@@ -36,7 +36,7 @@ from typing import Any
 from tjcrawl.storage import compression
 from tjcrawl.storage.archive import Archive, PackedBody
 from tjcrawl.storage.compression import TRAIN_AFTER, page_body
-from tjcrawl.storage.recompress import RunRecompressed, recompress_run_pages
+from tjcrawl.storage.recompress import RunRecompressed
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class PagePacking:
         # This run's pages are the rows after this id: where the recompression starts.
         self.first_id = archive.newest_page_id()
         self.plain = 0  # pages packed without a dictionary, not yet handed to the writer again
+        self.recompressions: list[threading.Thread] = []
         if self.packer.dictionary is None and archive.stored_page_count(source) >= TRAIN_AFTER:
             self._start(None)
 
@@ -159,20 +160,29 @@ class PagePacking:
 
     def _recompress_plain(self) -> None:
         """Hand the writer the recompression of this run's plain pages (all handed over
-        already: each page is handed over as soon as it is packed, on this thread)."""
-        expected, self.plain = self.plain, 0
-        future = self.archive.submit(
-            recompress_run_pages, self.archive, self.source, self.first_id, expected
-        )
-        future.add_done_callback(self._recompressed)
+        already: each page is handed over as soon as it is packed, on this thread).
 
-    def _recompressed(self, future: Any) -> None:
-        exc = future.exception()
-        if exc is not None:  # the writer logged and counted the failed write
+        Its outcome is waited for on a thread of its own: a crawl's writer may be a process,
+        which answers only calls, and the reactor thread must not wait for the writer."""
+        expected, self.plain = self.plain, 0
+        thread = threading.Thread(
+            target=self._recompress,
+            args=(self.first_id, expected),
+            name=f"recompress-{self.source}",
+            daemon=True,
+        )
+        self.recompressions.append(thread)
+        thread.start()
+
+    def _recompress(self, first_id: int, expected: int) -> None:
+        try:
+            done: RunRecompressed = self.archive.call(
+                self.archive.recompress_run_pages, self.source, first_id, expected
+            )
+        except Exception as exc:  # the writer logged and counted the failed write
             logger.warning("%s: pages not recompressed with the dictionary: %s", self.source, exc)
             self._count("tjcrawl/pages_recompress_failed")
             return
-        done: RunRecompressed = future.result()
         logger.info(
             "%s: %d pages packed before the dictionary recompressed with it (%d -> %d bytes,"
             " %d left as they were)",
@@ -199,3 +209,6 @@ class PagePacking:
                 self._count("tjcrawl/compression_dict_failed")
         if self.plain and self.packer.dictionary is not None:  # trained after the last page
             self._recompress_plain()
+        # Their counts belong to this run's figures, which the archive records next.
+        for thread in self.recompressions:
+            thread.join(TRAIN_WAIT_S)

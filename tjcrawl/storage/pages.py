@@ -70,6 +70,13 @@ class PageStore:
         row = self.pages_reader().execute("SELECT coalesce(max(id), 0) FROM pages").fetchone()
         return int(row[0])
 
+    def recompress_run_pages(self, source: str, after_id: int, expected: int) -> Any:
+        """`recompress.recompress_run_pages` as the archive's own op, so that a crawl whose
+        writes run in a writer process can name it (see tjcrawl.storage.writer_process)."""
+        from tjcrawl.storage.recompress import recompress_run_pages
+
+        return recompress_run_pages(self, source, after_id, expected)  # type: ignore[arg-type]
+
     def store_dictionary(
         self, source: str, data: bytes, samples: int, sample_bytes: int, sample_ratio: float
     ) -> Packer:
