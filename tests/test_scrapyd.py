@@ -227,3 +227,41 @@ def test_profiles_load_from_a_zipped_package(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == sorted(load_profiles())
+
+
+def test_facts_are_found_alike_from_a_zipped_package(tmp_path: Path) -> None:
+    """Inside a Scrapyd egg the finder's term lists are no files on disk: read from the zip,
+    they must give the same facts and the same finder version as an installed package."""
+    archive = tmp_path / "tjcrawl.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in (REPO / "tjcrawl").rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zipped.write(path, path.relative_to(REPO).as_posix())
+    text = "天津港保税区签约航空航天项目12个，总投资47亿元，渤龙湖科技园落地一批集成电路企业。"
+    probe = (
+        "import sys, json; sys.path.insert(0, sys.argv[1]);"
+        "import tjcrawl.extract.facts as f; assert f.__file__.startswith(sys.argv[1]);"
+        "from tjcrawl.storage.facts import extractor_version, resolve_place;"
+        "print(json.dumps([extractor_version(), resolve_place('东丽湖'),"
+        " [(x.kind, x.value) for x in f.extract_facts(sys.argv[2], '')]]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(archive), text],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    from tjcrawl.extract.facts import extract_facts
+    from tjcrawl.storage.facts import extractor_version, resolve_place
+
+    facts = [[fact.kind, fact.value] for fact in extract_facts(text, "")]
+    assert {kind for kind, _ in facts} >= {"money", "place", "industry"}
+    assert json.loads(result.stdout) == [
+        extractor_version(),
+        list(resolve_place("东丽湖")),
+        facts,
+    ]

@@ -20,7 +20,6 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -109,14 +108,23 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
 def extractor_version() -> str:
     """`facts-` and a hash of the finder's own files: facts computed by another finder are
     told apart without anyone having to remember to bump a number."""
-    from tjcrawl.extract import facts
+    from importlib import resources
+    from importlib.resources.abc import Traversable
 
-    folder = Path(facts.__file__).parent
+    def walk(folder: Traversable, prefix: str) -> Iterable[tuple[str, Traversable]]:
+        for entry in folder.iterdir():
+            if entry.name == "__pycache__" or entry.name.endswith(".pyc"):
+                continue
+            if entry.is_dir():
+                yield from walk(entry, f"{prefix}{entry.name}/")
+            else:
+                yield f"{prefix}{entry.name}", entry
+
+    # Through importlib.resources, so that a zipped egg (Scrapyd) hashes the same files.
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix not in (".pyc",) and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(folder).as_posix().encode())
-            digest.update(path.read_bytes())
+    for name, entry in sorted(walk(resources.files("tjcrawl.extract.facts"), "")):
+        digest.update(name.encode())
+        digest.update(entry.read_bytes())
     return f"facts-{digest.hexdigest()[:12]}"
 
 

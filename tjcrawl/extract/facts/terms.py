@@ -6,11 +6,15 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 import ahocorasick_rs
 
-_HERE = Path(__file__).resolve().parent
+
+def _read(name: str) -> dict:
+    # Through importlib.resources: under Scrapyd the package is a zipped egg, where a path
+    # beside __file__ is no file at all.
+    return tomllib.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 PLACE, INDUSTRY = "place", "industry"
 
 
@@ -72,7 +76,7 @@ class TermList:
 def places_table() -> dict:
     """places.toml as parsed: the one list of places' codes, names, aliases and the zone each
     lies in, read by the finder and by the archive's district and zone queries."""
-    return tomllib.loads((_HERE / "places.toml").read_text(encoding="utf-8"))
+    return _read("places.toml")
 
 
 def _places(entries: dict[str, Entry], names: dict[str, str]) -> None:
@@ -96,7 +100,7 @@ def _places(entries: dict[str, Entry], names: dict[str, str]) -> None:
 
 
 def _industries(entries: dict[str, Entry], names: dict[str, str]) -> None:
-    data = tomllib.loads((_HERE / "industries.toml").read_text(encoding="utf-8"))
+    data = _read("industries.toml")
     names.update({ind["key"]: ind["name"] for ind in data["industry"]})
     for ind in data["industry"]:
         for term in ind["terms"]:
