@@ -15,6 +15,8 @@ def _read(name: str) -> dict:
     # Through importlib.resources: under Scrapyd the package is a zipped egg, where a path
     # beside __file__ is no file at all.
     return tomllib.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
 PLACE, INDUSTRY = "place", "industry"
 
 
