@@ -186,3 +186,29 @@ def test_a_crawl_whose_writer_died_counts_its_items_lost_and_stops() -> None:
     nothing._on_settle(Counter(), False, writer_died("ended unexpectedly"))  # none counted yet
     assert nothing.ledger.errors
     assert stopped == ["with items", "none"]
+
+
+def test_counts_that_cannot_be_applied_are_counted_against_their_session(
+    tmp_path: Path,
+) -> None:
+    # A bug in what applies the child's messages must not lose them silently: the crawl
+    # counts them as lost writes (its run is then not `finished`).
+    class BrokenStats:
+        def inc_value(self, key: str, count: int = 1) -> None:
+            raise RuntimeError("a broken stats collector")
+
+    archive = Archive.acquire(tmp_path / "a.db", commit_every=1000, commit_seconds=3600)
+    try:
+        archive.start_writer(process=True)
+        session = archive.open_session(
+            Probe, {"tag": "probe"}, lambda *settled: None, BrokenStats()
+        )
+        assert archive.unapplied_events(session) == 0
+        archive.submit(session.note)
+        archive.call(session.commit)  # the receiver went on after the failure
+        assert archive.unapplied_events(session) == 1
+        archive.submit(session.write, 1)
+        archive.call(session.commit)
+        assert archive.conn.execute("SELECT count(*) FROM faults").fetchone() == (1,)
+    finally:
+        archive.release()

@@ -54,7 +54,17 @@ from tjcrawl.storage.lock import ArchiveLocked, LockUnavailable, RunLock
 from tjcrawl.storage.writer_process import WRITER_DIED
 
 #: What the ledger counts as one write each (outcomes such as "new" are counted beside them).
-WRITE_KINDS = ("pages", "page_touches", "items", "faults", "attachments", "run_figures")
+WRITE_KINDS = (
+    "pages",
+    "page_touches",
+    "items",
+    "faults",
+    "attachments",
+    "run_figures",
+    # counts or stats the writer process sent back that could not be applied: what they
+    # said is unknown here, so they are lost writes too
+    "writer_events",
+)
 #: Errors after which no later write can succeed either: the crawl stops instead of fetching
 #: pages it cannot keep. (A busy or locked archive may free up, so it does not stop a crawl.)
 FATAL_WRITE_ERRORS = (
@@ -386,6 +396,7 @@ class ArchivePipeline:
             archive.call(self.session.commit)
         # Files the attachment reader could not hand over are lost writes.
         self.ledger.failed["attachments"] += unsent_files
+        self.ledger.failed["writer_events"] += archive.unapplied_events(self.session)
         lost = self._count_failures()
         if not self.run_row:
             return  # the run could not be recorded at all: open_spider said why

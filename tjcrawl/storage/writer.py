@@ -174,6 +174,11 @@ class ArchiveWriter:
         self._hand_over(op)
         return session
 
+    def unapplied_events(self, session: Any) -> int:
+        """What a writer process sent back for `session` that could not be applied (its
+        settled counts, its stats): never any with a writer thread, which applies them itself."""
+        return self._child.unapplied(session) if self._child is not None else 0
+
     def close_session(self, session: Any) -> None:
         if self._child is not None:
             self._child.forget(session)

@@ -98,6 +98,7 @@ class _Sink:
     def __init__(self, on_settle: Callable[..., None], stats: Any) -> None:
         self.on_settle, self.stats = on_settle, stats
         self.items_sent = self.items_settled = 0
+        self.unapplied = 0
 
 
 def portable(exc: BaseException) -> tuple[str, str, str, str, int | None]:
@@ -235,19 +236,39 @@ class WriterProcess:
                 return
             try:
                 self._apply(message)
-            except Exception:  # a handler's bug must not stop the counting of the rest
+            except Exception as exc:  # a handler's bug must not stop the counting of the rest
                 logger.exception("applying the archive writer's %s failed", message[0])
+                self._unapplied(message, exc)
         self._died()
+
+    def _unapplied(self, message: tuple, exc: Exception) -> None:
+        """A message its handler failed on is counted against its session (its crawl then
+        counts a lost write and is not `finished`), or fails the call waiting for it."""
+        kind = message[0]
+        if kind in ("settled", "stat"):
+            sink = self._sessions.get(message[1])
+            if sink is not None:
+                sink.unapplied += 1
+        elif kind == "result":
+            found = self._futures.pop(message[1], None)
+            if found is not None and not found[0].done():
+                found[0].set_exception(exc)
+
+    def unapplied(self, session: SessionProxy) -> int:
+        """How many of a session's settled counts or stats could not be applied here."""
+        sink = self._sessions.get(session.sid)
+        return sink.unapplied if sink is not None else 0
 
     def _apply(self, message: tuple) -> None:
         kind = message[0]
         if kind == "result":
             _, seq, ok, value = message
-            future, name, args = self._futures.pop(seq)
+            future, name, args = self._futures[seq]
             if not ok:
                 future.set_exception(rebuild(value))
             else:
                 future.set_result(self._unpack(name, args, value))
+            del self._futures[seq]
         elif kind == "settled":
             _, sid, settled, committed, cause = message
             sink = self._sessions[sid]
