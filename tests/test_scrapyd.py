@@ -204,13 +204,19 @@ def test_a_job_that_cannot_get_the_archive_fails_in_one_line(
     assert not db.exists() or count(db, "SELECT count(*) FROM crawl_runs") == 0
 
 
-def test_profiles_load_from_a_zipped_package(tmp_path: Path) -> None:
-    """As inside a Scrapyd egg: no folder on disk, only the zip."""
+def zipped_package(tmp_path: Path) -> Path:
+    """The checkout's tjcrawl package as one zip, as inside a Scrapyd egg."""
     archive = tmp_path / "tjcrawl.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for path in (REPO / "tjcrawl").rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 zipped.write(path, path.relative_to(REPO).as_posix())
+    return archive
+
+
+def test_profiles_load_from_a_zipped_package(tmp_path: Path) -> None:
+    """As inside a Scrapyd egg: no folder on disk, only the zip."""
+    archive = zipped_package(tmp_path)
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import tjcrawl.profiles as p; assert p.__file__.startswith(sys.argv[1]), p.__file__;"
@@ -232,11 +238,7 @@ def test_profiles_load_from_a_zipped_package(tmp_path: Path) -> None:
 def test_facts_are_found_alike_from_a_zipped_package(tmp_path: Path) -> None:
     """Inside a Scrapyd egg the finder's term lists are no files on disk: read from the zip,
     they must give the same facts and the same finder version as an installed package."""
-    archive = tmp_path / "tjcrawl.zip"
-    with zipfile.ZipFile(archive, "w") as zipped:
-        for path in (REPO / "tjcrawl").rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
-                zipped.write(path, path.relative_to(REPO).as_posix())
+    archive = zipped_package(tmp_path)
     text = "天津港保税区签约航空航天项目12个，总投资47亿元，渤龙湖科技园落地一批集成电路企业。"
     probe = (
         "import sys, json; sys.path.insert(0, sys.argv[1]);"
