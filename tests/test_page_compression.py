@@ -9,7 +9,6 @@ import random
 import sqlite3
 import zlib
 from contextlib import closing
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from conftest import run_cli
 from warcio.archiveiterator import ArchiveIterator
 
+from tjcrawl.pipelines.archive_session import ArchiveSession
 from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.reextract import reextract
 from tjcrawl.storage import compression, migrations
@@ -240,8 +240,7 @@ def test_a_source_gets_a_dictionary_and_a_new_one_when_its_pages_change(
     tmp_path: Path,
 ) -> None:
     rng = random.Random(11)
-    archive = Archive(tmp_path / "a.db")
-    archive.start_writer()
+    archive = Archive(tmp_path / "a.db")  # no writer: packing runs here, the connection's owner
     try:
         packing = PagePacking(archive, "demo_trs")
         first = [packing.pack(page(rng, n)) for n in range(TRAIN_AFTER)]
@@ -294,8 +293,9 @@ def test_an_archive_with_enough_pages_and_no_dictionary_trains_one_from_them(
         )
         archive.commit()
         archive.start_writer()
-        packing = PagePacking(archive, "demo_trs")  # trains from the stored pages at once
-        packing.finish()
+        packing = PagePacking(archive, "demo_trs")
+        archive.call(packing.start)  # trains from the stored pages at once
+        archive.call(packing.finish)
         assert packing.packer.compression == "zstd:dict:1" and packing.failed is None
     finally:
         archive.close()
@@ -436,25 +436,6 @@ def test_zlib_zstd_and_dictionary_pages_side_by_side_give_back_the_same_bytes(
     assert snapshot(archive, tmp_path, "recompressed") == before
 
 
-def store(archive: Archive, url: str, source: str, packed: PackedBody, body: bytes) -> Any:
-    """Hand one page to the archive's writer as the crawl's archive pipeline does."""
-    return archive.submit(
-        partial(
-            archive.store_page,
-            url=url,
-            source=source,
-            kind="detail",
-            status=200,
-            headers={},
-            body=body,
-            encoding=None,
-            fetched_at="2025-01-01T08:00:00+08:00",
-            run_id="r",
-            packed=packed,
-        )
-    )
-
-
 class Stats:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
@@ -463,13 +444,11 @@ class Stats:
         self.values[key] = self.values.get(key, 0) + count
 
 
-class PageSession:
-    """A crawl's writes as a session, so that they can run in a writer process too."""
+class RunSession(ArchiveSession):
+    """A crawl's session, with what a test needs to look into it on the writer."""
 
-    def __init__(self, archive: Archive, *, stats: Any, on_settle: Any) -> None:
-        self.archive = archive
-
-    def store(self, url: str, source: str, packed: PackedBody, body: bytes) -> None:
+    def store_plain(self, url: str, source: str, body: bytes) -> None:
+        """A page stored as another run or source would: packed by the archive itself."""
         self.archive.store_page(
             url=url,
             source=source,
@@ -479,12 +458,32 @@ class PageSession:
             body=body,
             encoding=None,
             fetched_at="2025-01-01T08:00:00+08:00",
-            run_id="r",
-            packed=packed,
+            run_id="earlier",
         )
 
+    def trained(self) -> bool:
+        """Wait for the training running, if any; whether a dictionary waits to be stored."""
+        if self.packing.thread is not None:
+            self.packing.thread.join(30)
+        return self.packing.trained is not None
+
     def commit(self) -> None:
-        self.archive.commit()
+        self.archive.try_commit()
+
+
+def open_run(archive: Archive, stats: Stats, source: str = "demo_trs") -> Any:
+    return archive.open_session(
+        RunSession,
+        {"run_id": "r", "source": source, "facts": False},
+        lambda *settled: None,
+        stats,
+    )
+
+
+def fetched(archive: Archive, session: Any, url: str, body: bytes, source: str = "demo_trs") -> Any:
+    """A page handed to the writer as the crawl's archive pipeline hands it: as fetched."""
+    at = "2025-01-01T08:00:00+08:00"
+    return archive.submit(session.store_response, "detail", url, 200, {}, body, None, at, source)
 
 
 @pytest.mark.parametrize("writer", ["thread", "process"])
@@ -497,35 +496,34 @@ def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writ
     archive = Archive.acquire(db)
     archive.start_writer(process=writer == "process")
     assert archive.writes_elsewhere == (writer == "process")
-    session = archive.open_session(PageSession, {}, lambda *settled: None)
-
-    def store(archive: Archive, url: str, source: str, packed: PackedBody, body: bytes) -> Any:
-        return archive.submit(session.store, url, source, packed, body)
-
     stats = Stats()
     sent: dict[str, bytes] = {}
     try:
-        earlier = page(rng, 0)  # a page of an earlier run: not this run's to rewrite
-        store(archive, "http://gov.test/earlier.html", "demo_trs", PackedBody.of(earlier), earlier)
-        archive.call(session.commit)
-        packing = PagePacking(archive, "demo_trs", stats)
+        earlier = open_run(archive, Stats())
+        # A page of an earlier run: not this run's to rewrite.
+        archive.submit(
+            earlier.store_plain, "http://gov.test/earlier.html", "demo_trs", page(rng, 0)
+        )
+        archive.call(earlier.commit)
+        session = open_run(archive, stats)
+        archive.submit(session.start_pages)
+        other_source = open_run(archive, Stats(), "other")
         for n in range(TRAIN_AFTER):
             body = page(rng, n)
             sent[f"http://gov.test/{n}.html"] = body
-            store(archive, f"http://gov.test/{n}.html", "demo_trs", packing.pack(body), body)
-            other = page(rng, n, "other")  # another source's plain page, left alone
-            store(archive, f"http://other.test/{n}.html", "other", PackedBody.of(other), other)
-        assert packing.thread is not None
-        packing.thread.join(30)
-        assert packing.packer.compression == "zstd:dict:1"
+            fetched(archive, session, f"http://gov.test/{n}.html", body)
+            # Another source's pages, fewer than it needs for a dictionary: left plain.
+            other = page(rng, n, "other")
+            fetched(archive, other_source, f"http://other.test/{n}.html", other, "other")
         if when == "next page":
+            assert archive.call(session.trained)  # stored when the next page is packed
             for n in range(TRAIN_AFTER, TRAIN_AFTER + 20):
                 body = page(rng, n)
                 sent[f"http://gov.test/{n}.html"] = body
-                packed = packing.pack(body)
-                assert packed.compression == "zstd:dict:1"
-                store(archive, f"http://gov.test/{n}.html", "demo_trs", packed, body)
-        packing.finish()
+                fetched(archive, session, f"http://gov.test/{n}.html", body)
+            archive.call(session.commit)
+            assert stats.values["tjcrawl/compression_dicts_trained"] == 1
+        archive.submit(session.finish_pages)
         archive.call(session.commit)
     finally:
         archive.release()
@@ -543,6 +541,8 @@ def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writ
         ("other", "zstd"): TRAIN_AFTER,
         ("earlier", "zstd"): 1,
     }
+    # Counted where the writer runs, in the crawl's stats.
+    assert stats.values["tjcrawl/compression_dicts_trained"] == 1
     assert stats.values["tjcrawl/pages_recompressed"] == TRAIN_AFTER
     assert stats.values["tjcrawl/pages_recompressed_bytes_saved"] > 0
 
@@ -555,14 +555,13 @@ def test_a_dictionary_trained_in_the_run_is_judged_by_pages_it_did_not_see(
     second dictionary. Here its own-sample ratio is made far better than any page gets."""
     monkeypatch.setattr(compression, "ratio", lambda packer, samples: 0.01)
     rng = random.Random(23)
-    archive = Archive(tmp_path / "a.db")
-    archive.start_writer()
+    archive = Archive(tmp_path / "a.db")  # no writer: packing runs here, the connection's owner
     try:
         packing = PagePacking(archive, "demo_trs")
         for n in range(TRAIN_AFTER):
             packing.pack(page(rng, n))
         assert packing.thread is not None
-        packing.thread.join(30)
+        packing.finish()
         assert packing.packer.compression == "zstd:dict:1"
         same = [packing.pack(page(rng, n)) for n in range(3 * TRAIN_AFTER)]
         packing.finish()
