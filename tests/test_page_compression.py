@@ -5,11 +5,14 @@ missing dictionary a clear error, never garbage."""
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import sqlite3
+import threading
 import zlib
 from contextlib import closing
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -574,3 +577,71 @@ def test_a_dictionary_trained_in_the_run_is_judged_by_pages_it_did_not_see(
         assert packing.packer.compression == "zstd:dict:2"
     finally:
         archive.close()
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_a_crawl_packs_and_trains_on_its_writer_never_on_the_reactor_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    """The crawl's pipeline hands pages over as fetched: hashing, compression and the
+    dictionary's training run where the writes do (in a writer process: not in the crawl's
+    process at all), and what they count reaches the crawl's stats."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from tjcrawl.pipelines.archive import ArchivePipeline
+    from tjcrawl.profiles import load_profiles
+
+    where = tmp_path / "where.txt"
+
+    def noted(what: str) -> None:  # a file: a writer process's notes must reach the test too
+        with where.open("a") as out:
+            out.write(f"{what} {os.getpid()} {threading.current_thread().name}\n")
+
+    real_of, real_train = PackedBody.of.__func__, compression.train  # type: ignore[attr-defined]
+
+    def packed_of(cls: type, body: bytes, packer: Any = None) -> PackedBody:
+        noted("pack")
+        return real_of(cls, body, packer)
+
+    def trained(samples: list[bytes], size: int = compression.DICT_SIZE) -> bytes:
+        noted("train")
+        return real_train(samples, size)
+
+    monkeypatch.setattr(PackedBody, "of", classmethod(packed_of))
+    monkeypatch.setattr(compression, "train", trained)
+    db = tmp_path / "a.db"
+    crawler = get_crawler(
+        settings_dict={"TJCRAWL_DB": str(db), "TJCRAWL_WRITER_PROCESS": writer == "process"}
+    )
+    spider = SimpleNamespace(name="demo_trs", profile=load_profiles()["demo_trs"])
+    pipeline = ArchivePipeline(crawler)
+    pipeline.open_spider(spider)  # type: ignore[arg-type]
+    assert pipeline.archive is not None
+    assert pipeline.archive.writes_elsewhere == (writer == "process")
+    rng = random.Random(29)
+    sent = {}
+    for n in range(TRAIN_AFTER):
+        url = f"http://gov.test/{n}.html"
+        sent[url] = page(rng, n)
+        response = HtmlResponse(url, body=sent[url], headers={"Content-Type": "text/html"})
+        request = Request(url, meta={"page_kind": "detail", "fetched_at": "2025-01-01T08:00"})
+        pipeline.response_received(response, request, spider)  # type: ignore[arg-type]
+    pipeline.spider_closed(spider, "finished")  # type: ignore[arg-type]
+
+    notes = [line.split(" ", 2) for line in where.read_text().splitlines()]
+    here = (str(os.getpid()), threading.current_thread().name)
+    packs = [(pid, thread) for what, pid, thread in notes if what == "pack"]
+    trainings = [(pid, thread) for what, pid, thread in notes if what == "train"]
+    assert len(packs) >= TRAIN_AFTER and here not in packs
+    assert len(trainings) == 1 and trainings[0][1].startswith("zstd-dict-demo_trs")
+    if writer == "process":
+        assert here[0] not in {pid for pid, _ in packs + trainings}
+    stats = crawler.stats.get_stats()
+    assert stats["tjcrawl/compression_dicts_trained"] == 1
+    assert stats["tjcrawl/pages_recompressed"] == TRAIN_AFTER
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT url, body, compression FROM pages").fetchall()
+        assert {how for _url, _body, how in rows} == {"zstd:dict:1"}
+        assert {url: page_body(body, how, conn) for url, body, how in rows} == sent
+        assert conn.execute("SELECT finish_reason FROM crawl_runs").fetchall() == [("finished",)]
