@@ -5,6 +5,7 @@ missing dictionary a clear error, never garbage."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import random
 import sqlite3
@@ -23,7 +24,7 @@ from tjcrawl.pipelines.archive_session import ArchiveSession
 from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.reextract import reextract
 from tjcrawl.storage import compression, migrations
-from tjcrawl.storage.archive import Archive
+from tjcrawl.storage.archive import Archive, WriteLedger
 from tjcrawl.storage.compression import (
     TRAIN_AFTER,
     MissingDictionary,
@@ -645,3 +646,72 @@ def test_a_crawl_packs_and_trains_on_its_writer_never_on_the_reactor_thread(
         assert {how for _url, _body, how in rows} == {"zstd:dict:1"}
         assert {url: page_body(body, how, conn) for url, body, how in rows} == sent
         assert conn.execute("SELECT finish_reason FROM crawl_runs").fetchall() == [("finished",)]
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_a_failed_training_is_logged_and_counted_and_the_pages_stored_all_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, writer: str
+) -> None:
+    def broken(samples: list[bytes], size: int = 0) -> bytes:
+        raise MemoryError("no room to train")
+
+    monkeypatch.setattr(compression, "train", broken)  # in a writer process too: it is forked
+    rng = random.Random(31)
+    db = tmp_path / "a.db"
+    archive = Archive.acquire(db)
+    archive.start_writer(process=writer == "process")
+    stats = Stats()
+    try:
+        session = open_run(archive, stats)
+        for n in range(TRAIN_AFTER + 10):
+            fetched(archive, session, f"http://gov.test/{n}.html", page(rng, n))
+        archive.submit(session.finish_pages)
+        with caplog.at_level(logging.WARNING):
+            archive.call(session.commit)
+    finally:
+        archive.release()
+    assert stats.values == {"tjcrawl/compression_dict_failed": 1}
+    assert "demo_trs: no zstd dictionary trained: MemoryError: no room to train" in caplog.text
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT compression, count(*) FROM pages GROUP BY 1").fetchall() == [
+            ("zstd", TRAIN_AFTER + 10)
+        ]
+
+
+def test_a_dictionary_that_cannot_be_stored_rolls_its_transaction_back_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the writer's loop does with any write that fails: the open transaction's writes are
+    counted failed (the run is then not `finished`), and the crawl goes on packing plain."""
+    rng = random.Random(37)
+    archive = Archive(tmp_path / "a.db", commit_every=10_000, commit_seconds=3600)
+    stats, ledger = Stats(), WriteLedger()
+
+    def full(*args: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(archive, "store_dictionary", full)
+    try:
+        packing = PagePacking(archive, "demo_trs", stats)
+        for n in range(TRAIN_AFTER):
+            body = page(rng, n)
+            archive.tally(ledger, "pages")
+            archive.store_page(
+                url=f"http://gov.test/{n}.html",
+                source="demo_trs",
+                kind="detail",
+                status=200,
+                headers={},
+                body=body,
+                encoding=None,
+                fetched_at="2025-01-01T08:00:00+08:00",
+                run_id="r",
+                packed=packing.pack(body),
+            )
+        packing.finish()
+        assert ledger.failed["pages"] == TRAIN_AFTER and ledger.errors
+        assert stats.values == {"tjcrawl/compression_dict_failed": 1}
+        assert packing.failed is not None and packing.packer is compression.PLAIN
+        assert packing.pack(page(rng, 0)).compression == "zstd"
+    finally:
+        archive.close()
