@@ -102,16 +102,17 @@ class ArchiveSession:
         fetched_at: str,
         source: str,
     ) -> None:
-        if kind not in ("attachment",) and status not in (304,):
-            self._uncommitted_pages.append(url)
         packed = None
         if status == 200 and kind != "attachment" and source == self.source:
+            # First: storing a new dictionary may end the open transaction (see _settled).
             try:
                 packed = self.packing.pack(body)
             except Exception as exc:  # store_page packs it itself; the page is still kept
                 logger.warning("%s: packing %s failed: %s", source, url, exc, exc_info=exc)
                 if self.stats is not None:
                     self.stats.inc_value("tjcrawl/page_packing_failed")
+        if kind not in ("attachment",) and status not in (304,):
+            self._uncommitted_pages.append(url)
         page_id = store_response(
             self.archive,
             self.ledger,
