@@ -107,4 +107,7 @@ TJCRAWL_MIN_FIELD_COVERAGE = 0.9
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = EXPORT_FIELDS
 LOG_LEVEL = "INFO"
+# Scrapy makes a DEBUG record for every page and item even at INFO; this one does not make
+# them when they would be dropped (tjcrawl/logformat.py).
+LOG_FORMATTER = "tjcrawl.logformat.PageLogFormatter"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
