@@ -6,21 +6,28 @@ mutations of them (markers and scripts in every case, at every place, with every
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from conftest import FIXTURES, REPO
 
 from tjcrawl.blocking import (
-    _RELOAD_JS,
     _SET_COOKIE_JS,
     BLOCK_STATUSES,
     MAX_CHALLENGE_TEXT,
     WAF_MARKERS,
     Block,
     _cookie_names,
+    _reloads,
     recognise,
     visible_text_length,
+)
+
+# The reload-script regex recognise() used before it matched at each "location".
+_RELOAD_JS = re.compile(
+    rb"location\s*\.\s*(reload|replace|assign|href\s*=)|window\s*\.\s*location\s*=|"
+    rb"\blocation\s*=",
 )
 
 
@@ -56,6 +63,16 @@ SNIPPETS = [marker for marker, _ in WAF_MARKERS] + [
     b"window.location=",
     b"location = '/'",
     b"location.href='x'",
+    b"window . location\n=",
+    b"xlocation=",
+    b"_location =",
+    b"-location=",
+    b"location\t.\nreplace(",
+    b"location . href =",
+    b"location.hrefx=",
+    b"location .assign",
+    b"location",
+    b"Location.Reload",
     b"<script>",
     b"</script>",
     b"wzws",
@@ -128,3 +145,21 @@ def test_random_mutations_are_judged_as_before() -> None:
         verdicts.add(None if block is None else block.what.split(" (")[0])
     # The mutations reach every kind of decision, so that each path is compared.
     assert {None, "a WAF challenge", "a JavaScript cookie challenge"} <= verdicts
+
+
+def test_reload_scripts_are_found_as_the_regex_finds_them() -> None:
+    rng = random.Random(5)
+    words = [s for s in SNIPPETS if b"location" in s.lower()] + [
+        b" ",
+        b"\t",
+        b".",
+        b"=",
+        b"a",
+        b"_",
+    ]
+    found = set()
+    for _ in range(20000):
+        text = b"".join(rng.choice(words) for _ in range(rng.randrange(1, 8))).lower()
+        found.add(_reloads(text))
+        assert _reloads(text) == bool(_RELOAD_JS.search(text)), text
+    assert found == {True, False}

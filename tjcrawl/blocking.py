@@ -54,10 +54,6 @@ WAF_MARKERS: tuple[tuple[bytes, str], ...] = (
     (b"$_ts", "瑞数"),
 )
 _SET_COOKIE_JS = re.compile(rb"document\s*\.\s*cookie\s*=")
-_RELOAD_JS = re.compile(
-    rb"location\s*\.\s*(reload|replace|assign|href\s*=)|window\s*\.\s*location\s*=|"
-    rb"\blocation\s*=",
-)
 
 
 def _any_case(text: bytes) -> list[bytes]:
@@ -81,6 +77,28 @@ _COOKIE_WORD = ahocorasick_rs.BytesAhoCorasick(
     matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
     implementation=ahocorasick_rs.Implementation.DFA,
 )
+# A reload script: `location\s*\.\s*(reload|replace|assign|href\s*=)`, `window\s*\.\s*location\s*=`
+# or `\blocation\s*=`. Matched at each "location" (every alternative holds one, and a
+# `window.location =` is also a `\blocation\s*=`): the one regex of the three scanned a page
+# at ~10 ns a byte, 2.3 ms on a 240 KB real page.
+_AFTER_LOCATION = re.compile(rb"\s*\.\s*(?:reload|replace|assign|href\s*=)")
+_ASSIGNED = re.compile(rb"\s*=")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _reloads(lowered: bytes) -> bool:
+    """Whether a reload script (see above) is somewhere in `lowered`."""
+    at = lowered.find(b"location")
+    while at != -1:
+        end = at + len(b"location")
+        if _AFTER_LOCATION.match(lowered, end):
+            return True
+        if (at == 0 or lowered[at - 1] not in _WORD_BYTES) and _ASSIGNED.match(lowered, end):
+            return True
+        at = lowered.find(b"location", at + 1)
+    return False
+
+
 _HIDDEN = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(rb"<[^>]*>")
 _SPACE = re.compile(rb"\s+|&nbsp;")
@@ -135,7 +153,7 @@ def recognise(status: int, set_cookies: Iterable[bytes], body: bytes) -> Block |
     script = False
     if not waf and _COOKIE_WORD.find_matches_as_indexes(body):
         lowered = body.lower() if lowered is None else lowered
-        script = bool(_SET_COOKIE_JS.search(lowered) and _RELOAD_JS.search(lowered))
+        script = bool(_SET_COOKIE_JS.search(lowered)) and _reloads(lowered)
     if not (waf or script) or visible_text_length(body) > MAX_CHALLENGE_TEXT:
         return None
     if waf:
