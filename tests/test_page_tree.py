@@ -30,7 +30,7 @@ TRICKY = {
 
 
 def _page(url: str, body: bytes, kind: str = "detail") -> tuple[Request, TextResponse]:
-    request = Request(url, meta={"page_kind": kind})
+    request = Request(url, meta={"page_kind": kind, "fetched_at": "2026-12-01T12:00:00+08:00"})
     response = HtmlResponse(url, body=body, request=request, headers={"Content-Type": "text/html"})
     return request, apply_encoding(request, response)
 
@@ -55,8 +55,7 @@ def test_fixture_pages_exist() -> None:
 
 @pytest.mark.parametrize(
     "name,body",
-    [(p.relative_to(ROOT).as_posix(), p.read_bytes()) for p in PAGES[::7]]
-    + sorted(TRICKY.items()),
+    [(p.relative_to(ROOT).as_posix(), p.read_bytes()) for p in PAGES[::7]] + sorted(TRICKY.items()),
 )
 def test_the_tree_is_the_one_scrapy_builds(name: str, body: bytes) -> None:
     request, response = _page(f"http://fixture.test/{name}", body)
@@ -69,9 +68,12 @@ def test_the_tree_is_the_one_scrapy_builds(name: str, body: bytes) -> None:
     assert response._cached_selector is not None  # parsed ahead, not left to the spider
     parsed = etree.tostring(response.selector.root, encoding="unicode").encode()
     assert parsed == _scrapy_tree(response)
-    assert response.xpath("//a/@href").getall() == Selector(
-        HtmlResponse(response.url, body=response.body, encoding=response.encoding)
-    ).xpath("//a/@href").getall()
+    assert (
+        response.xpath("//a/@href").getall()
+        == Selector(HtmlResponse(response.url, body=response.body, encoding=response.encoding))
+        .xpath("//a/@href")
+        .getall()
+    )
 
 
 def test_the_parse_runs_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,3 +129,46 @@ def test_a_failed_parse_leaves_the_page_to_scrapy(monkeypatch: pytest.MonkeyPatc
         middleware.close()
     assert response._cached_selector is None
     assert response.xpath("//p/text()").get() == "x"  # Scrapy parses it on demand
+
+
+class _Crawler:
+    def __init__(self, spider: object) -> None:
+        self.spider = spider
+
+
+def _items(spider: object, response: TextResponse) -> list[dict]:
+    out = []
+    for result in spider.parse_detail(  # type: ignore[attr-defined]
+        response, listing_url=None, listing_title="t", listing_date=None
+    ):
+        out.append(dict(result) if not isinstance(result, Request) else {"request": result.url})
+    return out
+
+
+def test_a_detail_page_reads_the_same_fields_with_its_matches_found_on_the_worker() -> None:
+    """Every fixture source's pages through its spider's detail callback: the fields found
+    with the parse on the worker thread are the ones the callback finds by itself."""
+    from tjcrawl.profiles import load_profiles
+    from tjcrawl.spiders import spider_class
+
+    compared = prefetched = 0
+    for slug, profile in sorted(load_profiles().items()):
+        if profile.detail is None:
+            continue
+        spider = spider_class(profile)()
+        middleware = PageTreeMiddleware(crawler=_Crawler(spider))  # type: ignore[arg-type]
+        try:
+            for path in sorted((ROOT / "fixtures" / slug / "site").glob("**/*.html"))[:6]:
+                url = f"http://fixture.test/{path.name}"
+                request, alone = _page(url, path.read_bytes())
+                request, ahead = _page(url, path.read_bytes())
+                _through(middleware, request, ahead)
+                prefetched += ahead in page_tree._MATCHES
+                # A source with an XPath field has its matches found on the worker.
+                assert (ahead in page_tree._MATCHES) == bool(page_tree._prefetchable(profile))
+                assert _items(spider, ahead) == _items(spider, alone), path
+                assert ahead not in page_tree._MATCHES  # taken by the callback
+                compared += 1
+        finally:
+            middleware.close()
+    assert compared > 30 and prefetched > 30

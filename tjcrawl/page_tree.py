@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from lxml import html
+from lxml import etree, html
 from parsel.selector import create_root_node
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -32,9 +34,15 @@ from scrapy.selector import Selector
 from scrapy.utils.asyncio import is_asyncio_available
 from scrapy.utils.response import get_base_url
 
+from tjcrawl.extract.fields import Matches, compiled_xpath, select
+from tjcrawl.profiles import FieldSpec
+
 logger = logging.getLogger(__name__)
 
 SETTING = "TJCRAWL_PARSE_OFF_REACTOR"
+
+#: A detail page's field matches evaluated with its parse, until its spider callback takes them.
+_MATCHES: weakref.WeakKeyDictionary[Response, Matches] = weakref.WeakKeyDictionary()
 
 
 def parse_tree(text: str, base_url: str) -> Any:
@@ -43,17 +51,49 @@ def parse_tree(text: str, base_url: str) -> Any:
     return create_root_node(text, html.HTMLParser, base_url=base_url, huge_tree=True)
 
 
+def parse_page(text: str, base_url: str, fields: Sequence[FieldSpec] = ()) -> tuple[Any, Matches]:
+    """The page's root and what each of `fields` matches in the whole, uncut page: the
+    matches a detail page's callback would evaluate first (lxml frees the GIL in XPath too)."""
+    root = parse_tree(text, base_url)
+    return root, {(spec.language, spec.query): select(root, spec) for spec in fields}
+
+
+def prefetched_matches(response: Response) -> Matches:
+    """The field matches evaluated with the page's parse (taken: a callback's own to cut),
+    or an empty memo."""
+    return _MATCHES.pop(response, None) or {}
+
+
+def _prefetchable(profile: Any) -> tuple[FieldSpec, ...]:
+    """The detail fields evaluated against the whole page before anything is cut from it, and
+    only those with a compiled XPath that keeps no state (not a RenewedXPath)."""
+    detail = getattr(profile, "detail", None)
+    if detail is None:
+        return ()
+    specs = (detail.attachments, detail.body, detail.title, detail.date, detail.origin)
+    specs += (detail.author,)
+    unique = {}
+    for spec in specs:
+        if spec is None or spec.language != "xpath":
+            continue
+        if isinstance(compiled_xpath(spec.query), etree.XPath):
+            unique.setdefault((spec.language, spec.query), spec)
+    return tuple(unique.values())
+
+
 class PageTreeMiddleware:
     """Downloader middleware: the tree of every page the spider will read (listing and detail
     pages; not files), built on a worker thread before the spider's callback asks for it."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, crawler: Crawler | None = None) -> None:
         self.enabled = enabled
+        self.crawler = crawler
         self.executor: ThreadPoolExecutor | None = None
+        self._fields: tuple[FieldSpec, ...] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageTreeMiddleware:
-        middleware = cls(crawler.settings.getbool(SETTING, True))
+        middleware = cls(crawler.settings.getbool(SETTING, True), crawler)
         crawler.signals.connect(middleware.close, signal=signals.engine_stopped)
         return middleware
 
@@ -78,11 +118,22 @@ class PageTreeMiddleware:
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="tjcrawl-parse")
         text = response.text  # decoded once already, by the encoding middleware
         base_url = get_base_url(response)
+        fields = self._detail_fields() if request.meta["page_kind"] == "detail" else ()
         loop = asyncio.get_running_loop()
         try:
-            root = await loop.run_in_executor(self.executor, parse_tree, text, base_url)
+            root, matches = await loop.run_in_executor(
+                self.executor, parse_page, text, base_url, fields
+            )
         except Exception as exc:  # parsed again on the reactor by Scrapy, which reports it
             logger.debug("%s: parse on the worker thread failed (%s)", response.url, exc)
             return response
         response._cached_selector = Selector(root=root, type="html")
+        if matches:
+            _MATCHES[response] = matches
         return response
+
+    def _detail_fields(self) -> tuple[FieldSpec, ...]:
+        if self._fields is None:
+            spider = getattr(self.crawler, "spider", None)
+            self._fields = _prefetchable(getattr(spider, "profile", None))
+        return self._fields
