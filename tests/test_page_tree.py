@@ -165,7 +165,7 @@ def test_a_detail_page_reads_the_same_fields_with_its_matches_found_on_the_worke
                 _through(middleware, request, ahead)
                 prefetched += ahead in page_tree._MATCHES
                 # A source with an XPath field has its matches found on the worker.
-                assert (ahead in page_tree._MATCHES) == bool(page_tree._prefetchable(profile))
+                assert (ahead in page_tree._MATCHES) == bool(page_tree.prefetchable_fields(profile))
                 assert _items(spider, ahead) == _items(spider, alone), path
                 assert ahead not in page_tree._MATCHES  # taken by the callback
                 compared += 1

@@ -58,13 +58,26 @@ def parse_page(text: str, base_url: str, fields: Sequence[FieldSpec] = ()) -> tu
     return root, {(spec.language, spec.query): select(root, spec) for spec in fields}
 
 
+def hand_over(response: Response, root: Any, matches: Matches) -> None:
+    """Give the response its parsed tree as its selector, and its callback the matches
+    (on the thread that runs the callback)."""
+    response._cached_selector = Selector(root=root, type="html")  # type: ignore[attr-defined]
+    if matches:
+        _MATCHES[response] = matches
+
+
+def parses_ahead(response: Response) -> bool:
+    """Whether the response is a page Scrapy would read through lxml.html's parser."""
+    return type(response) is HtmlResponse and response._cached_selector is None
+
+
 def prefetched_matches(response: Response) -> Matches:
     """The field matches evaluated with the page's parse (taken: a callback's own to cut),
     or an empty memo."""
     return _MATCHES.pop(response, None) or {}
 
 
-def _prefetchable(profile: Any) -> tuple[FieldSpec, ...]:
+def prefetchable_fields(profile: Any) -> tuple[FieldSpec, ...]:
     """The detail fields evaluated against the whole page before anything is cut from it, and
     only those with a compiled XPath that keeps no state (not a RenewedXPath)."""
     detail = getattr(profile, "detail", None)
@@ -105,9 +118,8 @@ class PageTreeMiddleware:
     def _wanted(self, request: Request, response: Response) -> bool:
         return (
             self.enabled
-            and type(response) is HtmlResponse
             and request.meta.get("page_kind") in ("listing", "detail")
-            and response._cached_selector is None
+            and parses_ahead(response)
         )
 
     async def process_response(self, request: Request, response: Response) -> Response:
@@ -127,13 +139,11 @@ class PageTreeMiddleware:
         except Exception as exc:  # parsed again on the reactor by Scrapy, which reports it
             logger.debug("%s: parse on the worker thread failed (%s)", response.url, exc)
             return response
-        response._cached_selector = Selector(root=root, type="html")
-        if matches:
-            _MATCHES[response] = matches
+        hand_over(response, root, matches)
         return response
 
     def _detail_fields(self) -> tuple[FieldSpec, ...]:
         if self._fields is None:
             spider = getattr(self.crawler, "spider", None)
-            self._fields = _prefetchable(getattr(spider, "profile", None))
+            self._fields = prefetchable_fields(getattr(spider, "profile", None))
         return self._fields
