@@ -15,11 +15,13 @@ the site's permission.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick_rs
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -52,10 +54,51 @@ WAF_MARKERS: tuple[tuple[bytes, str], ...] = (
     (b"$_ts", "瑞数"),
 )
 _SET_COOKIE_JS = re.compile(rb"document\s*\.\s*cookie\s*=")
-_RELOAD_JS = re.compile(
-    rb"location\s*\.\s*(reload|replace|assign|href\s*=)|window\s*\.\s*location\s*=|"
-    rb"\blocation\s*=",
+
+
+def _any_case(text: bytes) -> list[bytes]:
+    """`text` in every mix of ASCII upper and lower case (what bytes.lower() folds)."""
+    letters = [sorted({bytes((c,)).lower(), bytes((c,)).upper()}) for c in text]
+    return sorted(b"".join(spelling) for spelling in itertools.product(*letters))
+
+
+# Necessary conditions, checked on the raw bytes in one pass each (SIMD-searched by the
+# Aho-Corasick crate, ~5 µs on a 25 KB page, against ~100 µs for lower-casing the body and
+# searching it for each marker): a body holds a marker only if it holds, in some case, the
+# marker's first four bytes; `_SET_COOKIE_JS` matches only where "cookie" is. Leftmost-first
+# matching finds a match whenever any pattern occurs, and keeps the crate's fast prefilter.
+_MARKER_PREFIXES = ahocorasick_rs.BytesAhoCorasick(
+    sorted({spelling for marker, _ in WAF_MARKERS for spelling in _any_case(marker[:4])}),
+    matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
+    implementation=ahocorasick_rs.Implementation.DFA,
 )
+_COOKIE_WORD = ahocorasick_rs.BytesAhoCorasick(
+    _any_case(b"cook"),
+    matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
+    implementation=ahocorasick_rs.Implementation.DFA,
+)
+# A reload script: `location\s*\.\s*(reload|replace|assign|href\s*=)`, `window\s*\.\s*location\s*=`
+# or `\blocation\s*=`. Matched at each "location" (every alternative holds one, and a
+# `window.location =` is also a `\blocation\s*=`): the one regex of the three scanned a page
+# at ~10 ns a byte, 2.3 ms on a 240 KB real page.
+_AFTER_LOCATION = re.compile(rb"\s*\.\s*(?:reload|replace|assign|href\s*=)")
+_ASSIGNED = re.compile(rb"\s*=")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _reloads(lowered: bytes) -> bool:
+    """Whether a reload script (see above) is somewhere in `lowered`."""
+    at = lowered.find(b"location")
+    while at != -1:
+        end = at + len(b"location")
+        if _AFTER_LOCATION.match(lowered, end):
+            return True
+        if (at == 0 or lowered[at - 1] not in _WORD_BYTES) and _ASSIGNED.match(lowered, end):
+            return True
+        at = lowered.find(b"location", at + 1)
+    return False
+
+
 _HIDDEN = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(rb"<[^>]*>")
 _SPACE = re.compile(rb"\s+|&nbsp;")
@@ -91,11 +134,14 @@ def recognise(status: int, set_cookies: Iterable[bytes], body: bytes) -> Block |
     A WAF's cookie on a page that carries content is no block (sites set `wzws_sid` on every
     page once a client is let through): only a page that says next to nothing is a challenge.
     """
-    lowered = body.lower()
+    # Most pages hold no marker, nor the word "cookie": the prefilters say so without
+    # lower-casing the body; only a page that may hold one is searched as it always was.
+    lowered = body.lower() if _MARKER_PREFIXES.find_matches_as_indexes(body) else None
     cookies = _cookie_names(set_cookies)
-    waf = next((name for marker, name in WAF_MARKERS if marker in lowered), None) or next(
-        (name for marker, name in WAF_MARKERS if marker in cookies), None
-    )
+    waf = None
+    if lowered is not None:
+        waf = next((name for marker, name in WAF_MARKERS if marker in lowered), None)
+    waf = waf or next((name for marker, name in WAF_MARKERS if marker in cookies), None)
     if status in BLOCK_STATUSES:
         if waf:
             return Block(f"a WAF challenge ({waf}, {BLOCK_STATUSES[status]})")
@@ -104,7 +150,10 @@ def recognise(status: int, set_cookies: Iterable[bytes], body: bytes) -> Block |
         return None
     # Without a WAF's marker, only a cookie-setting reload script makes a challenge: most
     # pages have neither, and are let through before their text is measured.
-    script = not waf and _SET_COOKIE_JS.search(lowered) and _RELOAD_JS.search(lowered)
+    script = False
+    if not waf and _COOKIE_WORD.find_matches_as_indexes(body):
+        lowered = body.lower() if lowered is None else lowered
+        script = bool(_SET_COOKIE_JS.search(lowered)) and _reloads(lowered)
     if not (waf or script) or visible_text_length(body) > MAX_CHALLENGE_TEXT:
         return None
     if waf:

@@ -33,7 +33,15 @@ def is_html_document(body: bytes) -> bool:
     return any(tag in head for tag in _OPENING_TAGS)
 
 
+# A closing tag is almost always in a page's last bytes: they are read first (a tag in a part
+# of the body is in the body), and the whole body only when they hold none.
+_TAIL_BYTES = 1024
+
+
 def closes_document(body: bytes) -> bool:
+    tail = body[-_TAIL_BYTES:].lower()
+    if any(tag in tail for tag in _CLOSING_TAGS):
+        return True
     lowered = body.lower()
     return any(tag in lowered for tag in _CLOSING_TAGS)
 
