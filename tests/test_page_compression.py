@@ -5,22 +5,26 @@ missing dictionary a clear error, never garbage."""
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import random
 import sqlite3
+import threading
 import zlib
 from contextlib import closing
-from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import run_cli
 from warcio.archiveiterator import ArchiveIterator
 
+from tjcrawl.pipelines.archive_session import ArchiveSession
 from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.reextract import reextract
 from tjcrawl.storage import compression, migrations
-from tjcrawl.storage.archive import Archive
+from tjcrawl.storage.archive import Archive, WriteLedger
 from tjcrawl.storage.compression import (
     TRAIN_AFTER,
     MissingDictionary,
@@ -240,8 +244,7 @@ def test_a_source_gets_a_dictionary_and_a_new_one_when_its_pages_change(
     tmp_path: Path,
 ) -> None:
     rng = random.Random(11)
-    archive = Archive(tmp_path / "a.db")
-    archive.start_writer()
+    archive = Archive(tmp_path / "a.db")  # no writer: packing runs here, the connection's owner
     try:
         packing = PagePacking(archive, "demo_trs")
         first = [packing.pack(page(rng, n)) for n in range(TRAIN_AFTER)]
@@ -294,8 +297,9 @@ def test_an_archive_with_enough_pages_and_no_dictionary_trains_one_from_them(
         )
         archive.commit()
         archive.start_writer()
-        packing = PagePacking(archive, "demo_trs")  # trains from the stored pages at once
-        packing.finish()
+        packing = PagePacking(archive, "demo_trs")
+        archive.call(packing.start)  # trains from the stored pages at once
+        archive.call(packing.finish)
         assert packing.packer.compression == "zstd:dict:1" and packing.failed is None
     finally:
         archive.close()
@@ -436,25 +440,6 @@ def test_zlib_zstd_and_dictionary_pages_side_by_side_give_back_the_same_bytes(
     assert snapshot(archive, tmp_path, "recompressed") == before
 
 
-def store(archive: Archive, url: str, source: str, packed: PackedBody, body: bytes) -> Any:
-    """Hand one page to the archive's writer as the crawl's archive pipeline does."""
-    return archive.submit(
-        partial(
-            archive.store_page,
-            url=url,
-            source=source,
-            kind="detail",
-            status=200,
-            headers={},
-            body=body,
-            encoding=None,
-            fetched_at="2025-01-01T08:00:00+08:00",
-            run_id="r",
-            packed=packed,
-        )
-    )
-
-
 class Stats:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
@@ -463,13 +448,11 @@ class Stats:
         self.values[key] = self.values.get(key, 0) + count
 
 
-class PageSession:
-    """A crawl's writes as a session, so that they can run in a writer process too."""
+class RunSession(ArchiveSession):
+    """A crawl's session, with what a test needs to look into it on the writer."""
 
-    def __init__(self, archive: Archive, *, stats: Any, on_settle: Any) -> None:
-        self.archive = archive
-
-    def store(self, url: str, source: str, packed: PackedBody, body: bytes) -> None:
+    def store_plain(self, url: str, source: str, body: bytes) -> None:
+        """A page stored as another run or source would: packed by the archive itself."""
         self.archive.store_page(
             url=url,
             source=source,
@@ -479,12 +462,32 @@ class PageSession:
             body=body,
             encoding=None,
             fetched_at="2025-01-01T08:00:00+08:00",
-            run_id="r",
-            packed=packed,
+            run_id="earlier",
         )
 
+    def trained(self) -> bool:
+        """Wait for the training running, if any; whether a dictionary waits to be stored."""
+        if self.packing.thread is not None:
+            self.packing.thread.join(30)
+        return self.packing.trained is not None
+
     def commit(self) -> None:
-        self.archive.commit()
+        self.archive.try_commit()
+
+
+def open_run(archive: Archive, stats: Stats, source: str = "demo_trs") -> Any:
+    return archive.open_session(
+        RunSession,
+        {"run_id": "r", "source": source, "facts": False},
+        lambda *settled: None,
+        stats,
+    )
+
+
+def fetched(archive: Archive, session: Any, url: str, body: bytes, source: str = "demo_trs") -> Any:
+    """A page handed to the writer as the crawl's archive pipeline hands it: as fetched."""
+    at = "2025-01-01T08:00:00+08:00"
+    return archive.submit(session.store_response, "detail", url, 200, {}, body, None, at, source)
 
 
 @pytest.mark.parametrize("writer", ["thread", "process"])
@@ -497,35 +500,34 @@ def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writ
     archive = Archive.acquire(db)
     archive.start_writer(process=writer == "process")
     assert archive.writes_elsewhere == (writer == "process")
-    session = archive.open_session(PageSession, {}, lambda *settled: None)
-
-    def store(archive: Archive, url: str, source: str, packed: PackedBody, body: bytes) -> Any:
-        return archive.submit(session.store, url, source, packed, body)
-
     stats = Stats()
     sent: dict[str, bytes] = {}
     try:
-        earlier = page(rng, 0)  # a page of an earlier run: not this run's to rewrite
-        store(archive, "http://gov.test/earlier.html", "demo_trs", PackedBody.of(earlier), earlier)
-        archive.call(session.commit)
-        packing = PagePacking(archive, "demo_trs", stats)
+        earlier = open_run(archive, Stats())
+        # A page of an earlier run: not this run's to rewrite.
+        archive.submit(
+            earlier.store_plain, "http://gov.test/earlier.html", "demo_trs", page(rng, 0)
+        )
+        archive.call(earlier.commit)
+        session = open_run(archive, stats)
+        archive.submit(session.start_pages)
+        other_source = open_run(archive, Stats(), "other")
         for n in range(TRAIN_AFTER):
             body = page(rng, n)
             sent[f"http://gov.test/{n}.html"] = body
-            store(archive, f"http://gov.test/{n}.html", "demo_trs", packing.pack(body), body)
-            other = page(rng, n, "other")  # another source's plain page, left alone
-            store(archive, f"http://other.test/{n}.html", "other", PackedBody.of(other), other)
-        assert packing.thread is not None
-        packing.thread.join(30)
-        assert packing.packer.compression == "zstd:dict:1"
+            fetched(archive, session, f"http://gov.test/{n}.html", body)
+            # Another source's pages, fewer than it needs for a dictionary: left plain.
+            other = page(rng, n, "other")
+            fetched(archive, other_source, f"http://other.test/{n}.html", other, "other")
         if when == "next page":
+            assert archive.call(session.trained)  # stored when the next page is packed
             for n in range(TRAIN_AFTER, TRAIN_AFTER + 20):
                 body = page(rng, n)
                 sent[f"http://gov.test/{n}.html"] = body
-                packed = packing.pack(body)
-                assert packed.compression == "zstd:dict:1"
-                store(archive, f"http://gov.test/{n}.html", "demo_trs", packed, body)
-        packing.finish()
+                fetched(archive, session, f"http://gov.test/{n}.html", body)
+            archive.call(session.commit)
+            assert stats.values["tjcrawl/compression_dicts_trained"] == 1
+        archive.submit(session.finish_pages)
         archive.call(session.commit)
     finally:
         archive.release()
@@ -543,6 +545,8 @@ def test_pages_packed_before_the_dictionary_are_recompressed_with_it_on_the_writ
         ("other", "zstd"): TRAIN_AFTER,
         ("earlier", "zstd"): 1,
     }
+    # Counted where the writer runs, in the crawl's stats.
+    assert stats.values["tjcrawl/compression_dicts_trained"] == 1
     assert stats.values["tjcrawl/pages_recompressed"] == TRAIN_AFTER
     assert stats.values["tjcrawl/pages_recompressed_bytes_saved"] > 0
 
@@ -555,14 +559,13 @@ def test_a_dictionary_trained_in_the_run_is_judged_by_pages_it_did_not_see(
     second dictionary. Here its own-sample ratio is made far better than any page gets."""
     monkeypatch.setattr(compression, "ratio", lambda packer, samples: 0.01)
     rng = random.Random(23)
-    archive = Archive(tmp_path / "a.db")
-    archive.start_writer()
+    archive = Archive(tmp_path / "a.db")  # no writer: packing runs here, the connection's owner
     try:
         packing = PagePacking(archive, "demo_trs")
         for n in range(TRAIN_AFTER):
             packing.pack(page(rng, n))
         assert packing.thread is not None
-        packing.thread.join(30)
+        packing.finish()
         assert packing.packer.compression == "zstd:dict:1"
         same = [packing.pack(page(rng, n)) for n in range(3 * TRAIN_AFTER)]
         packing.finish()
@@ -573,5 +576,142 @@ def test_a_dictionary_trained_in_the_run_is_judged_by_pages_it_did_not_see(
         packing.finish()
         assert changed[0].compression == "zstd:dict:1" and packing.retrained
         assert packing.packer.compression == "zstd:dict:2"
+    finally:
+        archive.close()
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_a_crawl_packs_and_trains_on_its_writer_never_on_the_reactor_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    """The crawl's pipeline hands pages over as fetched: hashing, compression and the
+    dictionary's training run where the writes do (in a writer process: not in the crawl's
+    process at all), and what they count reaches the crawl's stats."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from tjcrawl.pipelines.archive import ArchivePipeline
+    from tjcrawl.profiles import load_profiles
+
+    where = tmp_path / "where.txt"
+
+    def noted(what: str) -> None:  # a file: a writer process's notes must reach the test too
+        with where.open("a") as out:
+            out.write(f"{what} {os.getpid()} {threading.current_thread().name}\n")
+
+    real_of, real_train = PackedBody.of.__func__, compression.train  # type: ignore[attr-defined]
+
+    def packed_of(cls: type, body: bytes, packer: Any = None) -> PackedBody:
+        noted("pack")
+        return real_of(cls, body, packer)
+
+    def trained(samples: list[bytes], size: int = compression.DICT_SIZE) -> bytes:
+        noted("train")
+        return real_train(samples, size)
+
+    monkeypatch.setattr(PackedBody, "of", classmethod(packed_of))
+    monkeypatch.setattr(compression, "train", trained)
+    db = tmp_path / "a.db"
+    crawler = get_crawler(
+        settings_dict={"TJCRAWL_DB": str(db), "TJCRAWL_WRITER_PROCESS": writer == "process"}
+    )
+    spider = SimpleNamespace(name="demo_trs", profile=load_profiles()["demo_trs"])
+    pipeline = ArchivePipeline(crawler)
+    pipeline.open_spider(spider)  # type: ignore[arg-type]
+    assert pipeline.archive is not None
+    assert pipeline.archive.writes_elsewhere == (writer == "process")
+    rng = random.Random(29)
+    sent = {}
+    for n in range(TRAIN_AFTER):
+        url = f"http://gov.test/{n}.html"
+        sent[url] = page(rng, n)
+        response = HtmlResponse(url, body=sent[url], headers={"Content-Type": "text/html"})
+        request = Request(url, meta={"page_kind": "detail", "fetched_at": "2025-01-01T08:00"})
+        pipeline.response_received(response, request, spider)  # type: ignore[arg-type]
+    pipeline.spider_closed(spider, "finished")  # type: ignore[arg-type]
+
+    notes = [line.split(" ", 2) for line in where.read_text().splitlines()]
+    here = (str(os.getpid()), threading.current_thread().name)
+    packs = [(pid, thread) for what, pid, thread in notes if what == "pack"]
+    trainings = [(pid, thread) for what, pid, thread in notes if what == "train"]
+    assert len(packs) >= TRAIN_AFTER and here not in packs
+    assert len(trainings) == 1 and trainings[0][1].startswith("zstd-dict-demo_trs")
+    if writer == "process":
+        assert here[0] not in {pid for pid, _ in packs + trainings}
+    stats = crawler.stats.get_stats()
+    assert stats["tjcrawl/compression_dicts_trained"] == 1
+    assert stats["tjcrawl/pages_recompressed"] == TRAIN_AFTER
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT url, body, compression FROM pages").fetchall()
+        assert {how for _url, _body, how in rows} == {"zstd:dict:1"}
+        assert {url: page_body(body, how, conn) for url, body, how in rows} == sent
+        assert conn.execute("SELECT finish_reason FROM crawl_runs").fetchall() == [("finished",)]
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_a_failed_training_is_logged_and_counted_and_the_pages_stored_all_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, writer: str
+) -> None:
+    def broken(samples: list[bytes], size: int = 0) -> bytes:
+        raise MemoryError("no room to train")
+
+    monkeypatch.setattr(compression, "train", broken)  # in a writer process too: it is forked
+    rng = random.Random(31)
+    db = tmp_path / "a.db"
+    archive = Archive.acquire(db)
+    archive.start_writer(process=writer == "process")
+    stats = Stats()
+    try:
+        session = open_run(archive, stats)
+        for n in range(TRAIN_AFTER + 10):
+            fetched(archive, session, f"http://gov.test/{n}.html", page(rng, n))
+        archive.submit(session.finish_pages)
+        with caplog.at_level(logging.WARNING):
+            archive.call(session.commit)
+    finally:
+        archive.release()
+    assert stats.values == {"tjcrawl/compression_dict_failed": 1}
+    assert "demo_trs: no zstd dictionary trained: MemoryError: no room to train" in caplog.text
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT compression, count(*) FROM pages GROUP BY 1").fetchall() == [
+            ("zstd", TRAIN_AFTER + 10)
+        ]
+
+
+def test_a_dictionary_that_cannot_be_stored_rolls_its_transaction_back_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the writer's loop does with any write that fails: the open transaction's writes are
+    counted failed (the run is then not `finished`), and the crawl goes on packing plain."""
+    rng = random.Random(37)
+    archive = Archive(tmp_path / "a.db", commit_every=10_000, commit_seconds=3600)
+    stats, ledger = Stats(), WriteLedger()
+
+    def full(*args: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(archive, "store_dictionary", full)
+    try:
+        packing = PagePacking(archive, "demo_trs", stats)
+        for n in range(TRAIN_AFTER):
+            body = page(rng, n)
+            archive.tally(ledger, "pages")
+            archive.store_page(
+                url=f"http://gov.test/{n}.html",
+                source="demo_trs",
+                kind="detail",
+                status=200,
+                headers={},
+                body=body,
+                encoding=None,
+                fetched_at="2025-01-01T08:00:00+08:00",
+                run_id="r",
+                packed=packing.pack(body),
+            )
+        packing.finish()
+        assert ledger.failed["pages"] == TRAIN_AFTER and ledger.errors
+        assert stats.values == {"tjcrawl/compression_dict_failed": 1}
+        assert packing.failed is not None and packing.packer is compression.PLAIN
+        assert packing.pack(page(rng, 0)).compression == "zstd"
     finally:
         archive.close()

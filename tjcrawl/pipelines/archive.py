@@ -41,7 +41,6 @@ from tjcrawl.health import CLOCK_SKEW, WRITE_FAILED, ClockSkew, clock_went_back
 from tjcrawl.pipelines.archive_session import PAGE_IDS_KEPT, ArchiveSession, portable_profile
 from tjcrawl.pipelines.archive_writes import article_from_item, run_values
 from tjcrawl.pipelines.attachment_reading import AttachmentReader
-from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.storage.archive import (
     Archive,
     ArchiveError,
@@ -123,7 +122,6 @@ class ArchivePipeline:
         self._stopping = False
         self._closed = False
         self._flusher: task.LoopingCall | None = None
-        self.packing: PagePacking | None = None
         self.clock_skew_s: float | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -163,13 +161,13 @@ class ArchivePipeline:
             self._on_settle,
             self.crawler.stats,
         )
+        archive.submit(self.session.start_pages)
         self._start_flushing(archive)
         self.attachments = AttachmentReader(
             archive,
             self.session,
             ocr=self.crawler.settings.getbool("TJCRAWL_OCR"),
         )
-        self.packing = PagePacking(archive, spider.name, self.crawler.stats)
         if self.max_pages:
             archive.call(archive.limit_size, self.max_pages)
         # Reads: here when the writes run in a process (once committed: they are read on
@@ -265,13 +263,10 @@ class ArchivePipeline:
             response.url,
             response.status,
             headers,
+            # As fetched: the writer hashes and compresses it (tjcrawl.pipelines.page_packing),
+            # since this thread limits a crawl and the writer has a core of its own.
+            # Attachments (up to 20 MB) are packed on the attachment reader's thread.
             response.body,
-            # A page is hashed and compressed here (zstd, cheap; see page_packing): the writer
-            # thread, not this one, limits a crawl. Attachments (up to 20 MB) are packed on
-            # the attachment reader's thread.
-            self.packing.pack(response.body)
-            if response.status == 200 and kind != "attachment" and self.packing is not None
-            else None,
             request.meta.get("encoding"),
             fetched_at,
             spider.name,
@@ -360,8 +355,10 @@ class ArchivePipeline:
         gc.unfreeze()  # collectable again once this crawl's structures are dropped
         if self.archive is None:
             return
-        if self.packing is not None:
-            self.packing.finish()
+        # Handed over, not waited for: a dictionary still being trained is waited for on the
+        # writer, before the run's last commit (`_finish`).
+        if self.session is not None:
+            self.archive.submit(self.session.finish_pages)
         unsent = 0
         if self.attachments is not None:
             # Files still being read are stored first: every write is handed over before

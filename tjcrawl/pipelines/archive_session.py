@@ -19,6 +19,7 @@ from typing import Any
 from tjcrawl.attachments.states import OK, Extracted
 from tjcrawl.health import WRITE_FAILED
 from tjcrawl.pipelines.archive_writes import store_item, store_response
+from tjcrawl.pipelines.page_packing import PagePacking
 from tjcrawl.pipelines.recent import RecentMap
 from tjcrawl.storage.archive import Archive, PackedBody, WriteLedger
 from tjcrawl.storage.attachments import store_attachment_text
@@ -72,6 +73,9 @@ class ArchiveSession:
         # PAGE_IDS_KEPT pages are plenty, and a crawl does not keep one entry per page.
         self.page_ids: RecentMap[str, int] = RecentMap(PAGE_IDS_KEPT)
         self._uncommitted_pages: list[str] = []
+        # The run's pages are hashed and compressed here, on the writer, not on the crawl's
+        # reactor thread; the source's dictionary is trained here too.
+        self.packing = PagePacking(archive, source, stats)
 
     def _settled(self, settled: Counter[str], committed: bool) -> None:
         pages, self._uncommitted_pages = self._uncommitted_pages, []
@@ -83,6 +87,10 @@ class ArchiveSession:
         self.on_settle(settled, committed, cause)
 
     # -- pages and articles ---------------------------------------------------------------
+    def start_pages(self) -> None:
+        """Before the run's first page: see `PagePacking.start`."""
+        self.packing.start()
+
     def store_response(
         self,
         kind: str,
@@ -90,11 +98,19 @@ class ArchiveSession:
         status: int,
         headers: dict[str, list[str]],
         body: bytes,
-        packed: PackedBody | None,
         encoding: dict[str, Any] | None,
         fetched_at: str,
         source: str,
     ) -> None:
+        packed = None
+        if status == 200 and kind != "attachment" and source == self.source:
+            # First: storing a new dictionary may end the open transaction (see _settled).
+            try:
+                packed = self.packing.pack(body)
+            except Exception as exc:  # store_page packs it itself; the page is still kept
+                logger.warning("%s: packing %s failed: %s", source, url, exc, exc_info=exc)
+                if self.stats is not None:
+                    self.stats.inc_value("tjcrawl/page_packing_failed")
         if kind not in ("attachment",) and status not in (304,):
             self._uncommitted_pages.append(url)
         page_id = store_response(
@@ -182,6 +198,11 @@ class ArchiveSession:
             store_attachment_text(self.archive, url=url, sha256=None, got=got)
 
     # -- the end of the run -------------------------------------------------------------
+    def finish_pages(self) -> None:
+        """The run fetches no more pages: its dictionary, if one is still being trained, is
+        stored and the pages packed before it recompressed (before the run's last commit)."""
+        self.packing.finish()
+
     def commit(self) -> None:
         """The run's last batch: stored, or counted among the failures (settled first)."""
         self.archive.try_commit()

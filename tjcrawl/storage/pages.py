@@ -26,8 +26,9 @@ class PageStore:
     _packers: dict[str, Packer]
     _packers_lock = threading.Lock()
 
-    def packer(self, source: str) -> Packer:
-        """The packer for a source's new pages: zstd with its newest dictionary, if any."""
+    def packer(self, source: str, conn: sqlite3.Connection | None = None) -> Packer:
+        """The packer for a source's new pages: zstd with its newest dictionary, if any.
+        `conn`: where to read it, when not on the crawl's side (the writer's own)."""
         packers = self.__dict__.setdefault("_packers", {})
         with self._packers_lock:
             found = packers.get(source)
@@ -35,7 +36,7 @@ class PageStore:
             return found
         try:
             row = (
-                self.pages_reader()
+                (conn or self.pages_reader())
                 .execute(
                     "SELECT id, dictionary, sample_ratio FROM compression_dicts WHERE source = ?"
                     " ORDER BY id DESC LIMIT 1",
@@ -52,11 +53,11 @@ class PageStore:
             packers[source] = found
         return found
 
-    def stored_page_count(self, source: str) -> int:
+    def stored_page_count(self, source: str, conn: sqlite3.Connection | None = None) -> int:
         """How many pages the source's runs stored, by their counts (crawl_runs is indexed by
         source; pages is not, and a count there would read a large archive whole)."""
         row = (
-            self.pages_reader()
+            (conn or self.pages_reader())
             .execute(
                 "SELECT coalesce(sum(pages_stored), 0) FROM crawl_runs WHERE source = ?",
                 (source,),
@@ -65,14 +66,9 @@ class PageStore:
         )
         return int(row[0])
 
-    def newest_page_id(self) -> int:
-        """The highest page id stored so far (0 for none): a run's pages come after it."""
-        row = self.pages_reader().execute("SELECT coalesce(max(id), 0) FROM pages").fetchone()
-        return int(row[0])
-
     def recompress_run_pages(self, source: str, after_id: int, expected: int) -> Any:
-        """`recompress.recompress_run_pages` as the archive's own op, so that a crawl whose
-        writes run in a writer process can name it (see tjcrawl.storage.writer_process)."""
+        """`recompress.recompress_run_pages` (imported when needed: that module imports
+        this one's `Archive`); a crawl's page packing runs it on the writer."""
         from tjcrawl.storage.recompress import recompress_run_pages
 
         return recompress_run_pages(self, source, after_id, expected)  # type: ignore[arg-type]
@@ -147,7 +143,7 @@ class PageStore:
         """Keep the raw page; a page fetched again with the same bytes is only touched.
 
         `packed` is the body's digest and compressed bytes when the caller made them already
-        (the crawl does, on its own thread, to spare the archive's writer thread).
+        (a crawl's session does, on the writer: tjcrawl.pipelines.page_packing).
         """
         self._begin()
         packed = packed or PackedBody.of(body, self.packer(source))
