@@ -59,7 +59,6 @@ DOWNLOADER_MIDDLEWARES = {
     # Responses pass middlewares from high to low: a block page is caught before the others
     # look at it as a page (and before retries: a challenge answered again is still one).
     "tjcrawl.blocking.BlockedPageMiddleware": 590,
-    "tjcrawl.page_tree.PageTreeMiddleware": 540,
 }
 SPIDER_MIDDLEWARES = {"tjcrawl.recorders.ExtractionErrorMiddleware": 950}
 EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500, "tjcrawl.extensions.AfterCrawl": 600}

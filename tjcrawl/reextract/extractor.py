@@ -13,14 +13,11 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
-from scrapy.http import Response, TextResponse
+from scrapy.http import TextResponse
 from scrapy.settings import Settings
-from scrapy.utils.response import get_base_url
 
-from tjcrawl.extract.fields import Matches
 from tjcrawl.faults import fault_recorded
 from tjcrawl.frontier import article_url
-from tjcrawl.page_tree import hand_over, parse_page, parses_ahead, prefetchable_fields
 from tjcrawl.pipelines import NormalisePipeline, ValidatePipeline
 from tjcrawl.profiles import Profile
 from tjcrawl.reextract.stored import StoredPage, load_pages, page_response
@@ -78,17 +75,6 @@ Fault = tuple[str, str, "int | None", str]  # url, kind, status, detail
 
 
 @dataclass
-class Prepared:
-    """A stored page made ready on another thread: its request, its response decoded, and
-    (an HTML page) its tree and the matches of its detail fields."""
-
-    request: Request
-    response: Response
-    root: Any = None
-    matches: Matches = field(default_factory=dict)
-
-
-@dataclass
 class PageResult:
     """What one stored page gave: items validated and normalised, or why not."""
 
@@ -127,7 +113,6 @@ class Extractor:
         # A fixture site's relative dates mean its capture time, as when it was crawled.
         self.normalise = NormalisePipeline({profile.slug: profile}, _date_bases(profile))
         self.listing_kwargs = {"page": 1, "first_url": profile.start_urls[0]}
-        self.detail_fields = prefetchable_fields(profile)
 
     def _fault(self, url: str, kind: str, status: int | None = None, detail: str = "") -> None:
         if kind not in IGNORED_FAULTS and self.current is not None:
@@ -138,59 +123,26 @@ class Extractor:
         taken, self.stats.values = self.stats.values, Counter()
         return taken
 
-    def extract(
-        self, page: StoredPage, listed: dict[str, Any] | None, prepared: Prepared | None = None
-    ) -> PageResult:
-        """The page's items, faults and links. `prepared`: what `prepare` made of the page on
-        another thread (its response, decoded and parsed), else made here."""
+    def extract(self, page: StoredPage, listed: dict[str, Any] | None) -> PageResult:
         result = self.current = PageResult(
             page.id, page.url, page.kind, page.fetched_at, page.last_fetched_at
         )
         try:
-            self._extract(page, listed or {}, result, prepared)
+            self._extract(page, listed or {}, result)
         finally:
             self.current = None
         return result
 
-    def prepare(self, page: StoredPage, listed: dict[str, Any] | None) -> Prepared:
-        """The page's request and response, and its tree parsed with the matches of its
-        detail fields: the part of `extract` another thread can do, since lxml frees the GIL
-        while it parses and evaluates XPath. Touches nothing of the extractor's own state."""
-        request, response = self._response(page, listed or {})
-        if not (page.body and parses_ahead(response)):
-            return Prepared(request, response)
-        fields = self.detail_fields if page.kind == "detail" else ()
-        try:
-            root, matches = parse_page(response.text, get_base_url(response), fields)
-        except Exception:  # parsed again by the callback's own selector, which reports it
-            return Prepared(request, response)
-        return Prepared(request, response, root, matches)
-
-    def _response(self, page: StoredPage, listed: dict[str, Any]) -> tuple[Request, Response]:
-        kwargs = self.listing_kwargs if page.kind == "listing" else listed
+    def _extract(self, page: StoredPage, listed: dict[str, Any], result: PageResult) -> None:
+        is_listing = page.kind == "listing"
+        kwargs = self.listing_kwargs if is_listing else listed
         request = Request(
             page.url,
             meta={"page_kind": page.kind, "fetched_at": page.fetched_at},
             cb_kwargs=kwargs,
             dont_filter=True,
         )
-        return request, page_response(page, request, self.profile)
-
-    def _extract(
-        self,
-        page: StoredPage,
-        listed: dict[str, Any],
-        result: PageResult,
-        prepared: Prepared | None = None,
-    ) -> None:
-        is_listing = page.kind == "listing"
-        kwargs = self.listing_kwargs if is_listing else listed
-        if prepared is None:
-            request, response = self._response(page, listed)
-        else:
-            request, response = prepared.request, prepared.response
-            if prepared.root is not None:
-                hand_over(response, prepared.root, prepared.matches)
+        response = page_response(page, request, self.profile)
         if not isinstance(response, TextResponse):
             result.no_item = True
             self._fault(page.url, "extraction_failed", 200, "not a text page")

@@ -9,7 +9,6 @@ import multiprocessing
 import time
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -98,7 +97,13 @@ class _SourceRun:
     def _results(self, tasks: list[Task]) -> Iterator[PageResult]:
         """Each task's result, in task order, from this process or from the workers."""
         if self.pool is None:
-            yield from self._results_here(tasks)
+            assert self.extractor is not None
+            for start in range(0, len(tasks), BATCH):
+                chunk = tasks[start : start + BATCH]
+                pages = load_pages(self.conn, [page_id for page_id, _ in chunk])
+                for page, (_, listed) in zip(pages, chunk, strict=True):
+                    yield self.extractor.extract(page, listed)
+                self.stats.values.update(self.extractor.take_stats())
             return
         chunks = (tasks[i : i + TASK_PAGES] for i in range(0, len(tasks), TASK_PAGES))
         pending: deque[Any] = deque()
@@ -108,24 +113,6 @@ class _SourceRun:
                 yield from self._collect(pending.popleft())
         while pending:
             yield from self._collect(pending.popleft())
-
-    def _results_here(self, tasks: list[Task]) -> Iterator[PageResult]:
-        """Each task's result from this process: a thread decodes and parses the pages ahead
-        (lxml frees the GIL while it parses, so that work runs beside the callbacks) and
-        this thread extracts them in order."""
-        extractor = self.extractor
-        assert extractor is not None
-        with ThreadPoolExecutor(1, thread_name_prefix="tjcrawl-reextract-parse") as ahead:
-            for start in range(0, len(tasks), BATCH):
-                chunk = tasks[start : start + BATCH]
-                pages = load_pages(self.conn, [page_id for page_id, _ in chunk])
-                prepared = [
-                    ahead.submit(extractor.prepare, page, listed)
-                    for page, (_, listed) in zip(pages, chunk, strict=True)
-                ]
-                for page, (_, listed), ready in zip(pages, chunk, prepared, strict=True):
-                    yield extractor.extract(page, listed, ready.result())
-                self.stats.values.update(extractor.take_stats())
 
     def _collect(self, job: Any) -> list[PageResult]:
         results, stats = job.get()

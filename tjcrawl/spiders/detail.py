@@ -20,7 +20,6 @@ from tjcrawl.extract.generic import extract_article
 from tjcrawl.faults import LOST_ARTICLE
 from tjcrawl.frontier import Frontier, article_url
 from tjcrawl.items import ArticleItem
-from tjcrawl.page_tree import prefetched_matches
 from tjcrawl.profiles import GENERIC_FIELDS, Profile
 
 #: The fault of a page on which a detail selector matched nothing and the generic extractor
@@ -84,8 +83,8 @@ class DetailPages:
         sel = response.selector
         self._check_depth(response)
         # Fields that share a selector (a date and an origin on one line; the attachments in
-        # the body) evaluate it once; most were evaluated with the page's parse, off this thread.
-        memo: Matches = prefetched_matches(response)
+        # the body) evaluate it once.
+        memo: Matches = {}
         attachments = attachment_links(
             sel,
             response.url,
