@@ -69,6 +69,31 @@ def page(rng: random.Random, number: int, shape: str = "trs") -> bytes:
     return (head.format(t=f"标题{number}") + text + tail).encode("utf-8")
 
 
+def store_detail(
+    archive: Archive,
+    url: str,
+    body: bytes,
+    *,
+    source: str = "demo_trs",
+    run_id: str = "r",
+    headers: dict[str, list[str]] | None = None,
+    packed: PackedBody | None = None,
+) -> int:
+    """A detail page stored as a crawl of the bench's fixed fetch time stores it."""
+    return archive.store_page(
+        url=url,
+        source=source,
+        kind="detail",
+        status=200,
+        headers=headers or {},
+        body=body,
+        encoding=None,
+        fetched_at="2025-01-01T08:00:00+08:00",
+        run_id=run_id,
+        packed=packed,
+    )
+
+
 @pytest.fixture
 def archive(demo_archive: Any, tmp_path: Path) -> Path:
     copy = tmp_path / "archive.db"
@@ -163,19 +188,7 @@ def test_pages_compressed_with_a_dictionary_come_back_exactly(tmp_path: Path) ->
         assert packer.compression == "zstd:dict:1"
         ids = []
         for n, body in enumerate(pages[TRAIN_AFTER:]):
-            ids.append(
-                archive.store_page(
-                    url=f"http://gov.test/{n}.html",
-                    source="demo_trs",
-                    kind="detail",
-                    status=200,
-                    headers={},
-                    body=body,
-                    encoding=None,
-                    fetched_at="2025-01-01T08:00:00+08:00",
-                    run_id="r",
-                )
-            )
+            ids.append(store_detail(archive, f"http://gov.test/{n}.html", body))
         archive.commit()
     finally:
         archive.close()
@@ -279,17 +292,7 @@ def test_an_archive_with_enough_pages_and_no_dictionary_trains_one_from_them(
     archive = Archive(tmp_path / "a.db")
     try:
         for n in range(TRAIN_AFTER):
-            archive.store_page(
-                url=f"http://gov.test/{n}.html",
-                source="demo_trs",
-                kind="detail",
-                status=200,
-                headers={},
-                body=page(rng, n),
-                encoding=None,
-                fetched_at="2025-01-01T08:00:00+08:00",
-                run_id="r",
-            )
+            store_detail(archive, f"http://gov.test/{n}.html", page(rng, n))
         archive.conn.execute(
             "INSERT INTO crawl_runs (run_id, source, started_at, pages_stored)"
             " VALUES ('r', 'demo_trs', '2025-01-01T08:00:00+08:00', ?)",
@@ -314,16 +317,11 @@ def test_upgrade_recompress_rewrites_zlib_pages_with_a_dictionary_exactly(
     archive = Archive(db)
     try:
         for n, body in enumerate(pages):  # as the release before zstd stored them
-            archive.store_page(
-                url=f"http://gov.test/{n}.html",
-                source="demo_trs",
-                kind="detail",
-                status=200,
+            store_detail(
+                archive,
+                f"http://gov.test/{n}.html",
+                body,
                 headers={"Content-Type": ["text/html"]},
-                body=body,
-                encoding=None,
-                fetched_at="2025-01-01T08:00:00+08:00",
-                run_id="r",
                 packed=PackedBody(hashlib.sha256(body).hexdigest(), zlib.compress(body, 6), "zlib"),
             )
         archive.commit()
@@ -453,17 +451,7 @@ class RunSession(ArchiveSession):
 
     def store_plain(self, url: str, source: str, body: bytes) -> None:
         """A page stored as another run or source would: packed by the archive itself."""
-        self.archive.store_page(
-            url=url,
-            source=source,
-            kind="detail",
-            status=200,
-            headers={},
-            body=body,
-            encoding=None,
-            fetched_at="2025-01-01T08:00:00+08:00",
-            run_id="earlier",
-        )
+        store_detail(self.archive, url, body, source=source, run_id="earlier")
 
     def trained(self) -> bool:
         """Wait for the training running, if any; whether a dictionary waits to be stored."""
@@ -696,18 +684,7 @@ def test_a_dictionary_that_cannot_be_stored_rolls_its_transaction_back_counted(
         for n in range(TRAIN_AFTER):
             body = page(rng, n)
             archive.tally(ledger, "pages")
-            archive.store_page(
-                url=f"http://gov.test/{n}.html",
-                source="demo_trs",
-                kind="detail",
-                status=200,
-                headers={},
-                body=body,
-                encoding=None,
-                fetched_at="2025-01-01T08:00:00+08:00",
-                run_id="r",
-                packed=packing.pack(body),
-            )
+            store_detail(archive, f"http://gov.test/{n}.html", body, packed=packing.pack(body))
         packing.finish()
         assert ledger.failed["pages"] == TRAIN_AFTER and ledger.errors
         assert stats.values == {"tjcrawl/compression_dict_failed": 1}
