@@ -204,6 +204,19 @@ def test_a_job_that_cannot_get_the_archive_fails_in_one_line(
     assert not db.exists() or count(db, "SELECT count(*) FROM crawl_runs") == 0
 
 
+def run_probe(tmp_path: Path, probe: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -c probe args…` with nothing of this environment (no venv, no PYTHONPATH)."""
+    return subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+
+
 def zipped_package(tmp_path: Path) -> Path:
     """The checkout's tjcrawl package as one zip, as inside a Scrapyd egg."""
     archive = tmp_path / "tjcrawl.zip"
@@ -222,15 +235,7 @@ def test_profiles_load_from_a_zipped_package(tmp_path: Path) -> None:
         "import tjcrawl.profiles as p; assert p.__file__.startswith(sys.argv[1]), p.__file__;"
         "print(' '.join(p.load_profiles()))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(archive)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    result = run_probe(tmp_path, probe, str(archive))
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == sorted(load_profiles())
 
@@ -247,15 +252,7 @@ def test_facts_are_found_alike_from_a_zipped_package(tmp_path: Path) -> None:
         "print(json.dumps([extractor_version(), resolve_place('东丽湖'),"
         " [(x.kind, x.value) for x in f.extract_facts(sys.argv[2], '')]]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(archive), text],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    result = run_probe(tmp_path, probe, str(archive), text)
     assert result.returncode == 0, result.stderr[-2000:]
     from tjcrawl.extract.facts import extract_facts
     from tjcrawl.storage.facts import extractor_version, resolve_place
