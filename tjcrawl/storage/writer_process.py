@@ -46,8 +46,6 @@ from functools import partial
 from multiprocessing.connection import Connection, Pipe
 from typing import TYPE_CHECKING, Any
 
-from tjcrawl.storage import compression
-
 if TYPE_CHECKING:
     from tjcrawl.storage.archive import Archive
 
@@ -136,7 +134,7 @@ class WriterProcess:
         self.started_in = 0.0  # seconds the fork took, for docs/benchmarks.md
         self._seq = itertools.count(1)
         self._sids = itertools.count(1)
-        self._futures: dict[int, tuple[Future[Any], str, tuple[Any, ...]]] = {}
+        self._futures: dict[int, Future[Any]] = {}
         self._sessions: dict[int, _Sink] = {}
         self._send_lock = threading.Lock()
         self._stopping = False
@@ -189,7 +187,7 @@ class WriterProcess:
         seq = 0
         if want:
             seq = next(self._seq)
-            self._futures[seq] = (future, name, args)
+            self._futures[seq] = future
         if self.dead is not None and want:
             self._fail(seq, self.dead)
         return future, (seq, target, name, args)
@@ -251,8 +249,8 @@ class WriterProcess:
                 sink.unapplied += 1
         elif kind == "result":
             found = self._futures.pop(message[1], None)
-            if found is not None and not found[0].done():
-                found[0].set_exception(exc)
+            if found is not None and not found.done():
+                found.set_exception(exc)
 
     def unapplied(self, session: SessionProxy) -> int:
         """How many of a session's settled counts or stats could not be applied here."""
@@ -263,11 +261,11 @@ class WriterProcess:
         kind = message[0]
         if kind == "result":
             _, seq, ok, value = message
-            future, name, args = self._futures[seq]
+            future = self._futures[seq]
             if not ok:
                 future.set_exception(rebuild(value))
             else:
-                future.set_result(self._unpack(name, args, value))
+                future.set_result(self._unpack(value))
             del self._futures[seq]
         elif kind == "settled":
             _, sid, settled, committed, cause = message
@@ -283,21 +281,15 @@ class WriterProcess:
             record = logging.makeLogRecord(message[1])
             logging.getLogger(record.name).handle(record)
 
-    def _unpack(self, name: str, args: tuple[Any, ...], value: Any) -> Any:
-        if isinstance(value, tuple) and value[:1] == ("packer",):
-            packer = compression.Packer(value[1], value[2])
-            if name == "store_dictionary":  # the source's packer from now on, here too
-                with self.archive._packers_lock:
-                    self.archive.__dict__.setdefault("_packers", {})[args[0]] = packer
-            return packer
+    def _unpack(self, value: Any) -> Any:
         if isinstance(value, tuple) and value[:1] == ("error",):
             return rebuild(value[1])
         return value
 
     def _fail(self, seq: int, exc: BaseException) -> None:
         found = self._futures.pop(seq, None)
-        if found is not None and not found[0].done():
-            found[0].set_exception(exc)
+        if found is not None and not found.done():
+            found.set_exception(exc)
 
     def forget(self, session: SessionProxy) -> None:
         """A crawl's session whose crawl ended: nothing more is counted for it."""
@@ -459,9 +451,7 @@ def _reply(emit: Callable, seq: int, future: Future[Any]) -> None:
         emit(("result", seq, False, portable(exc)))
         return
     value = future.result()
-    if isinstance(value, compression.Packer):  # zstd's objects do not pickle: rebuilt there
-        value = ("packer", value.dictionary, value.level)
-    elif isinstance(value, BaseException):  # an error handed back as a value
+    if isinstance(value, BaseException):  # an error handed back as a value
         value = ("error", portable(value))
     emit(("result", seq, True, value))
 
