@@ -21,6 +21,7 @@ from tjcrawl.faults import LOST_ARTICLE
 from tjcrawl.frontier import Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.profiles import GENERIC_FIELDS, Profile
+from tjcrawl.spiders.parsed_tree import releases_parsed_tree
 
 #: The fault of a page on which a detail selector matched nothing and the generic extractor
 #: stood in for it.
@@ -61,6 +62,7 @@ class DetailPages:
             self.frontier.distrust_304()
         yield from self.parse_detail(response, **listed)
 
+    @releases_parsed_tree
     def parse_detail(
         self, response: Response, **listed: Any
     ) -> Iterator[ArticleItem | scrapy.Request]:

@@ -21,6 +21,7 @@ from tjcrawl.extract import (
 from tjcrawl.frontier import CHANGED, KNOWN, NEW, Frontier, article_url
 from tjcrawl.items import ArticleItem
 from tjcrawl.profiles import Profile
+from tjcrawl.spiders.parsed_tree import releases_parsed_tree
 from tjcrawl.urls import resolve_link
 
 NEWS = (NEW, CHANGED)  # what makes a listing page worth reading on from
@@ -36,6 +37,7 @@ class ListingPages:
     _entry_keys: EntryKeys
 
     # -- listings -----------------------------------------------------------------------
+    @releases_parsed_tree
     def parse_listing(
         self, response: Response, page: int, first_url: str
     ) -> Iterator[scrapy.Request | ArticleItem]:
