@@ -634,11 +634,15 @@ def crawl_raw(proxy: str, concurrent_items: int) -> dict:
 
 
 def crawl_tjcrawl(root: Path, proxy: str, db: Path, facts: bool = True) -> dict:
+    from tjcrawl import settings as project
     from tjcrawl.profiles import parse_profile
     from tjcrawl.runner import build_settings, run_crawl
 
     profile = parse_profile(root / "profiles" / f"{SLUG}.toml")
-    overrides = {**METER, "TJCRAWL_FACTS": facts}
+    # The meter joins the project's extensions (a setting replaces a dict, it does not merge):
+    # the crawl measured is the one `tjcrawl crawl` runs.
+    extensions = {**project.EXTENSIONS, **METER["EXTENSIONS"]}
+    overrides = {"EXTENSIONS": extensions, "TJCRAWL_FACTS": facts}
     settings = build_settings(
         str(db), proxy_map={HOST: proxy}, loopback_fast=True, log_level="INFO", overrides=overrides
     )
