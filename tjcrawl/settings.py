@@ -61,7 +61,11 @@ DOWNLOADER_MIDDLEWARES = {
     "tjcrawl.blocking.BlockedPageMiddleware": 590,
 }
 SPIDER_MIDDLEWARES = {"tjcrawl.recorders.ExtractionErrorMiddleware": 950}
-EXTENSIONS = {"tjcrawl.progress.ProgressLine": 500, "tjcrawl.extensions.AfterCrawl": 600}
+EXTENSIONS = {
+    "tjcrawl.progress.ProgressLine": 500,
+    "tjcrawl.extensions.AfterCrawl": 600,
+    "tjcrawl.gc_tuning.CollectorThreshold": 700,
+}
 # `scrapy crawl`, `scrapy shell` and Scrapyd run tjcrawl's sources as `tjcrawl crawl` does:
 # fixture sites served (tjcrawl/extensions.py), each run judged, its verdict the exit status
 # (tjcrawl/commands/), and a shell session never recorded as a run.
@@ -113,4 +117,7 @@ LOG_FORMATTER = "tjcrawl.logformat.PageLogFormatter"
 # Scrapy's stats collector, without the per-lookup wrapper that made each count cost ~3.5 µs
 # (tjcrawl/crawl_stats.py).
 STATS_CLASS = "tjcrawl.crawl_stats.CrawlStats"
+# The garbage collector's young generation is collected every this many net new objects while
+# a crawl runs, instead of Python's 700 (tjcrawl/gc_tuning.py; 0 leaves Python's).
+TJCRAWL_GC_YOUNG_THRESHOLD = 10_000
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
