@@ -14,7 +14,6 @@ BLOCK_TAGS = frozenset(
     "center".split()
 )
 SKIP_TAGS = frozenset("script style noscript template iframe object embed select button".split())
-_SPACE_RE = re.compile(r"\s+")
 _BREAK = "\x00"
 
 # A safety net under the profiles' boilerplate selectors: short paragraphs that are only
@@ -33,7 +32,10 @@ _FURNITURE_RES = tuple(
 
 
 def fold_space(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
+    """Every run of whitespace one space, none at either end. str.split() cuts at exactly the
+    characters that re's \\s matches (both are str.isspace), at a quarter of a regex's cost:
+    this runs for every field and paragraph of every page."""
+    return " ".join(text.split())
 
 
 _CELL_TAGS = frozenset(("td", "th"))
@@ -86,9 +88,8 @@ def element_paragraphs(node: etree._Element) -> list[str]:
     parts: list[str] = []
     if isinstance(node.tag, str):  # a comment or processing instruction: no text of its own
         _walk(node, parts.append)
-    # One pass over the whole text: a run of spaces never spans a break, which is no space.
-    text = _SPACE_RE.sub(" ", "".join(parts))
-    return [p for p in (chunk.strip() for chunk in text.split(_BREAK)) if p]
+    # A run of spaces never spans a break, which is no space: each paragraph folds alone.
+    return [p for p in (fold_space(chunk) for chunk in "".join(parts).split(_BREAK)) if p]
 
 
 def clean_paragraphs(paragraphs: Iterable[str]) -> list[str]:
