@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 from attachment_archive import add_article, add_attachment, text_only
 
 from tjcrawl.attachments.states import Extracted
@@ -227,6 +228,7 @@ def test_an_archive_written_before_digests_recomputes_once(
     upgraded = Archive(path)
     try:
         assert stored_digests(upgraded) == {}
+        digests.create_digest_table(sqlite_utils.Database(upgraded.conn))  # again: harmless
         assert stored_facts.recompute_source(upgraded, "r2", "one") == (3, len(facts), 0)
         assert len(finder_calls) == 3
         assert all_facts(upgraded) == facts and change_seqs(upgraded) == seqs
