@@ -25,7 +25,6 @@ import sqlite_utils
 
 from tjcrawl.extract.facts.terms import places_table
 from tjcrawl.storage import facts_digest as digests
-from tjcrawl.storage.facts_digest import _package_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
 def extractor_version() -> str:
     """`facts-` and a hash of the finder's own files: facts computed by another finder are
     told apart without anyone having to remember to bump a number."""
-    return f"facts-{_package_fingerprint()[:12]}"
+    return f"facts-{digests.finder_fingerprint()[:12]}"
 
 
 # -- the schema ---------------------------------------------------------------------------------
