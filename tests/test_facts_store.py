@@ -13,6 +13,7 @@ import sqlite_utils
 from tjcrawl.extract.facts import Fact, extract_facts
 from tjcrawl.pipelines.archive_writes import store_item
 from tjcrawl.storage import facts as stored_facts
+from tjcrawl.storage import facts_digest as digests
 from tjcrawl.storage.archive import Archive, WriteLedger, open_database
 
 SIGNED = "本次签约项目31个，总投资120.5亿元。"
@@ -133,6 +134,12 @@ def test_attachment_text_gives_facts_of_its_own_field(archive: Archive) -> None:
     assert rows[0]["sentence"] == "甲项目总投资3亿元；"
 
 
+def new_finder(monkeypatch: pytest.MonkeyPatch, finder: Any) -> None:
+    """Another finder, as an edit of the facts package gives one: other code, other files."""
+    monkeypatch.setattr("tjcrawl.extract.facts.extract_facts", finder)
+    monkeypatch.setattr(digests, "finder_fingerprint", lambda: "another finder")
+
+
 def test_recomputing_a_source_replaces_every_articles_facts(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,7 +148,7 @@ def test_recomputing_a_source_replaces_every_articles_facts(
     assert stored_facts.recompute_source(archive, "r2", "one")[:2] == (1, len(expected))
     assert [f["value"] for f in facts_of(archive)] == [f.value for f in expected]
     assert "12050000000" in [f["value"] for f in facts_of(archive)]
-    monkeypatch.setattr("tjcrawl.extract.facts.extract_facts", lambda *a, **k: 1 / 0)
+    new_finder(monkeypatch, lambda *a, **k: 1 / 0)
     assert stored_facts.recompute_source(archive, "r3", "one") == (1, 0, 1)
     assert facts_of(archive) == []
     faults = archive.conn.execute("SELECT run_id, kind FROM faults").fetchall()
@@ -161,7 +168,7 @@ def test_facts_that_a_new_finder_changes_make_the_article_news_again(
     stored_facts.recompute_source(archive, "r2", "one")
     archive.commit()
     assert change() == first  # the same facts: nothing to hand downstream again
-    monkeypatch.setattr("tjcrawl.extract.facts.extract_facts", lambda *a, **k: [])
+    new_finder(monkeypatch, lambda *a, **k: [])
     stored_facts.recompute_source(archive, "r3", "one")
     archive.commit()
     assert change() > first

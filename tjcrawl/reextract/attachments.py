@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tjcrawl.attachments.states import Extracted
@@ -30,6 +30,12 @@ class AttachmentReport:
     state_changed: int = 0  # of those, whose state changed (ok -> needs_ocr, damaged -> ok …)
     new: int = 0  # kept files that had no reading at all
     unreadable: int = 0  # stored bytes that do not decompress: left as they were
+    # articles of sources not re-extracted in the run, linking a file whose reading changed,
+    # whose facts then failed (a facts_failed fault row each)
+    facts_failed: int = 0
+    # the files re-read (skipped when a run reaches them again) and those whose row was written
+    read: set[str] = field(default_factory=set, repr=False)
+    stored: list[str] = field(default_factory=list, repr=False)
 
     def line(self) -> str:
         extras = [
@@ -38,6 +44,7 @@ class AttachmentReport:
                 (self.state_changed, "changed state"),
                 (self.new, "read for the first time"),
                 (self.unreadable, "stored bytes unreadable"),
+                (self.facts_failed, "articles of other sources whose facts failed"),
             )
             if n
         ]
@@ -61,14 +68,19 @@ def _urls(archive: Archive, sources: Sequence[str] | None) -> list[str]:
 
 
 def reread_attachments(
-    archive: Archive, sources: Sequence[str] | None = None, worker: Worker | None = None
+    archive: Archive,
+    sources: Sequence[str] | None = None,
+    worker: Worker | None = None,
+    report: AttachmentReport | None = None,
 ) -> AttachmentReport:
     """Read every kept attachment file again (those linked from the named sources' articles,
-    else all) and store what changed."""
+    else all) and store what changed; counted in `report` when given (a run re-reading
+    source by source), whose files already read are not read again."""
     from tjcrawl.attachments.worker import Worker
 
-    report = AttachmentReport()
-    urls = _urls(archive, sources)
+    report = report or AttachmentReport()
+    urls = [url for url in _urls(archive, sources) if url not in report.read]
+    report.read.update(urls)
     if not urls:
         return report
     conn = archive.conn
@@ -123,3 +135,4 @@ def _store_if_changed(
         report.changed += 1
         report.state_changed += old[0] != got.state
     store_attachment_text(archive, url=url, sha256=sha256, got=got)
+    report.stored.append(url)

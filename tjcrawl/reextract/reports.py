@@ -90,6 +90,11 @@ class Report:
                 problems.append(f"{s.source}: extraction raised on {s.errors} pages")
             if s.facts_failed:
                 problems.append(f"{s.source}: facts failed on {s.facts_failed} articles")
+        if self.attachments and self.attachments.facts_failed:
+            problems.append(
+                f"facts failed on {self.attachments.facts_failed} articles of sources not"
+                " re-extracted, linking an attachment whose text changed"
+            )
         return problems
 
     def lines(self) -> list[str]:

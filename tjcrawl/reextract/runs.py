@@ -34,7 +34,7 @@ from tjcrawl.reextract.reports import ReextractError, Report, SourceReport
 from tjcrawl.reextract.stored import _KNOWN_SQL, _Known, load_pages, newest_pages
 from tjcrawl.storage.archive import CHANGED, NEW, UNCHANGED, Archive, ArchiveError
 from tjcrawl.storage.facts import FAULT_KIND as FACTS_FAILED
-from tjcrawl.storage.facts import recompute_source
+from tjcrawl.storage.facts import recompute_articles, recompute_source
 
 MODE = "reextract"
 #: Pages whose bytes are read from the archive per query (bounds memory on a large archive).
@@ -294,6 +294,12 @@ def reextract(
     report = Report(run_id or new_run_id())
     started = time.monotonic()
     archive = Archive.acquire(path)
+    reader = None
+    if attachments:
+        from tjcrawl.attachments.worker import Worker
+        from tjcrawl.reextract.attachments import AttachmentReport
+
+        reader, report.attachments = Worker(), AttachmentReport()
     try:
         stored = {row[0] for row in archive.conn.execute("SELECT DISTINCT source FROM pages")}
         if sources:
@@ -301,6 +307,7 @@ def reextract(
         else:
             chosen = [p for slug, p in profiles.items() if slug in stored]
             report.skipped += [f"{s}: no profile for it" for s in sorted(stored - set(profiles))]
+        recomputed: list[str] = []
         for profile in chosen:
             if profile.slug not in stored:
                 report.skipped.append(f"{profile.slug}: no stored pages")
@@ -317,18 +324,53 @@ def reextract(
             row = archive.start_run(report.run_id, profile.slug, profile.sha256, MODE)
             source_run = _SourceRun(archive, profile, report.run_id, workers)
             source_report = source_run.run()
+            if reader is not None:
+                # Before the facts, so that they read the attachments' text as it now is.
+                _reread(archive, [profile.slug], reader, report)
             _, source_report.facts, source_report.facts_failed = recompute_source(
                 archive, report.run_id, profile.slug
             )
+            recomputed.append(profile.slug)
             if source_report.facts_failed:
                 source_run.faults[FACTS_FAILED] += source_report.facts_failed
             report.sources.append(source_report)
             archive.finish_run(row, source_run.finish_values())
-        if attachments:
-            from tjcrawl.reextract.attachments import reread_attachments
-
-            report.attachments = reread_attachments(archive, list(sources or ()) or None)
+        if reader is not None:
+            # The files left: those of named sources skipped here, or (none named) every kept
+            # file, also those no re-extracted source's article links.
+            _reread(archive, list(sources or ()) or None, reader, report)
+            _recompute_others(archive, report, recomputed)
     finally:
+        if reader is not None:
+            reader.close()
         archive.release()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _reread(archive: Archive, sources: list[str] | None, reader: Any, report: Report) -> None:
+    from tjcrawl.reextract.attachments import reread_attachments
+
+    reread_attachments(archive, sources, reader, report.attachments)
+
+
+def _recompute_others(archive: Archive, report: Report, recomputed: list[str]) -> None:
+    """The facts of articles of sources not re-extracted in this run (no profile, no stored
+    pages, not named) that link a file whose reading changed: they have no run row here, so
+    their failures are counted with the attachments."""
+    assert report.attachments is not None
+    changed = sorted(set(report.attachments.stored))
+    if not changed:
+        return
+    ids: set[int] = set()
+    for start in range(0, len(changed), 500):
+        chunk = changed[start : start + 500]
+        rows = archive.conn.execute(
+            "SELECT DISTINCT l.article_id, a.source FROM attachments l"
+            " JOIN articles a ON a.id = l.article_id"
+            f" WHERE l.url IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        ids.update(article_id for article_id, source in rows if source not in recomputed)
+    _, failed = recompute_articles(archive, report.run_id, sorted(ids))
+    report.attachments.facts_failed += failed

@@ -287,12 +287,25 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "extracted_at": "When it was read.",
         },
     ),
+    "article_facts_digest": (
+        "What each article's facts (article_facts) were computed from, as one digest, so "
+        "that `tjcrawl reextract` recomputes only the facts whose inputs changed. Written "
+        "with the facts; an article whose fact finder failed has none, and neither do "
+        "articles whose facts an older tjcrawl wrote: both are recomputed by the next "
+        "`tjcrawl reextract`.",
+        {
+            "article_id": "The article (articles.id).",
+            "digest": "The first 32 hex characters of a SHA-256 over the fact finder's own "
+            "files (tjcrawl.extract.facts), the title, the body and each attachment's URL "
+            "and text.",
+        },
+    ),
     "article_facts": (
         "招商引资 facts read from each article's current version (tjcrawl.extract.facts, "
         "docs/facts.md): money, what the money is, places, industries, signed-project counts, "
         "parties and projects, each with the sentence it came from. Replaced whenever the "
-        "article is stored new or changed or an attachment of it gets its text; all "
-        "recomputed by `tjcrawl reextract`.",
+        "article is stored new or changed or an attachment of it gets its text; recomputed "
+        "by `tjcrawl reextract` where the finder or the text changed (article_facts_digest).",
         {
             "id": "Integer key, in reading order within an article (title, body, attachments).",
             "article_id": "The article (articles.id).",

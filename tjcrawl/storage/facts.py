@@ -2,10 +2,10 @@
 places' containment (a functional zone lies in a district), and writing an article's facts.
 
 Facts belong to an article's current version: they are replaced whenever the article is
-written new or changed, and whenever an attachment of it gets its text, and all of them are
-recomputed by `tjcrawl reextract`. Finding them (`tjcrawl.extract.facts`) is never allowed to
-cost the article: a finder that raises leaves the article stored, a `facts_failed` fault row
-and a count.
+written new or changed, and whenever an attachment of it gets its text, and `tjcrawl reextract`
+recomputes those whose finder or text changed (the digest of `tjcrawl.storage.facts_digest`).
+Finding them (`tjcrawl.extract.facts`) is never allowed to cost the article: a finder that
+raises leaves the article stored, a `facts_failed` fault row and a count.
 
 Place codes (docs/facts.md): Tianjin's districts by their 6-digit administrative code, a
 functional zone by the code of the district it lies in plus ``-NN`` (天津港保税区 120116-02), so
@@ -15,16 +15,16 @@ and says which zone lies in which.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
-from collections.abc import Iterable, Mapping
-from functools import cache
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlite_utils
 
 from tjcrawl.extract.facts.terms import places_table
+from tjcrawl.storage import facts_digest as digests
 
 logger = logging.getLogger(__name__)
 
@@ -104,28 +104,10 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@cache
 def extractor_version() -> str:
     """`facts-` and a hash of the finder's own files: facts computed by another finder are
     told apart without anyone having to remember to bump a number."""
-    from importlib import resources
-    from importlib.resources.abc import Traversable
-
-    def walk(folder: Traversable, prefix: str) -> Iterable[tuple[str, Traversable]]:
-        for entry in folder.iterdir():
-            if entry.name == "__pycache__" or entry.name.endswith(".pyc"):
-                continue
-            if entry.is_dir():
-                yield from walk(entry, f"{prefix}{entry.name}/")
-            else:
-                yield f"{prefix}{entry.name}", entry
-
-    # Through importlib.resources, so that a zipped egg (Scrapyd) hashes the same files.
-    digest = hashlib.sha256()
-    for name, entry in sorted(walk(resources.files("tjcrawl.extract.facts"), "")):
-        digest.update(name.encode())
-        digest.update(entry.read_bytes())
-    return f"facts-{digest.hexdigest()[:12]}"
+    return f"facts-{digests.finder_fingerprint()[:12]}"
 
 
 # -- the schema ---------------------------------------------------------------------------------
@@ -281,10 +263,12 @@ def write_facts(
     attachments: Mapping[str, str],
     *,
     replace: bool = True,
+    digest: str | None = None,
 ) -> int:
     """Find the article's facts (title, body, attachments' text) and store them, in place of
-    its old ones when `replace`; how many. Raises what the finder raises, having changed
-    nothing."""
+    its old ones when `replace`, with the digest of what they were computed from
+    (`tjcrawl.storage.facts_digest`; `digest` when the caller has it already); how many.
+    Raises what the finder raises, having changed nothing."""
     from tjcrawl.extract.facts import extract_facts
 
     facts = extract_facts(title, body, attachments=dict(attachments) or None)
@@ -295,6 +279,9 @@ def write_facts(
         conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
     if rows:
         conn.executemany(INSERT_SQL, rows)
+    if digest is None:
+        digest = digests.facts_digest(title, body, attachments)
+    conn.execute(digests.UPSERT_SQL, (article_id, digest))
     return len(rows)
 
 
@@ -359,28 +346,36 @@ def store_facts(
     article: Mapping[str, Any] | None = None,
     linked: bool = True,
     replace: bool = True,
+    texts: Mapping[str, str] | None = None,
+    digest: str | None = None,
 ) -> int | None:
     """The article's facts, in the archive's open transaction: from `article` (its title and
     body as just stored, which saves reading them back) or else from the archive; with the
     text of its attachments unless it has no links (`linked`); in place of its old facts
     when `replace` (a new article has none: one statement fewer on the writer thread).
+    `texts` (the attachments' text by URL) and `digest`, when the caller has read them.
 
     A finder that raises is a `facts_failed` fault row and a count (in `ledger`, when
-    given), and the article keeps no facts of an older version. How many facts were stored
+    given), and the article keeps no facts of an older version and no digest (so that the
+    next `reextract` tries it again). How many facts were stored
     (None: the finder failed). A failing write is not caught: it is the transaction's
     failure, counted as such."""
     archive._begin()
     try:
         if article is None:
             return replace_facts(archive.conn, article_id)
-        texts = attachment_texts(archive.conn, article_id) if linked else {}
+        if texts is None:
+            texts = attachment_texts(archive.conn, article_id) if linked else {}
         title, body = article.get("title") or "", article.get("body") or ""
-        return write_facts(archive.conn, article_id, url, title, body, texts, replace=replace)
+        return write_facts(
+            archive.conn, article_id, url, title, body, texts, replace=replace, digest=digest
+        )
     except sqlite3.Error:
         raise
     except Exception as exc:  # the finder's bug must not cost the article
         if replace:
             archive.conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+        archive.conn.execute(digests.DELETE_SQL, (article_id,))
         if ledger is not None:
             archive.tally(ledger, FAULT_KIND)
         archive.record_fault(
@@ -404,26 +399,75 @@ _SAME_FACTS_SQL = (
 )
 
 
+#: Articles whose text is read per query when recomputing (bounds memory on a large source).
+RECOMPUTE_BATCH = 500
+
+
 def recompute_source(archive: Any, run_id: str, source: str) -> tuple[int, int, int]:
-    """Every article of `source` gets its facts afresh (`tjcrawl reextract`: the finder may
-    have changed even where the text did not); (articles, facts, articles whose finder
-    failed). An article whose facts came out different gets a new change number, so that
-    `export --changed-since-last-export` hands downstream tools its new facts."""
+    """`recompute_articles` for every article of `source` (`tjcrawl reextract`: the finder may
+    have changed even where the text did not); (articles, facts they now have, articles whose
+    finder failed in this run)."""
     conn = archive.conn
-    rows = conn.execute(
-        "SELECT id, url FROM articles WHERE source = ? ORDER BY id", (source,)
-    ).fetchall()
-    found = failed = 0
-    for article_id, url in rows:
-        before = conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall()
-        count = store_facts(archive, None, run_id, article_id, source, url)
-        if count is None:
-            failed += 1
-        else:
-            found += count
-        if conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall() != before:
-            conn.execute(
-                "UPDATE articles SET change_seq = ? WHERE id = ?",
-                (archive._next_change(), article_id),
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE source = ?", (source,))]
+    _, failed = recompute_articles(archive, run_id, sorted(ids))
+    facts = conn.execute(
+        "SELECT count(*) FROM article_facts"
+        " WHERE article_id IN (SELECT id FROM articles WHERE source = ?)",
+        (source,),
+    ).fetchone()[0]
+    return len(ids), facts, failed
+
+
+def recompute_articles(archive: Any, run_id: str, article_ids: Sequence[int]) -> tuple[int, int]:
+    """The articles' facts afresh where their digest (tjcrawl.storage.facts_digest: finder,
+    title, body, attachments' text) differs from the stored one or is missing; an article
+    whose inputs are the digest's is left as it is. (articles recomputed, of them those whose
+    finder failed: a fault row each, under the article's source). An article whose facts came
+    out different gets a new change number, so that `export --changed-since-last-export`
+    hands downstream tools its new facts."""
+    conn = archive.conn
+    recomputed = failed = 0
+    for start in range(0, len(article_ids), RECOMPUTE_BATCH):
+        chunk = list(article_ids[start : start + RECOMPUTE_BATCH])
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT a.id, a.url, a.source, a.title, a.body, d.digest FROM articles a"
+            f" LEFT JOIN {digests.TABLE} d ON d.article_id = a.id"
+            f" WHERE a.id IN ({marks}) ORDER BY a.id",
+            chunk,
+        ).fetchall()
+        attached: defaultdict[int, dict[str, str]] = defaultdict(dict)
+        for article_id, link, text in conn.execute(
+            "SELECT l.article_id, t.url, t.text FROM attachments l"
+            " JOIN attachment_texts t ON t.url = l.url"
+            f" WHERE l.article_id IN ({marks}) AND t.state = 'ok'"
+            " AND coalesce(t.text, '') != '' ORDER BY l.article_id, l.url",
+            chunk,
+        ):
+            attached[article_id][link] = text
+        for article_id, url, source, title, body, stored in rows:
+            title, body, texts = title or "", body or "", attached.get(article_id, {})
+            digest = digests.facts_digest(title, body, texts)
+            if digest == stored:
+                continue
+            recomputed += 1
+            before = conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall()
+            article = {"title": title, "body": body}
+            count = store_facts(
+                archive,
+                None,
+                run_id,
+                article_id,
+                source,
+                url,
+                article=article,
+                texts=texts,
+                digest=digest,
             )
-    return len(rows), found, failed
+            failed += count is None
+            if conn.execute(_SAME_FACTS_SQL, (article_id,)).fetchall() != before:
+                conn.execute(
+                    "UPDATE articles SET change_seq = ? WHERE id = ?",
+                    (archive._next_change(), article_id),
+                )
+    return recomputed, failed

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from tjcrawl.storage.facts import create_fact_tables
+from tjcrawl.storage.facts_digest import create_digest_table
 
 
 def _initial(db: sqlite_utils.Database) -> None:
@@ -518,6 +519,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _compressed_attachment_files,
     _attachment_search_across_line_breaks,
     _lean_search_index,
+    create_digest_table,  # what each article's facts were computed from (storage.facts_digest)
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
