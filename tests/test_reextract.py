@@ -412,3 +412,30 @@ def test_worker_processes_give_what_one_process_gives(
     assert [[r[k] for k in keys] for r in runs] == [[r[k] for k in keys] for r in alone_runs]
     assert [r["field_failures"] for r in runs] == [r["field_failures"] for r in alone_runs]
     assert no_network == []
+
+
+def test_it_runs_with_the_crawls_collector_threshold_and_puts_it_back(
+    archive: Path, no_network: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from tjcrawl.gc_tuning import YOUNG_THRESHOLD
+    from tjcrawl.reextract import runs
+
+    seen: list[tuple[int, ...]] = []
+    recompute = runs.recompute_source
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return recompute(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "recompute_source", watched)
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        reextract(archive, ["demo_trs"])
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+    assert seen and all(t == (YOUNG_THRESHOLD, 10, 10) for t in seen)

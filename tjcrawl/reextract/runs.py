@@ -17,6 +17,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from tjcrawl.frontier import article_url
+from tjcrawl.gc_tuning import young_threshold
 from tjcrawl.pipelines import DeduplicatePipeline
 from tjcrawl.pipelines.archive import new_run_id
 from tjcrawl.pipelines.archive_writes import ARTICLE_COLUMNS
@@ -260,6 +261,7 @@ def _seconds(timestamp: str) -> str:
     return datetime.fromisoformat(timestamp).isoformat(timespec="seconds")
 
 
+@young_threshold()  # as a crawl (tjcrawl/gc_tuning.py): pages are freed by refcount
 def reextract(
     db_path: str | Path,
     sources: Sequence[str] | None = None,
