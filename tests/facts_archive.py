@@ -3,6 +3,7 @@ finder of the day may not find): for `tjcrawl facts` and Datasette tests."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,19 @@ from tjcrawl.storage.archive import open_database
 BSQ = "天津港保税区迎来航空发动机维修项目，总投资30亿元。"
 HEPING = "和平区签约商业综合体项目，总投资5000万元。"
 TEDA = "经开区集中签约项目12个，总投资60亿元。"
+
+
+def article_item(url: str, title: str, body: str) -> dict[str, Any]:
+    """An article as the pipelines hand it to the archive (source "one", a listing date)."""
+    return {
+        "url": url,
+        "source": "one",
+        "title": title,
+        "body": body,
+        "published_at": "2025-08-22T00:00:00+08:00",
+        "date_source": "listing",
+        "content_hash": hashlib.sha256((title + body).encode()).hexdigest(),
+    }
 
 
 def fact(kind: str, value: str, text: str, word: str, **extra: Any) -> Fact:

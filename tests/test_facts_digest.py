@@ -6,7 +6,6 @@ attachment re-read by the same run reaches its articles' facts."""
 from __future__ import annotations
 
 import ast
-import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from attachment_archive import add_article, add_attachment, text_only
+from facts_archive import article_item
 
 from tjcrawl.attachments.states import Extracted
 from tjcrawl.pipelines.archive_writes import store_item
@@ -30,16 +30,7 @@ LINK = "http://gov.tjcrawl.test/list.pdf"
 
 
 def article(n: int, body: str) -> dict[str, Any]:
-    title = f"滨海新区集中签约{n}"
-    return {
-        "url": f"http://gov.tjcrawl.test/{n}.html",
-        "source": "one",
-        "title": title,
-        "body": body,
-        "published_at": "2025-08-22T00:00:00+08:00",
-        "date_source": "listing",
-        "content_hash": hashlib.sha256((title + body).encode()).hexdigest(),
-    }
+    return article_item(f"http://gov.tjcrawl.test/{n}.html", f"滨海新区集中签约{n}", body)
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@ costing the article, attachments' text included, and the fact_projects view's pl
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
+from facts_archive import article_item
 
 from tjcrawl.extract.facts import Fact, extract_facts
 from tjcrawl.pipelines.archive_writes import store_item
@@ -21,15 +21,7 @@ URL = "http://gov.tjcrawl.test/a.html"
 
 
 def article(body: str, title: str = "滨海新区集中签约") -> dict[str, Any]:
-    return {
-        "url": URL,
-        "source": "one",
-        "title": title,
-        "body": body,
-        "published_at": "2025-08-22T00:00:00+08:00",
-        "date_source": "listing",
-        "content_hash": hashlib.sha256((title + body).encode()).hexdigest(),
-    }
+    return article_item(URL, title, body)
 
 
 def facts_of(archive: Archive) -> list[dict[str, Any]]:
