@@ -49,13 +49,21 @@ class Site:
         path.write_bytes(text.replace(old, new, 1).encode("gb18030"))
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Site:
-    shutil.copytree(FIXTURES / TRS, tmp_path / "fixtures" / TRS)
-    site = Site(tmp_path)
-    first = site.crawl()
+@pytest.fixture(scope="module")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture site and its archive after a first crawl, made once for the module."""
+    root = tmp_path_factory.mktemp("first-crawl")
+    shutil.copytree(FIXTURES / TRS, root / "fixtures" / TRS)
+    first = Site(root).crawl()
     assert first["items_new"] == 14 and first["mode"] in ("incremental", "resume")
-    return site
+    return root
+
+
+@pytest.fixture
+def site(first_crawl: Path, tmp_path: Path) -> Site:
+    """A test's own copy of the site and archive after the first crawl: each test edits them."""
+    shutil.copytree(first_crawl, tmp_path, dirs_exist_ok=True)
+    return Site(tmp_path)
 
 
 def snapshot(db: Path) -> tuple[int, int, int]:
