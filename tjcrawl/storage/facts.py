@@ -245,13 +245,22 @@ def fact_rows(
 
 def attachment_texts(conn: sqlite3.Connection, article_id: int) -> dict[str, str]:
     """The text read from each of the article's attachments that has some."""
-    rows = conn.execute(
-        "SELECT t.url, t.text FROM attachments a JOIN attachment_texts t ON t.url = a.url"
-        " WHERE a.article_id = ? AND t.state = 'ok' AND coalesce(t.text, '') != ''"
-        " ORDER BY a.url",
-        (article_id,),
-    )
-    return {url: text for url, text in rows}
+    return attachment_texts_of(conn, [article_id]).get(article_id, {})
+
+
+def attachment_texts_of(
+    conn: sqlite3.Connection, article_ids: Sequence[int]
+) -> defaultdict[int, dict[str, str]]:
+    """`attachment_texts` of several articles in one query, by article id."""
+    texts: defaultdict[int, dict[str, str]] = defaultdict(dict)
+    for article_id, url, text in conn.execute(
+        "SELECT a.article_id, t.url, t.text FROM attachments a JOIN attachment_texts t"
+        f" ON t.url = a.url WHERE a.article_id IN ({','.join('?' * len(article_ids))})"
+        " AND t.state = 'ok' AND coalesce(t.text, '') != '' ORDER BY a.article_id, a.url",
+        list(article_ids),
+    ):
+        texts[article_id][url] = text
+    return texts
 
 
 def write_facts(
@@ -436,15 +445,7 @@ def recompute_articles(archive: Any, run_id: str, article_ids: Sequence[int]) ->
             f" WHERE a.id IN ({marks}) ORDER BY a.id",
             chunk,
         ).fetchall()
-        attached: defaultdict[int, dict[str, str]] = defaultdict(dict)
-        for article_id, link, text in conn.execute(
-            "SELECT l.article_id, t.url, t.text FROM attachments l"
-            " JOIN attachment_texts t ON t.url = l.url"
-            f" WHERE l.article_id IN ({marks}) AND t.state = 'ok'"
-            " AND coalesce(t.text, '') != '' ORDER BY l.article_id, l.url",
-            chunk,
-        ):
-            attached[article_id][link] = text
+        attached = attachment_texts_of(conn, chunk)
         for article_id, url, source, title, body, stored in rows:
             title, body, texts = title or "", body or "", attached.get(article_id, {})
             digest = digests.facts_digest(title, body, texts)
