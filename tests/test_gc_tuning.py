@@ -45,7 +45,8 @@ def test_a_crawl_raises_the_threshold_from_engine_start_to_stop(
 def test_two_crawls_of_one_process_put_it_back_after_the_last(
     python_threshold: tuple[int, ...],
 ) -> None:
-    (_, first), (_, second) = _extension(5_000), _extension(5_000)
+    # The extensions are held here: signals refer to their handlers weakly.
+    (_kept_first, first), (_kept_second, second) = _extension(5_000), _extension(5_000)
 
     first.signals.send_catch_log(signals.engine_started)  # type: ignore[attr-defined]
     second.signals.send_catch_log(signals.engine_started)  # type: ignore[attr-defined]
