@@ -11,7 +11,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from tjcrawl.gc_tuning import YOUNG_THRESHOLD, CollectorThreshold, young_threshold
+from tjcrawl.gc_tuning import (
+    YOUNG_THRESHOLD,
+    CollectorThreshold,
+    CrawlLifetimeFreeze,
+    young_threshold,
+)
 
 
 @pytest.fixture
@@ -72,8 +77,27 @@ def test_zero_leaves_pythons_threshold(python_threshold: tuple[int, ...]) -> Non
         assert gc.get_threshold() == python_threshold
 
 
+def test_what_lives_as_long_as_the_crawls_is_frozen_until_the_last_one_closes() -> None:
+    gc.unfreeze()
+    first, second = get_crawler(), get_crawler()
+    # Held here: signals refer to their handlers weakly.
+    kept = [CrawlLifetimeFreeze.from_crawler(crawler) for crawler in (first, second)]
+    try:
+        first.signals.send_catch_log(signals.spider_opened, spider=None)
+        assert gc.get_freeze_count() > 0
+        second.signals.send_catch_log(signals.spider_opened, spider=None)
+        first.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+        assert gc.get_freeze_count() > 0, "the second crawl still runs"
+        second.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+    del kept
+
+
 def test_the_crawl_settings_turn_it_on() -> None:
     from tjcrawl import settings
 
     assert settings.EXTENSIONS["tjcrawl.gc_tuning.CollectorThreshold"]
+    assert settings.EXTENSIONS["tjcrawl.gc_tuning.CrawlLifetimeFreeze"]
     assert settings.TJCRAWL_GC_YOUNG_THRESHOLD == YOUNG_THRESHOLD

@@ -1,5 +1,6 @@
-"""The garbage collector's young-generation threshold, raised while a crawl or a re-extraction
-runs.
+"""The garbage collector while a crawl runs: its young-generation threshold raised
+(CollectorThreshold; also for a re-extraction), and what lives as long as the crawl frozen
+(CrawlLifetimeFreeze).
 
 Python collects its youngest generation whenever 700 more container objects have been made
 than freed. A page's work makes and frees a few thousand objects by reference counting alone
@@ -31,6 +32,7 @@ YOUNG_THRESHOLD = 10_000
 _lock = threading.Lock()
 _holders = 0
 _saved: tuple[int, ...] = ()
+_open_crawls = 0
 
 
 def raise_young_threshold(young: int) -> None:
@@ -91,3 +93,38 @@ class CollectorThreshold:
         if self.raised:
             restore_threshold()
             self.raised = False
+
+
+class CrawlLifetimeFreeze:
+    """An extension: once the pipelines have opened (the archive's frontier loaded), what is
+    alive lives as long as the crawl: Scrapy's machinery, the profiles and the frontier's map
+    of every archived article (100,000 objects and more for a big archive). Frozen, no full
+    collection walks it again. Unfrozen when the last crawl of the process closes, so that it
+    can be collected once that crawl's structures are dropped."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.opened = False
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlLifetimeFreeze:
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        global _open_crawls
+        with _lock:
+            if not self.opened:
+                self.opened = True
+                _open_crawls += 1
+            gc.freeze()
+
+    def spider_closed(self) -> None:
+        global _open_crawls
+        with _lock:
+            if not self.opened:
+                return
+            self.opened = False
+            _open_crawls -= 1
+            if _open_crawls == 0:
+                gc.unfreeze()

@@ -65,6 +65,7 @@ EXTENSIONS = {
     "tjcrawl.progress.ProgressLine": 500,
     "tjcrawl.extensions.AfterCrawl": 600,
     "tjcrawl.gc_tuning.CollectorThreshold": 700,
+    "tjcrawl.gc_tuning.CrawlLifetimeFreeze": 710,
 }
 # `scrapy crawl`, `scrapy shell` and Scrapyd run tjcrawl's sources as `tjcrawl crawl` does:
 # fixture sites served (tjcrawl/extensions.py), each run judged, its verdict the exit status

@@ -9,7 +9,6 @@ at the first failure, since nothing it fetched after could be kept.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import sqlite3
@@ -197,10 +196,6 @@ class ArchivePipeline:
             raise CloseSpider(WRITE_FAILED) from None
         if skew is not None:
             self._record_clock_skew(skew)
-        # What is alive now lives as long as the crawl: Scrapy's machinery, the profiles and
-        # the frontier's map of every archived article (100,000 objects and more for a big
-        # archive). Left to the collector, every full collection would walk it all again.
-        gc.freeze()
 
     def _wait_for_lock(self) -> RunLock:
         """The archive's run lock, waited for up to TJCRAWL_LOCK_WAIT seconds: Scrapyd starts
@@ -352,7 +347,6 @@ class ArchivePipeline:
         self._closed = True
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
-        gc.unfreeze()  # collectable again once this crawl's structures are dropped
         if self.archive is None:
             return
         # Handed over, not waited for: a dictionary still being trained is waited for on the
