@@ -338,6 +338,8 @@ def test_a_narrow_filter_read_article_by_article_gives_the_joined_answer(
         for q in queries
         for order in ("rank", "newest")
     }
+    # An archive not yet given scope tokens (read before migration 25) plans as before.
+    monkeypatch.setattr(search_query, "scope_match", lambda *_: None)
     monkeypatch.setattr(search_query, "SCAN_COST_RATIO", 1e-9)
     scopes = {"source": None, "since": None, "until": None} | filters
     query = search_module._Query(dated, "天津", **scopes)

@@ -495,6 +495,19 @@ def _lean_search_index(db: sqlite_utils.Database) -> None:
         search.refresh_phrases(db.conn)
 
 
+def _search_scopes(db: sqlite_utils.Database) -> None:
+    """Each article's source and publish day indexed beside its text (scope tokens,
+    tjcrawl.storage.search.scopes), so that a filtered search is one FTS5 intersection: an
+    archive indexed without them is indexed again and its common phrases counted again.
+    Harmless when run again: an index that holds them is kept."""
+    from tjcrawl.storage import search
+    from tjcrawl.storage.search.scopes import scoped
+
+    if not scoped(db.conn):
+        search.create_index(db.conn)
+        search.refresh_phrases(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
@@ -520,6 +533,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _attachment_search_across_line_breaks,
     _lean_search_index,
     create_digest_table,  # what each article's facts were computed from (storage.facts_digest)
+    _search_scopes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

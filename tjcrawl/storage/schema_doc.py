@@ -65,6 +65,14 @@ def render(conn: sqlite3.Connection) -> str:
         "older archive again; a query of three characters or more is the AND of its bigrams, "
         "each candidate's text then tested (`tj_holds(title, body, q)` in SQL and Datasette). "
         "`tjcrawl_meta` key `search_text_length` keeps the bigrams of every indexed "
-        "`title END body` (for bm25's average length).\n"
+        "`title END body` (for bm25's average length). Since migration 25 each article's "
+        "rows in `articles_search` and `articles_search_chars` also hold its scope tokens: "
+        "`zzzzzs` and the hex of its source's UTF-8 bytes, and for a `published_at` that "
+        "starts with a calendar date its year `zzzzzyYYYY`, month `zzzzzmYYYYMM` and day "
+        "`zzzzzdYYYYMMDD` (`zzzzzdx` for any other date), so that a search filtered by "
+        "source or date intersects two FTS5 doclists instead of joining every match "
+        "(`tjcrawl.storage.search.scopes`); they never equal a text token. `tjcrawl_meta` "
+        "key `search_scope_tokens` = `1` says the index holds them; migration 25 indexes an "
+        "older archive again.\n"
     )
     return "".join(parts)

@@ -29,6 +29,7 @@ from tjcrawl.storage.search.common import (
     PHRASES_REFRESH_GROWTH,
 )
 from tjcrawl.storage.search.folding import fold_map
+from tjcrawl.storage.search.scopes import SCOPE_GLOB
 from tjcrawl.storage.search.tokens import _folded_pairs
 
 LARGE_ARCHIVE = 50_000  # above this many articles a crawl refreshes the kept counts
@@ -96,10 +97,11 @@ def refresh_counts(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> i
             f" USING fts5vocab(main, {name}, row)"
         )
     conn.execute(f"DELETE FROM {COUNTS}")
+    # Scope tokens (source and date) are in both indexes and never a query's own token.
     for name in (BIGRAMS, CHARS):
         conn.execute(
             f"INSERT INTO {COUNTS} (token, docs) SELECT term, doc FROM temp.{name}_vocab"
-            " WHERE doc >= ?",
+            f" WHERE doc >= ? AND term NOT GLOB '{SCOPE_GLOB}'",
             (max(1, min_docs),),
         )
     generation = secrets.token_hex(8)

@@ -22,6 +22,7 @@ from tjcrawl.storage.search.counts import (
     refresh_phrases,
 )
 from tjcrawl.storage.search.folding import _digest, fold_map, opencc_fold_map
+from tjcrawl.storage.search.scopes import SCOPES_KEY, scoped, scopes_of, with_scopes
 from tjcrawl.storage.search.tokens import prepare, prepare_many
 
 # -- the index ----------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
     )
     conn.executemany(
         "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)",
-        [(META_KEY, _digest(table)), (LENGTH_KEY, "0")],
+        [(META_KEY, _digest(table)), (LENGTH_KEY, "0"), (SCOPES_KEY, "1")],
     )
     conn.execute("DELETE FROM tjcrawl_meta WHERE key = ?", (PHRASES_AT_KEY,))
     if reindex:
@@ -92,9 +93,11 @@ def make_char_index_scannable(conn: sqlite3.Connection) -> None:
     table = fold_map(conn)
     rows = conn.execute("SELECT id, title, body FROM articles ORDER BY id")
     while batch := rows.fetchmany(500):
+        prepared = prepare_many(batch, table)
+        prepared = with_scopes(prepared, scopes_of(conn, [r[0] for r in prepared]))
         conn.executemany(
             f"INSERT INTO {CHARS} (rowid, text) VALUES (?, ?)",
-            [(rowid, chars) for rowid, _, chars in prepare_many(batch, table)],
+            [(rowid, chars) for rowid, _, chars in prepared],
         )
 
 
@@ -106,8 +109,10 @@ def insert_prepared(
     """Add (id, bigrams, chars) rows made by `prepare` (ascending ids index fastest) for the
     (id, title, body) ``texts`` they were made from (the kept counts and lengths need them).
 
-    Call inside a write transaction, as the archive does: the kept counts move with it.
+    Call inside a write transaction, as the archive does: the kept counts move with it. Each
+    article's row must be stored first: its source and date are indexed with it (`scopes`).
     """
+    rows = with_scopes(rows, scopes_of(conn, [r[0] for r in rows]))
     conn.executemany(f"INSERT INTO {BIGRAMS} (rowid, text) VALUES (?, ?)", [r[:2] for r in rows])
     conn.executemany(
         f"INSERT INTO {CHARS} (rowid, text) VALUES (?, ?)", [(r[0], r[2]) for r in rows]
@@ -126,8 +131,14 @@ def index_article(conn: sqlite3.Connection, rowid: int, title: str, body: str) -
 
 
 def unindex_article(conn: sqlite3.Connection, rowid: int, title: str, body: str) -> None:
-    # A contentless table forgets a row only when given the exact tokens it indexed.
+    """Remove an article from the index; call it before its row changes or is deleted."""
+    # A contentless table forgets a row only when given the exact tokens it indexed, and
+    # its scope tokens are read from the row as it still stands.
     bigrams, chars = prepare(title, body, fold_map(conn))
+    scopes = scopes_of(conn, [rowid])
+    if scoped(conn) and rowid not in scopes:
+        raise ValueError(f"article {rowid} has no row: unindex an article before deleting it")
+    [(_, bigrams, chars)] = with_scopes([(rowid, bigrams, chars)], scopes)
     conn.execute(
         f"INSERT INTO {BIGRAMS} ({BIGRAMS}, rowid, text) VALUES ('delete', ?, ?)",
         (rowid, bigrams),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from tjcrawl.storage.search.common import BIGRAMS, COUNTS, FILTER_INDEX, LENGTH_KEY, PHRASES
 from tjcrawl.storage.search.folding import _preimages, fold, fold_map
+from tjcrawl.storage.search.scopes import ScopeMatch, scope_match
 from tjcrawl.storage.search.tokens import _CODE, _index_query
 
 SCAN_COST_RATIO = 20  # reading a filtered article vs joining one match to the filter index
@@ -43,6 +44,12 @@ class _Query:
         # hold every bigram of the query (no positions), and each one's text is tested.
         self.exact = len(self.folded) <= 2
         self.where, self.params = article_filters(source, since, until)
+        # A filter as the index's scope tokens: the matches within it come from FTS5 alone,
+        # and only those under edge tokens (a bound that cuts a day) need the SQL filter.
+        self.scope = scope_match(conn, source, since, until) if self.where else None
+        self.filtered_match = (
+            f"({self.match}) AND ({self.scope.either})" if self.scope else self.match
+        )
         # Matches found by reading every filtered article, when that is the cheaper plan.
         self.scanned: list[tuple[int, str | None]] | None = None
         # Rows (as `_fetch` gives them) that a plan read anyway, by id.
@@ -66,6 +73,7 @@ class _Query:
         return f"{self.index} AS s CROSS JOIN {articles} ON a.id = s.rowid"
 
     def _from(self) -> str:
+        """The matches within the filter, given ``filtered_match`` and ``params``."""
         return f"FROM {self._joined()} WHERE {self.index} MATCH ? AND {self.where}"
 
     def _kept_count(self) -> int | None:
@@ -82,6 +90,11 @@ class _Query:
         kept = self._kept_count()
         if not self.where and kept is not None:
             return kept
+        if self.scope is not None:
+            if not self.exact:
+                self.scanned = self._tested_candidates()
+                return len(self.scanned)
+            return self._scoped_count(self.scope)
         # A phrase's candidates are read and tested too, so reading the filtered articles
         # instead pays as soon as they are fewer.
         ratio = SCAN_COST_RATIO if self.exact else 1
@@ -97,6 +110,19 @@ class _Query:
         sql = f"SELECT count(*) {self._from()}"
         return self.conn.execute(sql, [self.match, *self.params]).fetchone()[0]
 
+    def _scoped_count(self, scope: ScopeMatch) -> int:
+        """FTS5 counts the matches wholly inside the filter; those under edge tokens are
+        joined to their rows and tested by the SQL filter."""
+        total = 0
+        if scope.whole:
+            sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
+            total += self.conn.execute(sql, (f"({self.match}) AND ({scope.whole})",)).fetchone()[0]
+        if scope.edge:
+            sql = f"SELECT count(*) {self._from()}"
+            edge = f"({self.match}) AND ({scope.edge})"
+            total += self.conn.execute(sql, [edge, *self.params]).fetchone()[0]
+        return total
+
     def _tested_candidates(self) -> list[tuple[int, str | None]]:
         """(id, published_at) of every (filtered) article that holds all of the query's
         bigrams and whose text holds the query.
@@ -109,7 +135,7 @@ class _Query:
         rows = self.conn.execute(
             f"SELECT a.id, a.published_at, a.title, a.body FROM {self.index} AS s"
             f" CROSS JOIN articles a ON a.id = s.rowid WHERE {self.index} MATCH ?{where}",
-            [self.match, *self.params],
+            [self.filtered_match, *self.params],
         )
         holds = self.matcher.holds
         return [(i, date) for i, date, title, body in rows if holds(title or "", body or "")]
@@ -160,7 +186,7 @@ class _Query:
             )
             return [r[0] for r in self.conn.execute(sql, (self.match, n))]
         sql = f"SELECT s.rowid {self._from()} ORDER BY s.rowid DESC LIMIT ?"
-        return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
+        return [r[0] for r in self.conn.execute(sql, [self.filtered_match, *self.params, n])]
 
     def newest(self, n: int, total: int) -> list[int]:
         """The ids of the n newest matches (published_at, then id, descending)."""
@@ -188,7 +214,7 @@ class _Query:
             f"SELECT a.id FROM {self._joined()} "
             f"WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?"
         )
-        return [r[0] for r in self.conn.execute(sql, [self.match, *self.params, n])]
+        return [r[0] for r in self.conn.execute(sql, [self.filtered_match, *self.params, n])]
 
     def _walk(self, n: int, budget: float) -> list[int] | None:
         """Articles newest first, each read and tested for the query; None over budget.
