@@ -111,6 +111,16 @@ def test_every_filter_finds_what_the_sql_filter_keeps(varied: sqlite3.Connection
                         assert {h.id for h in found.hits} == want
 
 
+def test_the_sql_for_plain_sqlite3_uses_the_scope_tokens_and_stays_exact(
+    varied: sqlite3.Connection,
+) -> None:
+    for source, since, until in [("区县", None, None), (None, "2025-01-01T06", "2025-12-01T12")]:
+        sql = search_module.search_sql(varied, "天津", source=source, since=since, until=until)
+        assert "zzzzz" in sql
+        found = {r[0] for r in varied.execute(sql)}
+        assert found == expected_ids(varied, "天津", source, since, until)
+
+
 def test_the_scoped_plan_gives_the_joined_plans_hits(
     varied: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tjcrawl.storage.search.common import BIGRAMS
 from tjcrawl.storage.search.folding import _preimages, fold, fold_map, opencc_fold_map
 from tjcrawl.storage.search.query import _fetch, _Query, _Scorer
+from tjcrawl.storage.search.scopes import scope_match
 from tjcrawl.storage.search.tokens import match_expression
 
 RANK_WINDOW = 1000  # best first ranks every match up to this many, else the newest archived
@@ -129,12 +130,19 @@ def search_sql(
     is a prefix query); for three characters or more a GLOB over title and body, each query
     character a class of every character that folds to it, keeps those that hold the query.
     Ordered best first by FTS5's bm25 over every match (over distinct bigrams: it is not
-    `search`'s ranking, which counts the query's occurrences) or newest first.
+    `search`'s ranking, which counts the query's occurrences) or newest first. A source or
+    date filter is also spelled as the index's scope tokens (`scopes`), so that the index
+    answers it rather than a join of every match.
     """
     if not query:
         raise ValueError("empty query")
     table = fold_map(conn)
     match = match_expression(query, table)
+    # The filter's scope tokens narrow the index's answer to (about) the filtered
+    # articles; the conditions on `a` below keep it exact.
+    scope = scope_match(conn, source, since, until)
+    if scope is not None:
+        match = f"({match}) AND ({scope.either})"
     where = [f"{BIGRAMS} MATCH {_sql_text(match)}"]
     pattern = glob_pattern(query, table)
     if pattern is not None:
