@@ -14,7 +14,7 @@ from tjcrawl.storage import migrations
 from tjcrawl.storage import search as search_module
 from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.search import query as search_query
-from tjcrawl.storage.search import scopes, substring_scan_ids
+from tjcrawl.storage.search import scope_counts, scopes, substring_scan_ids
 from tjcrawl.storage.search.scopes import SCOPES_KEY, scope_tokens
 
 WORDS = ("天津", "發展", "招商引资", "北京", "新闻")
@@ -56,9 +56,7 @@ BOUNDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def varied(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
-    path = tmp_path_factory.mktemp("scopes") / "a.db"
+def build_varied(path: Path) -> sqlite3.Connection:
     archive = Archive(path)
     draw = random.Random(20261207)
     for n in range(240):
@@ -70,8 +68,25 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     for (article_id,) in archive.conn.execute("SELECT id FROM articles").fetchall():
         set_published(archive.conn, article_id, DATES[article_id % len(DATES)])
     archive.conn.commit()
-    yield archive.conn
-    archive.conn.close()
+    return archive.conn
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
+    conn = build_varied(tmp_path_factory.mktemp("scopes") / "a.db")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
+    """The same archive with every token and phrase counted, also by scope."""
+    conn = build_varied(tmp_path_factory.mktemp("counted") / "a.db")
+    search_module.refresh_counts(conn, min_docs=1)
+    search_module.refresh_phrases(conn, min_docs=2, scope_min_docs=2)
+    conn.commit()
+    yield conn
+    conn.close()
 
 
 def set_published(conn: sqlite3.Connection, article_id: int, published: str | None) -> None:
@@ -145,7 +160,7 @@ def test_a_bound_that_cuts_a_day_makes_it_an_edge_and_whole_days_need_no_test(
     whole_year = scopes.scope_match(varied, "tj_daily", "2025-01-01", "2026-01-01")
     assert whole_year is not None and whole_year.whole is not None
     assert "zzzzzy2025" in whole_year.whole and "zzzzzy2024" not in whole_year.whole
-    assert whole_year.whole.startswith(scopes.source_token("tj_daily") + " AND ")
+    assert whole_year.whole_match.startswith(scopes.source_token("tj_daily") + " AND ")
 
 
 def could_be_a_text_token(token: str) -> bool:
@@ -216,3 +231,85 @@ def test_migration_25_gives_an_older_index_its_scope_tokens(tmp_path: Path) -> N
     conn.execute("PRAGMA user_version = 24")
     assert migrations.migrate(db) == 1  # run again: the index is kept as it is
     assert conn.execute("SELECT doc FROM temp.v WHERE term = 'zzzzzy2025'").fetchone()[0] == 7
+
+
+def recount(conn: sqlite3.Connection) -> dict[tuple[str, str, str], int]:
+    """The counts by scope made afresh from the articles themselves."""
+    table = search_module.fold_map(conn)
+    kept = conn.execute(
+        "SELECT kind, key FROM articles_search_scope_counts WHERE scope = ''"
+    ).fetchall()
+    tokens = {key for kind, key in kept if kind == scope_counts.TOKEN}
+    phrases = [key for kind, key in kept if kind == scope_counts.PHRASE]
+    found: dict[tuple[str, str, str], int] = {}
+    rows = conn.execute("SELECT id, title, body, source, published_at FROM articles").fetchall()
+    prepared = search_module.prepare_many([r[:3] for r in rows], table)
+    for (_, title, body, source, published), (_, bigrams, chars) in zip(
+        rows, prepared, strict=True
+    ):
+        scopes = ["", *scope_counts.article_scopes(scope_tokens(source, published).split())]
+        text = search_module.fold(f"{title}\n{body}", table)
+        held = [(scope_counts.TOKEN, t) for t in tokens & set(f"{bigrams} {chars}".split())]
+        held += [(scope_counts.PHRASE, p) for p in phrases if p in text]
+        for kind, key in held:
+            for scope in scopes:
+                found[(kind, key, scope)] = found.get((kind, key, scope), 0) + 1
+    return found
+
+
+def kept_by_scope(conn: sqlite3.Connection) -> dict[tuple[str, str, str], int]:
+    rows = conn.execute("SELECT kind, key, scope, docs FROM articles_search_scope_counts")
+    return {(kind, key, scope): docs for kind, key, scope, docs in rows if docs}
+
+
+def test_counts_by_scope_are_exact_when_found_and_after_every_change(tmp_path: Path) -> None:
+    conn = build_varied(tmp_path / "a.db")
+    search_module.refresh_counts(conn, min_docs=1)
+    search_module.refresh_phrases(conn, min_docs=2, scope_min_docs=2)
+    conn.commit()
+    found = kept_by_scope(conn)
+    assert any(k[0] == scope_counts.PHRASE for k in found), "招商引资 is kept by scope"
+    assert any(k[2].startswith("zzzzzs") and "y2025" in k[2] for k in found)
+    assert found == recount(conn)
+    archive = Archive(tmp_path / "a.db")
+    for n in range(300, 310):
+        row = article(n, "新", "招商引资天津" * (n % 3), published_at="2025-12-01T09:00:00+08:00")
+        archive.store_article(row | {"source": "区县"}, None, "r")
+    changed = article(5, "标题5", "北京", published_at="2024-03-01T00:00:00+08:00")
+    assert archive.store_article(changed | {"date_source": "url"}, None, "r") == "changed"
+    archive.commit()
+    gone = archive.conn.execute("SELECT id, title, body FROM articles WHERE id = 9").fetchone()
+    search_module.unindex_article(archive.conn, *gone)
+    archive.conn.execute("PRAGMA foreign_keys = OFF")
+    archive.conn.execute("DELETE FROM articles WHERE id = 9")
+    archive.conn.commit()
+    assert kept_by_scope(archive.conn) == recount(archive.conn) != found
+
+
+def test_filters_answered_from_counts_by_scope_stay_exact(
+    counted: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answered = []
+    real = scope_counts.kept_docs
+
+    def spy(*args):
+        docs = real(*args)
+        answered.append(docs is not None)
+        return docs
+
+    monkeypatch.setattr(scope_counts, "kept_docs", spy)
+    for since in BOUNDS:
+        for until in BOUNDS[::4]:
+            for source in (None, "区县"):
+                if not (source or since or until):
+                    continue
+                for query in ("天津", "发", "招商引资"):
+                    want = expected_ids(counted, query, source, since, until)
+                    for order in ("rank", "newest"):
+                        found = search_module.search(
+                            counted, query, source=source, since=since, until=until,
+                            order=order, limit=1000,
+                        )  # fmt: skip
+                        assert found.total == len(want), (query, source, since, until, order)
+                        assert {h.id for h in found.hits} == want
+    assert sum(answered) > 50

@@ -49,6 +49,7 @@ INDEX_TABLES = [
     "articles_search_fold",
     "articles_search_counts",
     "articles_search_phrases",
+    "articles_search_scope_counts",
     "articles_search_attachments",
     "articles_search_attachments_config",
     "articles_search_attachments_data",

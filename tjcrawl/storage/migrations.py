@@ -498,14 +498,20 @@ def _lean_search_index(db: sqlite_utils.Database) -> None:
 def _search_scopes(db: sqlite_utils.Database) -> None:
     """Each article's source and publish day indexed beside its text (scope tokens,
     tjcrawl.storage.search.scopes), so that a filtered search is one FTS5 intersection: an
-    archive indexed without them is indexed again and its common phrases counted again.
-    Harmless when run again: an index that holds them is kept."""
+    archive indexed without them is indexed again and its common phrases counted again; and
+    articles_search_scope_counts, the counts of very common tokens and phrases by source,
+    year and month (tjcrawl.storage.search.scope_counts), filled with the phrases. Harmless
+    when run again: an index that holds them is kept."""
     from tjcrawl.storage import search
+    from tjcrawl.storage.search.scope_counts import create_scope_count_table
     from tjcrawl.storage.search.scopes import scoped
 
     if not scoped(db.conn):
         search.create_index(db.conn)
+        for name in (search.BIGRAMS, search.CHARS):  # a bulk load: one segment each
+            db.conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
         search.refresh_phrases(db.conn)
+    create_scope_count_table(db.conn)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [

@@ -73,6 +73,11 @@ def render(conn: sqlite3.Connection) -> str:
         "source or date intersects two FTS5 doclists instead of joining every match "
         "(`tjcrawl.storage.search.scopes`); they never equal a text token. `tjcrawl_meta` "
         "key `search_scope_tokens` = `1` says the index holds them; migration 25 indexes an "
-        "older archive again.\n"
+        "older archive again. `articles_search_scope_counts` (kind `t` token or `p` phrase, "
+        "key, scope, docs) keeps, for every token and phrase in at least 100,000 articles, "
+        "how many articles of each source, year, month and source-and-year (scope "
+        "`zzzzzs<hex>y<YYYY>`) hold it, the empty scope its total: made with the kept "
+        "phrases and moved by every index and unindex "
+        "(`tjcrawl.storage.search.scope_counts`).\n"
     )
     return "".join(parts)

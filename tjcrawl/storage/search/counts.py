@@ -12,6 +12,7 @@ import numpy as np
 
 from tjcrawl.storage import phrase_counts
 from tjcrawl.storage.phrase_counts import PhraseTrie
+from tjcrawl.storage.search import scope_counts
 from tjcrawl.storage.search.common import (
     BIGRAMS,
     CHARS,
@@ -29,7 +30,8 @@ from tjcrawl.storage.search.common import (
     PHRASES_REFRESH_GROWTH,
 )
 from tjcrawl.storage.search.folding import fold_map
-from tjcrawl.storage.search.scopes import SCOPE_GLOB
+from tjcrawl.storage.search.scope_counts import SCOPE_MIN_DOCS
+from tjcrawl.storage.search.scopes import SCOPE_GLOB, scope_tokens
 from tjcrawl.storage.search.tokens import _folded_pairs
 
 LARGE_ARCHIVE = 50_000  # above this many articles a crawl refreshes the kept counts
@@ -75,13 +77,33 @@ def _move_counts(
     head = _head(conn)
     if not head:
         return
+    by_scope, phrase_trie = scope_counts.kept_keys(conn)
     moved: dict[str, int] = {}
-    for _, bigrams, chars in rows:
-        for token in head.intersection(bigrams.split()).union(head.intersection(chars.split())):
+    token_rows: list[tuple[list[str], set[str]]] = []
+    scopes_by_id: dict[int, list[str]] = {}
+    for rowid, bigrams, chars in rows:
+        words = bigrams.split()
+        held = head.intersection(words).union(head.intersection(chars.split()))
+        for token in held:
             moved[token] = moved.get(token, 0) + step
+        if by_scope or phrase_trie is not None:
+            # An article's scope tokens end its bigram stream (`scopes.with_scopes`).
+            scopes = scope_counts.article_scopes([w for w in words[-4:] if w[:5] == "zzzzz"])
+            scopes_by_id[rowid] = scopes
+            token_rows.append((scopes, by_scope.intersection(held)))
     conn.executemany(
         f"UPDATE {COUNTS} SET docs = docs + ? WHERE token = ?", [(n, t) for t, n in moved.items()]
     )
+    phrase_rows: list[tuple[list[str], list[str]]] = []
+    if phrase_trie is not None and texts:
+        found = phrase_trie.hits(*_folded_pairs(texts, fold_map(conn)))
+        held_phrases: dict[int, list[str]] = {}
+        for n, phrase_id in zip((found >> 32).tolist(), (found & 0xFFFFFFFF).tolist(), strict=True):
+            held_phrases.setdefault(n, []).append(phrase_trie.phrases[phrase_id])
+        phrase_rows = [
+            (scopes_by_id.get(texts[n][0], []), phrases) for n, phrases in held_phrases.items()
+        ]
+    scope_counts.move(conn, token_rows, phrase_rows, step)
 
 
 def refresh_counts(conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS) -> int:
@@ -170,7 +192,10 @@ def _sample(conn: sqlite3.Connection, total: int, sample: int) -> list[tuple[int
 
 
 def refresh_phrases(
-    conn: sqlite3.Connection, min_docs: int = HEAD_MIN_DOCS, sample: int = PHRASE_SAMPLE
+    conn: sqlite3.Connection,
+    min_docs: int = HEAD_MIN_DOCS,
+    sample: int = PHRASE_SAMPLE,
+    scope_min_docs: int = SCOPE_MIN_DOCS,
 ) -> int:
     """Find and count anew every phrase of 3 to PHRASE_LONGEST characters in at least
     ``min_docs`` articles; returns how many.
@@ -178,12 +203,15 @@ def refresh_phrases(
     Candidates come from a sample of ``sample`` articles (taken with a margin, so that a
     phrase just common enough is rarely missed), then every candidate is counted exactly in
     every article: a kept count is always exact, and a common phrase the sample missed is
-    counted by the index at query time, as any other. About a minute at a million articles.
+    counted by the index at query time, as any other. The same pass finds the counts by
+    scope of every token and phrase in at least ``scope_min_docs`` articles
+    (`scope_counts`). About two minutes at a million articles.
 
     It counts the ``articles`` table, so every article must be indexed as it stands: run it
     outside an `Archive`'s transaction (whose search indexing waits for its commit).
     """
     create_phrase_table(conn)
+    scope_counts.create_scope_count_table(conn)
     conn.execute(f"DELETE FROM {PHRASES}")
     total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     table = fold_map(conn)
@@ -198,10 +226,16 @@ def refresh_phrases(
         del rows
         trie = PhraseTrie(candidates)
         counts = np.zeros(len(trie), dtype=np.int64)
-        if len(trie):
-            articles = conn.execute("SELECT id, title, body FROM articles")
-            while chunk := articles.fetchmany(PHRASE_CHUNK):
-                counts += trie.counts(*_folded_pairs(chunk, table))
+        # The same pass counts the very common tokens and phrases by scope.
+        tally = scope_counts.ScopeTally(conn, trie, scope_min_docs)
+        articles = conn.execute("SELECT id, title, body, source, published_at FROM articles")
+        while chunk := articles.fetchmany(PHRASE_CHUNK):
+            texts = [row[:3] for row in chunk]
+            pairs = _folded_pairs(texts, table)
+            if len(trie):
+                counts += trie.counts(*pairs)
+            scopes = [scope_counts.article_scopes(scope_tokens(*row[3:]).split()) for row in chunk]
+            tally.add(texts, scopes, table, pairs)
         # A prefix is in at least as many articles as its phrase, so this keeps every
         # prefix of a kept phrase: the trie stays whole.
         common = [
@@ -209,6 +243,9 @@ def refresh_phrases(
         ]
         conn.executemany(f"INSERT INTO {PHRASES} (phrase, docs) VALUES (?, ?)", common)
         kept = len(common)
+        tally.store(conn, counts)
+    else:
+        scope_counts.clear(conn)
     conn.executemany(
         "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)",
         [(PHRASES_KEY, secrets.token_hex(8)), (PHRASES_AT_KEY, str(total))],

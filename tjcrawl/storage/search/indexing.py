@@ -22,6 +22,11 @@ from tjcrawl.storage.search.counts import (
     refresh_phrases,
 )
 from tjcrawl.storage.search.folding import _digest, fold_map, opencc_fold_map
+from tjcrawl.storage.search.scope_counts import (
+    SCOPE_COUNTS,
+    SCOPE_COUNTS_KEY,
+    create_scope_count_table,
+)
 from tjcrawl.storage.search.scopes import SCOPES_KEY, scoped, scopes_of, with_scopes
 from tjcrawl.storage.search.tokens import prepare, prepare_many
 
@@ -38,6 +43,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
     conn.execute(f"DROP TABLE IF EXISTS {FOLD_TABLE}")
     conn.execute(f"DROP TABLE IF EXISTS {COUNTS}")
     conn.execute(f"DROP TABLE IF EXISTS {PHRASES}")
+    conn.execute(f"DROP TABLE IF EXISTS {SCOPE_COUNTS}")
     # Distinct bigrams, no positions (detail=none): 40 % of the positional index's size. A
     # query of 3 or more characters is the AND of its bigrams, each candidate's text tested.
     conn.execute(
@@ -50,6 +56,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
         f"CREATE TABLE {COUNTS} (token TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID"
     )
     create_phrase_table(conn)
+    create_scope_count_table(conn)
     table = opencc_fold_map()
     conn.executemany(
         f"INSERT INTO {FOLD_TABLE} (char, folded) VALUES (?, ?)",
@@ -59,7 +66,7 @@ def create_index(conn: sqlite3.Connection, reindex: bool = True) -> None:
         "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)",
         [(META_KEY, _digest(table)), (LENGTH_KEY, "0"), (SCOPES_KEY, "1")],
     )
-    conn.execute("DELETE FROM tjcrawl_meta WHERE key = ?", (PHRASES_AT_KEY,))
+    conn.execute("DELETE FROM tjcrawl_meta WHERE key IN (?, ?)", (PHRASES_AT_KEY, SCOPE_COUNTS_KEY))
     if reindex:
         rows = conn.execute("SELECT id, title, body FROM articles ORDER BY id")
         while batch := rows.fetchmany(500):

@@ -8,9 +8,10 @@ import re
 import sqlite3
 from collections.abc import Sequence
 
+from tjcrawl.storage.search import scope_counts
 from tjcrawl.storage.search.common import BIGRAMS, COUNTS, FILTER_INDEX, LENGTH_KEY, PHRASES
 from tjcrawl.storage.search.folding import _preimages, fold, fold_map
-from tjcrawl.storage.search.scopes import ScopeMatch, scope_match
+from tjcrawl.storage.search.scopes import _MONTH, _YEAR, ScopeMatch, scope_match
 from tjcrawl.storage.search.tokens import _CODE, _index_query
 
 SCAN_COST_RATIO = 20  # reading a filtered article vs joining one match to the filter index
@@ -91,6 +92,10 @@ class _Query:
         if not self.where and kept is not None:
             return kept
         if self.scope is not None:
+            split = self._kept_by_scope(self.scope)
+            if split is not None:
+                kept_part, rest = split
+                return kept_part + (self._scoped_count(rest) if rest is not None else 0)
             if not self.exact:
                 self.scanned = self._tested_candidates()
                 return len(self.scanned)
@@ -110,17 +115,56 @@ class _Query:
         sql = f"SELECT count(*) {self._from()}"
         return self.conn.execute(sql, [self.match, *self.params]).fetchone()[0]
 
+    def _kept_by_scope(self, scope: ScopeMatch) -> tuple[int, ScopeMatch | None] | None:
+        """The matches in the filter's whole years and months (a source's years, with a
+        source) from the counts kept by scope, and the rest of the filter; None when the
+        query is not kept by scope or nothing of the filter is a kept scope."""
+        kept: list[str] = []
+        rest: list[str] = []
+        for token in scope.whole:
+            if scope.source is None and token[:6] in (_YEAR, _MONTH):
+                kept.append(token)
+            elif scope.source is not None and token[:6] == _YEAR:
+                kept.append(scope_counts.source_year(scope.source, token))
+            else:
+                rest.append(token)
+        if scope.source is not None and not scope.dated:
+            kept.append(scope.source)
+        if not kept:
+            return None
+        if self.exact:
+            kind, key = scope_counts.TOKEN, "".join(_CODE[c] for c in self.folded)
+        else:
+            kind, key = scope_counts.PHRASE, self.folded
+        docs = scope_counts.kept_docs(self.conn, kind, key, kept)
+        if docs is None:
+            return None
+        left = ScopeMatch(scope.source, tuple(rest), scope.edge, scope.dated)
+        return docs, (left if rest or scope.edge else None)
+
     def _scoped_count(self, scope: ScopeMatch) -> int:
         """FTS5 counts the matches wholly inside the filter; those under edge tokens are
-        joined to their rows and tested by the SQL filter."""
+        joined to their rows and tested by the SQL filter. A query of three characters or
+        more tests each candidate's text, within the scope."""
+        if not self.exact:
+            where = f" AND {self.where}" if self.where else ""
+            rows = self.conn.execute(
+                f"SELECT a.title, a.body FROM {self.index} AS s CROSS JOIN articles a"
+                f" ON a.id = s.rowid WHERE {self.index} MATCH ?{where}",
+                [f"({self.match}) AND ({scope.either})", *self.params],
+            )
+            holds = self.matcher.holds
+            return sum(1 for title, body in rows if holds(title or "", body or ""))
         total = 0
-        if scope.whole:
+        whole = scope.whole_match
+        if whole:
             sql = f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH ?"
-            total += self.conn.execute(sql, (f"({self.match}) AND ({scope.whole})",)).fetchone()[0]
-        if scope.edge:
+            total += self.conn.execute(sql, (f"({self.match}) AND ({whole})",)).fetchone()[0]
+        edge = scope.edge_match
+        if edge:
             sql = f"SELECT count(*) {self._from()}"
-            edge = f"({self.match}) AND ({scope.edge})"
-            total += self.conn.execute(sql, [edge, *self.params]).fetchone()[0]
+            match = f"({self.match}) AND ({edge})"
+            total += self.conn.execute(sql, [match, *self.params]).fetchone()[0]
         return total
 
     def _tested_candidates(self) -> list[tuple[int, str | None]]:
@@ -163,11 +207,12 @@ class _Query:
         if self.scanned is not None:
             return sorted((i for i, _ in self.scanned), reverse=True)[:n]
         if not self.exact:  # a kept (common) phrase: its candidates mostly hold it
+            where = f" AND {self.where}" if self.where else ""
             rows = self.conn.execute(
                 f"SELECT {_ROW} FROM {self.index} AS s"
-                f" CROSS JOIN articles a ON a.id = s.rowid WHERE {self.index} MATCH ?"
+                f" CROSS JOIN articles a ON a.id = s.rowid WHERE {self.index} MATCH ?{where}"
                 " ORDER BY s.rowid DESC",
-                (self.match,),
+                [self.filtered_match, *self.params],
             )
             count, found = self.matcher.count, []
             while len(found) < n and (batch := rows.fetchmany(PROBE_BATCH)):
@@ -192,7 +237,9 @@ class _Query:
         """The ids of the n newest matches (published_at, then id, descending)."""
         if self.scanned is not None:
             return self._scanned_newest(n)
-        if total <= JOIN_SORT_MAX:
+        # Sorting a phrase's matches by date reads every candidate; a common phrase is
+        # found sooner by walking the (filtered) articles newest first.
+        if total <= JOIN_SORT_MAX and self.exact:
             return self._sorted_by_date(n)
         articles = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
         # Expected probes: n over the share of articles that match; give up at 4 times that.

@@ -35,6 +35,7 @@ from datetime import date
 
 SCOPES_KEY = "search_scope_tokens"
 _PREFIX = "zzzzz"
+_YEAR, _MONTH = _PREFIX + "y", _PREFIX + "m"
 ODD_DATE = _PREFIX + "dx"
 SCOPE_GLOB = _PREFIX + "[dmsy]*"  # every scope token, as a GLOB over index terms
 # A filter whose dates span more years than this is joined as before (a cover of thousands
@@ -56,11 +57,11 @@ def _day(published_at: str) -> date | None:
 
 
 def _year(y: int) -> str:
-    return f"{_PREFIX}y{y:04d}"
+    return f"{_YEAR}{y:04d}"
 
 
 def _month(y: int, m: int) -> str:
-    return f"{_PREFIX}m{y:04d}{m:02d}"
+    return f"{_MONTH}{y:04d}{m:02d}"
 
 
 def _day_token(d: date) -> str:
@@ -123,15 +124,34 @@ def with_scopes(
 
 @dataclass(frozen=True)
 class ScopeMatch:
-    """A filter as MATCH expressions of scope tokens: ``whole`` for the articles wholly inside
-    it, ``edge`` for those the SQL filter must still test; either may be None."""
+    """A filter as scope tokens: its source's (or None), the years, months and days wholly
+    inside it (``whole``: their articles need no further test) and the ``edge`` ones whose
+    articles the SQL filter must still test. A date filter has at least the edge ODD_DATE."""
 
-    whole: str | None
-    edge: str | None
+    source: str | None
+    whole: tuple[str, ...] = ()
+    edge: tuple[str, ...] = ()
+    dated: bool = False
+
+    def _spelled(self, tokens: tuple[str, ...]) -> str | None:
+        if not tokens:
+            return self.source if not self.dated else None
+        any_of = tokens[0] if len(tokens) == 1 else "(" + " OR ".join(tokens) + ")"
+        return f"{self.source} AND {any_of}" if self.source else any_of
+
+    @property
+    def whole_match(self) -> str | None:
+        """MATCH expression of the articles wholly inside (None: there are none)."""
+        return self._spelled(self.whole)
+
+    @property
+    def edge_match(self) -> str | None:
+        return self._spelled(self.edge) if self.edge else None
 
     @property
     def either(self) -> str:
-        return " OR ".join(f"({e})" for e in (self.whole, self.edge) if e) or ODD_DATE
+        spelled = [e for e in (self.whole_match, self.edge_match) if e]
+        return " OR ".join(f"({e})" for e in spelled) or ODD_DATE
 
 
 def scope_match(
@@ -143,20 +163,12 @@ def scope_match(
         return None
     source_part = source_token(source) if source else None
     if not (since or until):
-        return ScopeMatch(whole=source_part, edge=None)
+        return ScopeMatch(source=source_part)
     years = _year_range(conn, since or None, until or None)
     if years is None:
         return None
     whole, edge = _cover(since or None, until or None, *years)
-    edge.append(ODD_DATE)
-    return ScopeMatch(whole=_both(source_part, whole), edge=_both(source_part, edge))
-
-
-def _both(source_part: str | None, tokens: list[str]) -> str | None:
-    if not tokens:
-        return None
-    any_of = tokens[0] if len(tokens) == 1 else "(" + " OR ".join(tokens) + ")"
-    return f"{source_part} AND {any_of}" if source_part else any_of
+    return ScopeMatch(source_part, tuple(whole), (*edge, ODD_DATE), dated=True)
 
 
 def _year_range(

@@ -1,0 +1,242 @@
+"""Kept counts by scope: for each very common token and phrase (in at least
+``SCOPE_MIN_DOCS`` articles), how many articles of each source, year, month and
+source-and-year hold it (``articles_search_scope_counts``).
+
+A filtered count of 天津 at a million articles is otherwise FTS5's intersection of its
+941,958 articles with the filter's (~20 ms) and a filtered count of a phrase a test of every
+candidate's text; with these, the filter's whole years and months (with or without a
+source) are lookups, and only its stray days and edge days go to the index.
+
+The counts are found anew with the common phrases (`refresh_phrases` reads every article
+once for both) and kept exact between refreshes by every index and unindex, as the other
+kept counts are. A row with the empty scope holds a key's total: a key without it is not
+kept by scope, and a kept key without a row for a scope is in none of its articles.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+
+from tjcrawl.storage.phrase_counts import PhraseTrie
+from tjcrawl.storage.search.common import COUNTS
+from tjcrawl.storage.search.scopes import _MONTH, _PREFIX, _YEAR
+
+SCOPE_COUNTS = "articles_search_scope_counts"
+SCOPE_COUNTS_KEY = "search_scope_counts_generation"
+SCOPE_MIN_DOCS = 100_000  # below this an FTS5 intersection with a filter takes a few ms
+ALL = ""  # the scope of a key's total
+TOKEN, PHRASE = "t", "p"
+
+_SOURCE = _PREFIX + "s"
+
+
+def create_scope_count_table(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {SCOPE_COUNTS} (kind TEXT NOT NULL, key TEXT NOT NULL,"
+        " scope TEXT NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY (kind, key, scope))"
+        " WITHOUT ROWID"
+    )
+
+
+def source_year(source_token: str, year_token: str) -> str:
+    """The scope of one source's articles of one year ('y' is no hex digit: unambiguous)."""
+    return f"{source_token}y{year_token[len(_YEAR) :]}"
+
+
+def article_scopes(scope_tokens: Sequence[str]) -> list[str]:
+    """The kept-count scopes of an article, from its scope tokens (`scopes.scope_tokens`)."""
+    source = year = None
+    found = []
+    for token in scope_tokens:
+        if token.startswith(_SOURCE):
+            source = token
+            found.append(token)
+        elif token.startswith(_YEAR):
+            year = token
+            found.append(token)
+        elif token.startswith(_MONTH):
+            found.append(token)
+    if source and year:
+        found.append(source_year(source, year))
+    return found
+
+
+# -- which keys are kept, cached per generation -------------------------------------------
+
+_kept_cache: dict[str, tuple[frozenset[str], PhraseTrie | None]] = {}
+
+
+def kept_keys(conn: sqlite3.Connection) -> tuple[frozenset[str], PhraseTrie | None]:
+    """(tokens, trie of phrases) whose counts are kept by scope; empty when none are."""
+    try:
+        row = conn.execute(
+            "SELECT value FROM tjcrawl_meta WHERE key = ?", (SCOPE_COUNTS_KEY,)
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return frozenset(), None
+    if row is None:
+        return frozenset(), None
+    cached = _kept_cache.get(row[0])
+    if cached is None:
+        rows = conn.execute(f"SELECT kind, key FROM {SCOPE_COUNTS} WHERE scope = ?", (ALL,))
+        tokens, phrases = set(), []
+        for kind, key in rows:
+            (tokens.add(key) if kind == TOKEN else phrases.append(key))
+        trie = PhraseTrie(phrases) if phrases else None
+        cached = _kept_cache[row[0]] = (frozenset(tokens), trie if trie and len(trie) else None)
+    return cached
+
+
+def kept_docs(conn: sqlite3.Connection, kind: str, key: str, scopes: Sequence[str]) -> int | None:
+    """The articles holding ``key`` summed over ``scopes`` (disjoint), or None when the key
+    is not kept by scope."""
+    marks = ",".join("?" * (len(scopes) + 1))
+    found = dict(
+        conn.execute(
+            f"SELECT scope, docs FROM {SCOPE_COUNTS} WHERE kind = ? AND key = ?"
+            f" AND scope IN ({marks})",
+            (kind, key, ALL, *scopes),
+        ).fetchall()
+    )
+    if ALL not in found:
+        return None
+    return sum(found.get(scope, 0) for scope in scopes)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """No key kept by scope (an archive too small for them, or an index made anew)."""
+    conn.execute(f"DELETE FROM {SCOPE_COUNTS}")
+    conn.execute("DELETE FROM tjcrawl_meta WHERE key = ?", (SCOPE_COUNTS_KEY,))
+
+
+# -- moved by every index and unindex -----------------------------------------------------
+
+
+def move(
+    conn: sqlite3.Connection,
+    token_rows: Sequence[tuple[list[str], set[str]]],
+    phrase_rows: Sequence[tuple[list[str], Sequence[str]]],
+    step: int,
+) -> None:
+    """Move the counts by ``step`` for articles given as (scopes, kept tokens they hold) and
+    (scopes, kept phrases they hold)."""
+    moved: dict[tuple[str, str, str], int] = {}
+    for kind, rows in ((TOKEN, token_rows), (PHRASE, phrase_rows)):
+        for scopes, keys in rows:
+            for key in keys:
+                for scope in (ALL, *scopes):
+                    at = (kind, key, scope)
+                    moved[at] = moved.get(at, 0) + step
+    if not moved:
+        return
+    conn.executemany(
+        f"INSERT INTO {SCOPE_COUNTS} (kind, key, scope, docs) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (kind, key, scope) DO UPDATE SET docs = docs + excluded.docs",
+        [(kind, key, scope, n) for (kind, key, scope), n in moved.items()],
+    )
+
+
+# -- found anew with the phrases ----------------------------------------------------------
+
+
+class ScopeTally:
+    """Counts by scope over every article, filled chunk by chunk by `refresh_phrases`."""
+
+    def __init__(self, conn: sqlite3.Connection, trie: PhraseTrie, min_docs: int) -> None:
+        from tjcrawl.storage.search.tokens import token_keys
+
+        self.min_docs = min_docs
+        self.trie = trie
+        self.tokens = [
+            r[0] for r in conn.execute(f"SELECT token FROM {COUNTS} WHERE docs >= ?", (min_docs,))
+        ]
+        keys = token_keys(self.tokens)
+        order = np.argsort(keys)
+        self.token_keys, self.token_order = keys[order], order
+        self.scopes: dict[str, int] = {}
+        self.token_counts = np.zeros((0, len(self.tokens)), dtype=np.int64)
+        self.phrase_counts = np.zeros((0, len(trie)), dtype=np.int64)
+
+    def _scope_ids(self, scope_lists: Sequence[list[str]], width: int = 4) -> np.ndarray:
+        ids = np.full((len(scope_lists), width), -1, dtype=np.int64)
+        for n, scopes in enumerate(scope_lists):
+            for slot, scope in enumerate(scopes[:width]):
+                ids[n, slot] = self.scopes.setdefault(scope, len(self.scopes))
+        grow = len(self.scopes) - len(self.token_counts)
+        if grow > 0:
+            self.token_counts = np.vstack(
+                [self.token_counts, np.zeros((grow, len(self.tokens)), dtype=np.int64)]
+            )
+            self.phrase_counts = np.vstack(
+                [self.phrase_counts, np.zeros((grow, len(self.trie)), dtype=np.int64)]
+            )
+        return ids
+
+    @staticmethod
+    def _add(counts: np.ndarray, ids: np.ndarray, rows: np.ndarray, which: np.ndarray) -> None:
+        width = counts.shape[1]
+        for slot in range(ids.shape[1]):
+            scope = ids[rows, slot]
+            keep = scope >= 0
+            if keep.any():
+                flat = np.bincount(
+                    scope[keep] * width + which[keep], minlength=counts.size
+                ).reshape(counts.shape)
+                counts += flat
+
+    def add(
+        self,
+        rows: Sequence[tuple[int, str | None, str | None]],
+        scope_lists: Sequence[list[str]],
+        table: dict[int, str],
+        pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> None:
+        from tjcrawl.storage.search.tokens import row_token_keys
+
+        ids = self._scope_ids(scope_lists)
+        if self.tokens:
+            row, keys = row_token_keys(rows, table)
+            at = np.searchsorted(self.token_keys, keys)
+            at = np.minimum(at, len(self.token_keys) - 1)
+            hit = self.token_keys[at] == keys
+            self._add(self.token_counts, ids, row[hit], self.token_order[at[hit]])
+        if len(self.trie):
+            found = self.trie.hits(*pairs)
+            self._add(self.phrase_counts, ids, found >> 32, found & 0xFFFFFFFF)
+
+    def store(self, conn: sqlite3.Connection, phrase_docs: np.ndarray) -> None:
+        conn.execute(f"DELETE FROM {SCOPE_COUNTS}")
+        names = list(self.scopes)
+        rows: list[tuple[str, str, str, int]] = []
+        token_docs = dict(
+            conn.execute(f"SELECT token, docs FROM {COUNTS} WHERE docs >= ?", (self.min_docs,))
+        )
+        for n, token in enumerate(self.tokens):
+            rows.append((TOKEN, token, ALL, token_docs[token]))
+            rows += [
+                (TOKEN, token, names[s], int(d)) for s, d in enumerate(self.token_counts[:, n]) if d
+            ]
+        # A prefix is in at least as many articles as its phrase: the kept ones stay a
+        # whole trie.
+        for n, (phrase, docs) in enumerate(
+            zip(self.trie.phrases, phrase_docs.tolist(), strict=True)
+        ):
+            if docs < self.min_docs:
+                continue
+            rows.append((PHRASE, phrase, ALL, int(docs)))
+            rows += [
+                (PHRASE, phrase, names[s], int(d))
+                for s, d in enumerate(self.phrase_counts[:, n])
+                if d
+            ]
+        conn.executemany(
+            f"INSERT INTO {SCOPE_COUNTS} (kind, key, scope, docs) VALUES (?, ?, ?, ?)", rows
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO tjcrawl_meta (key, value) VALUES (?, ?)",
+            (SCOPE_COUNTS_KEY, secrets.token_hex(8)),
+        )
