@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO))
 
 from tjcrawl.storage import search  # noqa: E402
 from tjcrawl.storage.archive import open_database  # noqa: E402
+from tjcrawl.storage.search.scope_counts import SCOPE_COUNTS  # noqa: E402
 
 # --------------------------------------------------------------------------------------
 # The synthetic corpus
@@ -302,7 +303,7 @@ def sizes(path: Path) -> dict:
     shadows = ("_data", "_idx", "_docsize", "_config", "_content")
     bigrams = sum(by_name.get(search.BIGRAMS + s, 0) for s in shadows)
     chars = sum(by_name.get(search.CHARS + s, 0) for s in shadows)
-    kept = sum(by_name.get(t, 0) for t in (search.COUNTS, search.PHRASES))
+    kept = sum(by_name.get(t, 0) for t in (search.COUNTS, search.PHRASES, SCOPE_COUNTS))
     articles = by_name.get("articles", 0)
     conn = sqlite3.connect(path)
     (text,) = conn.execute(

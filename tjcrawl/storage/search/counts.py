@@ -225,17 +225,14 @@ def refresh_phrases(
         )
         del rows
         trie = PhraseTrie(candidates)
-        counts = np.zeros(len(trie), dtype=np.int64)
         # The same pass counts the very common tokens and phrases by scope.
         tally = scope_counts.ScopeTally(conn, trie, scope_min_docs)
         articles = conn.execute("SELECT id, title, body, source, published_at FROM articles")
-        while chunk := articles.fetchmany(PHRASE_CHUNK):
+        while tally.counting and (chunk := articles.fetchmany(PHRASE_CHUNK)):
             texts = [row[:3] for row in chunk]
-            pairs = _folded_pairs(texts, table)
-            if len(trie):
-                counts += trie.counts(*pairs)
             scopes = [scope_counts.article_scopes(scope_tokens(*row[3:]).split()) for row in chunk]
-            tally.add(texts, scopes, table, pairs)
+            tally.add(texts, scopes, table, _folded_pairs(texts, table))
+        counts = tally.phrase_docs
         # A prefix is in at least as many articles as its phrase, so this keeps every
         # prefix of a kept phrase: the trie stays whole.
         common = [
@@ -243,7 +240,7 @@ def refresh_phrases(
         ]
         conn.executemany(f"INSERT INTO {PHRASES} (phrase, docs) VALUES (?, ?)", common)
         kept = len(common)
-        tally.store(conn, counts)
+        tally.store(conn)
     else:
         scope_counts.clear(conn)
     conn.executemany(

@@ -4,6 +4,8 @@ walking ``articles`` or sorting the matches; bm25 scoring of the candidates.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -17,6 +19,8 @@ from tjcrawl.storage.search.tokens import _CODE, _index_query
 SCAN_COST_RATIO = 20  # reading a filtered article vs joining one match to the filter index
 JOIN_SORT_MAX = 20_000  # newest first: sort at most this many matches by date, else walk
 PROBE_BATCH = 256
+SHORT_WALK = 2 * PROBE_BATCH  # articles a filtered query reads before it sorts instead
+MOST_SPELLINGS = 32  # a query counted spelling by spelling, when it has at most this many
 
 
 def article_filters(source: str | None, since: str | None, until: str | None) -> tuple[str, list]:
@@ -240,7 +244,11 @@ class _Query:
         # Sorting a phrase's matches by date reads every candidate; a common phrase is
         # found sooner by walking the (filtered) articles newest first.
         if total <= JOIN_SORT_MAX and self.exact:
-            return self._sorted_by_date(n)
+            # Sorting joins every match to its date; a word common within its filter is
+            # found sooner by a short walk of the newest filtered articles (a few ms lost
+            # when it is not).
+            found = self._walk(n, SHORT_WALK) if self.where else None
+            return found if found is not None else self._sorted_by_date(n)
         articles = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
         # Expected probes: n over the share of articles that match; give up at 4 times that.
         budget = 4 * n * articles / total + 4 * PROBE_BATCH
@@ -332,8 +340,13 @@ class _Matcher:
         pre = _preimages(table)
         classes = [pre.get(c, c) for c in folded]
         self.folded = folded
+        # Without a border (a proper prefix that is also a suffix) two occurrences of the
+        # folded query cannot overlap, so str.count, which counts apart, counts them all.
+        apart = all(folded[:k] != folded[-k:] for k in range(1, len(folded)))
         if all(len(c) == 1 for c in classes):
             self.count, self.holds = self._plain_count, self._plain_holds
+            if apart:
+                self.count = self._apart_count
         elif len(folded) == 1:
             self.chars = classes[0]
             self.count, self.holds = self._chars_count, self._chars_holds
@@ -342,9 +355,20 @@ class _Matcher:
             self.overlapping = re.compile(f"(?={body})")
             self.first = re.compile(body).search
             self.count, self.holds = self._pattern_count, self._pattern_holds
+            if apart and math.prod(len(c) for c in classes) <= MOST_SPELLINGS:
+                # Each occurrence is exactly one spelling (发展, 發展, 髮展): counting each
+                # with str.count is ~5x faster than the regex over a 1.5 KB article.
+                self.spellings = ["".join(p) for p in itertools.product(*classes)]
+                self.count = self._spellings_count
 
     def _plain_count(self, title: str, body: str) -> int:
         return _occurrences(title, self.folded) + _occurrences(body, self.folded)
+
+    def _apart_count(self, title: str, body: str) -> int:
+        return title.count(self.folded) + body.count(self.folded)
+
+    def _spellings_count(self, title: str, body: str) -> int:
+        return sum(title.count(s) + body.count(s) for s in self.spellings)
 
     def _plain_holds(self, title: str, body: str) -> bool:
         return self.folded in title or self.folded in body

@@ -21,9 +21,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tjcrawl.storage.arrays import distinct
 from tjcrawl.storage.phrase_counts import PhraseTrie
 from tjcrawl.storage.search.common import COUNTS
 from tjcrawl.storage.search.scopes import _MONTH, _PREFIX, _YEAR
+from tjcrawl.storage.search.tokens import (
+    _CHAR_KEY,
+    _MAX_POINT,
+    _batch_points,
+    _coder,
+    token_keys,
+)
 
 SCOPE_COUNTS = "articles_search_scope_counts"
 SCOPE_COUNTS_KEY = "search_scope_counts_generation"
@@ -147,8 +155,6 @@ class ScopeTally:
     """Counts by scope over every article, filled chunk by chunk by `refresh_phrases`."""
 
     def __init__(self, conn: sqlite3.Connection, trie: PhraseTrie, min_docs: int) -> None:
-        from tjcrawl.storage.search.tokens import token_keys
-
         self.min_docs = min_docs
         self.trie = trie
         self.tokens = [
@@ -157,9 +163,24 @@ class ScopeTally:
         keys = token_keys(self.tokens)
         order = np.argsort(keys)
         self.token_keys, self.token_order = keys[order], order
+        # Most positions start no kept token: tables of the characters that can be a kept
+        # bigram's first or second, or a kept character, drop them before any search.
+        size = _MAX_POINT + 1
+        self.first_ok = np.zeros(size, dtype=bool)
+        self.second_ok = np.zeros(size, dtype=bool)
+        self.char_ok = np.zeros(size, dtype=bool)
+        bigrams = keys[keys < _CHAR_KEY]
+        self.first_ok[bigrams >> 21] = True
+        self.second_ok[bigrams & 0x1FFFFF] = True
+        self.char_ok[keys[keys >= _CHAR_KEY] & 0x1FFFFF] = True
         self.scopes: dict[str, int] = {}
         self.token_counts = np.zeros((0, len(self.tokens)), dtype=np.int64)
         self.phrase_counts = np.zeros((0, len(trie)), dtype=np.int64)
+        self.phrase_docs = np.zeros(len(trie), dtype=np.int64)
+
+    @property
+    def counting(self) -> bool:
+        return bool(self.tokens) or len(self.trie) > 0
 
     def _scope_ids(self, scope_lists: Sequence[list[str]], width: int = 4) -> np.ndarray:
         ids = np.full((len(scope_lists), width), -1, dtype=np.int64)
@@ -195,20 +216,40 @@ class ScopeTally:
         table: dict[int, str],
         pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
     ) -> None:
-        from tjcrawl.storage.search.tokens import row_token_keys
-
+        """Count a chunk of (id, title, body) rows with their scopes; ``pairs`` are the
+        chunk's folded pairs (`_folded_pairs`), which the phrases are found in."""
         ids = self._scope_ids(scope_lists)
         if self.tokens:
-            row, keys = row_token_keys(rows, table)
-            at = np.searchsorted(self.token_keys, keys)
-            at = np.minimum(at, len(self.token_keys) - 1)
-            hit = self.token_keys[at] == keys
-            self._add(self.token_counts, ids, row[hit], self.token_order[at[hit]])
+            row, which = self._token_hits(rows, table)
+            self._add(self.token_counts, ids, row, which)
         if len(self.trie):
             found = self.trie.hits(*pairs)
-            self._add(self.phrase_counts, ids, found >> 32, found & 0xFFFFFFFF)
+            row, which = found >> 32, found & 0xFFFFFFFF
+            self.phrase_docs += np.bincount(which, minlength=len(self.trie))
+            self._add(self.phrase_counts, ids, row, which)
 
-    def store(self, conn: sqlite3.Connection, phrase_docs: np.ndarray) -> None:
+    def _token_hits(
+        self, rows: Sequence[tuple[int, str | None, str | None]], table: dict[int, str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, kept token number) of every kept token each row holds, once per row."""
+        folded, _ = _coder(table)
+        points, ends = _batch_points(rows)
+        article_of = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(ends, prepend=0))
+        points = folded[points]
+        starts = np.ones(max(len(points) - 1, 0), dtype=bool)
+        starts[ends[:-1] - 1] = False  # as the index: no bigram starts at an article's END
+        starts &= self.first_ok[points[:-1]] & self.second_ok[points[1:]]
+        first = np.flatnonzero(starts)
+        pair_keys = (points[first].astype(np.int64) << 21) | points[first + 1]
+        char_at = np.flatnonzero(self.char_ok[points])
+        keys = np.concatenate([pair_keys, _CHAR_KEY | points[char_at].astype(np.int64)])
+        row = np.concatenate([article_of[first], article_of[char_at]])
+        at = np.minimum(np.searchsorted(self.token_keys, keys), len(self.token_keys) - 1)
+        hit = self.token_keys[at] == keys
+        found = distinct((row[hit] << 32) | self.token_order[at[hit]])
+        return found >> 32, found & 0xFFFFFFFF
+
+    def store(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"DELETE FROM {SCOPE_COUNTS}")
         names = list(self.scopes)
         rows: list[tuple[str, str, str, int]] = []
@@ -223,7 +264,7 @@ class ScopeTally:
         # A prefix is in at least as many articles as its phrase: the kept ones stay a
         # whole trie.
         for n, (phrase, docs) in enumerate(
-            zip(self.trie.phrases, phrase_docs.tolist(), strict=True)
+            zip(self.trie.phrases, self.phrase_docs.tolist(), strict=True)
         ):
             if docs < self.min_docs:
                 continue

@@ -176,30 +176,6 @@ def token_keys(tokens: Sequence[str]) -> np.ndarray:
     )
 
 
-def row_token_keys(
-    rows: Sequence[tuple[int, str | None, str | None]], table: dict[int, str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row number, token key) of every distinct index token of each (id, title, body) row:
-    its bigrams and characters as `prepare_many` spells them, as `token_keys`."""
-    folded, _ = _coder(table)
-    points, ends = _batch_points(rows)
-    article_of = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(ends, prepend=0))
-    points = folded[points]
-    starts = np.ones(max(len(points) - 1, 0), dtype=bool)
-    starts[ends[:-1] - 1] = False
-    first = np.flatnonzero(starts)
-    pairs = distinct(
-        (article_of[first] << 42)
-        | (points[first].astype(np.int64) << 21)
-        | points[first + 1].astype(np.int64)
-    )
-    keep = points != _MAX_POINT
-    chars = distinct((article_of[keep] << 21) | points[keep].astype(np.int64))
-    row = np.concatenate([pairs >> 42, chars >> 21])
-    keys = np.concatenate([pairs & (_CHAR_KEY - 1), _CHAR_KEY | (chars & 0x1FFFFF)])
-    return row, keys
-
-
 def prepare(title: str | None, body: str | None, table: dict[int, str]) -> tuple[str, str]:
     """The token streams of one article: (bigrams with positions, distinct characters)."""
     [(_, bigrams, chars)] = prepare_many([(0, title, body)], table)
