@@ -32,24 +32,33 @@ sees one opaque ASCII token per position, whatever the character:
   ``HEAD_MIN_DOCS`` articles (招商引资, 推动经济社会高质), found by `refresh_phrases` and
   moved by every index and unindex from the texts (`tjcrawl.storage.phrase_counts`): an
   exact phrase count otherwise tests every article holding all of its bigrams.
+* scope tokens: each article's source and publish year, month and day, indexed beside its
+  text in both indexes (`scopes`), and ``articles_search_scope_counts``, the counts of every
+  token and phrase in at least 100,000 articles by source, year, month and source-and-year
+  (`scope_counts`).
 
 **Worst case.** A phrase that is not kept (in fewer than ``HEAD_MIN_DOCS`` articles) but
 whose bigrams are each common reads every article holding all of them: at most the whole
 archive once, in id order, about what a LIKE scan of title and body costs (2–3 s at a
 million). A kept phrase's total is a lookup and its first pages read about as many
-candidates as they show; a source or date filter reads the fewer of its candidates and
-the filtered articles.
+candidates as they show; within a source or date filter only the candidates inside it are
+read.
 
-**Queries.** The total is a kept count, else the index's own exact count (1 or 2
-characters) or the number of candidates whose text holds the query. A source or date
-filter joins each match to the covering index (id, source, published_at); for a common word
-whose filtered articles are fewer than a 20th of its matches, those articles are read and
-tested instead (`SCAN_COST_RATIO`). Newest first walks ``articles`` by
-``published_at`` and tests each article's text for the common words and phrases, and sorts
-the matches by date for the rare ones. Best first is FTS5's bm25 as a positional index of
-the phrase would give it (one phrase, so its constant IDF drops out), computed from the
-texts, the average length kept in ``tjcrawl_meta`` (``LENGTH_KEY``): over every match when
-there are at most ``RANK_WINDOW``, else over the ``RANK_WINDOW`` most recently archived ones.
+**Queries.** The total is a kept count, else the index's own exact count (1 or 2 characters)
+or the number of candidates whose text holds the query. A source or date filter is the
+index's scope tokens: the filter's whole years and months are kept counts for a very common
+word or phrase, the rest an FTS5 intersection with the scope tokens, and the days a bound
+cuts (and dates that are no calendar day) are joined and tested by the SQL filter, so a
+filtered total stays exact. An archive whose index holds no scope tokens yet (read before
+migration 25) joins each match to the covering index (id, source, published_at), or reads
+the filtered articles when they are fewer than a 20th of a common word's matches
+(`SCAN_COST_RATIO`). Newest first walks ``articles`` by ``published_at`` and tests each
+article's text for the common words and phrases (a filtered query tries a short walk first),
+and sorts the matches by date for the rare ones. Best first is FTS5's bm25 as a positional
+index of the phrase would give it (one phrase, so its constant IDF drops out), computed from
+the texts, the average length kept in ``tjcrawl_meta`` (``LENGTH_KEY``): over every match
+when there are at most ``RANK_WINDOW``, else over the ``RANK_WINDOW`` most recently archived
+ones.
 Measurements: docs/benchmarks.md, "search".
 
 The package is split by what it does:
@@ -59,6 +68,8 @@ The package is split by what it does:
 - `tokens`: base-36 character tokens, bigram streams, MATCH expressions
 - `indexing`: creating the index, indexing and unindexing articles
 - `counts`: kept counts of common tokens and phrases
+- `scopes`: source and date scope tokens; a filter as scope tokens
+- `scope_counts`: kept counts by scope of very common tokens and phrases
 - `query`: one query's total, filters, walk and scoring
 - `searching`: `search`, `search_sql`, snippets and the substring scan
 
