@@ -161,18 +161,24 @@ class ScopeTally:
             r[0] for r in conn.execute(f"SELECT token FROM {COUNTS} WHERE docs >= ?", (min_docs,))
         ]
         keys = token_keys(self.tokens)
-        order = np.argsort(keys)
-        self.token_keys, self.token_order = keys[order], order
-        # Most positions start no kept token: tables of the characters that can be a kept
-        # bigram's first or second, or a kept character, drop them before any search.
+        # Lookup tables instead of a search per position: the kept token (its number) of
+        # each kept bigram by (first, second) character, and of each kept character.
         size = _MAX_POINT + 1
-        self.first_ok = np.zeros(size, dtype=bool)
-        self.second_ok = np.zeros(size, dtype=bool)
-        self.char_ok = np.zeros(size, dtype=bool)
-        bigrams = keys[keys < _CHAR_KEY]
-        self.first_ok[bigrams >> 21] = True
-        self.second_ok[bigrams & 0x1FFFFF] = True
-        self.char_ok[keys[keys >= _CHAR_KEY] & 0x1FFFFF] = True
+        is_pair = keys < _CHAR_KEY
+        numbers = np.arange(len(keys), dtype=np.int64)
+        firsts = np.unique(keys[is_pair] >> 21)
+        seconds = np.unique(keys[is_pair] & 0x1FFFFF)
+        self.first_id = np.full(size, -1, dtype=np.int64)
+        self.first_id[firsts] = np.arange(len(firsts))
+        self.second_id = np.full(size, -1, dtype=np.int64)
+        self.second_id[seconds] = np.arange(len(seconds))
+        self.pair_token = np.full((len(firsts), len(seconds)), -1, dtype=np.int64)
+        pairs = keys[is_pair]
+        self.pair_token[self.first_id[pairs >> 21], self.second_id[pairs & 0x1FFFFF]] = numbers[
+            is_pair
+        ]
+        self.char_token = np.full(size, -1, dtype=np.int64)
+        self.char_token[keys[~is_pair] & 0x1FFFFF] = numbers[~is_pair]
         self.scopes: dict[str, int] = {}
         self.token_counts = np.zeros((0, len(self.tokens)), dtype=np.int64)
         self.phrase_counts = np.zeros((0, len(trie)), dtype=np.int64)
@@ -238,15 +244,16 @@ class ScopeTally:
         points = folded[points]
         starts = np.ones(max(len(points) - 1, 0), dtype=bool)
         starts[ends[:-1] - 1] = False  # as the index: no bigram starts at an article's END
-        starts &= self.first_ok[points[:-1]] & self.second_ok[points[1:]]
+        first_id, second_id = self.first_id[points[:-1]], self.second_id[points[1:]]
+        starts &= (first_id >= 0) & (second_id >= 0)
         first = np.flatnonzero(starts)
-        pair_keys = (points[first].astype(np.int64) << 21) | points[first + 1]
-        char_at = np.flatnonzero(self.char_ok[points])
-        keys = np.concatenate([pair_keys, _CHAR_KEY | points[char_at].astype(np.int64)])
+        pair = self.pair_token[first_id[first], second_id[first]]
+        first, pair = first[pair >= 0], pair[pair >= 0]
+        char = self.char_token[points]
+        char_at = np.flatnonzero(char >= 0)
         row = np.concatenate([article_of[first], article_of[char_at]])
-        at = np.minimum(np.searchsorted(self.token_keys, keys), len(self.token_keys) - 1)
-        hit = self.token_keys[at] == keys
-        found = distinct((row[hit] << 32) | self.token_order[at[hit]])
+        number = np.concatenate([pair, char[char_at]])
+        found = distinct((row << 32) | number)
         return found >> 32, found & 0xFFFFFFFF
 
     def store(self, conn: sqlite3.Connection) -> None:
