@@ -313,3 +313,15 @@ def test_filters_answered_from_counts_by_scope_stay_exact(
                         assert found.total == len(want), (query, source, since, until, order)
                         assert {h.id for h in found.hits} == want
     assert sum(answered) > 50
+
+
+def test_phrase_counts_by_scope_move_without_kept_token_counts(tmp_path: Path) -> None:
+    conn = build_varied(tmp_path / "a.db")
+    search_module.refresh_phrases(conn, min_docs=2, scope_min_docs=2)  # no refresh_counts
+    conn.commit()
+    archive = Archive(tmp_path / "a.db")
+    row = article(400, "新", "招商引资", published_at="2025-12-01T09:00:00+08:00")
+    archive.store_article(row | {"source": "区县"}, None, "r")
+    archive.commit()
+    assert kept_by_scope(archive.conn) == recount(archive.conn)
+    assert any(key[0] == scope_counts.PHRASE for key in kept_by_scope(archive.conn))

@@ -75,9 +75,9 @@ def _move_counts(
         (step * length, LENGTH_KEY),
     )
     head = _head(conn)
-    if not head:
-        return
     by_scope, phrase_trie = scope_counts.kept_keys(conn)
+    if not head and phrase_trie is None:
+        return
     moved: dict[str, int] = {}
     token_rows: list[tuple[list[str], set[str]]] = []
     scopes_by_id: dict[int, list[str]] = {}

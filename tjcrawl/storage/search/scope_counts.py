@@ -93,7 +93,10 @@ def kept_keys(conn: sqlite3.Connection) -> tuple[frozenset[str], PhraseTrie | No
         rows = conn.execute(f"SELECT kind, key FROM {SCOPE_COUNTS} WHERE scope = ?", (ALL,))
         tokens, phrases = set(), []
         for kind, key in rows:
-            (tokens.add(key) if kind == TOKEN else phrases.append(key))
+            if kind == TOKEN:
+                tokens.add(key)
+            else:
+                phrases.append(key)
         trie = PhraseTrie(phrases) if phrases else None
         cached = _kept_cache[row[0]] = (frozenset(tokens), trie if trie and len(trie) else None)
     return cached
@@ -103,13 +106,16 @@ def kept_docs(conn: sqlite3.Connection, kind: str, key: str, scopes: Sequence[st
     """The articles holding ``key`` summed over ``scopes`` (disjoint), or None when the key
     is not kept by scope."""
     marks = ",".join("?" * (len(scopes) + 1))
-    found = dict(
-        conn.execute(
-            f"SELECT scope, docs FROM {SCOPE_COUNTS} WHERE kind = ? AND key = ?"
-            f" AND scope IN ({marks})",
-            (kind, key, ALL, *scopes),
-        ).fetchall()
-    )
+    try:
+        found = dict(
+            conn.execute(
+                f"SELECT scope, docs FROM {SCOPE_COUNTS} WHERE kind = ? AND key = ?"
+                f" AND scope IN ({marks})",
+                (kind, key, ALL, *scopes),
+            ).fetchall()
+        )
+    except sqlite3.OperationalError:  # an archive without the table: nothing is kept
+        return None
     if ALL not in found:
         return None
     return sum(found.get(scope, 0) for scope in scopes)
