@@ -450,8 +450,7 @@ def time_queries(path: Path, queries: dict, repeat: int, like_budget: float, log
                 t0 = time.perf_counter()
                 search._Query(conn, word, **scopes).count()
                 filtered["count_ms"].append((time.perf_counter() - t0) * 1000)
-            label = word + " " + " ".join(f"--{k} {v}" for k, v in filters.items())
-            filtered["queries"][label] = result.total
+            filtered["queries"][filtered_label(word, filters)] = result.total
         log(f"  {cls} totals {filtered['queries']}")
     like_spent = 0.0
     for cls, entry in results.items():
@@ -478,43 +477,69 @@ def time_queries(path: Path, queries: dict, repeat: int, like_budget: float, log
     return results
 
 
-def check_recall(path: Path, queries: list[str]) -> list[str]:
-    """search() against the folded substring scan (exact) and a raw LIKE (contained)."""
+def filtered_label(word: str, filters: dict) -> str:
+    return word + " " + " ".join(f"--{k} {v}" for k, v in filters.items())
+
+
+def recall_cases(words: list[str]) -> list[tuple[str, str, dict]]:
+    """(label, query, filters) of every query the bench times, filtered ones included."""
+    cases = [(word, word, {}) for word in words]
+    for filtered in FILTERED.values():
+        cases += [(filtered_label(word, filters), word, filters) for word, filters in filtered]
+    return cases
+
+
+def passes(filters: dict, source: str, published_at: str | None) -> bool:
+    """The SQL filter of `search` (string order on published_at, NULL never passes)."""
+    if "source" in filters and source != filters["source"]:
+        return False
+    if "since" in filters and (published_at is None or published_at < filters["since"]):
+        return False
+    return not ("until" in filters and (published_at is None or published_at >= filters["until"]))
+
+
+def check_recall(path: Path, cases: list[tuple[str, str, dict]]) -> list[str]:
+    """search() against the folded substring scan (exact) and a raw LIKE (contained), with
+    the search's source and date filters applied to both."""
     conn = sqlite3.connect(path)
     problems = []
-    for word in queries:
-        result = search.search(conn, word, limit=10**6)
+    scopes = {i: (source, date) for i, source, date in conn.execute(
+        "SELECT id, source, published_at FROM articles")}  # fmt: skip
+    for label, word, filters in cases:
+        result = search.search(conn, word, limit=10**6, **filters)
         found = {h.id for h in result.hits}
-        expected = search.substring_scan_ids(conn, word)
+        expected = {i for i in search.substring_scan_ids(conn, word) if passes(filters, *scopes[i])}
         pattern = like_pattern(word)
-        like = {r[0] for r in conn.execute(
-            f"SELECT id FROM articles WHERE {LIKE_WHERE}", (pattern, pattern))}  # fmt: skip
+        rows = conn.execute(f"SELECT id FROM articles WHERE {LIKE_WHERE}", (pattern, pattern))
+        like = {r[0] for r in rows if passes(filters, *scopes[r[0]])}
         if found != expected or result.total != len(expected):
-            problems.append(f"{word}: search {result.total}/{len(found)}, scan {len(expected)}")
+            problems.append(f"{label}: search {result.total}/{len(found)}, scan {len(expected)}")
         if not like <= found:
-            problems.append(f"{word}: LIKE finds {len(like - found)} that search does not")
-        newest = search.search(conn, word, order="newest", limit=20).hits
+            problems.append(f"{label}: LIKE finds {len(like - found)} that search does not")
+        newest = search.search(conn, word, order="newest", limit=20, **filters).hits
         dates = conn.execute(
             f"SELECT id FROM articles WHERE id IN ({','.join(map(str, expected)) or 0})"
             " ORDER BY published_at DESC, id DESC LIMIT 20"
         ).fetchall()
         if [h.id for h in newest] != [r[0] for r in dates]:
-            problems.append(f"{word}: newest page differs from the scan sorted by date")
+            problems.append(f"{label}: newest page differs from the scan sorted by date")
     conn.close()
     return problems
 
 
-def full_scan_totals(path: Path, queries: list[str]) -> dict[str, int]:
-    """Folded substring scan of every article for all queries at once (one pass)."""
+def full_scan_totals(path: Path, cases: list[tuple[str, str, dict]]) -> dict[str, int]:
+    """Folded substring scan of every article for all queries at once (one pass), each
+    query's source and date filter applied as SQL would."""
     conn = sqlite3.connect(path)
     table = search.fold_map(conn)
-    needles = {q: search.fold(q, table) for q in queries}
-    totals = dict.fromkeys(queries, 0)
-    for title, body in conn.execute("SELECT title, body FROM articles"):
+    needles = [(label, search.fold(word, table), filters) for label, word, filters in cases]
+    totals = dict.fromkeys((label for label, _, _ in cases), 0)
+    rows = conn.execute("SELECT title, body, source, published_at FROM articles")
+    for title, body, source, published_at in rows:
         text = search.fold(title, table) + "\0" + search.fold(body, table)
-        for q, needle in needles.items():
-            if needle in text:
-                totals[q] += 1
+        for label, needle, filters in needles:
+            if needle in text and (not filters or passes(filters, source, published_at)):
+                totals[label] += 1
     conn.close()
     return totals
 
@@ -565,7 +590,7 @@ def main() -> int:
     corpus = Corpus(args.seed)
     rng = random.Random(args.seed)
     queries = {"common": COMMON, "rare": rare_queries(corpus, min(articles, 20_000), rng)}
-    every = [w for kind in queries.values() for words in kind.values() for w in words]
+    every = recall_cases([w for kind in queries.values() for words in kind.values() for w in words])
 
     recall_path = workdir / f"recall-{args.recall_articles}.db"
     print(f"recall archive: {args.recall_articles:,} articles at {recall_path}")
@@ -606,9 +631,7 @@ def main() -> int:
         totals = full_scan_totals(path, every)
         report["full_scan_s"] = time.perf_counter() - t0
         mismatched = {}
-        for cls, entry in report["queries"].items():
-            if "filtered" in cls:
-                continue
+        for entry in report["queries"].values():
             for word, total in entry["queries"].items():
                 if totals[word] != total:
                     mismatched[word] = (total, totals[word])
