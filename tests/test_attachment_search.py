@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tjcrawl.cli import main
-from tjcrawl.storage import migrations
+from tjcrawl.storage import migrations, search_migrations
 from tjcrawl.storage.archive import Archive
 from tjcrawl.storage.search import attachments as attachment_search
 from tjcrawl.storage.search.attachments import (
@@ -198,7 +198,7 @@ def test_the_migration_indexes_old_texts_across_line_breaks(tmp_path: Path) -> N
     conn.execute(f"INSERT INTO {INDEX} (rowid, text) VALUES (?, ?)", (rowid, bigrams))
     conn.commit()
     assert matching_urls(conn, "华东重工") == {}
-    migrations._attachment_search_across_line_breaks(archive.db)
+    search_migrations.attachment_search_across_line_breaks(archive.db)
     assert set(matching_urls(conn, "华东重工")) == {url}
     add_attachment(archive, article, url, b"2", got=text_only("另一家企业"))
     archive.commit()

@@ -355,7 +355,7 @@ def test_a_narrow_filter_read_article_by_article_gives_the_joined_answer(
 def test_an_archive_indexed_with_positions_is_indexed_again_without(tmp_path: Path) -> None:
     """Migration 23: the positional bigram index of an older archive is rebuilt (distinct
     bigrams, detail=none), its kept counts with it, and a second run changes nothing."""
-    from tjcrawl.storage import migrations
+    from tjcrawl.storage import search_migrations
     from tjcrawl.storage.search.common import LENGTH_KEY
 
     path = tmp_path / "a.db"
@@ -378,7 +378,7 @@ def test_an_archive_indexed_with_positions_is_indexed_again_without(tmp_path: Pa
     conn.commit()
     for run in range(2):
         conn.execute("BEGIN")
-        migrations._lean_search_index(archive.db)
+        search_migrations.lean_search_index(archive.db)
         conn.execute("COMMIT")
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_search'")
         assert "detail=none" in sql.fetchone()[0], run

@@ -43,8 +43,9 @@ from tjcrawl.serve import (
     check_archive,
 )
 from tjcrawl.storage.descriptions import DESCRIPTIONS
-from tjcrawl.storage.migrations import MIGRATIONS, _scannable_char_index
+from tjcrawl.storage.migrations import MIGRATIONS
 from tjcrawl.storage.search import CHARS, search
+from tjcrawl.storage.search_migrations import scannable_char_index
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 BIN = Path(sys.executable).parent
@@ -297,7 +298,7 @@ def test_an_older_archive_is_served_as_it_is_and_a_newer_one_refused(
     with sqlite3.connect(db) as conn:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         # As the archive was before that migration (the later ones run again, harmlessly).
-        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(_scannable_char_index)}")
+        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(scannable_char_index)}")
     assert "older than this tjcrawl" in check_archive(db)
     with sqlite3.connect(db) as conn:
         conn.execute(f"PRAGMA user_version = {version + 1}")
@@ -568,7 +569,7 @@ def test_an_older_archive_gets_a_scannable_character_index(
             "text, content='', detail=none, columnsize=0, tokenize='unicode61')"
         )
         # As the archive was before that migration (the later ones run again, harmlessly).
-        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(_scannable_char_index)}")
+        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(scannable_char_index)}")
         conn.commit()
         with pytest.raises(sqlite3.OperationalError, match="does not support scanning"):
             conn.execute(f"SELECT count(*) FROM {CHARS}").fetchone()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from tjcrawl.storage import search_migrations
 from tjcrawl.storage.facts import create_fact_tables
 from tjcrawl.storage.facts_digest import create_digest_table
 
@@ -270,34 +271,6 @@ def _repost_signatures(db: sqlite_utils.Database) -> None:
     )
 
 
-def _search_in_either_script(db: sqlite_utils.Database) -> None:
-    """Search folded to simplified Chinese, fast at a million articles (tjcrawl.storage.search).
-
-    Replaces articles_search (bigrams of the folded title END body END, one column) and adds
-    articles_search_chars (each article's distinct characters), articles_search_fold (the
-    traditional-to-simplified table the index was built with) and articles_search_counts
-    (kept document counts of common tokens); re-indexes every article.
-    """
-    from tjcrawl.storage import search
-
-    search.create_index(db.conn)
-
-
-def _kept_phrase_counts(db: sqlite_utils.Database) -> None:
-    """articles_search_phrases: exact document counts of common phrases of 3 to 16
-    characters, so that the total of 招商引资 at a million articles is a lookup. Empty until
-    a large archive's next crawl (or ``refresh_phrases``) fills it."""
-    from tjcrawl.storage import search
-
-    search.create_phrase_table(db.conn)
-
-
-def _search_filter_index(db: sqlite_utils.Database) -> None:
-    """A narrow covering index of each article's source and date by id, which search reads
-    for every match of a query filtered by source or date (tjcrawl.storage.search)."""
-    db["articles"].create_index(["id", "source", "published_at"])
-
-
 def _sanitise_stored_body_html(db: sqlite_utils.Database) -> None:
     """body_html stored before it was sanitised, made safe like a new article's (allow-list:
     no scripts, handlers or javascript: links). The text, hash and change_seq stay: the
@@ -372,14 +345,6 @@ def _run_losses_and_clock(db: sqlite_utils.Database) -> None:
     runs.create_index(["source", "id"])
 
 
-def _scannable_char_index(db: sqlite_utils.Database) -> None:
-    """articles_search_chars keeps its row sizes, so that a full scan of it works (as
-    `sqlite-utils tables --counts` does); re-indexes every article's characters."""
-    from tjcrawl.storage import search
-
-    search.make_char_index_scannable(db.conn)
-
-
 def _field_sources(db: sqlite_utils.Database) -> None:
     """articles.field_sources: JSON {field: where it came from}, "profile" for a selector of
     the profile, "generic" for the generic extractor (a field the profile leaves to it, or one
@@ -449,17 +414,6 @@ def _compression_dicts(db: sqlite_utils.Database) -> None:
     db["compression_dicts"].create_index(["source", "id"])
 
 
-def _attachment_search_and_revisions(db: sqlite_utils.Database) -> None:
-    """Attachment text in the exact search (tjcrawl.storage.search.attachments); a revision
-    may record an attachment that changed under its article (`revisions.attachment_change`)."""
-    from tjcrawl.storage.search import attachments as attachment_search
-
-    if "attachment_change" not in db["revisions"].columns_dict:
-        db["revisions"].add_column("attachment_change", str)
-    if "articles_search_attachments" not in db.table_names():  # run again: harmless
-        attachment_search.create_index(db.conn)
-
-
 def _compressed_attachment_files(db: sqlite_utils.Database) -> None:
     """Attachment files are fetched by default now: their bytes are compressed like pages
     (`compression`: zstd; NULL for the files stored raw before, which stay readable). A file
@@ -469,77 +423,32 @@ def _compressed_attachment_files(db: sqlite_utils.Database) -> None:
         files.add_column("compression", str)
 
 
-def _attachment_search_across_line_breaks(db: sqlite_utils.Database) -> None:
-    """The attachment search folds away a line break between two CJK characters (a PDF breaks
-    lines inside words): the texts indexed before are indexed again the new way, since a
-    contentless index forgets a text only given the tokens it was indexed with. Rebuilding is
-    harmless when run again."""
-    from tjcrawl.storage.search import attachments as attachment_search
-
-    if "attachment_texts" in db.table_names():
-        attachment_search.create_index(db.conn)
-
-
-def _lean_search_index(db: sqlite_utils.Database) -> None:
-    """articles_search holds each article's distinct bigrams without positions (detail=none,
-    40 % of the positional index): an archive indexed with positions is indexed again, and
-    its common tokens and phrases counted again (a common phrase's total is otherwise a test
-    of every candidate). Harmless when run again: an index without positions is kept."""
-    from tjcrawl.storage import search
-
-    row = db.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (search.BIGRAMS,)
-    ).fetchone()
-    if row is None or "detail=none" not in row[0].replace(" ", ""):
-        search.create_index(db.conn)
-        search.refresh_phrases(db.conn)
-
-
-def _search_scopes(db: sqlite_utils.Database) -> None:
-    """Each article's source and publish day indexed beside its text (scope tokens,
-    tjcrawl.storage.search.scopes), so that a filtered search is one FTS5 intersection: an
-    archive indexed without them is indexed again and its common phrases counted again; and
-    articles_search_scope_counts, the counts of very common tokens and phrases by source,
-    year and month (tjcrawl.storage.search.scope_counts), filled with the phrases. Harmless
-    when run again: an index that holds them is kept."""
-    from tjcrawl.storage import search
-    from tjcrawl.storage.search.scope_counts import create_scope_count_table
-    from tjcrawl.storage.search.scopes import scoped
-
-    if not scoped(db.conn):
-        search.create_index(db.conn)
-        for name in (search.BIGRAMS, search.CHARS):  # a bulk load: one segment each
-            db.conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
-        search.refresh_phrases(db.conn)
-    create_scope_count_table(db.conn)
-
-
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _initial,
     _nightly,
     _interface,
     _attachments,
     _repost_signatures,
-    _search_in_either_script,
-    _kept_phrase_counts,
-    _search_filter_index,
+    search_migrations.search_in_either_script,
+    search_migrations.kept_phrase_counts,
+    search_migrations.search_filter_index,
     _sanitise_stored_body_html,
     _incomplete_articles,
     _entry_keys_by_title_and_date,
     _incremental_completeness,
     _run_losses_and_clock,
-    _scannable_char_index,
+    search_migrations.scannable_char_index,
     _field_sources,
     _source_verification,
     _attachment_texts,
     _compression_dicts,
-    _attachment_search_and_revisions,
+    search_migrations.attachment_search_and_revisions,
     create_fact_tables,  # 招商引资 facts: article_facts and fact_projects (tjcrawl.storage.facts)
     _compressed_attachment_files,
-    _attachment_search_across_line_breaks,
-    _lean_search_index,
+    search_migrations.attachment_search_across_line_breaks,
+    search_migrations.lean_search_index,
     create_digest_table,  # what each article's facts were computed from (storage.facts_digest)
-    _search_scopes,
+    search_migrations.search_scopes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
